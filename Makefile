@@ -1,0 +1,45 @@
+# make build: bootstrap .venv from the pins, then validate, derive, export and publish.
+# make test:  the same bootstrap, then the whole test suite (browser tests included).
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+# Fixed timestamps make builds byte-identical: the commit's time, or a constant outside git.
+SOURCE_DATE_EPOCH ?= $(shell git log -1 --format=%ct 2>/dev/null || echo 1700000000)
+export SOURCE_DATE_EPOCH
+export NO_MKDOCS_2_WARNING := 1
+
+.DEFAULT_GOAL := help
+.PHONY: help build test validate serve clean lint lock bench
+
+help: ## List the targets
+	@grep -E '^[a-z]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-9s %s\n", $$1, $$2}'
+
+$(STAMP): pyproject.toml constraints.txt
+	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --disable-pip-version-check -c constraints.txt -e '.[dev]'
+	@touch $(STAMP)
+
+build: $(STAMP) ## Validate the package and build dist/ (downloads) and site/
+	$(BIN)/builder build
+
+test: $(STAMP) ## Run the tests (browser tests need /usr/bin/chromium)
+	$(BIN)/python -m pytest -q
+
+validate: $(STAMP) ## Check the package and list every problem
+	$(BIN)/builder validate
+
+serve: $(STAMP) ## Preview the built site on http://127.0.0.1:8000/
+	$(BIN)/builder serve
+
+lint: $(STAMP) ## Run ruff
+	$(BIN)/ruff check . && $(BIN)/ruff format --check builder tests
+
+bench: $(STAMP) ## Time validate and build (median of 5) and peak memory
+	$(BIN)/python scripts/benchmark.py
+
+lock: ## Re-pin every dependency into constraints.txt
+	$(BIN)/python -m pip freeze --exclude-editable | grep -v '^-e' > constraints.txt
+
+clean: ## Remove outputs and the virtualenv
+	rm -rf site dist .build $(VENV)

@@ -1,0 +1,123 @@
+"""The `builder` command: thin wrappers that call one stage and format its result."""
+
+from __future__ import annotations
+
+import json
+import sys
+
+import click
+
+from builder import pipeline
+from builder.errors import BuilderError, InvalidPackage, Report
+from builder.paths import Paths
+
+root_option = click.option(
+    "--root", type=click.Path(file_okay=False, exists=True), default=".", show_default=True,
+    help="Folder holding datapackage.json.")
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.option("--debug", is_flag=True, help="Show a traceback when something fails.")
+@click.version_option(package_name="llama-ledger")
+@click.pass_context
+def cli(ctx: click.Context, debug: bool) -> None:
+    """Validate a Frictionless data package and publish it as a site with downloads."""
+    ctx.obj = {"debug": debug}
+
+
+@cli.command()
+@root_option
+@click.option("--json", "as_json", is_flag=True, help="Print the report as JSON.")
+@click.pass_context
+def validate(ctx: click.Context, root: str, as_json: bool) -> None:
+    """Check the package: Table Schema (types, constraints, keys) and our own rules.
+
+    Exit 0 when valid, 1 when any problem is found.
+
+    Example:
+
+        builder validate --root . --json
+    """
+    report = _run(ctx, lambda: pipeline.validate(Paths.at(root)))
+    if as_json:
+        click.echo(json.dumps(report.to_dict(), indent=2, ensure_ascii=False))
+    else:
+        click.echo(format_report(report))
+    ctx.exit(0 if report.valid else 1)
+
+
+@cli.command()
+@root_option
+@click.option("--quiet", "-q", is_flag=True, help="Print nothing but errors.")
+@click.pass_context
+def build(ctx: click.Context, root: str, quiet: bool) -> None:
+    """Validate, derive views, export downloads and build the site.
+
+    Everything is built in .build/ and swapped into dist/ and site/ only when every stage
+    succeeds, so a failed build leaves the previous outputs untouched.
+
+    Example:
+
+        SOURCE_DATE_EPOCH=1700000000 builder build --root .
+    """
+    echo = (lambda line: None) if quiet else click.echo
+    _run(ctx, lambda: pipeline.build(Paths.at(root), echo=echo))
+
+
+@cli.command()
+@root_option
+@click.option("--port", default=8000, show_default=True, help="Port on localhost.")
+@click.pass_context
+def serve(ctx: click.Context, root: str, port: int) -> None:
+    """Serve the built site/ on localhost (run `builder build` first).
+
+    Example:
+
+        builder serve --port 8000
+    """
+    _run(ctx, lambda: pipeline.serve(Paths.at(root), port=port, echo=click.echo))
+
+
+def _run(ctx: click.Context, action):
+    """Turn our errors into a message and exit 1; tracebacks only with --debug."""
+    try:
+        return action()
+    except InvalidPackage as error:
+        click.echo(format_report(error.report), err=True)
+        if ctx.obj["debug"]:
+            raise
+        ctx.exit(1)
+    except BuilderError as error:
+        if ctx.obj["debug"]:
+            raise
+        click.echo(f"Error: {error}", err=True)
+        ctx.exit(1)
+
+
+def format_report(report: Report) -> str:
+    """Problems grouped by file, each with row, field, type and the fix."""
+    if report.valid:
+        return f"The package {report.package} is valid.".replace("package  is", "package is")
+    lines = []
+    grouped = report.by_path()
+    for path, problems in grouped.items():
+        lines.append(path)
+        for p in problems:
+            where = ", ".join(part for part in (
+                f"row {p.row}" if p.row is not None else "",
+                f"field {p.field}" if p.field else "") if part) or "file"
+            lines.append(f"  {where} [{p.type}]: {p.message}")
+            if p.fix:
+                lines.append(f"      fix: {p.fix}")
+    count = sum(len(v) for v in grouped.values())
+    lines.append(f"{count} problem{'s' if count != 1 else ''} in {len(grouped)} file{'s' if len(grouped) != 1 else ''}: "
+                 "the package is not valid.")
+    return "\n".join(lines)
+
+
+def main() -> None:
+    cli(prog_name="builder")
+
+
+if __name__ == "__main__":  # pragma: no cover
+    sys.exit(main())

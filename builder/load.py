@@ -1,0 +1,129 @@
+"""Read the descriptor and the CSVs into Polars frames typed from the Table Schema.
+
+Cells are read as text and cast with strict=False, so a bad cell becomes null instead of
+stopping the read: frictionless has already reported it with its row number.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import polars as pl
+
+from builder.errors import Problem
+
+DESCRIPTOR_FILE = "datapackage.json"
+
+
+def read_descriptor(path: Path) -> tuple[dict | None, list[Problem]]:
+    """The descriptor as a dict, or the problems that stop us reading it."""
+    if not path.exists():
+        return None, [
+            Problem(DESCRIPTOR_FILE, None, None, "descriptor-missing",
+                    "There is no datapackage.json at the package root.",
+                    "Run the command from the package folder, or pass --root.")
+        ]
+    try:
+        descriptor = json.loads(path.read_text(encoding="utf-8"))
+    except UnicodeDecodeError as error:
+        return None, [
+            Problem(DESCRIPTOR_FILE, None, None, "descriptor-encoding",
+                    f"datapackage.json is not UTF-8 (byte {error.start}).", "Re-save the file as UTF-8.")
+        ]
+    except json.JSONDecodeError as error:
+        return None, [
+            Problem(DESCRIPTOR_FILE, error.lineno, None, "descriptor-syntax",
+                    f"JSON syntax error at line {error.lineno}, column {error.colno}: {error.msg}.",
+                    "Fix the JSON at that position (a missing comma or quote is the usual cause).",
+                    column=error.colno)
+        ]
+    if not isinstance(descriptor, dict):
+        return None, [
+            Problem(DESCRIPTOR_FILE, None, None, "descriptor-invalid",
+                    "datapackage.json must hold a JSON object.", "Wrap the package in { … }.")
+        ]
+    return descriptor, []
+
+
+def resources(descriptor: dict) -> list[dict]:
+    return [r for r in descriptor.get("resources", []) if isinstance(r, dict)]
+
+
+def fields(resource: dict) -> list[dict]:
+    return resource.get("schema", {}).get("fields", [])
+
+
+def primary_key(resource: dict) -> list[str]:
+    key = resource.get("schema", {}).get("primaryKey", [])
+    return [key] if isinstance(key, str) else list(key)
+
+
+def foreign_keys(resource: dict) -> list[tuple[list[str], str, list[str]]]:
+    """(fields, referenced resource, referenced fields); an empty resource name means itself."""
+    found = []
+    for key in resource.get("schema", {}).get("foreignKeys", []):
+        own = key["fields"]
+        own = [own] if isinstance(own, str) else list(own)
+        ref = key["reference"]
+        theirs = ref["fields"]
+        theirs = [theirs] if isinstance(theirs, str) else list(theirs)
+        found.append((own, ref.get("resource") or resource["name"], theirs))
+    return found
+
+
+def label_field(resource: dict) -> str:
+    """The field that names a row on the site (descriptor's `ledger.label`, else the key)."""
+    return resource.get("ledger", {}).get("label") or primary_key(resource)[0]
+
+
+POLARS_TYPES = {
+    "integer": pl.Int64,
+    "number": pl.Float64,
+    "date": pl.Date,
+    "boolean": pl.Boolean,
+}
+
+
+def _cast(column: pl.Expr, field: dict) -> pl.Expr:
+    kind = field.get("type", "string")
+    if kind == "date":
+        return column.str.to_date(field.get("format", "%Y-%m-%d").replace("default", "%Y-%m-%d"), strict=False)
+    if kind == "boolean":
+        lowered = column.str.to_lowercase()
+        return pl.when(lowered.is_in(["true", "1", "yes"])).then(True).when(
+            lowered.is_in(["false", "0", "no"])).then(False).otherwise(None)
+    if kind in POLARS_TYPES:
+        return column.cast(POLARS_TYPES[kind], strict=False)
+    return column
+
+
+def read_table(resource: dict, root: Path) -> pl.DataFrame:
+    """One resource as a typed frame, columns in schema order."""
+    schema_fields = fields(resource)
+    names = [f["name"] for f in schema_fields]
+    raw = pl.read_csv(
+        root / resource["path"],
+        infer_schema=False,
+        encoding="utf8",
+        truncate_ragged_lines=True,
+    )
+    for name in names:
+        if name not in raw.columns:
+            raw = raw.with_columns(pl.lit(None, dtype=pl.String).alias(name))
+    return raw.select([_cast(pl.col(f["name"]), f).alias(f["name"]) for f in schema_fields])
+
+
+def read_tables(descriptor: dict, root: Path, skip: set[str] = frozenset()) -> dict[str, pl.DataFrame]:
+    """Every readable resource as a typed frame, keyed by resource name."""
+    return {
+        resource["name"]: read_table(resource, root)
+        for resource in resources(descriptor)
+        if resource["name"] not in skip
+    }
+
+
+def empty_table(resource: dict) -> pl.DataFrame:
+    """A zero-row frame with the resource's columns, for a table we could not read."""
+    return pl.DataFrame({f["name"]: pl.Series([], dtype=POLARS_TYPES.get(f.get("type"), pl.String))
+                         for f in fields(resource)})

@@ -1,0 +1,72 @@
+"""Run the stages in order for `build`: validate, derive, export, render, publish, swap.
+
+Every output is written under a fresh folder in .build/ and moved into dist/ and site/ only
+after the last stage succeeds, so a failure leaves the previous outputs as they were.
+"""
+
+from __future__ import annotations
+
+import shutil
+import tempfile
+import time
+from pathlib import Path
+
+from builder import validate as validation
+from builder.errors import InvalidPackage, Report
+from builder.paths import Paths
+
+
+def validate(paths: Paths) -> Report:
+    report, _, _ = validation.validate_package(paths)
+    return report
+
+
+def build(paths: Paths, *, echo=print) -> None:
+    stages = [("validate", _validate)]
+    paths.work.mkdir(exist_ok=True)
+    staging = Path(tempfile.mkdtemp(prefix="build-", dir=paths.work))
+    state: dict = {"paths": paths, "staging": staging}
+    try:
+        total = time.perf_counter()
+        for number, (name, stage) in enumerate(stages, start=1):
+            started = time.perf_counter()
+            detail = stage(state)
+            echo(f"[{number}/{len(stages)}] {name:<9} {time.perf_counter() - started:6.2f}s  {detail}")
+        _swap(staging, paths)
+        echo(f"built in {time.perf_counter() - total:.2f}s")
+    finally:
+        shutil.rmtree(staging, ignore_errors=True)
+
+
+def _validate(state: dict) -> str:
+    report, descriptor, tables = validation.validate_package(state["paths"])
+    if not report.valid:
+        raise InvalidPackage(report)
+    state.update(report=report, descriptor=descriptor, tables=tables)
+    return f"{len(tables)} tables, {sum(t.height for t in tables.values())} rows, no problems"
+
+
+def _swap(staging: Path, paths: Paths) -> None:
+    """Replace dist/ and site/ with the staged ones; the old ones are removed only afterwards."""
+    for name, target in (("dist", paths.dist), ("site", paths.site)):
+        built = staging / name
+        if not built.exists():
+            continue
+        old = staging / f"old-{name}"
+        if target.exists():
+            target.rename(old)
+        built.rename(target)
+
+
+def serve(paths: Paths, *, port: int, echo=print) -> None:
+    import functools
+    import http.server
+
+    from builder.errors import BuilderError
+
+    if not (paths.site / "index.html").exists():
+        raise BuilderError("There is no site/ yet: run `make build` first.")
+    handler = functools.partial(http.server.SimpleHTTPRequestHandler, directory=str(paths.site))
+    with http.server.ThreadingHTTPServer(("127.0.0.1", port), handler) as server:
+        echo(f"Serving site/ at http://127.0.0.1:{port}/ (Ctrl+C to stop)")
+        server.serve_forever()

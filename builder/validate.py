@@ -1,0 +1,238 @@
+"""Validate a package: frictionless for Table Schema, then our own rules, into one Report.
+
+Frictionless errors are mapped to Problems with the file, row (header = row 1), field and a
+fix a curator can act on. Nothing here raises for bad data.
+"""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import polars as pl
+from frictionless import FrictionlessException, Package
+
+from builder import load, rules, stories
+from builder.errors import Problem, Report
+from builder.paths import Paths
+
+SLUG_PATTERN = "^[a-z0-9]+(-[a-z0-9]+)*$"
+
+TYPE_FIXES = {
+    "date": "Write a real calendar date as YYYY-MM-DD (for a month or year only, use the first day and set the precision field).",
+    "integer": "Write a whole number without separators, or leave the cell empty if it is optional.",
+    "number": "Write a number with a dot for decimals.",
+    "boolean": "Write true or false.",
+}
+
+
+def validate_package(paths: Paths) -> tuple[Report, dict | None, dict[str, pl.DataFrame]]:
+    """Check everything; return the report, the descriptor and the typed tables we could read."""
+    descriptor, problems = load.read_descriptor(paths.descriptor)
+    report = Report(package=(descriptor or {}).get("name", ""))
+    report.add(problems)
+    if descriptor is None:
+        return report, None, {}
+    structure = check_descriptor(descriptor)
+    report.add(structure)
+    if structure:
+        return report, None, {}
+
+    unreadable, file_problems = check_files(descriptor, paths.root)
+    report.add(file_problems)
+    report.add(frictionless_problems(descriptor, paths.root, unreadable))
+
+    tables = load.read_tables(descriptor, paths.root, skip=unreadable)
+    for resource in load.resources(descriptor):
+        if resource["name"] in unreadable:
+            tables[resource["name"]] = load.empty_table(resource)
+    report.add(rules.check(descriptor, tables, paths.root, unreadable=unreadable))
+    return report, descriptor, tables
+
+
+def check_descriptor(descriptor: dict) -> list[Problem]:
+    """Structural checks: is this a tabular data package we can build from?"""
+    problems = []
+
+    def bad(message: str, fix: str, field: str | None = None):
+        problems.append(Problem(load.DESCRIPTOR_FILE, None, field, "descriptor-invalid", message, fix))
+
+    try:
+        Package(descriptor)
+    except FrictionlessException as error:
+        reasons = getattr(error, "reasons", None) or [error.error]
+        note = "; ".join(reason.note or reason.message for reason in reasons)
+        bad(f"datapackage.json is not a valid data package: {note}.",
+            "Compare it with the Data Package spec (https://datapackage.org/); every resource needs a name, a path and a schema.")
+        return problems
+    resources = descriptor.get("resources")
+    if not isinstance(resources, list) or not resources:
+        bad("datapackage.json lists no resources.", "Add a `resources` array with one entry per CSV.")
+        return problems
+    story = descriptor.get("ledger", {}).get("story")
+    if story is not None and story not in stories.KNOWN:
+        bad(f"datapackage.json names an unknown story {story!r}.", f"Use one of: {', '.join(sorted(stories.KNOWN))}, "
+            "or remove `ledger.story` to publish with generic pages only.")
+    for index, resource in enumerate(resources):
+        name = resource.get("name", f"#{index + 1}")
+        where = f"resource `{name}`"
+        if not isinstance(resource.get("path"), str) or not resource["path"].endswith(".csv"):
+            bad(f"{where} has no CSV `path`.", "Give every resource a relative path to its CSV file.")
+        schema = resource.get("schema")
+        if not isinstance(schema, dict) or not schema.get("fields"):
+            bad(f"{where} has no schema fields.", "Describe the CSV's columns in `schema.fields`.")
+            continue
+        if not load.primary_key(resource):
+            bad(f"{where} has no primary key.", "Set `schema.primaryKey` to the column(s) that identify a row.")
+        for label in ("title", "description"):
+            if not resource.get(label):
+                bad(f"{where} has no {label}.", f"Add a `{label}`: the site's data pages are generated from it.")
+        for field in schema["fields"]:
+            for label in ("title", "description"):
+                if not field.get(label):
+                    bad(f"{where}, field `{field.get('name')}` has no {label}.",
+                        f"Add a `{label}` to the field: the schema page shows it.", field.get("name"))
+    return problems
+
+
+def check_files(descriptor: dict, root: Path) -> tuple[set[str], list[Problem]]:
+    """Files that are missing, empty or not UTF-8 (frictionless reports these confusingly)."""
+    unreadable: set[str] = set()
+    problems = []
+    for resource in load.resources(descriptor):
+        path = resource["path"]
+        file = root / path
+        name = resource["name"]
+        if not file.is_file():
+            problems.append(Problem(path, None, None, "file-missing",
+                                    f"{path} is named in datapackage.json (resource `{name}`) but does not exist.",
+                                    "Create the file with its header row, or fix the resource's `path`.", name))
+        elif file.stat().st_size == 0:
+            problems.append(Problem(path, None, None, "file-empty", f"{path} is empty: it has not even a header row.",
+                                    "Write the header row: " + ",".join(f["name"] for f in load.fields(resource)) + ".", name))
+        else:
+            data = file.read_bytes()
+            try:
+                data.decode("utf-8")
+                continue
+            except UnicodeDecodeError as error:
+                row = data[: error.start].count(b"\n") + 1
+                problems.append(Problem(path, row, None, "encoding-error",
+                                        f"{path} is not UTF-8: byte 0x{data[error.start]:02x} at row {row} cannot be decoded.",
+                                        "Re-save the file as UTF-8 (in a spreadsheet: 'CSV UTF-8').", name))
+        unreadable.add(name)
+    return unreadable, problems
+
+
+def frictionless_problems(descriptor: dict, root: Path, unreadable: set[str]) -> list[Problem]:
+    """Validate through the package, so primary and foreign keys are checked too."""
+    package = Package(descriptor, basepath=str(root))
+    resource_by_name = {r["name"]: r for r in load.resources(descriptor)}
+    problems = []
+    for task in package.validate().tasks:
+        resource = resource_by_name.get(task.name, {})
+        for error in task.errors:
+            problem = map_error(error, resource, unreadable)
+            if problem is not None:
+                problems.append(problem)
+    return drop_echoes(problems, resource_by_name)
+
+
+def map_error(error, resource: dict, unreadable: set[str]) -> Problem | None:
+    """One frictionless error as a Problem with a message and a fix; None if already reported."""
+    path = resource.get("path", "")
+    name = resource.get("name")
+    kind = error.type
+    row = getattr(error, "row_number", None)
+    field_name = getattr(error, "field_name", None) or None
+    cell = getattr(error, "cell", None)
+    field = next((f for f in load.fields(resource) if f["name"] == field_name), {})
+
+    def problem(message: str, fix: str, field_: str | None = field_name) -> Problem:
+        return Problem(path, row, field_, kind, message, fix, name)
+
+    if kind in {"scheme-error", "encoding-error", "source-error"}:
+        if unreadable:
+            return None  # check_files has named the bad file; this is its echo
+        return problem(error.message, "Check that the file is a readable UTF-8 CSV.")
+    if kind == "type-error":
+        expected = field.get("type", "value")
+        return problem(f'"{cell}" is not a valid {expected}.', TYPE_FIXES.get(expected, "Correct the value."))
+    if kind == "constraint-error":
+        return constraint_problem(error, field, problem)
+    if kind == "unique-error":
+        return problem(f'"{cell}" appears in an earlier row; `{field_name}` must be unique.',
+                       "Change the value or delete the duplicate row.")
+    if kind == "primary-key":
+        key = ", ".join(load.primary_key(resource))
+        earlier = re.search(r"row at position (\d+)", error.note or "")
+        where = f" (same as row {earlier.group(1)})" if earlier else ""
+        return problem(f"Duplicate primary key ({key}){where}.", "Give this row a new id, or delete the duplicate.",
+                       key)
+    if kind == "foreign-key":
+        fields = error.field_names
+        target = error.reference_name or name
+        values = ", ".join(f'"{c}"' for c in error.field_cells)
+        return problem(f"{values} in `{', '.join(fields)}` is not a `{', '.join(error.reference_field_names)}` in `{target}`.",
+                       f"Correct the id, or add the missing row to {target}.", ", ".join(fields))
+    if kind == "missing-cell":
+        return problem("The row has fewer cells than the header.",
+                       "Add the missing cells (an empty cell is just a comma).")
+    if kind == "extra-cell":
+        return problem("The row has more cells than the header.",
+                       'Put double quotes around a cell that contains a comma, or remove the extra cell.')
+    if kind == "incorrect-label":
+        return Problem(path, 1, field_name, kind,
+                       f'Column {error.field_number} is headed "{error.label}" but the schema expects "{field_name}".',
+                       f'Rename the column to "{field_name}", or rename the field in datapackage.json.', name)
+    if kind == "extra-label":
+        return Problem(path, 1, error.label or None, kind,
+                       f'Column {error.field_number} "{error.label}" is not in the schema.',
+                       "Remove the column, or describe it as a field in datapackage.json.", name)
+    if kind == "missing-label":
+        return Problem(path, 1, field_name, kind, f'The header has no column "{field_name}".',
+                       f'Add the column "{field_name}" where the schema places it.', name)
+    if kind == "blank-row":
+        return problem("The row is blank.", "Delete the blank row.")
+    return problem(error.message, "See the message; the Frictionless docs describe this error type.")
+
+
+def constraint_problem(error, field: dict, problem) -> Problem:
+    cell = error.cell
+    name = field.get("name")
+    constraint = re.search(r'constraint "(\w+)"', error.note or "")
+    constraint = constraint.group(1) if constraint else ""
+    rules_ = field.get("constraints", {})
+    if constraint == "required":
+        return problem(f"`{name}` is required but the cell is empty.", f"Fill in `{name}`: {field.get('description', '')}")
+    if constraint == "enum":
+        allowed = ", ".join(rules_["enum"])
+        return problem(f'"{cell}" is not an allowed value of `{name}`.', f"Use one of: {allowed}.")
+    if constraint == "pattern":
+        pattern = rules_["pattern"]
+        if pattern == SLUG_PATTERN:
+            fix = "Use lowercase letters, digits and single hyphens, e.g. llama-2."
+        elif pattern.startswith("^https?://"):
+            fix = "Use a web address starting with http:// or https://."
+        else:
+            fix = f"Make it match the pattern {pattern}."
+        return problem(f'"{cell}" is not a valid `{name}`.', fix)
+    if constraint in {"minimum", "maximum"}:
+        return problem(f'"{cell}" is out of range for `{name}`.',
+                       f"Use a value from {rules_.get('minimum', '…')} to {rules_.get('maximum', '…')}.")
+    return problem(f'"{cell}" breaks the `{constraint}` constraint of `{name}`.', "Correct the value.")
+
+
+def drop_echoes(problems: list[Problem], resources: dict[str, dict]) -> list[Problem]:
+    """Frictionless reports some faults twice; keep the clearer report of each."""
+    missing = {(p.path, p.row, p.field) for p in problems if p.type == "missing-cell"}
+    duplicate_keys = {(p.path, p.row) for p in problems if p.type == "primary-key"}
+    single_keys = {r.get("path"): load.primary_key(r) for r in resources.values()}
+    kept = []
+    for p in problems:
+        if p.type == "constraint-error" and (p.path, p.row, p.field) in missing:
+            continue  # a short row: "missing cell" says it better than "required"
+        if p.type == "unique-error" and (p.path, p.row) in duplicate_keys and single_keys.get(p.path) == [p.field]:
+            continue  # the key's uniqueness is the primary-key problem itself
+        kept.append(p)
+    return kept
