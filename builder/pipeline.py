@@ -11,6 +11,7 @@ import tempfile
 import time
 from pathlib import Path
 
+from builder import derive, export
 from builder import validate as validation
 from builder.errors import InvalidPackage, Report
 from builder.paths import Paths
@@ -22,7 +23,7 @@ def validate(paths: Paths) -> Report:
 
 
 def build(paths: Paths, *, echo=print) -> None:
-    stages = [("validate", _validate)]
+    stages = [("validate", _validate), ("derive", _derive), ("export", _export)]
     paths.work.mkdir(exist_ok=True)
     staging = Path(tempfile.mkdtemp(prefix="build-", dir=paths.work))
     state: dict = {"paths": paths, "staging": staging}
@@ -44,6 +45,23 @@ def _validate(state: dict) -> str:
         raise InvalidPackage(report)
     state.update(report=report, descriptor=descriptor, tables=tables)
     return f"{len(tables)} tables, {sum(t.height for t in tables.values())} rows, no problems"
+
+
+def _derive(state: dict) -> str:
+    views, problems = derive.derive(state["descriptor"], state["tables"])
+    if problems:
+        raise InvalidPackage(Report(package=state["descriptor"].get("name", ""), problems=problems))
+    state["views"] = views
+    return f"{len(views)} views: " + ", ".join(f"{v.name} ({v.frame.height})" for v in views)
+
+
+def _export(state: dict) -> str:
+    dist = state["staging"] / "dist"
+    dist.mkdir()
+    state["published"] = export.export(state["descriptor"], state["tables"], state["views"], dist,
+                                       state["paths"].root)
+    files = [p for p in dist.rglob("*") if p.is_file()]
+    return f"{len(files)} files, {sum(p.stat().st_size for p in files) / 1024:.0f} KiB in dist/"
 
 
 def _swap(staging: Path, paths: Paths) -> None:

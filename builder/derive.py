@@ -1,0 +1,63 @@
+"""Derived views: named Polars frames computed from the typed tables, with their invariants.
+
+The views themselves belong to the package's story (builder/stories/); this module gives them
+a common shape, checks their invariants and describes them as Table Schema for publishing.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import polars as pl
+
+from builder import stories
+from builder.errors import Problem
+
+
+@dataclass
+class View:
+    """A derived table: its frame, what it means, and what each column holds."""
+
+    name: str
+    title: str
+    description: str
+    frame: pl.DataFrame
+    fields: dict[str, str]  # column -> description
+    primary_key: list[str]
+    invariants: list[tuple[str, str, bool]] = field(default_factory=list)  # (type, message, holds)
+
+    def problems(self) -> list[Problem]:
+        return [Problem(f"views/{self.name}", None, None, kind, message, "Check the seed rows this view is built from.",
+                        self.name) for kind, message, holds in self.invariants if not holds]
+
+
+def derive(descriptor: dict, tables: dict[str, pl.DataFrame]) -> tuple[list[View], list[Problem]]:
+    """Every view of the package's story, sorted by name, and the invariants that fail."""
+    story = stories.for_package(descriptor)
+    views = sorted(story.views(tables), key=lambda v: v.name) if story else []
+    problems = [problem for view in views for problem in view.problems()]
+    for view in views:
+        missing = set(view.frame.columns) ^ set(view.fields)
+        if missing:
+            problems.append(Problem(f"views/{view.name}", None, ", ".join(sorted(missing)), "view-undocumented",
+                                    "Columns and their descriptions differ.", "Describe every column of the view."))
+    return views, problems
+
+
+TABLE_SCHEMA_TYPES = {
+    pl.Int64: "integer", pl.Int32: "integer", pl.UInt32: "integer", pl.UInt64: "integer",
+    pl.Float64: "number", pl.Boolean: "boolean", pl.Date: "date", pl.String: "string",
+}
+
+
+def view_schema(view: View) -> dict:
+    """Table Schema for a view, from its Polars dtypes and column descriptions."""
+    fields = []
+    for name, dtype in view.frame.schema.items():
+        kind = TABLE_SCHEMA_TYPES.get(dtype.base_type(), "string")
+        item = {"name": name, "type": kind, "title": name.replace("_", " ").capitalize(),
+                "description": view.fields[name]}
+        if kind == "date":
+            item["format"] = "%Y-%m-%d"
+        fields.append(item)
+    return {"fields": fields, "primaryKey": view.primary_key}

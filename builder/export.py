@@ -1,0 +1,292 @@
+"""Downloads: every table and view as CSV, JSON and Parquet; one XLSX workbook; one SQLite
+database; the package as a zip; and a published datapackage.json with bytes and sha256.
+
+Everything is byte-reproducible: rows sorted by primary key, keys in schema order, fixed zip
+timestamps from SOURCE_DATE_EPOCH, Parquet rechunked with a fixed row-group size, SQLite
+written fresh and vacuumed, workbook properties dated from SOURCE_DATE_EPOCH.
+"""
+
+from __future__ import annotations
+
+import copy
+import datetime as dt
+import hashlib
+import json
+import os
+import sqlite3
+import zipfile
+from dataclasses import dataclass
+from pathlib import Path
+
+import polars as pl
+import xlsxwriter
+
+from builder import load
+from builder.derive import View, view_schema
+
+DEFAULT_EPOCH = 1700000000  # used when SOURCE_DATE_EPOCH is not set, so output never depends on the clock
+DATA_LICENCE_NOTE = """The data in this package is licensed under {licence}.
+You may share and adapt it, provided you give appropriate credit:
+  {title} (version {version}).
+Each row cites its own source in the `source_id` column; see sources.csv.
+Licence text: {licence_url}
+"""
+
+
+@dataclass(frozen=True)
+class Table:
+    """A table or a view, as exported: name, description, schema and sorted rows."""
+
+    name: str
+    title: str
+    description: str
+    schema: dict
+    frame: pl.DataFrame
+    is_view: bool
+
+
+def build_time() -> dt.datetime:
+    epoch = int(os.environ.get("SOURCE_DATE_EPOCH", DEFAULT_EPOCH))
+    return dt.datetime.fromtimestamp(max(epoch, 315532800), tz=dt.UTC)  # zip cannot go before 1980
+
+
+def collect(descriptor: dict, tables: dict[str, pl.DataFrame], views: list[View]) -> list[Table]:
+    """Tables in descriptor order, then views by name; rows sorted by primary key."""
+    collected = []
+    for resource in load.resources(descriptor):
+        schema = copy.deepcopy(resource["schema"])
+        frame = tables[resource["name"]].sort(load.primary_key(resource), nulls_last=True)
+        collected.append(Table(resource["name"], resource.get("title", resource["name"]),
+                               resource.get("description", ""), schema, frame, False))
+    for view in views:
+        collected.append(Table(view.name, view.title, view.description, view_schema(view),
+                               view.frame.sort(view.primary_key, nulls_last=True), True))
+    return collected
+
+
+def sha256(path: Path) -> str:
+    return hashlib.sha256(path.read_bytes()).hexdigest()
+
+
+def file_entry(path: Path, dist: Path, fmt: str) -> dict:
+    return {"path": path.relative_to(dist).as_posix(), "format": fmt, "bytes": path.stat().st_size,
+            "hash": f"sha256:{sha256(path)}"}
+
+
+# ---------------------------------------------------------------- per-table files
+
+def write_csv(frame: pl.DataFrame, path: Path) -> None:
+    frame.write_csv(path, line_terminator="\n", date_format="%Y-%m-%d")
+
+
+def json_value(value):
+    if isinstance(value, dt.date):
+        return value.isoformat()
+    return value
+
+
+def write_json(frame: pl.DataFrame, path: Path) -> None:
+    records = [{key: json_value(value) for key, value in row.items()} for row in frame.iter_rows(named=True)]
+    path.write_text(json.dumps(records, ensure_ascii=False, indent=1) + "\n", encoding="utf-8")
+
+
+def write_parquet(frame: pl.DataFrame, path: Path) -> None:
+    frame.rechunk().write_parquet(path, compression="zstd", compression_level=3, statistics=True,
+                                  row_group_size=100_000)
+
+
+# ---------------------------------------------------------------- workbook
+
+def write_xlsx(tables: list[Table], path: Path, *, title: str) -> None:
+    """A sheet per table and view; every cell written as a value, never a formula."""
+    workbook = xlsxwriter.Workbook(str(path), {
+        "strings_to_formulas": False, "strings_to_urls": False, "strings_to_numbers": False})
+    workbook.set_properties({"title": title, "created": build_time().replace(tzinfo=None)})
+    header = workbook.add_format({"bold": True})
+    date_format = workbook.add_format({"num_format": "yyyy-mm-dd"})
+    for table in tables:
+        sheet = workbook.add_worksheet(table.name[:31])
+        for col, name in enumerate(table.frame.columns):
+            sheet.write_string(0, col, name, header)
+        for row_index, row in enumerate(table.frame.iter_rows(), start=1):
+            for col, value in enumerate(row):
+                if value is None:
+                    continue
+                if isinstance(value, bool):
+                    sheet.write_boolean(row_index, col, value)
+                elif isinstance(value, int | float):
+                    sheet.write_number(row_index, col, value)
+                elif isinstance(value, dt.date):
+                    sheet.write_datetime(row_index, col, dt.datetime(value.year, value.month, value.day), date_format)
+                else:
+                    sheet.write_string(row_index, col, str(value))
+        sheet.freeze_panes(1, 0)
+    workbook.close()
+
+
+# ---------------------------------------------------------------- SQLite
+
+SQLITE_TYPES = {"integer": "INTEGER", "number": "REAL", "boolean": "INTEGER", "date": "TEXT", "string": "TEXT"}
+
+
+def _quote(name: str) -> str:
+    return '"' + name.replace('"', '""') + '"'
+
+
+def create_table_sql(table: Table) -> tuple[str, list[str]]:
+    """CREATE TABLE with declared keys, and CREATE INDEX for each foreign key."""
+    schema = table.schema
+    columns = [f"{_quote(f['name'])} {SQLITE_TYPES.get(f.get('type'), 'TEXT')}"
+               + (" NOT NULL" if f.get("constraints", {}).get("required") else "") for f in schema["fields"]]
+    key = schema.get("primaryKey", [])
+    key = [key] if isinstance(key, str) else key
+    if key:
+        columns.append(f"PRIMARY KEY ({', '.join(map(_quote, key))})")
+    indexes = []
+    for number, fk in enumerate(schema.get("foreignKeys", []), start=1):
+        own = fk["fields"] if isinstance(fk["fields"], list) else [fk["fields"]]
+        ref = fk["reference"]
+        theirs = ref["fields"] if isinstance(ref["fields"], list) else [ref["fields"]]
+        target = ref.get("resource") or table.name
+        columns.append(f"FOREIGN KEY ({', '.join(map(_quote, own))}) "
+                       f"REFERENCES {_quote(target)} ({', '.join(map(_quote, theirs))})")
+        indexes.append(f"CREATE INDEX {_quote(f'{table.name}_fk{number}')} ON {_quote(table.name)} "
+                       f"({', '.join(map(_quote, own))})")
+    return f"CREATE TABLE {_quote(table.name)} (\n  " + ",\n  ".join(columns) + "\n)", indexes
+
+
+def sqlite_value(value):
+    if isinstance(value, bool):
+        return int(value)
+    if isinstance(value, dt.date):
+        return value.isoformat()
+    return value
+
+
+def write_sqlite(tables: list[Table], path: Path) -> None:
+    """A fresh file, tables in dependency-free order (foreign keys are checked at the end)."""
+    path.unlink(missing_ok=True)
+    connection = sqlite3.connect(path)
+    try:
+        connection.execute("PRAGMA foreign_keys = OFF")
+        for table in tables:
+            create, indexes = create_table_sql(table)
+            connection.execute(create)
+            for index in indexes:
+                connection.execute(index)
+            placeholders = ", ".join("?" for _ in table.frame.columns)
+            connection.executemany(f"INSERT INTO {_quote(table.name)} VALUES ({placeholders})",
+                                   [tuple(sqlite_value(v) for v in row) for row in table.frame.iter_rows()])
+        connection.commit()
+        broken = connection.execute("PRAGMA foreign_key_check").fetchall()
+        if broken:
+            raise ValueError(f"SQLite foreign key check failed: {broken[:3]}")
+        connection.execute("VACUUM")
+    finally:
+        connection.close()
+
+
+# ---------------------------------------------------------------- zip and descriptor
+
+def write_zip(entries: dict[str, bytes], path: Path) -> None:
+    """Sorted names, fixed timestamps and permissions: same bytes for the same content."""
+    stamp = build_time().timetuple()[:6]
+    with zipfile.ZipFile(path, "w", compression=zipfile.ZIP_DEFLATED, compresslevel=9) as archive:
+        for name in sorted(entries):
+            info = zipfile.ZipInfo(name, date_time=stamp)
+            info.compress_type = zipfile.ZIP_DEFLATED
+            info.external_attr = 0o644 << 16
+            info.create_system = 3
+            archive.writestr(info, entries[name])
+
+
+def dumps(descriptor: dict) -> str:
+    return json.dumps(descriptor, indent=2, ensure_ascii=False) + "\n"
+
+
+def export(descriptor: dict, tables: dict[str, pl.DataFrame], views: list[View], dist: Path, root: Path) -> dict:
+    """Write every download into `dist` and return the published descriptor."""
+    name = descriptor.get("name", "package")
+    version = descriptor.get("version", "0.0.0")
+    exported = collect(descriptor, tables, views)
+    data_dir = dist / "data"
+    data_dir.mkdir(parents=True, exist_ok=True)
+
+    resources = []
+    for table in exported:
+        stem = data_dir / table.name
+        write_csv(table.frame, stem.with_suffix(".csv"))
+        write_json(table.frame, stem.with_suffix(".json"))
+        write_parquet(table.frame, stem.with_suffix(".parquet"))
+        csv_entry = file_entry(stem.with_suffix(".csv"), dist, "csv")
+        resources.append({
+            "name": table.name,
+            "path": csv_entry["path"],
+            "profile": "tabular-data-resource",
+            "title": table.title,
+            "description": table.description,
+            "format": "csv",
+            "mediatype": "text/csv",
+            "encoding": "utf-8",
+            "bytes": csv_entry["bytes"],
+            "hash": csv_entry["hash"],
+            "ledger": {"view": table.is_view, "rows": table.frame.height},
+            "schema": table.schema,
+            "downloads": [csv_entry, file_entry(stem.with_suffix(".json"), dist, "json"),
+                          file_entry(stem.with_suffix(".parquet"), dist, "parquet")],
+        })
+
+    # The descriptor inside the zip: every resource with its CSV's bytes and hash.
+    published = {key: value for key, value in descriptor.items() if key != "resources"}
+    published["resources"] = [{k: v for k, v in r.items() if k != "downloads"} for r in resources]
+    licence = (descriptor.get("licenses") or [{}])[0]
+    entries = {
+        "datapackage.json": dumps(published).encode(),
+        "README.md": zip_readme(descriptor, exported).encode(),
+        "LICENSE.txt": DATA_LICENCE_NOTE.format(
+            licence=licence.get("title", licence.get("name", "")), licence_url=licence.get("path", ""),
+            title=descriptor.get("title", name), version=version).encode(),
+    }
+    for resource in resources:
+        entries[resource["path"]] = (dist / resource["path"]).read_bytes()
+    for document in stored_documents(descriptor, tables, root):
+        entries[document] = (root / document).read_bytes()  # so `documents.path` resolves inside the zip
+
+    workbook = dist / f"{name}.xlsx"
+    database = dist / f"{name}.sqlite"
+    archive = dist / f"{name}-{version}.zip"
+    write_xlsx(exported, workbook, title=descriptor.get("title", name))
+    write_sqlite(exported, database)
+    write_zip(entries, archive)
+
+    published_dist = dict(published)
+    published_dist["resources"] = resources
+    published_dist["downloads"] = [file_entry(workbook, dist, "xlsx"), file_entry(database, dist, "sqlite"),
+                                   file_entry(archive, dist, "zip")]
+    (dist / "datapackage.json").write_text(dumps(published_dist), encoding="utf-8")
+    checksums = [(entry["hash"].removeprefix("sha256:"), entry["path"])
+                 for resource in resources for entry in resource["downloads"]]
+    checksums += [(entry["hash"].removeprefix("sha256:"), entry["path"]) for entry in published_dist["downloads"]]
+    (dist / "SHA256SUMS").write_text("".join(f"{digest}  {path}\n" for digest, path in sorted(
+        checksums, key=lambda item: item[1])), encoding="utf-8")
+    return published_dist
+
+
+def stored_documents(descriptor: dict, tables: dict[str, pl.DataFrame], root: Path) -> list[str]:
+    """Relative paths of the documents that tables point to with a `path` column."""
+    found = set()
+    for frame in tables.values():
+        if "path" in frame.columns:
+            found.update(p for p in frame["path"].drop_nulls() if (root / p).is_file() and ".." not in Path(p).parts)
+    return sorted(found)
+
+
+def zip_readme(descriptor: dict, exported: list[Table]) -> str:
+    lines = [f"# {descriptor.get('title', descriptor.get('name'))} {descriptor.get('version', '')}", "",
+             descriptor.get("description", ""), "",
+             "`datapackage.json` describes every file (Frictionless Data Package: schema, bytes, sha256).", "",
+             "| file | rows | what it holds |", "|---|---|---|"]
+    for table in exported:
+        kind = "view" if table.is_view else "table"
+        lines.append(f"| data/{table.name}.csv | {table.frame.height} | {kind}: {table.description} |")
+    return "\n".join(lines) + "\n"
