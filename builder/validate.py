@@ -126,7 +126,7 @@ def check_files(descriptor: dict, root: Path) -> tuple[set[str], list[Problem]]:
 
 def frictionless_problems(descriptor: dict, root: Path, unreadable: set[str]) -> list[Problem]:
     """Validate through the package, so primary and foreign keys are checked too."""
-    package = Package(descriptor, basepath=str(root))
+    package = Package(with_default_dialect(descriptor), basepath=str(root))
     resource_by_name = {r["name"]: r for r in load.resources(descriptor)}
     problems = []
     for task in package.validate().tasks:
@@ -136,6 +136,20 @@ def frictionless_problems(descriptor: dict, root: Path, unreadable: set[str]) ->
             if problem is not None:
                 problems.append(problem)
     return drop_echoes(problems, resource_by_name)
+
+
+CSV_DIALECT = {"delimiter": ",", "quoteChar": '"', "doubleQuote": True, "header": True}
+
+
+def with_default_dialect(descriptor: dict) -> dict:
+    """The spec's CSV defaults where a resource names no dialect.
+
+    Without them frictionless sniffs the dialect from a sample, and a note full of commas and
+    apostrophes can make it guess wrong and misread the whole file.
+    """
+    copied = dict(descriptor)
+    copied["resources"] = [r if "dialect" in r else {**r, "dialect": CSV_DIALECT} for r in load.resources(descriptor)]
+    return copied
 
 
 def map_error(error, resource: dict, unreadable: set[str]) -> Problem | None:

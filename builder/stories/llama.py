@@ -175,9 +175,12 @@ def author_status(tables):
 
 def author_retention(tables):
     authors = tables["people"].filter(pl.col("llama_paper_position").is_not_null())
+    # "Known to have left by": a date known only to the month or year counts from the period's last day.
+    period_end = (pl.when(pl.col("departure_precision") == "year").then(pl.col("departure_date").dt.offset_by("1y"))
+                  .when(pl.col("departure_precision") == "month").then(pl.col("departure_date").dt.offset_by("1mo"))
+                  .otherwise(pl.col("departure_date").dt.offset_by("1d")).dt.offset_by("-1d"))
     left = authors.join(_first_departures(tables), on="person_id", how="left").select(
-        "person_id", pl.coalesce("departure_date", pl.when(pl.col("status") == "left").then("status_as_of"))
-        .alias("left_on"))
+        "person_id", pl.coalesce(period_end, pl.when(pl.col("status") == "left").then("status_as_of")).alias("left_on"))
     start = tables["releases"].filter(pl.col("model_id") == "llama")["date"].min()
     end = authors["status_as_of"].max()
     if start is None or end is None:
@@ -194,8 +197,9 @@ def author_retention(tables):
     return _view(
         name="author_retention", title="Authors still at Meta, month by month",
         description=("For each month from LLaMA's release to the latest status report, how many of the paper's "
-                     "authors had not left Meta by the end of that month (dates known only to the month or year "
-                     "count from their first day)."),
+                     "authors were not known to have left Meta by the end of that month. A departure known only to the "
+                     "month or year counts from the last day of that period; one with no date, from the report that "
+                     "says the person left."),
         frame=frame, primary_key=["month"],
         fields={"month": "First day of the month.", "authors_at_meta": "Authors not known to have left by month's end.",
                 "authors_left": "Authors who had left by month's end."},
@@ -208,7 +212,8 @@ def author_retention(tables):
 def departures_by_destination(tables):
     people = tables["people"].select("person_id", "name")
     orgs = tables["organizations"].select(pl.col("org_id").alias("to_org_id"), pl.col("name").alias("destination"))
-    frame = (tables["departures"].join(people, on="person_id", how="left")
+    from_meta = tables["departures"].filter(pl.col("from_org_id") == "meta")
+    frame = (from_meta.join(people, on="person_id", how="left")
              .with_columns(pl.col("to_org_id").fill_null("unknown"))
              .group_by("to_org_id")
              .agg(pl.len().cast(pl.Int64).alias("departures"), pl.col("name").sort().str.join("; ").alias("people"))
@@ -218,12 +223,12 @@ def departures_by_destination(tables):
              .select("to_org_id", "destination", "departures", "people"))
     return _view(
         name="departures_by_destination", title="Departures by destination",
-        description="How many departures went to each organization, and who.",
+        description="How many departures from Meta went to each organization, and who.",
         frame=frame, primary_key=["to_org_id"],
         fields={"to_org_id": "Destination organization (unknown when not reported).",
                 "destination": "Its name.", "departures": "Number of departures.", "people": "Who, by name."},
-        invariants=[("departure-count", "destination counts do not add up to the departures table",
-                     frame["departures"].sum() == tables["departures"].height)])
+        invariants=[("departure-count", "destination counts do not add up to the departures from Meta",
+                     frame["departures"].sum() == from_meta.height)])
 
 
 def release_cadence(tables):
