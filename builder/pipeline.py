@@ -11,9 +11,9 @@ import tempfile
 import time
 from pathlib import Path
 
-from builder import derive, export
+from builder import derive, export, publish, render
 from builder import validate as validation
-from builder.errors import InvalidPackage, Report
+from builder.errors import BuilderError, InvalidPackage, Report, StageFailed
 from builder.paths import Paths
 
 
@@ -23,7 +23,7 @@ def validate(paths: Paths) -> Report:
 
 
 def build(paths: Paths, *, echo=print) -> None:
-    stages = [("validate", _validate), ("derive", _derive), ("export", _export)]
+    stages = [("validate", _validate), ("derive", _derive), ("export", _export), ("render", _render), ("publish", _publish)]
     paths.work.mkdir(exist_ok=True)
     staging = Path(tempfile.mkdtemp(prefix="build-", dir=paths.work))
     state: dict = {"paths": paths, "staging": staging}
@@ -31,7 +31,13 @@ def build(paths: Paths, *, echo=print) -> None:
         total = time.perf_counter()
         for number, (name, stage) in enumerate(stages, start=1):
             started = time.perf_counter()
-            detail = stage(state)
+            try:
+                detail = stage(state)
+            except BuilderError:
+                raise
+            except Exception as error:  # a bug or an environment fault: say which stage, keep the cause
+                raise StageFailed(f"stage {name} failed: {type(error).__name__}: {error} "
+                                  "(run with --debug for the traceback)") from error
             echo(f"[{number}/{len(stages)}] {name:<9} {time.perf_counter() - started:6.2f}s  {detail}")
         _swap(staging, paths)
         echo(f"built in {time.perf_counter() - total:.2f}s")
@@ -62,6 +68,23 @@ def _export(state: dict) -> str:
                                        state["paths"].root)
     files = [p for p in dist.rglob("*") if p.is_file()]
     return f"{len(files)} files, {sum(p.stat().st_size for p in files) / 1024:.0f} KiB in dist/"
+
+
+def _render(state: dict) -> str:
+    site = render.Site(state["descriptor"], state["tables"], state["views"], state["published"], state["report"])
+    docs_dir = state["staging"] / "docs"
+    pages = render.render_pages(site, state["paths"].docs)
+    render.write_pages(pages, docs_dir, state["paths"].docs)
+    state["docs_dir"] = docs_dir
+    return f"{len(pages)} pages"
+
+
+def _publish(state: dict) -> str:
+    config = publish.site_config(state["paths"].root, state["descriptor"])
+    site_dir = state["staging"] / "site"
+    count = publish.publish(config, state["docs_dir"], site_dir, state["staging"] / "dist")
+    files = [p for p in site_dir.rglob("*") if p.is_file()]
+    return f"{count} HTML pages, {sum(p.stat().st_size for p in files) / 1024 / 1024:.1f} MiB in site/"
 
 
 def _swap(staging: Path, paths: Paths) -> None:

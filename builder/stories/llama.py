@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from pathlib import Path
 
 import polars as pl
@@ -281,3 +282,47 @@ def source_usage(tables):
                 **{name: f"Rows of {name} citing it." for name in citing}, "total": "All rows citing it."},
         invariants=[("usage-count", "citation counts do not add up to the citing tables",
                      frame["total"].sum() == citations)])
+
+
+# ---------------------------------------------------------------- site pages
+
+TEMPLATES = Path(__file__).parent / "templates" / "llama"
+PAGES = {"index.md": "home.md.j2", "timeline.md": "timeline.md.j2"}
+
+
+def page_context(site) -> dict:
+    """Headline figures and charts, computed from the data (never typed in)."""
+    from builder import charts
+
+    views = {view.name: view.frame for view in site.views}
+    status = views["author_status"]
+    authors = status.height
+    left = status.filter(pl.col("status") == "left").height
+    at_meta = status.filter(pl.col("status") == "at-meta").height
+    as_of = status["status_as_of"].max()
+    destinations = (status.filter(pl.col("destination").is_not_null()).group_by("to_org_id", "destination")
+                    .agg(pl.len().alias("authors")).sort(["authors", "to_org_id"], descending=[True, False]))
+    cadence = views["release_cadence"]
+    claims = site.tables["claims"]
+    verdicts = (claims.group_by("verdict").agg(pl.len().alias("claims"))
+                .sort(["claims", "verdict"], descending=[True, False]))
+    retention = views["author_retention"]
+    timeline = views["timeline"]
+    departures = timeline.filter(pl.col("kind") == "departure")
+    start = min(cadence["date"].min(), departures["date"].min() or cadence["date"].min())
+    end = max(cadence["date"].max(), departures["date"].max() or cadence["date"].max(), as_of)
+    start, end = dt.date(start.year, 1, 1), dt.date(end.year + 1, 1, 1)
+    timeline_svg = charts.timeline_chart(
+        {"Llama releases": [(d, n) for d, n in cadence.select("date", "name").rows()],
+         "Departures": [(d, label) for d, label in departures.select("date", "label").rows()]},
+        title="Llama releases and departures over time", start=start, end=end)
+    retention_svg = charts.step_chart(
+        retention.select("month", "authors_at_meta").rows(), title="LLaMA paper authors still at Meta",
+        maximum=authors, end=(retention["month"].max() or as_of) + dt.timedelta(days=31))
+    return {
+        "authors": authors, "left": left, "at_meta": at_meta, "as_of": as_of,
+        "destinations": destinations.rows(named=True), "cadence": cadence.rows(named=True),
+        "median_gap": cadence["days_since_previous"].median(), "verdicts": verdicts.rows(named=True),
+        "claims_total": claims.height, "timeline_svg": timeline_svg, "retention_svg": retention_svg,
+        "timeline": timeline.rows(named=True),
+    }

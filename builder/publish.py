@@ -1,0 +1,66 @@
+"""Build the static site with MkDocs + Material from the generated pages.
+
+The site configuration is the package's own mkdocs.yml when it has one, else a built-in
+default; docs_dir and site_dir always point into the staging folder. `--strict` semantics:
+any warning fails the build.
+"""
+
+from __future__ import annotations
+
+import io
+import logging
+import os
+import shutil
+from pathlib import Path
+
+import yaml
+
+from builder.errors import StageFailed
+
+DEFAULT_CONFIG = Path(__file__).parent / "templates" / "mkdocs.yml"
+
+
+class _Collect(logging.Handler):
+    def __init__(self):
+        super().__init__(logging.WARNING)
+        self.messages: list[str] = []
+
+    def emit(self, record):
+        self.messages.append(record.getMessage())
+
+
+def site_config(root: Path, descriptor: dict) -> dict:
+    """The MkDocs config: the package's mkdocs.yml, or our default titled from the descriptor."""
+    own = root / "mkdocs.yml"
+    source = own if own.is_file() else DEFAULT_CONFIG
+    config = yaml.safe_load(source.read_text(encoding="utf-8")) or {}
+    config.setdefault("site_name", descriptor.get("title") or descriptor.get("name") or "Data package")
+    config.setdefault("site_description", descriptor.get("description", ""))
+    return config
+
+
+def publish(config: dict, docs_dir: Path, site_dir: Path, downloads: Path) -> int:
+    """Copy the downloads into the docs, run MkDocs strictly, return the number of HTML pages."""
+    os.environ.setdefault("NO_MKDOCS_2_WARNING", "1")
+    from mkdocs.commands.build import build
+    from mkdocs.config import load_config
+
+    shutil.copytree(downloads, docs_dir / "downloads")
+    text = yaml.safe_dump(config, sort_keys=False, allow_unicode=True)
+    config_file = io.StringIO(text)
+    config_file.name = str(docs_dir.parent / "mkdocs.yml")  # MkDocs resolves relative paths against this
+    handler = _Collect()
+    logger = logging.getLogger("mkdocs")
+    logger.addHandler(handler)
+    try:
+        mkdocs_config = load_config(config_file=config_file, docs_dir=str(docs_dir), site_dir=str(site_dir),
+                                    strict=True)
+        build(mkdocs_config)
+    except Exception as error:  # MkDocs aborts with its own exception types; the log holds why
+        details = "; ".join(handler.messages[:5]) or str(error)
+        raise StageFailed(f"mkdocs build failed: {details}") from error
+    finally:
+        logger.removeHandler(handler)
+    if handler.messages:
+        raise StageFailed("mkdocs reported warnings: " + "; ".join(handler.messages[:5]))
+    return sum(1 for _ in site_dir.rglob("*.html"))

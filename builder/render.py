@@ -1,0 +1,271 @@
+"""Generate the site's Markdown pages from the tables, views and published downloads.
+
+Curated text is data: every value reaches HTML through Jinja's autoescaping, only http(s)
+URLs become links, and page titles in front matter are stripped of markup characters.
+Links between generated pages are relative, computed from each page's depth, so the site
+works on any static host and under any path.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import re
+import shutil
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import jinja2
+import polars as pl
+
+from builder import load, stories
+from builder.derive import View
+from builder.errors import Report
+
+TEMPLATES = Path(__file__).parent / "templates"
+SAFE_URL = re.compile(r"^https?://[^\s<>\"']+$")
+PREVIEW_ROWS = 10
+MONTHS = ["January", "February", "March", "April", "May", "June", "July", "August", "September", "October",
+          "November", "December"]
+
+
+def is_safe_url(value) -> bool:
+    return isinstance(value, str) and bool(SAFE_URL.match(value))
+
+
+def plain_title(text: str) -> str:
+    """A title safe in <title> and search even where the theme does not escape it."""
+    return re.sub(r"[<>&\"`]", "", str(text)).strip() or "Untitled"
+
+
+def page_slug(value) -> str:
+    slug = re.sub(r"[^a-z0-9]+", "-", str(value).lower()).strip("-")
+    return slug or "row"
+
+
+def format_date(value: dt.date, precision: str | None) -> str:
+    if precision == "year":
+        return str(value.year)
+    if precision == "month":
+        return f"{MONTHS[value.month - 1]} {value.year}"
+    return f"{value.day} {MONTHS[value.month - 1]} {value.year}"
+
+
+@dataclass
+class Page:
+    path: str  # e.g. "people/hugo-touvron.md"
+    text: str
+
+
+@dataclass
+class Site:
+    """Everything a template may need: tables, views, published files, and how to link rows."""
+
+    descriptor: dict
+    tables: dict[str, pl.DataFrame]
+    views: list[View]
+    published: dict
+    report: Report
+    resources: dict[str, dict] = field(init=False)
+    rows_by_id: dict[str, dict[str, dict]] = field(init=False)
+
+    def __post_init__(self):
+        self.resources = {r["name"]: r for r in load.resources(self.descriptor)}
+        self.rows_by_id = {}
+        for name, resource in self.resources.items():
+            key = load.primary_key(resource)
+            if len(key) == 1:
+                self.rows_by_id[name] = {row[key[0]]: row for row in self.tables[name].iter_rows(named=True)}
+
+    def has_pages(self, table: str) -> bool:
+        return bool(self.resources.get(table, {}).get("ledger", {}).get("pages")) and table in self.rows_by_id
+
+    def entity_tables(self) -> list[str]:
+        return [name for name in self.resources if self.has_pages(name)]
+
+    def label(self, table: str, key) -> str:
+        row = self.rows_by_id.get(table, {}).get(key)
+        if row is None:
+            return str(key)
+        value = row.get(load.label_field(self.resources[table]))
+        return str(value if value not in (None, "") else key)
+
+    def published_resource(self, name: str) -> dict:
+        return next(r for r in self.published["resources"] if r["name"] == name)
+
+
+class Renderer:
+    """Renders one page at a time; `depth` makes every link relative to the page being written."""
+
+    def __init__(self, site: Site, story_templates: Path | None):
+        loaders = [jinja2.FileSystemLoader(str(story_templates))] if story_templates else []
+        loaders.append(jinja2.FileSystemLoader(str(TEMPLATES)))
+        self.env = jinja2.Environment(loader=jinja2.ChoiceLoader(loaders), autoescape=True,
+                                      trim_blocks=True, lstrip_blocks=True, undefined=jinja2.StrictUndefined,
+                                      keep_trailing_newline=True)
+        self.site = site
+        self.depth = 0
+        self.env.globals.update(site=site, url=self.url, entity_url=self.entity_url, download=self.download,
+                                cell=self.cell, field_title=self.field_title, jsonld=jsonld, plain_title=plain_title,
+                                format_date=format_date, is_safe_url=is_safe_url, fields_of=load.fields,
+                                label_field=load.label_field, primary_key=load.primary_key)
+        self.env.filters["kib"] = lambda n: f"{n / 1024:,.1f} KiB" if n >= 1024 else f"{n} bytes"
+        self.env.filters["yaml_title"] = lambda text: jinja2.utils.markupsafe.Markup(json.dumps(plain_title(text), ensure_ascii=False))
+
+    # ------------------------------------------------------------ links
+    def url(self, target: str) -> str:
+        """Relative link to a site path such as 'people/' or 'downloads/data/x.csv'."""
+        return "../" * self.depth + target if self.depth or target else "./"
+
+    def entity_url(self, table: str, key) -> str:
+        return self.url(f"{table}/{page_slug(key)}/")
+
+    def download(self, path: str) -> str:
+        return self.url(f"downloads/{path}")
+
+    # ------------------------------------------------------------ values
+    def field_title(self, table: str, name: str) -> str:
+        for f in load.fields(self.site.resources.get(table, {})):
+            if f["name"] == name:
+                return f.get("title", name)
+        return name.replace("_", " ").capitalize()
+
+    def cell(self, table: str, name: str, row: dict):
+        """One value as safe HTML: linked ids, readable dates, tags for enums, http(s) links only."""
+        value = row.get(name)
+        escape = jinja2.utils.markupsafe.escape
+        Markup = jinja2.utils.markupsafe.Markup
+        if value is None or value == "":
+            return Markup('<span class="ledger-empty">—</span>')
+        resource = self.site.resources.get(table)
+        field = next((f for f in load.fields(resource or {}) if f["name"] == name), {})
+        for own, target, _ in (load.foreign_keys(resource) if resource else []):
+            if own == [name] and self.site.has_pages(target):
+                return Markup(f'<a href="{escape(self.entity_url(target, value))}">'
+                              f"{escape(self.site.label(target, value))}</a>")
+        if isinstance(value, dt.date):
+            base = "date" if name == "date" else name
+            return escape(format_date(value, row.get(f"{base}_precision")))
+        if isinstance(value, bool):
+            return "yes" if value else "no"
+        if name == "url" or name.endswith("_url"):
+            if is_safe_url(value):
+                return Markup(f'<a href="{escape(value)}" rel="noopener">{escape(value)}</a>')
+            return escape(value)
+        if field.get("constraints", {}).get("enum"):
+            return Markup(f'<span class="ledger-tag ledger-tag--{page_slug(value)}">{escape(value)}</span>')
+        if isinstance(value, int) and not isinstance(value, bool):
+            return escape(f"{value:,}" if abs(value) >= 10000 else str(value))
+        return escape(value)
+
+    def render(self, template: str, depth: int, **context) -> str:
+        self.depth = depth
+        return self.env.get_template(template).render(**context)
+
+
+def jsonld(data: dict):
+    """JSON-LD safe inside a <script> element."""
+    text = json.dumps(data, ensure_ascii=False, indent=1, sort_keys=True).replace("</", "<\\/")
+    return jinja2.utils.markupsafe.Markup(f'<script type="application/ld+json">\n{text}\n</script>')
+
+
+def dataset_jsonld(site: Site, renderer: Renderer) -> dict:
+    """schema.org Dataset with a DataDownload for every file, for search engines and catalogues."""
+    published = site.published
+    files = [d for r in published["resources"] for d in r["downloads"]] + published.get("downloads", [])
+    media = {"csv": "text/csv", "json": "application/json", "parquet": "application/vnd.apache.parquet",
+             "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+             "sqlite": "application/vnd.sqlite3", "zip": "application/zip"}
+    licence = (published.get("licenses") or [{}])[0]
+    return {
+        "@context": "https://schema.org",
+        "@type": "Dataset",
+        "name": published.get("title", published.get("name")),
+        "description": published.get("description", ""),
+        "version": published.get("version"),
+        "keywords": published.get("keywords", []),
+        "license": licence.get("path") if is_safe_url(licence.get("path")) else licence.get("name"),
+        "creator": [{"@type": "Organization", "name": c.get("title")} for c in published.get("contributors", [])],
+        "distribution": [{"@type": "DataDownload", "name": d["path"], "encodingFormat": media.get(d["format"], d["format"]),
+                          "contentUrl": renderer.download(d["path"]), "contentSize": f"{d['bytes']} B",
+                          "sha256": d["hash"].removeprefix("sha256:")} for d in files],
+    }
+
+
+def referencing(site: Site, table: str) -> list[tuple[str, str]]:
+    """(other table, its field) pairs whose foreign key points at `table`."""
+    found = []
+    for name, resource in site.resources.items():
+        for own, target, _ in load.foreign_keys(resource):
+            if target == table and len(own) == 1:
+                found.append((name, own[0]))
+    return found
+
+
+def render_pages(site: Site, docs: Path | None) -> list[Page]:
+    """Every page of the site as Markdown, in a stable order."""
+    story = stories.for_package(site.descriptor)
+    story_templates = story.TEMPLATES if story else None
+    renderer = Renderer(site, story_templates)
+    pages: list[Page] = []
+    refs = {table: referencing(site, table) for table in site.entity_tables()}
+
+    for table in site.entity_tables():
+        resource = site.resources[table]
+        template = f"{table}.md.j2" if story_templates and (story_templates / f"{table}.md.j2").exists() else "entity.md.j2"
+        index_template = (f"{table}_index.md.j2" if story_templates and (story_templates / f"{table}_index.md.j2").exists()
+                          else "entity_index.md.j2")
+        frame = site.tables[table]
+        pages.append(Page(f"{table}/index.md", renderer.render(index_template, 1, table=table, resource=resource,
+                                                               rows=list(frame.iter_rows(named=True)))))
+        key = load.primary_key(resource)[0]
+        for row in frame.iter_rows(named=True):
+            related = []
+            for other, field in refs[table]:
+                rows = site.tables[other].filter(pl.col(field) == row[key])
+                if rows.height:
+                    related.append((other, field, list(rows.iter_rows(named=True))))
+            pages.append(Page(f"{table}/{page_slug(row[key])}.md",
+                              renderer.render(template, 2, table=table, resource=resource, row=row, key=key,
+                                              related=related)))
+
+    data_items = [(r["name"], r) for r in site.published["resources"]]
+    renderer.depth = 1
+    pages.append(Page("data/index.md", renderer.render("data_index.md.j2", 1, items=data_items,
+                                                        dataset=dataset_jsonld(site, renderer))))
+    views = {v.name: v for v in site.views}
+    for name, published in data_items:
+        frame = views[name].frame if name in views else site.tables[name]
+        pages.append(Page(f"data/{name}.md", renderer.render(
+            "data_table.md.j2", 2, name=name, published=published, preview=list(frame.head(PREVIEW_ROWS).iter_rows(
+                named=True)), is_view=name in views, source=site.resources.get(name))))
+
+    if story:
+        for path, template in story.PAGES.items():
+            depth = 0 if path == "index.md" else path.count("/") + (0 if path.endswith("index.md") else 1)
+            pages.append(Page(path, renderer.render(template, depth, **story.page_context(site))))
+    else:
+        pages.append(Page("index.md", renderer.render("home.md.j2", 0)))
+
+    if docs and docs.is_dir():
+        for source in sorted(docs.rglob("*.md")):
+            relative = source.relative_to(docs).as_posix()
+            depth = relative.count("/") + (0 if relative.endswith("index.md") else 1)
+            template = renderer.env.from_string(source.read_text(encoding="utf-8"))
+            renderer.depth = depth
+            pages.append(Page(relative, template.render()))
+    return sorted(pages, key=lambda page: page.path)
+
+
+def write_pages(pages: list[Page], target: Path, docs: Path | None) -> None:
+    """Write the pages, then the hand-written assets (CSS, overrides) from docs/ beside them."""
+    if docs and docs.is_dir():
+        for asset in sorted(docs.rglob("*")):
+            if asset.is_file() and asset.suffix != ".md":
+                destination = target / asset.relative_to(docs)
+                destination.parent.mkdir(parents=True, exist_ok=True)
+                shutil.copyfile(asset, destination)
+    for page in pages:
+        destination = target / page.path
+        destination.parent.mkdir(parents=True, exist_ok=True)
+        destination.write_text(page.text, encoding="utf-8")
