@@ -6,6 +6,7 @@ after the last stage succeeds, so a failure leaves the previous outputs as they 
 
 from __future__ import annotations
 
+import os
 import shutil
 import tempfile
 import time
@@ -23,6 +24,8 @@ def validate(paths: Paths) -> Report:
 
 
 def build(paths: Paths, *, echo=print) -> None:
+    # Every timestamp in the outputs comes from here (MkDocs reads it too); never from the clock.
+    os.environ.setdefault("SOURCE_DATE_EPOCH", str(export.DEFAULT_EPOCH))
     stages = [("validate", _validate), ("derive", _derive), ("export", _export), ("render", _render), ("publish", _publish)]
     paths.work.mkdir(exist_ok=True)
     staging = Path(tempfile.mkdtemp(prefix="build-", dir=paths.work))

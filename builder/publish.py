@@ -7,6 +7,7 @@ any warning fails the build.
 
 from __future__ import annotations
 
+import gzip
 import io
 import logging
 import os
@@ -39,6 +40,14 @@ def site_config(root: Path, descriptor: dict) -> dict:
     return config
 
 
+def normalise_sitemap(site_dir: Path) -> None:
+    """MkDocs gzips the sitemap with the build folder's name in the header: rewrite it without."""
+    compressed = site_dir / "sitemap.xml.gz"
+    if compressed.exists():
+        data = gzip.decompress(compressed.read_bytes())
+        compressed.write_bytes(gzip.compress(data, compresslevel=9, mtime=int(os.environ.get("SOURCE_DATE_EPOCH", 0))))
+
+
 def publish(config: dict, docs_dir: Path, site_dir: Path, downloads: Path) -> int:
     """Copy the downloads into the docs, run MkDocs strictly, return the number of HTML pages."""
     os.environ.setdefault("NO_MKDOCS_2_WARNING", "1")
@@ -63,4 +72,5 @@ def publish(config: dict, docs_dir: Path, site_dir: Path, downloads: Path) -> in
         logger.removeHandler(handler)
     if handler.messages:
         raise StageFailed("mkdocs reported warnings: " + "; ".join(handler.messages[:5]))
+    normalise_sitemap(site_dir)
     return sum(1 for _ in site_dir.rglob("*.html"))

@@ -38,6 +38,11 @@ def plain_title(text: str) -> str:
     return re.sub(r"[<>&\"`]", "", str(text)).strip() or "Untitled"
 
 
+def yaml_title(text) -> jinja2.utils.markupsafe.Markup:
+    """A front-matter title: JSON is valid YAML, and plain_title leaves nothing to escape."""
+    return jinja2.utils.markupsafe.Markup(json.dumps(plain_title(text), ensure_ascii=False))
+
+
 def page_slug(value) -> str:
     slug = re.sub(r"[^a-z0-9]+", "-", str(value).lower()).strip("-")
     return slug or "row"
@@ -110,7 +115,7 @@ class Renderer:
                                 format_date=format_date, is_safe_url=is_safe_url, fields_of=load.fields,
                                 label_field=load.label_field, primary_key=load.primary_key)
         self.env.filters["kib"] = lambda n: f"{n / 1024:,.1f} KiB" if n >= 1024 else f"{n} bytes"
-        self.env.filters["yaml_title"] = lambda text: jinja2.utils.markupsafe.Markup(json.dumps(plain_title(text), ensure_ascii=False))
+        self.env.filters["yaml_title"] = yaml_title
 
     # ------------------------------------------------------------ links
     def url(self, target: str) -> str:
@@ -221,10 +226,10 @@ def render_pages(site: Site, docs: Path | None) -> list[Page]:
         key = load.primary_key(resource)[0]
         for row in frame.iter_rows(named=True):
             related = []
-            for other, field in refs[table]:
-                rows = site.tables[other].filter(pl.col(field) == row[key])
+            for other, column in refs[table]:
+                rows = site.tables[other].filter(pl.col(column) == row[key])
                 if rows.height:
-                    related.append((other, field, list(rows.iter_rows(named=True))))
+                    related.append((other, column, list(rows.iter_rows(named=True))))
             pages.append(Page(f"{table}/{page_slug(row[key])}.md",
                               renderer.render(template, 2, table=table, resource=resource, row=row, key=key,
                                               related=related)))

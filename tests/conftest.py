@@ -30,7 +30,6 @@ def ledger(tmp_path: Path) -> Path:
     return target
 
 
-@pytest.fixture(autouse=True)
-def fixed_epoch(monkeypatch):
-    monkeypatch.setenv("SOURCE_DATE_EPOCH", os.environ.get("SOURCE_DATE_EPOCH", "1700000000"))
-    monkeypatch.setenv("NO_MKDOCS_2_WARNING", "1")
+# Builds in tests are stamped like `make build` stamps them: one fixed time for the whole session.
+os.environ.setdefault("SOURCE_DATE_EPOCH", "1700000000")
+os.environ.setdefault("NO_MKDOCS_2_WARNING", "1")
