@@ -19,6 +19,7 @@ import yaml
 from builder.errors import StageFailed
 
 DEFAULT_CONFIG = Path(__file__).parent / "templates" / "mkdocs.yml"
+HOOKS = Path(__file__).parent / "mkdocs_hooks.py"
 
 
 class _Collect(logging.Handler):
@@ -37,6 +38,7 @@ def site_config(root: Path, descriptor: dict) -> dict:
     config = yaml.safe_load(source.read_text(encoding="utf-8")) or {}
     config.setdefault("site_name", descriptor.get("title") or descriptor.get("name") or "Data package")
     config.setdefault("site_description", descriptor.get("description", ""))
+    config["hooks"] = [*config.get("hooks", []), str(HOOKS)]
     return config
 
 

@@ -21,6 +21,7 @@ import polars as pl
 from builder import load, stories
 from builder.derive import View
 from builder.errors import Report
+from builder.mkdocs_hooks import MARKER
 
 TEMPLATES = Path(__file__).parent / "templates"
 SAFE_URL = re.compile(r"^https?://[^\s<>\"']+$")
@@ -83,7 +84,9 @@ class Site:
                 self.rows_by_id[name] = {row[key[0]]: row for row in self.tables[name].iter_rows(named=True)}
 
     def has_pages(self, table: str) -> bool:
-        return bool(self.resources.get(table, {}).get("ledger", {}).get("pages")) and table in self.rows_by_id
+        options = self.resources.get(table, {}).get("ledger", {})
+        # A table gets a page per row when it asks for them, or names a label field to title them with.
+        return bool(options.get("pages", "label" in options)) and table in self.rows_by_id
 
     def entity_tables(self) -> list[str]:
         return [name for name in self.resources if self.has_pages(name)]
@@ -164,8 +167,11 @@ class Renderer:
         return escape(value)
 
     def render(self, template: str, depth: int, **context) -> str:
+        """A generated page: front matter, then the marker that keeps its HTML out of Markdown."""
         self.depth = depth
-        return self.env.get_template(template).render(**context)
+        text = self.env.get_template(template).render(**context)
+        front, separator, body = text.partition("\n---\n")
+        return front + separator + MARKER + body.lstrip("\n")
 
 
 def jsonld(data: dict):
@@ -197,6 +203,14 @@ def dataset_jsonld(site: Site, renderer: Renderer) -> dict:
     }
 
 
+def group_rows(frame: pl.DataFrame, column: str) -> dict:
+    """Rows of a table grouped by one column's value, in table order."""
+    grouped: dict = {}
+    for row in frame.iter_rows(named=True):
+        grouped.setdefault(row[column], []).append(row)
+    return grouped
+
+
 def referencing(site: Site, table: str) -> list[tuple[str, str]]:
     """(other table, its field) pairs whose foreign key points at `table`."""
     found = []
@@ -214,6 +228,8 @@ def render_pages(site: Site, docs: Path | None) -> list[Page]:
     renderer = Renderer(site, story_templates)
     pages: list[Page] = []
     refs = {table: referencing(site, table) for table in site.entity_tables()}
+    groups = {(other, column): group_rows(site.tables[other], column)
+              for pairs in refs.values() for other, column in pairs}
 
     for table in site.entity_tables():
         resource = site.resources[table]
@@ -227,9 +243,9 @@ def render_pages(site: Site, docs: Path | None) -> list[Page]:
         for row in frame.iter_rows(named=True):
             related = []
             for other, column in refs[table]:
-                rows = site.tables[other].filter(pl.col(column) == row[key])
-                if rows.height:
-                    related.append((other, column, list(rows.iter_rows(named=True))))
+                rows = groups[(other, column)].get(row[key])
+                if rows:
+                    related.append((other, column, rows))
             pages.append(Page(f"{table}/{page_slug(row[key])}.md",
                               renderer.render(template, 2, table=table, resource=resource, row=row, key=key,
                                               related=related)))

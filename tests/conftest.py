@@ -18,18 +18,35 @@ def bookshelf(tmp_path: Path) -> Path:
 
 @pytest.fixture
 def ledger(tmp_path: Path) -> Path:
-    """A fresh copy of the real Llama Ledger package (descriptor, seeds and docs)."""
-    target = tmp_path / "ledger"
-    target.mkdir()
-    for name in ("datapackage.json", "mkdocs.yml", "CITATION.cff", "README.md", "LICENSE"):
-        if (ROOT / name).exists():
-            shutil.copy(ROOT / name, target / name)
-    for folder in ("seeds", "docs"):
-        if (ROOT / folder).exists():
-            shutil.copytree(ROOT / folder, target / folder)
-    return target
+    """A fresh copy of the real Llama Ledger package, safe to break."""
+    return copy_package(ROOT, tmp_path / "ledger")
 
 
 # Builds in tests are stamped like `make build` stamps them: one fixed time for the whole session.
 os.environ.setdefault("SOURCE_DATE_EPOCH", "1700000000")
 os.environ.setdefault("NO_MKDOCS_2_WARNING", "1")
+
+
+def copy_package(source: Path, target: Path) -> Path:
+    """The package's own files (descriptor, seeds, docs, site config), none of its outputs."""
+    target.mkdir(parents=True)
+    for name in ("datapackage.json", "mkdocs.yml"):
+        if (source / name).exists():
+            shutil.copy(source / name, target / name)
+    for folder in ("seeds", "docs", "data"):
+        if (source / folder).exists():
+            shutil.copytree(source / folder, target / folder)
+    return target
+
+
+@pytest.fixture(scope="session")
+def built(tmp_path_factory) -> Path:
+    """The real package, built once for the session: dist/ and site/."""
+    from click.testing import CliRunner
+
+    from builder.cli import cli
+
+    root = copy_package(ROOT, tmp_path_factory.mktemp("built") / "ledger")
+    result = CliRunner().invoke(cli, ["build", "--root", str(root), "--quiet"])
+    assert result.exit_code == 0, result.output
+    return root

@@ -1,0 +1,182 @@
+"""The built site: every entity has a page, links resolve, nothing loads from outside, sizes stay small,
+structured data is present, hostile text is inert."""
+
+import csv
+import json
+import re
+from html.parser import HTMLParser
+from pathlib import Path
+from urllib.parse import unquote, urlsplit
+
+from click.testing import CliRunner
+
+from builder.cli import cli
+from builder.render import page_slug
+
+
+class Links(HTMLParser):
+    def __init__(self):
+        super().__init__()
+        self.links: list[tuple[str, str, str]] = []  # (tag, attribute, value)
+
+    def handle_starttag(self, tag, attrs):
+        for name, value in attrs:
+            if name in ("href", "src") and value:
+                self.links.append((tag, name, value))
+
+
+def html_files(site: Path) -> list[Path]:
+    return sorted(site.rglob("*.html"))
+
+
+def links_of(page: Path) -> list[tuple[str, str, str]]:
+    parser = Links()
+    parser.feed(page.read_text(encoding="utf-8"))
+    return parser.links
+
+
+def rows(root: Path, table: str) -> list[dict]:
+    return list(csv.DictReader(open(root / "seeds" / f"{table}.csv", encoding="utf-8")))
+
+
+def test_a_page_per_entity_and_per_table(built):
+    site = built / "site"
+    for table, key in [("people", "person_id"), ("models", "model_id"), ("organizations", "org_id"),
+                       ("sources", "source_id"), ("claims", "claim_id")]:
+        for row in rows(built, table):
+            assert (site / table / page_slug(row[key]) / "index.html").is_file(), (table, row[key])
+    for resource in json.loads((built / "dist" / "datapackage.json").read_text())["resources"]:
+        assert (site / "data" / resource["name"] / "index.html").is_file()
+    for page in ("index.html", "timeline/index.html", "about/index.html", "data/index.html", "claims/index.html"):
+        assert (site / page).is_file()
+
+
+def test_every_internal_link_resolves(built):
+    site = built / "site"
+    broken = []
+    for page in html_files(site):
+        if page.name == "404.html":
+            continue  # MkDocs writes it with root-absolute links, for hosts that serve it at any depth
+        for tag, _, value in links_of(page):
+            parts = urlsplit(value)
+            if parts.scheme or value.startswith(("#", "mailto:", "data:")) or parts.netloc:
+                continue
+            target = (page.parent / unquote(parts.path)).resolve()
+            if target.is_dir():
+                target = target / "index.html"
+            if not target.exists():
+                broken.append((page.relative_to(site).as_posix(), value))
+    assert broken == []
+
+
+def test_no_page_loads_anything_from_outside(built):
+    outside = []
+    for page in html_files(built / "site"):
+        for tag, attribute, value in links_of(page):
+            external = urlsplit(value).scheme in ("http", "https") or value.startswith("//")
+            if external and (attribute == "src" or tag == "link"):
+                outside.append((page.name, tag, value))
+    assert outside == []
+    text = (built / "site" / "index.html").read_text()
+    assert "fonts.googleapis.com" not in text and "fonts.gstatic.com" not in text
+
+
+def test_page_and_search_index_sizes(built):
+    site = built / "site"
+    sizes = {page.relative_to(site).as_posix(): page.stat().st_size for page in html_files(site)}
+    assert max(sizes.values()) <= 150 * 1024, max(sizes, key=sizes.get)
+    entity_pages = sum(1 for page in sizes if re.match(r"(people|models|organizations|sources|claims|documents)/[^/]+/"
+                                                       r"index\.html$", page))
+    index = (site / "search" / "search_index.json").stat().st_size
+    assert index / entity_pages <= 1.5 * 1024
+
+
+def test_downloads_on_the_site_are_the_published_files(built):
+    for path in (built / "dist").rglob("*"):
+        if path.is_file():
+            copy = built / "site" / "downloads" / path.relative_to(built / "dist")
+            assert copy.read_bytes() == path.read_bytes()
+
+
+def jsonld(page: Path) -> list[dict]:
+    text = page.read_text(encoding="utf-8")
+    return [json.loads(block.replace("<\\/", "</")) for block in
+            re.findall(r'<script type="application/ld\+json">(.*?)</script>', text, re.S)]
+
+
+def test_dataset_jsonld_lists_every_download(built):
+    (dataset,) = jsonld(built / "site" / "data" / "index.html")
+    assert dataset["@type"] == "Dataset"
+    files = [p for p in (built / "dist").rglob("*") if p.is_file() and p.name not in ("datapackage.json", "SHA256SUMS")]
+    assert len(dataset["distribution"]) == len(files)
+    assert {d["@type"] for d in dataset["distribution"]} == {"DataDownload"}
+
+
+def test_claim_pages_carry_claimreview(built):
+    for claim in rows(built, "claims"):
+        (review,) = jsonld(built / "site" / "claims" / claim["claim_id"] / "index.html")
+        assert review["@type"] == "ClaimReview"
+        assert review["claimReviewed"] == claim["claim"]
+        assert review["reviewRating"]["alternateName"] == claim["verdict"]
+
+
+def test_home_figures_are_computed_from_the_data(built):
+    authors = [p for p in rows(built, "people") if p["llama_paper_position"]]
+    left = sum(p["status"] == "left" for p in authors)
+    home = (built / "site" / "index.html").read_text(encoding="utf-8")
+    assert f"{left} of {len(authors)}" in home
+    claims = rows(built, "claims")
+    assert f"{len(claims)}</span><span>claims checked" in home
+
+
+def hostile_bookshelf(root: Path, url: str) -> None:
+    with open(root / "data" / "sources.csv", "a", encoding="utf-8") as out:
+        out.write(f'hostile,<script>alert("title")</script>,{url},2024-01-01\n')
+    with open(root / "data" / "authors.csv", "a", encoding="utf-8") as out:
+        out.write('mallory,<img src=x onerror=alert(1)>,1900-01-01,year,hostile\n')
+    with open(root / "data" / "books.csv", "a", encoding="utf-8") as out:
+        out.write('evil,"[click](javascript:alert(2)) <b onmouseover=alert(3)>bold</b>",mallory,novel,1,1901-01-01,hostile\n')
+
+
+def test_hostile_javascript_url_is_rejected_by_validation(bookshelf):
+    hostile_bookshelf(bookshelf, "javascript:alert(1)")
+    result = CliRunner().invoke(cli, ["build", "--root", str(bookshelf)])
+    assert result.exit_code == 1
+    assert "unsafe-url" in result.output
+    assert not (bookshelf / "site").exists()
+
+
+def test_hostile_text_is_rendered_inert(bookshelf):
+    hostile_bookshelf(bookshelf, "https://example.org/")
+    result = CliRunner().invoke(cli, ["build", "--root", str(bookshelf), "--quiet"])
+    assert result.exit_code == 0, result.output
+    pages = {page: page.read_text(encoding="utf-8") for page in html_files(bookshelf / "site")}
+    everything = "\n".join(pages.values())
+    assert "<script>alert" not in everything
+    assert "<img src=x onerror" not in everything
+    assert "<b onmouseover" not in everything
+    assert 'href="javascript:' not in everything.lower()
+    author = (bookshelf / "site" / "authors" / "mallory" / "index.html").read_text(encoding="utf-8")
+    assert "&lt;img src=x onerror=alert(1)&gt;" in author
+    assert "<title>img src=x onerror=alert(1)" in author  # markup characters stripped from the title
+
+
+def test_second_package_publishes_with_generic_pages(bookshelf):
+    result = CliRunner().invoke(cli, ["build", "--root", str(bookshelf), "--quiet"])
+    assert result.exit_code == 0, result.output
+    site = bookshelf / "site"
+    assert (site / "index.html").is_file() and (site / "data" / "books" / "index.html").is_file()
+    assert "Bookshelf" in (site / "index.html").read_text(encoding="utf-8")
+    assert (bookshelf / "dist" / "bookshelf-1.0.0.zip").is_file()
+
+
+def test_a_failing_publish_keeps_the_previous_site(ledger):
+    runner = CliRunner()
+    assert runner.invoke(cli, ["build", "--root", str(ledger), "--quiet"]).exit_code == 0
+    before = {p: p.read_bytes() for p in (ledger / "site").rglob("*") if p.is_file()}
+    (ledger / "mkdocs.yml").write_text((ledger / "mkdocs.yml").read_text().replace("- About: about.md",
+                                                                                   "- About: missing.md"))
+    result = runner.invoke(cli, ["build", "--root", str(ledger)])
+    assert result.exit_code == 1
+    assert "mkdocs" in result.output and "missing.md" in result.output
+    assert {p: p.read_bytes() for p in (ledger / "site").rglob("*") if p.is_file()} == before
