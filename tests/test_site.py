@@ -57,7 +57,7 @@ def test_every_internal_link_resolves(built):
     for page in html_files(site):
         if page.name == "404.html":
             continue  # MkDocs writes it with root-absolute links, for hosts that serve it at any depth
-        for tag, _, value in links_of(page):
+        for _tag, _, value in links_of(page):
             parts = urlsplit(value)
             if parts.scheme or value.startswith(("#", "mailto:", "data:")) or parts.netloc:
                 continue
