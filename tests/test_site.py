@@ -180,3 +180,15 @@ def test_a_failing_publish_keeps_the_previous_site(ledger):
     assert result.exit_code == 1
     assert "mkdocs" in result.output and "missing.md" in result.output
     assert {p: p.read_bytes() for p in (ledger / "site").rglob("*") if p.is_file()} == before
+
+
+def test_search_index_holds_every_entity_by_name(built):
+    from builder.render import plain_title
+
+    index = json.loads((built / "site" / "search" / "search_index.json").read_text())
+    titles = {(doc["location"], doc["title"]) for doc in index["docs"]}
+    for table, key, label in [("people", "person_id", "name"), ("models", "model_id", "name"),
+                              ("organizations", "org_id", "name"), ("claims", "claim_id", "claim"),
+                              ("sources", "source_id", "title")]:
+        for row in rows(built, table):
+            assert (f"{table}/{page_slug(row[key])}/", plain_title(row[label])) in titles, (table, row[key])

@@ -1,0 +1,112 @@
+"""The Llama story's own rules, on a copy of the real package; and failed runs leave nothing behind."""
+
+import json
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+from builder.cli import cli
+
+
+def problems(root: Path) -> list[list]:
+    result = CliRunner().invoke(cli, ["validate", "--root", str(root), "--json"])
+    return [[p["path"], p["row"], p["field"], p["type"]] for p in json.loads(result.output)["problems"]]
+
+
+def table(root: Path, name: str) -> Path:
+    return root / "seeds" / f"{name}.csv"
+
+
+def row_of(root: Path, name: str, starts: str) -> int:
+    """Spreadsheet row number (header = 1) of the line starting with `starts`."""
+    lines = table(root, name).read_text(encoding="utf-8").splitlines()
+    return next(i for i, line in enumerate(lines, start=1) if line.startswith(starts))
+
+
+def replace_line(root: Path, name: str, starts: str, change) -> None:
+    path = table(root, name)
+    lines = path.read_text(encoding="utf-8").splitlines()
+    path.write_text("\n".join(change(line) if line.startswith(starts) else line for line in lines) + "\n",
+                    encoding="utf-8")
+
+
+def drop_lines(root: Path, name: str, starts: str) -> None:
+    path = table(root, name)
+    lines = path.read_text(encoding="utf-8").splitlines()
+    path.write_text("\n".join(line for line in lines if not line.startswith(starts)) + "\n", encoding="utf-8")
+
+
+def test_real_package_is_valid(ledger):
+    assert problems(ledger) == []
+
+
+def test_person_who_left_needs_a_departure(ledger):
+    drop_lines(ledger, "departures", "edouard-grave-")
+    assert problems(ledger) == [["seeds/people.csv", row_of(ledger, "people", "edouard-grave,"), "status",
+                                 "left-without-departure"]]
+
+
+def test_person_at_meta_has_no_departure(ledger):
+    replace_line(ledger, "people", "edouard-grave,", lambda line: line.replace(",left,", ",at-meta,", 1))
+    assert problems(ledger) == [["seeds/people.csv", row_of(ledger, "people", "edouard-grave,"), "status",
+                                 "at-meta-with-departure"]]
+
+
+def test_every_claim_needs_evidence(ledger):
+    drop_lines(ledger, "claim_evidence", "llama2-launched-july,")
+    assert problems(ledger) == [["seeds/claims.csv", row_of(ledger, "claims", "llama2-launched-july,"), "claim_id",
+                                 "claim-without-evidence"]]
+
+
+def test_all_fourteen_authors_are_required(ledger):
+    replace_line(ledger, "people", "hugo-touvron,", lambda line: line.replace(",1,", ",,", 1))
+    assert problems(ledger) == [["seeds/people.csv", None, "llama_paper_position", "paper-author-missing"]]
+
+
+def test_departure_after_the_status_report(ledger):
+    replace_line(ledger, "departures", "edouard-grave-", lambda line: line.replace(",2023-11-01,", ",2025-11-01,", 1))
+    row = row_of(ledger, "departures", "edouard-grave-")
+    assert problems(ledger) == [["seeds/departures.csv", row, "date", "departure-after-status"]]
+
+
+def test_model_released_before_its_predecessor(ledger):
+    replace_line(ledger, "releases", "llama-2-", lambda line: line.replace(",2023-07-18,", ",2022-07-18,"))
+    found = problems(ledger)
+    assert ["seeds/models.csv", row_of(ledger, "models", "llama-2,"), "predecessor_id",
+            "release-before-predecessor"] in found
+
+
+def test_a_quote_changed_by_one_character_is_not_found(ledger):
+    replace_line(ledger, "claims", "llama2-launched-july,", lambda line: line.replace("launched in July", "launched in june"))
+    assert problems(ledger) == [["seeds/claims.csv", row_of(ledger, "claims", "llama2-launched-july,"), "quote",
+                                 "quote-not-found"]]
+
+
+BREAKAGES = {
+    "bad date": lambda root: replace_line(root, "releases", "llama-2-", lambda l: l.replace("2023-07-18", "2023-02-30")),
+    "empty file": lambda root: table(root, "people").write_text(""),
+    "missing file": lambda root: table(root, "claims").unlink(),
+    "descriptor syntax": lambda root: (root / "datapackage.json").write_text("{"),
+    "not utf-8": lambda root: table(root, "sources").write_bytes(table(root, "sources").read_bytes() + b"\xff\n"),
+}
+
+
+@pytest.mark.parametrize("breakage", sorted(BREAKAGES))
+def test_a_failed_build_leaves_no_partial_output(ledger, breakage):
+    BREAKAGES[breakage](ledger)
+    result = CliRunner().invoke(cli, ["build", "--root", str(ledger)])
+    assert result.exit_code == 1
+    assert "Traceback" not in result.output
+    assert not (ledger / "dist").exists() and not (ledger / "site").exists()
+    assert not any((ledger / ".build").iterdir()) if (ledger / ".build").exists() else True
+
+
+def test_view_invariants_are_reported_as_problems():
+    import polars as pl
+
+    from builder.derive import View
+
+    view = View(name="v", title="V", description="", frame=pl.DataFrame({"a": [1]}), fields={"a": "A"},
+                primary_key=["a"], invariants=[("v-count", "counts differ", False), ("v-order", "sorted", True)])
+    assert [p.key() for p in view.problems()] == [["views/v", None, None, "v-count"]]
