@@ -84,7 +84,7 @@ def test_a_quote_changed_by_one_character_is_not_found(ledger):
 
 
 BREAKAGES = {
-    "bad date": lambda root: replace_line(root, "releases", "llama-2-", lambda l: l.replace("2023-07-18", "2023-02-30")),
+    "bad date": lambda root: replace_line(root, "releases", "llama-2-", lambda line: line.replace("2023-07-18", "2023-02-30")),
     "empty file": lambda root: table(root, "people").write_text(""),
     "missing file": lambda root: table(root, "claims").unlink(),
     "descriptor syntax": lambda root: (root / "datapackage.json").write_text("{"),
