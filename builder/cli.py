@@ -97,7 +97,7 @@ def _run(ctx: click.Context, action):
 def format_report(report: Report) -> str:
     """Problems grouped by file, each with row, field, type and the fix."""
     if report.valid:
-        return f"The package {report.package} is valid.".replace("package  is", "package is")
+        return f"The package {report.package or 'at this root'} is valid."
     lines = []
     grouped = report.by_path()
     for path, problems in grouped.items():

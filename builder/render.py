@@ -17,6 +17,7 @@ from pathlib import Path
 
 import jinja2
 import polars as pl
+from markupsafe import Markup, escape
 
 from builder import load, stories
 from builder.derive import View
@@ -39,9 +40,9 @@ def plain_title(text: str) -> str:
     return re.sub(r"[<>&\"`]", "", str(text)).strip() or "Untitled"
 
 
-def yaml_title(text) -> jinja2.utils.markupsafe.Markup:
+def yaml_title(text) -> Markup:
     """A front-matter title: JSON is valid YAML, and plain_title leaves nothing to escape."""
-    return jinja2.utils.markupsafe.Markup(json.dumps(plain_title(text), ensure_ascii=False))
+    return Markup(json.dumps(plain_title(text), ensure_ascii=False))
 
 
 def page_slug(value) -> str:
@@ -141,8 +142,6 @@ class Renderer:
     def cell(self, table: str, name: str, row: dict):
         """One value as safe HTML: linked ids, readable dates, tags for enums, http(s) links only."""
         value = row.get(name)
-        escape = jinja2.utils.markupsafe.escape
-        Markup = jinja2.utils.markupsafe.Markup
         if value is None or value == "":
             return Markup('<span class="ledger-empty">—</span>')
         resource = self.site.resources.get(table)
@@ -177,7 +176,7 @@ class Renderer:
 def jsonld(data: dict):
     """JSON-LD safe inside a <script> element."""
     text = json.dumps(data, ensure_ascii=False, indent=1, sort_keys=True).replace("</", "<\\/")
-    return jinja2.utils.markupsafe.Markup(f'<script type="application/ld+json">\n{text}\n</script>')
+    return Markup(f'<script type="application/ld+json">\n{text}\n</script>')
 
 
 def dataset_jsonld(site: Site, renderer: Renderer) -> dict:
