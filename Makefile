@@ -33,7 +33,7 @@ serve: $(STAMP) ## Preview the built site on http://127.0.0.1:8000/
 	$(BIN)/builder serve
 
 lint: $(STAMP) ## Run ruff
-	$(BIN)/ruff check . && $(BIN)/ruff format --check builder tests
+	$(BIN)/ruff check . && $(BIN)/ruff format --check builder tests scripts
 
 bench: $(STAMP) ## Time validate and build (median of 5) and peak memory
 	$(BIN)/python scripts/benchmark.py

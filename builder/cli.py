@@ -12,8 +12,12 @@ from builder.errors import BuilderError, InvalidPackage, Report
 from builder.paths import Paths
 
 root_option = click.option(
-    "--root", type=click.Path(file_okay=False, exists=True), default=".", show_default=True,
-    help="Folder holding datapackage.json.")
+    "--root",
+    type=click.Path(file_okay=False, exists=True),
+    default=".",
+    show_default=True,
+    help="Folder holding datapackage.json.",
+)
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
@@ -103,15 +107,20 @@ def format_report(report: Report) -> str:
     for path, problems in grouped.items():
         lines.append(path)
         for p in problems:
-            where = ", ".join(part for part in (
-                f"row {p.row}" if p.row is not None else "",
-                f"field {p.field}" if p.field else "") if part) or "file"
+            where = (
+                ", ".join(
+                    part for part in (f"row {p.row}" if p.row is not None else "", f"field {p.field}" if p.field else "") if part
+                )
+                or "file"
+            )
             lines.append(f"  {where} [{p.type}]: {p.message}")
             if p.fix:
                 lines.append(f"      fix: {p.fix}")
     count = sum(len(v) for v in grouped.values())
-    lines.append(f"{count} problem{'s' if count != 1 else ''} in {len(grouped)} file{'s' if len(grouped) != 1 else ''}: "
-                 "the package is not valid.")
+    lines.append(
+        f"{count} problem{'s' if count != 1 else ''} in {len(grouped)} file{'s' if len(grouped) != 1 else ''}: "
+        "the package is not valid."
+    )
     return "\n".join(lines)
 
 

@@ -27,8 +27,11 @@ class View:
     invariants: list[tuple[str, str, bool]] = field(default_factory=list)  # (type, message, holds)
 
     def problems(self) -> list[Problem]:
-        return [Problem(f"views/{self.name}", None, None, kind, message, "Check the seed rows this view is built from.",
-                        self.name) for kind, message, holds in self.invariants if not holds]
+        return [
+            Problem(f"views/{self.name}", None, None, kind, message, "Check the seed rows this view is built from.", self.name)
+            for kind, message, holds in self.invariants
+            if not holds
+        ]
 
 
 def derive(descriptor: dict, tables: dict[str, pl.DataFrame]) -> tuple[list[View], list[Problem]]:
@@ -39,14 +42,28 @@ def derive(descriptor: dict, tables: dict[str, pl.DataFrame]) -> tuple[list[View
     for view in views:
         missing = set(view.frame.columns) ^ set(view.fields)
         if missing:
-            problems.append(Problem(f"views/{view.name}", None, ", ".join(sorted(missing)), "view-undocumented",
-                                    "Columns and their descriptions differ.", "Describe every column of the view."))
+            problems.append(
+                Problem(
+                    f"views/{view.name}",
+                    None,
+                    ", ".join(sorted(missing)),
+                    "view-undocumented",
+                    "Columns and their descriptions differ.",
+                    "Describe every column of the view.",
+                )
+            )
     return views, problems
 
 
 TABLE_SCHEMA_TYPES = {
-    pl.Int64: "integer", pl.Int32: "integer", pl.UInt32: "integer", pl.UInt64: "integer",
-    pl.Float64: "number", pl.Boolean: "boolean", pl.Date: "date", pl.String: "string",
+    pl.Int64: "integer",
+    pl.Int32: "integer",
+    pl.UInt32: "integer",
+    pl.UInt64: "integer",
+    pl.Float64: "number",
+    pl.Boolean: "boolean",
+    pl.Date: "date",
+    pl.String: "string",
 }
 
 
@@ -55,8 +72,7 @@ def view_schema(view: View) -> dict:
     fields = []
     for name, dtype in view.frame.schema.items():
         kind = TABLE_SCHEMA_TYPES.get(dtype.base_type(), "string")
-        item = {"name": name, "type": kind, "title": name.replace("_", " ").capitalize(),
-                "description": view.fields[name]}
+        item = {"name": name, "type": kind, "title": name.replace("_", " ").capitalize(), "description": view.fields[name]}
         if kind == "date":
             item["format"] = "%Y-%m-%d"
         fields.append(item)

@@ -56,11 +56,22 @@ def collect(descriptor: dict, tables: dict[str, pl.DataFrame], views: list[View]
     for resource in load.resources(descriptor):
         schema = copy.deepcopy(resource["schema"])
         frame = tables[resource["name"]].sort(load.primary_key(resource), nulls_last=True)
-        collected.append(Table(resource["name"], resource.get("title", resource["name"]),
-                               resource.get("description", ""), schema, frame, False))
+        collected.append(
+            Table(
+                resource["name"], resource.get("title", resource["name"]), resource.get("description", ""), schema, frame, False
+            )
+        )
     for view in views:
-        collected.append(Table(view.name, view.title, view.description, view_schema(view),
-                               view.frame.sort(view.primary_key, nulls_last=True), True))
+        collected.append(
+            Table(
+                view.name,
+                view.title,
+                view.description,
+                view_schema(view),
+                view.frame.sort(view.primary_key, nulls_last=True),
+                True,
+            )
+        )
     return collected
 
 
@@ -69,11 +80,16 @@ def sha256(path: Path) -> str:
 
 
 def file_entry(path: Path, dist: Path, fmt: str) -> dict:
-    return {"path": path.relative_to(dist).as_posix(), "format": fmt, "bytes": path.stat().st_size,
-            "hash": f"sha256:{sha256(path)}"}
+    return {
+        "path": path.relative_to(dist).as_posix(),
+        "format": fmt,
+        "bytes": path.stat().st_size,
+        "hash": f"sha256:{sha256(path)}",
+    }
 
 
 # ---------------------------------------------------------------- per-table files
+
 
 def write_csv(frame: pl.DataFrame, path: Path) -> None:
     frame.write_csv(path, line_terminator="\n", date_format="%Y-%m-%d")
@@ -91,16 +107,17 @@ def write_json(frame: pl.DataFrame, path: Path) -> None:
 
 
 def write_parquet(frame: pl.DataFrame, path: Path) -> None:
-    frame.rechunk().write_parquet(path, compression="zstd", compression_level=3, statistics=True,
-                                  row_group_size=100_000)
+    frame.rechunk().write_parquet(path, compression="zstd", compression_level=3, statistics=True, row_group_size=100_000)
 
 
 # ---------------------------------------------------------------- workbook
 
+
 def write_xlsx(tables: list[Table], path: Path, *, title: str) -> None:
     """A sheet per table and view; every cell written as a value, never a formula."""
-    workbook = xlsxwriter.Workbook(str(path), {
-        "strings_to_formulas": False, "strings_to_urls": False, "strings_to_numbers": False})
+    workbook = xlsxwriter.Workbook(
+        str(path), {"strings_to_formulas": False, "strings_to_urls": False, "strings_to_numbers": False}
+    )
     workbook.set_properties({"title": title, "created": build_time().replace(tzinfo=None)})
     header = workbook.add_format({"bold": True})
     date_format = workbook.add_format({"num_format": "yyyy-mm-dd"})
@@ -136,8 +153,11 @@ def _quote(name: str) -> str:
 def create_table_sql(table: Table) -> tuple[str, list[str]]:
     """CREATE TABLE with declared keys, and CREATE INDEX for each foreign key."""
     schema = table.schema
-    columns = [f"{_quote(f['name'])} {SQLITE_TYPES.get(f.get('type'), 'TEXT')}"
-               + (" NOT NULL" if f.get("constraints", {}).get("required") else "") for f in schema["fields"]]
+    columns = [
+        f"{_quote(f['name'])} {SQLITE_TYPES.get(f.get('type'), 'TEXT')}"
+        + (" NOT NULL" if f.get("constraints", {}).get("required") else "")
+        for f in schema["fields"]
+    ]
     key = schema.get("primaryKey", [])
     key = [key] if isinstance(key, str) else key
     if key:
@@ -148,10 +168,12 @@ def create_table_sql(table: Table) -> tuple[str, list[str]]:
         ref = fk["reference"]
         theirs = ref["fields"] if isinstance(ref["fields"], list) else [ref["fields"]]
         target = ref.get("resource") or table.name
-        columns.append(f"FOREIGN KEY ({', '.join(map(_quote, own))}) "
-                       f"REFERENCES {_quote(target)} ({', '.join(map(_quote, theirs))})")
-        indexes.append(f"CREATE INDEX {_quote(f'{table.name}_fk{number}')} ON {_quote(table.name)} "
-                       f"({', '.join(map(_quote, own))})")
+        columns.append(
+            f"FOREIGN KEY ({', '.join(map(_quote, own))}) REFERENCES {_quote(target)} ({', '.join(map(_quote, theirs))})"
+        )
+        indexes.append(
+            f"CREATE INDEX {_quote(f'{table.name}_fk{number}')} ON {_quote(table.name)} ({', '.join(map(_quote, own))})"
+        )
     return f"CREATE TABLE {_quote(table.name)} (\n  " + ",\n  ".join(columns) + "\n)", indexes
 
 
@@ -175,8 +197,10 @@ def write_sqlite(tables: list[Table], path: Path) -> None:
             for index in indexes:
                 connection.execute(index)
             placeholders = ", ".join("?" for _ in table.frame.columns)
-            connection.executemany(f"INSERT INTO {_quote(table.name)} VALUES ({placeholders})",
-                                   [tuple(sqlite_value(v) for v in row) for row in table.frame.iter_rows()])
+            connection.executemany(
+                f"INSERT INTO {_quote(table.name)} VALUES ({placeholders})",
+                [tuple(sqlite_value(v) for v in row) for row in table.frame.iter_rows()],
+            )
         connection.commit()
         broken = connection.execute("PRAGMA foreign_key_check").fetchall()
         if broken:
@@ -187,6 +211,7 @@ def write_sqlite(tables: list[Table], path: Path) -> None:
 
 
 # ---------------------------------------------------------------- zip and descriptor
+
 
 def write_zip(entries: dict[str, bytes], path: Path) -> None:
     """Sorted names, fixed timestamps and permissions: same bytes for the same content."""
@@ -219,22 +244,27 @@ def export(descriptor: dict, tables: dict[str, pl.DataFrame], views: list[View],
         write_json(table.frame, stem.with_suffix(".json"))
         write_parquet(table.frame, stem.with_suffix(".parquet"))
         csv_entry = file_entry(stem.with_suffix(".csv"), dist, "csv")
-        resources.append({
-            "name": table.name,
-            "path": csv_entry["path"],
-            "profile": "tabular-data-resource",
-            "title": table.title,
-            "description": table.description,
-            "format": "csv",
-            "mediatype": "text/csv",
-            "encoding": "utf-8",
-            "bytes": csv_entry["bytes"],
-            "hash": csv_entry["hash"],
-            "ledger": {"view": table.is_view, "rows": table.frame.height},
-            "schema": table.schema,
-            "downloads": [csv_entry, file_entry(stem.with_suffix(".json"), dist, "json"),
-                          file_entry(stem.with_suffix(".parquet"), dist, "parquet")],
-        })
+        resources.append(
+            {
+                "name": table.name,
+                "path": csv_entry["path"],
+                "profile": "tabular-data-resource",
+                "title": table.title,
+                "description": table.description,
+                "format": "csv",
+                "mediatype": "text/csv",
+                "encoding": "utf-8",
+                "bytes": csv_entry["bytes"],
+                "hash": csv_entry["hash"],
+                "ledger": {"view": table.is_view, "rows": table.frame.height},
+                "schema": table.schema,
+                "downloads": [
+                    csv_entry,
+                    file_entry(stem.with_suffix(".json"), dist, "json"),
+                    file_entry(stem.with_suffix(".parquet"), dist, "parquet"),
+                ],
+            }
+        )
 
     # The descriptor inside the zip: every resource with its CSV's bytes and hash.
     published = {key: value for key, value in descriptor.items() if key != "resources"}
@@ -244,8 +274,11 @@ def export(descriptor: dict, tables: dict[str, pl.DataFrame], views: list[View],
         "datapackage.json": dumps(published).encode(),
         "README.md": zip_readme(descriptor, exported).encode(),
         "LICENSE.txt": DATA_LICENCE_NOTE.format(
-            licence=licence.get("title", licence.get("name", "")), licence_url=licence.get("path", ""),
-            title=descriptor.get("title", name), version=version).encode(),
+            licence=licence.get("title", licence.get("name", "")),
+            licence_url=licence.get("path", ""),
+            title=descriptor.get("title", name),
+            version=version,
+        ).encode(),
     }
     for resource in resources:
         entries[resource["path"]] = (dist / resource["path"]).read_bytes()
@@ -261,14 +294,19 @@ def export(descriptor: dict, tables: dict[str, pl.DataFrame], views: list[View],
 
     published_dist = dict(published)
     published_dist["resources"] = resources
-    published_dist["downloads"] = [file_entry(workbook, dist, "xlsx"), file_entry(database, dist, "sqlite"),
-                                   file_entry(archive, dist, "zip")]
+    published_dist["downloads"] = [
+        file_entry(workbook, dist, "xlsx"),
+        file_entry(database, dist, "sqlite"),
+        file_entry(archive, dist, "zip"),
+    ]
     (dist / "datapackage.json").write_text(dumps(published_dist), encoding="utf-8")
-    checksums = [(entry["hash"].removeprefix("sha256:"), entry["path"])
-                 for resource in resources for entry in resource["downloads"]]
+    checksums = [
+        (entry["hash"].removeprefix("sha256:"), entry["path"]) for resource in resources for entry in resource["downloads"]
+    ]
     checksums += [(entry["hash"].removeprefix("sha256:"), entry["path"]) for entry in published_dist["downloads"]]
-    (dist / "SHA256SUMS").write_text("".join(f"{digest}  {path}\n" for digest, path in sorted(
-        checksums, key=lambda item: item[1])), encoding="utf-8")
+    (dist / "SHA256SUMS").write_text(
+        "".join(f"{digest}  {path}\n" for digest, path in sorted(checksums, key=lambda item: item[1])), encoding="utf-8"
+    )
     return published_dist
 
 
@@ -282,10 +320,16 @@ def stored_documents(descriptor: dict, tables: dict[str, pl.DataFrame], root: Pa
 
 
 def zip_readme(descriptor: dict, exported: list[Table]) -> str:
-    lines = [f"# {descriptor.get('title', descriptor.get('name'))} {descriptor.get('version', '')}", "",
-             descriptor.get("description", ""), "",
-             "`datapackage.json` describes every file (Frictionless Data Package: schema, bytes, sha256).", "",
-             "| file | rows | what it holds |", "|---|---|---|"]
+    lines = [
+        f"# {descriptor.get('title', descriptor.get('name'))} {descriptor.get('version', '')}",
+        "",
+        descriptor.get("description", ""),
+        "",
+        "`datapackage.json` describes every file (Frictionless Data Package: schema, bytes, sha256).",
+        "",
+        "| file | rows | what it holds |",
+        "|---|---|---|",
+    ]
     for table in exported:
         kind = "view" if table.is_view else "table"
         lines.append(f"| data/{table.name}.csv | {table.frame.height} | {kind}: {table.description} |")

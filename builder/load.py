@@ -20,28 +20,50 @@ def read_descriptor(path: Path) -> tuple[dict | None, list[Problem]]:
     """The descriptor as a dict, or the problems that stop us reading it."""
     if not path.exists():
         return None, [
-            Problem(DESCRIPTOR_FILE, None, None, "descriptor-missing",
-                    "There is no datapackage.json at the package root.",
-                    "Run the command from the package folder, or pass --root.")
+            Problem(
+                DESCRIPTOR_FILE,
+                None,
+                None,
+                "descriptor-missing",
+                "There is no datapackage.json at the package root.",
+                "Run the command from the package folder, or pass --root.",
+            )
         ]
     try:
         descriptor = json.loads(path.read_text(encoding="utf-8"))
     except UnicodeDecodeError as error:
         return None, [
-            Problem(DESCRIPTOR_FILE, None, None, "descriptor-encoding",
-                    f"datapackage.json is not UTF-8 (byte {error.start}).", "Re-save the file as UTF-8.")
+            Problem(
+                DESCRIPTOR_FILE,
+                None,
+                None,
+                "descriptor-encoding",
+                f"datapackage.json is not UTF-8 (byte {error.start}).",
+                "Re-save the file as UTF-8.",
+            )
         ]
     except json.JSONDecodeError as error:
         return None, [
-            Problem(DESCRIPTOR_FILE, error.lineno, None, "descriptor-syntax",
-                    f"JSON syntax error at line {error.lineno}, column {error.colno}: {error.msg}.",
-                    "Fix the JSON at that position (a missing comma or quote is the usual cause).",
-                    column=error.colno)
+            Problem(
+                DESCRIPTOR_FILE,
+                error.lineno,
+                None,
+                "descriptor-syntax",
+                f"JSON syntax error at line {error.lineno}, column {error.colno}: {error.msg}.",
+                "Fix the JSON at that position (a missing comma or quote is the usual cause).",
+                column=error.colno,
+            )
         ]
     if not isinstance(descriptor, dict):
         return None, [
-            Problem(DESCRIPTOR_FILE, None, None, "descriptor-invalid",
-                    "datapackage.json must hold a JSON object.", "Wrap the package in { … }.")
+            Problem(
+                DESCRIPTOR_FILE,
+                None,
+                None,
+                "descriptor-invalid",
+                "datapackage.json must hold a JSON object.",
+                "Wrap the package in { … }.",
+            )
         ]
     return descriptor, []
 
@@ -91,8 +113,13 @@ def _cast(column: pl.Expr, field: dict) -> pl.Expr:
         return column.str.to_date(field.get("format", "%Y-%m-%d").replace("default", "%Y-%m-%d"), strict=False)
     if kind == "boolean":
         lowered = column.str.to_lowercase()
-        return pl.when(lowered.is_in(["true", "1", "yes"])).then(True).when(
-            lowered.is_in(["false", "0", "no"])).then(False).otherwise(None)
+        return (
+            pl.when(lowered.is_in(["true", "1", "yes"]))
+            .then(True)
+            .when(lowered.is_in(["false", "0", "no"]))
+            .then(False)
+            .otherwise(None)
+        )
     if kind in POLARS_TYPES:
         return column.cast(POLARS_TYPES[kind], strict=False)
     return column
@@ -116,14 +143,9 @@ def read_table(resource: dict, root: Path) -> pl.DataFrame:
 
 def read_tables(descriptor: dict, root: Path, skip: set[str] = frozenset()) -> dict[str, pl.DataFrame]:
     """Every readable resource as a typed frame, keyed by resource name."""
-    return {
-        resource["name"]: read_table(resource, root)
-        for resource in resources(descriptor)
-        if resource["name"] not in skip
-    }
+    return {resource["name"]: read_table(resource, root) for resource in resources(descriptor) if resource["name"] not in skip}
 
 
 def empty_table(resource: dict) -> pl.DataFrame:
     """A zero-row frame with the resource's columns, for a table we could not read."""
-    return pl.DataFrame({f["name"]: pl.Series([], dtype=POLARS_TYPES.get(f.get("type"), pl.String))
-                         for f in fields(resource)})
+    return pl.DataFrame({f["name"]: pl.Series([], dtype=POLARS_TYPES.get(f.get("type"), pl.String)) for f in fields(resource)})

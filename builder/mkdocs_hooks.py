@@ -11,7 +11,7 @@ MARKER = "<!-- ledger:html -->\n"
 
 def on_page_markdown(markdown, page, **kwargs):
     if markdown.lstrip().startswith(MARKER):
-        page.ledger_html = markdown.lstrip()[len(MARKER):]
+        page.ledger_html = markdown.lstrip()[len(MARKER) :]
         return ""
     return markdown
 

@@ -39,8 +39,9 @@ def build(paths: Paths, *, echo=print) -> None:
             except BuilderError:
                 raise
             except Exception as error:  # a bug or an environment fault: say which stage, keep the cause
-                raise StageFailed(f"stage {name} failed: {type(error).__name__}: {error} "
-                                  "(run with --debug for the traceback)") from error
+                raise StageFailed(
+                    f"stage {name} failed: {type(error).__name__}: {error} (run with --debug for the traceback)"
+                ) from error
             echo(f"[{number}/{len(stages)}] {name:<9} {time.perf_counter() - started:6.2f}s  {detail}")
         _swap(staging, paths)
         echo(f"built in {time.perf_counter() - total:.2f}s")
@@ -67,8 +68,7 @@ def _derive(state: dict) -> str:
 def _export(state: dict) -> str:
     dist = state["staging"] / "dist"
     dist.mkdir()
-    state["published"] = export.export(state["descriptor"], state["tables"], state["views"], dist,
-                                       state["paths"].root)
+    state["published"] = export.export(state["descriptor"], state["tables"], state["views"], dist, state["paths"].root)
     files = [p for p in dist.rglob("*") if p.is_file()]
     return f"{len(files)} files, {sum(p.stat().st_size for p in files) / 1024:.0f} KiB in dist/"
 

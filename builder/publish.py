@@ -64,8 +64,7 @@ def publish(config: dict, docs_dir: Path, site_dir: Path, downloads: Path) -> in
     logger = logging.getLogger("mkdocs")
     logger.addHandler(handler)
     try:
-        mkdocs_config = load_config(config_file=config_file, docs_dir=str(docs_dir), site_dir=str(site_dir),
-                                    strict=True)
+        mkdocs_config = load_config(config_file=config_file, docs_dir=str(docs_dir), site_dir=str(site_dir), strict=True)
         build(mkdocs_config)
     except Exception as error:  # MkDocs aborts with its own exception types; the log holds why
         details = "; ".join(handler.messages[:5]) or str(error)

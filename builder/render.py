@@ -27,8 +27,20 @@ from builder.mkdocs_hooks import MARKER
 TEMPLATES = Path(__file__).parent / "templates"
 SAFE_URL = re.compile(r"^https?://[^\s<>\"']+$")
 PREVIEW_ROWS = 10
-MONTHS = ["January", "February", "March", "April", "May", "June", "July", "August", "September", "October",
-          "November", "December"]
+MONTHS = [
+    "January",
+    "February",
+    "March",
+    "April",
+    "May",
+    "June",
+    "July",
+    "August",
+    "September",
+    "October",
+    "November",
+    "December",
+]
 
 
 def is_safe_url(value) -> bool:
@@ -109,15 +121,31 @@ class Renderer:
     def __init__(self, site: Site, story_templates: Path | None):
         loaders = [jinja2.FileSystemLoader(str(story_templates))] if story_templates else []
         loaders.append(jinja2.FileSystemLoader(str(TEMPLATES)))
-        self.env = jinja2.Environment(loader=jinja2.ChoiceLoader(loaders), autoescape=True,
-                                      trim_blocks=True, lstrip_blocks=True, undefined=jinja2.StrictUndefined,
-                                      keep_trailing_newline=True)
+        self.env = jinja2.Environment(
+            loader=jinja2.ChoiceLoader(loaders),
+            autoescape=True,
+            trim_blocks=True,
+            lstrip_blocks=True,
+            undefined=jinja2.StrictUndefined,
+            keep_trailing_newline=True,
+        )
         self.site = site
         self.depth = 0
-        self.env.globals.update(site=site, url=self.url, entity_url=self.entity_url, download=self.download,
-                                cell=self.cell, field_title=self.field_title, jsonld=jsonld, plain_title=plain_title,
-                                format_date=format_date, is_safe_url=is_safe_url, fields_of=load.fields,
-                                label_field=load.label_field, primary_key=load.primary_key)
+        self.env.globals.update(
+            site=site,
+            url=self.url,
+            entity_url=self.entity_url,
+            download=self.download,
+            cell=self.cell,
+            field_title=self.field_title,
+            jsonld=jsonld,
+            plain_title=plain_title,
+            format_date=format_date,
+            is_safe_url=is_safe_url,
+            fields_of=load.fields,
+            label_field=load.label_field,
+            primary_key=load.primary_key,
+        )
         self.env.filters["kib"] = lambda n: f"{n / 1024:,.1f} KiB" if n >= 1024 else f"{n} bytes"
         self.env.filters["yaml_title"] = yaml_title
 
@@ -146,10 +174,9 @@ class Renderer:
             return Markup('<span class="ledger-empty">—</span>')
         resource = self.site.resources.get(table)
         field = next((f for f in load.fields(resource or {}) if f["name"] == name), {})
-        for own, target, _ in (load.foreign_keys(resource) if resource else []):
+        for own, target, _ in load.foreign_keys(resource) if resource else []:
             if own == [name] and self.site.has_pages(target):
-                return Markup(f'<a href="{escape(self.entity_url(target, value))}">'
-                              f"{escape(self.site.label(target, value))}</a>")
+                return Markup(f'<a href="{escape(self.entity_url(target, value))}">{escape(self.site.label(target, value))}</a>')
         if isinstance(value, dt.date):
             base = "date" if name == "date" else name
             return escape(format_date(value, row.get(f"{base}_precision")))
@@ -183,9 +210,14 @@ def dataset_jsonld(site: Site, renderer: Renderer) -> dict:
     """schema.org Dataset with a DataDownload for every file, for search engines and catalogues."""
     published = site.published
     files = [d for r in published["resources"] for d in r["downloads"]] + published.get("downloads", [])
-    media = {"csv": "text/csv", "json": "application/json", "parquet": "application/vnd.apache.parquet",
-             "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
-             "sqlite": "application/vnd.sqlite3", "zip": "application/zip"}
+    media = {
+        "csv": "text/csv",
+        "json": "application/json",
+        "parquet": "application/vnd.apache.parquet",
+        "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+        "sqlite": "application/vnd.sqlite3",
+        "zip": "application/zip",
+    }
     licence = (published.get("licenses") or [{}])[0]
     return {
         "@context": "https://schema.org",
@@ -196,9 +228,17 @@ def dataset_jsonld(site: Site, renderer: Renderer) -> dict:
         "keywords": published.get("keywords", []),
         "license": licence.get("path") if is_safe_url(licence.get("path")) else licence.get("name"),
         "creator": [{"@type": "Organization", "name": c.get("title")} for c in published.get("contributors", [])],
-        "distribution": [{"@type": "DataDownload", "name": d["path"], "encodingFormat": media.get(d["format"], d["format"]),
-                          "contentUrl": renderer.download(d["path"]), "contentSize": f"{d['bytes']} B",
-                          "sha256": d["hash"].removeprefix("sha256:")} for d in files],
+        "distribution": [
+            {
+                "@type": "DataDownload",
+                "name": d["path"],
+                "encodingFormat": media.get(d["format"], d["format"]),
+                "contentUrl": renderer.download(d["path"]),
+                "contentSize": f"{d['bytes']} B",
+                "sha256": d["hash"].removeprefix("sha256:"),
+            }
+            for d in files
+        ],
     }
 
 
@@ -227,17 +267,23 @@ def render_pages(site: Site, docs: Path | None) -> list[Page]:
     renderer = Renderer(site, story_templates)
     pages: list[Page] = []
     refs = {table: referencing(site, table) for table in site.entity_tables()}
-    groups = {(other, column): group_rows(site.tables[other], column)
-              for pairs in refs.values() for other, column in pairs}
+    groups = {(other, column): group_rows(site.tables[other], column) for pairs in refs.values() for other, column in pairs}
 
     for table in site.entity_tables():
         resource = site.resources[table]
         template = f"{table}.md.j2" if story_templates and (story_templates / f"{table}.md.j2").exists() else "entity.md.j2"
-        index_template = (f"{table}_index.md.j2" if story_templates and (story_templates / f"{table}_index.md.j2").exists()
-                          else "entity_index.md.j2")
+        index_template = (
+            f"{table}_index.md.j2"
+            if story_templates and (story_templates / f"{table}_index.md.j2").exists()
+            else "entity_index.md.j2"
+        )
         frame = site.tables[table]
-        pages.append(Page(f"{table}/index.md", renderer.render(index_template, 1, table=table, resource=resource,
-                                                               rows=list(frame.iter_rows(named=True)))))
+        pages.append(
+            Page(
+                f"{table}/index.md",
+                renderer.render(index_template, 1, table=table, resource=resource, rows=list(frame.iter_rows(named=True))),
+            )
+        )
         key = load.primary_key(resource)[0]
         for row in frame.iter_rows(named=True):
             related = []
@@ -245,20 +291,35 @@ def render_pages(site: Site, docs: Path | None) -> list[Page]:
                 rows = groups[(other, column)].get(row[key])
                 if rows:
                     related.append((other, column, rows))
-            pages.append(Page(f"{table}/{page_slug(row[key])}.md",
-                              renderer.render(template, 2, table=table, resource=resource, row=row, key=key,
-                                              related=related)))
+            pages.append(
+                Page(
+                    f"{table}/{page_slug(row[key])}.md",
+                    renderer.render(template, 2, table=table, resource=resource, row=row, key=key, related=related),
+                )
+            )
 
     data_items = [(r["name"], r) for r in site.published["resources"]]
     renderer.depth = 1
-    pages.append(Page("data/index.md", renderer.render("data_index.md.j2", 1, items=data_items,
-                                                        dataset=dataset_jsonld(site, renderer))))
+    pages.append(
+        Page("data/index.md", renderer.render("data_index.md.j2", 1, items=data_items, dataset=dataset_jsonld(site, renderer)))
+    )
     views = {v.name: v for v in site.views}
     for name, published in data_items:
         frame = views[name].frame if name in views else site.tables[name]
-        pages.append(Page(f"data/{name}.md", renderer.render(
-            "data_table.md.j2", 2, name=name, published=published, preview=list(frame.head(PREVIEW_ROWS).iter_rows(
-                named=True)), is_view=name in views, source=site.resources.get(name))))
+        pages.append(
+            Page(
+                f"data/{name}.md",
+                renderer.render(
+                    "data_table.md.j2",
+                    2,
+                    name=name,
+                    published=published,
+                    preview=list(frame.head(PREVIEW_ROWS).iter_rows(named=True)),
+                    is_view=name in views,
+                    source=site.resources.get(name),
+                ),
+            )
+        )
 
     if story:
         for path, template in story.PAGES.items():

@@ -22,8 +22,7 @@ def numbered(frame: pl.DataFrame) -> pl.DataFrame:
     return frame.with_row_index(ROW, offset=2)
 
 
-def check(descriptor: dict, tables: dict[str, pl.DataFrame], root: Path, *,
-          unreadable: set[str] = frozenset()) -> list[Problem]:
+def check(descriptor: dict, tables: dict[str, pl.DataFrame], root: Path, *, unreadable: set[str] = frozenset()) -> list[Problem]:
     """Run every rule on the tables we could read; story rules need them all."""
     problems: list[Problem] = []
     for resource in load.resources(descriptor):
@@ -41,8 +40,15 @@ def check(descriptor: dict, tables: dict[str, pl.DataFrame], root: Path, *,
 def no_rows(resource, frame, tables, descriptor, root):
     path = resource["path"]
     if frame.height == 0 and (root / path).is_file() and (root / path).stat().st_size > 0:
-        yield Problem(path, None, None, "no-rows", f"{path} has a header but no rows.",
-                      "Add at least one row, or remove the resource from datapackage.json.", resource["name"])
+        yield Problem(
+            path,
+            None,
+            None,
+            "no-rows",
+            f"{path} has a header but no rows.",
+            "Add at least one row, or remove the resource from datapackage.json.",
+            resource["name"],
+        )
 
 
 def date_precision(resource, frame, tables, descriptor, root):
@@ -57,21 +63,45 @@ def date_precision(resource, frame, tables, descriptor, root):
         rows = numbered(frame).select(ROW, base, field["name"]).rows()
         for row, date, precision in rows:
             if date is None and precision is not None:
-                yield Problem(path, row, field["name"], "precision-without-date",
-                              f"`{field['name']}` is \"{precision}\" but `{base}` is empty.",
-                              f"Fill in `{base}`, or empty `{field['name']}`.", name)
+                yield Problem(
+                    path,
+                    row,
+                    field["name"],
+                    "precision-without-date",
+                    f'`{field["name"]}` is "{precision}" but `{base}` is empty.',
+                    f"Fill in `{base}`, or empty `{field['name']}`.",
+                    name,
+                )
             elif date is not None and precision is None:
-                yield Problem(path, row, field["name"], "precision-missing",
-                              f"`{base}` is {date} but `{field['name']}` is empty.",
-                              "Write day, month or year.", name)
+                yield Problem(
+                    path,
+                    row,
+                    field["name"],
+                    "precision-missing",
+                    f"`{base}` is {date} but `{field['name']}` is empty.",
+                    "Write day, month or year.",
+                    name,
+                )
             elif precision == "month" and date is not None and date.day != 1:
-                yield Problem(path, row, base, "precision-mismatch",
-                              f"`{field['name']}` is month but `{base}` is {date}, not the first of the month.",
-                              f"Write {date.replace(day=1)}, or set `{field['name']}` to day.", name)
+                yield Problem(
+                    path,
+                    row,
+                    base,
+                    "precision-mismatch",
+                    f"`{field['name']}` is month but `{base}` is {date}, not the first of the month.",
+                    f"Write {date.replace(day=1)}, or set `{field['name']}` to day.",
+                    name,
+                )
             elif precision == "year" and date is not None and (date.month, date.day) != (1, 1):
-                yield Problem(path, row, base, "precision-mismatch",
-                              f"`{field['name']}` is year but `{base}` is {date}, not 1 January.",
-                              f"Write {date.replace(month=1, day=1)}, or set a finer precision.", name)
+                yield Problem(
+                    path,
+                    row,
+                    base,
+                    "precision-mismatch",
+                    f"`{field['name']}` is year but `{base}` is {date}, not 1 January.",
+                    f"Write {date.replace(month=1, day=1)}, or set a finer precision.",
+                    name,
+                )
 
 
 def dates_before_access(resource, frame, tables, descriptor, root):
@@ -90,9 +120,15 @@ def dates_before_access(resource, frame, tables, descriptor, root):
     for field in date_fields:
         late = joined.filter(pl.col(field) > pl.col("accessed")).select(ROW, field, "accessed")
         for row, date, accessed in late.rows():
-            yield Problem(path, row, field, "date-after-access",
-                          f"`{field}` is {date}, after its source was accessed ({accessed}).",
-                          "Correct the date, or re-read the source and update its `accessed` date.", name)
+            yield Problem(
+                path,
+                row,
+                field,
+                "date-after-access",
+                f"`{field}` is {date}, after its source was accessed ({accessed}).",
+                "Correct the date, or re-read the source and update its `accessed` date.",
+                name,
+            )
 
 
 def safe_urls(resource, frame, tables, descriptor, root):
@@ -101,10 +137,18 @@ def safe_urls(resource, frame, tables, descriptor, root):
     for field in load.fields(resource):
         if field["name"] == "url" or field["name"].endswith("_url") or field.get("format") == "uri":
             bad = numbered(frame).filter(
-                pl.col(field["name"]).is_not_null() & ~pl.col(field["name"]).str.contains(r"^https?://[^\s]+$"))
+                pl.col(field["name"]).is_not_null() & ~pl.col(field["name"]).str.contains(r"^https?://[^\s]+$")
+            )
             for row, value in bad.select(ROW, field["name"]).rows():
-                yield Problem(path, row, field["name"], "unsafe-url", f'"{value}" is not an http(s) address.',
-                              "Use a web address starting with http:// or https://.", name)
+                yield Problem(
+                    path,
+                    row,
+                    field["name"],
+                    "unsafe-url",
+                    f'"{value}" is not an http(s) address.',
+                    "Use a web address starting with http:// or https://.",
+                    name,
+                )
 
 
 def documents_exist(resource, frame, tables, descriptor, root):
@@ -117,14 +161,28 @@ def documents_exist(resource, frame, tables, descriptor, root):
             continue
         file = root / document
         if ".." in Path(document).parts or not file.is_file():
-            yield Problem(path, row, "path", "document-missing", f"The document {document} does not exist.",
-                          "Store the document there, or correct `path`.", name)
+            yield Problem(
+                path,
+                row,
+                "path",
+                "document-missing",
+                f"The document {document} does not exist.",
+                "Store the document there, or correct `path`.",
+                name,
+            )
             continue
         try:
             file.read_text(encoding="utf-8")
         except UnicodeDecodeError:
-            yield Problem(path, row, "path", "document-encoding", f"The document {document} is not UTF-8.",
-                          "Re-save the document as UTF-8.", name)
+            yield Problem(
+                path,
+                row,
+                "path",
+                "document-encoding",
+                f"The document {document} is not UTF-8.",
+                "Re-save the document as UTF-8.",
+                name,
+            )
 
 
 def quotes_found(resource, frame, tables, descriptor, root):
@@ -148,10 +206,15 @@ def quotes_found(resource, frame, tables, descriptor, root):
             if quote is None or key not in texts:
                 continue
             if quote not in texts[key]:
-                yield Problem(path, row, "quote", "quote-not-found",
-                              f'The quote "{shorten(quote)}" does not occur word for word in document `{key}`.',
-                              "Copy the quote exactly from the document (punctuation and curly apostrophes included).",
-                              name)
+                yield Problem(
+                    path,
+                    row,
+                    "quote",
+                    "quote-not-found",
+                    f'The quote "{shorten(quote)}" does not occur word for word in document `{key}`.',
+                    "Copy the quote exactly from the document (punctuation and curly apostrophes included).",
+                    name,
+                )
 
 
 def shorten(text: str, limit: int = 60) -> str:

@@ -62,8 +62,10 @@ def check_descriptor(descriptor: dict) -> list[Problem]:
     except FrictionlessException as error:
         reasons = getattr(error, "reasons", None) or [error.error]
         note = "; ".join(reason.note or reason.message for reason in reasons)
-        bad(f"datapackage.json is not a valid data package: {note}.",
-            "Compare it with the Data Package spec (https://datapackage.org/); every resource needs a name, a path and a schema.")
+        bad(
+            f"datapackage.json is not a valid data package: {note}.",
+            "Compare it with the Data Package spec (https://datapackage.org/); every resource needs a name, a path and a schema.",
+        )
         return problems
     resources = descriptor.get("resources")
     if not isinstance(resources, list) or not resources:
@@ -71,8 +73,10 @@ def check_descriptor(descriptor: dict) -> list[Problem]:
         return problems
     story = descriptor.get("ledger", {}).get("story")
     if story is not None and story not in stories.KNOWN:
-        bad(f"datapackage.json names an unknown story {story!r}.", f"Use one of: {', '.join(sorted(stories.KNOWN))}, "
-            "or remove `ledger.story` to publish with generic pages only.")
+        bad(
+            f"datapackage.json names an unknown story {story!r}.",
+            f"Use one of: {', '.join(sorted(stories.KNOWN))}, or remove `ledger.story` to publish with generic pages only.",
+        )
     for index, resource in enumerate(resources):
         name = resource.get("name", f"#{index + 1}")
         where = f"resource `{name}`"
@@ -90,8 +94,11 @@ def check_descriptor(descriptor: dict) -> list[Problem]:
         for field in schema["fields"]:
             for label in ("title", "description"):
                 if not field.get(label):
-                    bad(f"{where}, field `{field.get('name')}` has no {label}.",
-                        f"Add a `{label}` to the field: the schema page shows it.", field.get("name"))
+                    bad(
+                        f"{where}, field `{field.get('name')}` has no {label}.",
+                        f"Add a `{label}` to the field: the schema page shows it.",
+                        field.get("name"),
+                    )
     return problems
 
 
@@ -104,12 +111,29 @@ def check_files(descriptor: dict, root: Path) -> tuple[set[str], list[Problem]]:
         file = root / path
         name = resource["name"]
         if not file.is_file():
-            problems.append(Problem(path, None, None, "file-missing",
-                                    f"{path} is named in datapackage.json (resource `{name}`) but does not exist.",
-                                    "Create the file with its header row, or fix the resource's `path`.", name))
+            problems.append(
+                Problem(
+                    path,
+                    None,
+                    None,
+                    "file-missing",
+                    f"{path} is named in datapackage.json (resource `{name}`) but does not exist.",
+                    "Create the file with its header row, or fix the resource's `path`.",
+                    name,
+                )
+            )
         elif file.stat().st_size == 0:
-            problems.append(Problem(path, None, None, "file-empty", f"{path} is empty: it has not even a header row.",
-                                    "Write the header row: " + ",".join(f["name"] for f in load.fields(resource)) + ".", name))
+            problems.append(
+                Problem(
+                    path,
+                    None,
+                    None,
+                    "file-empty",
+                    f"{path} is empty: it has not even a header row.",
+                    "Write the header row: " + ",".join(f["name"] for f in load.fields(resource)) + ".",
+                    name,
+                )
+            )
         else:
             data = file.read_bytes()
             try:
@@ -117,9 +141,17 @@ def check_files(descriptor: dict, root: Path) -> tuple[set[str], list[Problem]]:
                 continue
             except UnicodeDecodeError as error:
                 row = data[: error.start].count(b"\n") + 1
-                problems.append(Problem(path, row, None, "encoding-error",
-                                        f"{path} is not UTF-8: byte 0x{data[error.start]:02x} at row {row} cannot be decoded.",
-                                        "Re-save the file as UTF-8 (in a spreadsheet: 'CSV UTF-8').", name))
+                problems.append(
+                    Problem(
+                        path,
+                        row,
+                        None,
+                        "encoding-error",
+                        f"{path} is not UTF-8: byte 0x{data[error.start]:02x} at row {row} cannot be decoded.",
+                        "Re-save the file as UTF-8 (in a spreadsheet: 'CSV UTF-8').",
+                        name,
+                    )
+                )
         unreadable.add(name)
     return unreadable, problems
 
@@ -175,37 +207,60 @@ def map_error(error, resource: dict, unreadable: set[str]) -> Problem | None:
     if kind == "constraint-error":
         return constraint_problem(error, field, problem)
     if kind == "unique-error":
-        return problem(f'"{cell}" appears in an earlier row; `{field_name}` must be unique.',
-                       "Change the value or delete the duplicate row.")
+        return problem(
+            f'"{cell}" appears in an earlier row; `{field_name}` must be unique.', "Change the value or delete the duplicate row."
+        )
     if kind == "primary-key":
         key = ", ".join(load.primary_key(resource))
         earlier = re.search(r"row at position (\d+)", error.note or "")
         where = f" (same as row {earlier.group(1)})" if earlier else ""
-        return problem(f"Duplicate primary key ({key}){where}.", "Give this row a new id, or delete the duplicate.",
-                       key)
+        return problem(f"Duplicate primary key ({key}){where}.", "Give this row a new id, or delete the duplicate.", key)
     if kind == "foreign-key":
         fields = error.field_names
         target = error.reference_name or name
         values = ", ".join(f'"{c}"' for c in error.field_cells)
-        return problem(f"{values} in `{', '.join(fields)}` is not a `{', '.join(error.reference_field_names)}` in `{target}`.",
-                       f"Correct the id, or add the missing row to {target}.", ", ".join(fields))
+        return problem(
+            f"{values} in `{', '.join(fields)}` is not a `{', '.join(error.reference_field_names)}` in `{target}`.",
+            f"Correct the id, or add the missing row to {target}.",
+            ", ".join(fields),
+        )
     if kind == "missing-cell":
-        return problem("The row has fewer cells than the header.",
-                       "Add the missing cells (an empty cell is just a comma).")
+        return problem("The row has fewer cells than the header.", "Add the missing cells (an empty cell is just a comma).")
     if kind == "extra-cell":
-        return problem("The row has more cells than the header.",
-                       'Put double quotes around a cell that contains a comma, or remove the extra cell.')
+        return problem(
+            "The row has more cells than the header.",
+            "Put double quotes around a cell that contains a comma, or remove the extra cell.",
+        )
     if kind == "incorrect-label":
-        return Problem(path, 1, field_name, kind,
-                       f'Column {error.field_number} is headed "{error.label}" but the schema expects "{field_name}".',
-                       f'Rename the column to "{field_name}", or rename the field in datapackage.json.', name)
+        return Problem(
+            path,
+            1,
+            field_name,
+            kind,
+            f'Column {error.field_number} is headed "{error.label}" but the schema expects "{field_name}".',
+            f'Rename the column to "{field_name}", or rename the field in datapackage.json.',
+            name,
+        )
     if kind == "extra-label":
-        return Problem(path, 1, error.label or None, kind,
-                       f'Column {error.field_number} "{error.label}" is not in the schema.',
-                       "Remove the column, or describe it as a field in datapackage.json.", name)
+        return Problem(
+            path,
+            1,
+            error.label or None,
+            kind,
+            f'Column {error.field_number} "{error.label}" is not in the schema.',
+            "Remove the column, or describe it as a field in datapackage.json.",
+            name,
+        )
     if kind == "missing-label":
-        return Problem(path, 1, field_name, kind, f'The header has no column "{field_name}".',
-                       f'Add the column "{field_name}" where the schema places it.', name)
+        return Problem(
+            path,
+            1,
+            field_name,
+            kind,
+            f'The header has no column "{field_name}".',
+            f'Add the column "{field_name}" where the schema places it.',
+            name,
+        )
     if kind == "blank-row":
         return problem("The row is blank.", "Delete the blank row.")
     return problem(error.message, "See the message; the Frictionless docs describe this error type.")
@@ -232,8 +287,10 @@ def constraint_problem(error, field: dict, problem) -> Problem:
             fix = f"Make it match the pattern {pattern}."
         return problem(f'"{cell}" is not a valid `{name}`.', fix)
     if constraint in {"minimum", "maximum"}:
-        return problem(f'"{cell}" is out of range for `{name}`.',
-                       f"Use a value from {rules_.get('minimum', '…')} to {rules_.get('maximum', '…')}.")
+        return problem(
+            f'"{cell}" is out of range for `{name}`.',
+            f"Use a value from {rules_.get('minimum', '…')} to {rules_.get('maximum', '…')}.",
+        )
     return problem(f'"{cell}" breaks the `{constraint}` constraint of `{name}`.', "Correct the value.")
 
 

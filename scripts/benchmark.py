@@ -28,8 +28,12 @@ def measure(command: list[str], runs: int = 5) -> dict:
         subprocess.run(command, cwd=ROOT, check=True, stdout=subprocess.DEVNULL, env={**os.environ})
         times.append(time.perf_counter() - started)
     peak_mib = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
-    return {"median_s": round(statistics.median(times), 3), "min_s": round(min(times), 3),
-            "max_s": round(max(times), 3), "peak_rss_mib_so_far": round(peak_mib, 1)}
+    return {
+        "median_s": round(statistics.median(times), 3),
+        "min_s": round(min(times), 3),
+        "max_s": round(max(times), 3),
+        "peak_rss_mib_so_far": round(peak_mib, 1),
+    }
 
 
 def folder_size(path: Path) -> int:
@@ -38,27 +42,34 @@ def folder_size(path: Path) -> int:
 
 def main() -> None:
     os.environ.setdefault("SOURCE_DATE_EPOCH", "1700000000")
-    results = {"validate": measure([str(BUILDER), "validate"]),
-               "build": measure([str(BUILDER), "build", "--quiet"]),
-               "make build": measure(["make", "--no-print-directory", "build"])}
+    results = {
+        "validate": measure([str(BUILDER), "validate"]),
+        "build": measure([str(BUILDER), "build", "--quiet"]),
+        "make build": measure(["make", "--no-print-directory", "build"]),
+    }
     site = ROOT / "site"
     pages = list(site.rglob("*.html"))
-    entity = [p for p in pages if p.parent.parent.name in
-              {"people", "models", "organizations", "sources", "claims", "documents"}]
+    entity = [p for p in pages if p.parent.parent.name in {"people", "models", "organizations", "sources", "claims", "documents"}]
     index = site / "search" / "search_index.json"
-    results["site"] = {"html_pages": len(pages), "site_mib": round(folder_size(site) / 2**20, 2),
-                       "largest_page_kib": round(max(p.stat().st_size for p in pages) / 1024, 1),
-                       "search_index_kib": round(index.stat().st_size / 1024, 1),
-                       "search_index_per_entity_page_kib": round(index.stat().st_size / 1024 / len(entity), 2)}
-    results["dist"] = {p.relative_to(ROOT / "dist").as_posix(): p.stat().st_size
-                       for p in sorted((ROOT / "dist").glob("*")) if p.is_file()}
+    results["site"] = {
+        "html_pages": len(pages),
+        "site_mib": round(folder_size(site) / 2**20, 2),
+        "largest_page_kib": round(max(p.stat().st_size for p in pages) / 1024, 1),
+        "search_index_kib": round(index.stat().st_size / 1024, 1),
+        "search_index_per_entity_page_kib": round(index.stat().st_size / 1024 / len(entity), 2),
+    }
+    results["dist"] = {
+        p.relative_to(ROOT / "dist").as_posix(): p.stat().st_size for p in sorted((ROOT / "dist").glob("*")) if p.is_file()
+    }
     results["dist"]["data/ (all tables and views)"] = folder_size(ROOT / "dist" / "data")
     print(json.dumps(results, indent=2))
     for name, (seconds, mib) in GOALS.items():
         result = results[name]
         ok = result["median_s"] <= seconds and result["peak_rss_mib_so_far"] <= mib
-        print(f"{name}: median {result['median_s']}s (goal {seconds}s), peak {result['peak_rss_mib_so_far']} MiB "
-              f"(goal {mib} MiB): {'ok' if ok else 'OVER'}")
+        print(
+            f"{name}: median {result['median_s']}s (goal {seconds}s), peak {result['peak_rss_mib_so_far']} MiB "
+            f"(goal {mib} MiB): {'ok' if ok else 'OVER'}"
+        )
 
 
 if __name__ == "__main__":

@@ -13,6 +13,7 @@ import zipfile
 from pathlib import Path
 
 import polars as pl
+import pytest
 from click.testing import CliRunner
 
 from builder.cli import cli
@@ -33,8 +34,15 @@ def test_every_table_and_view_in_three_formats(built):
     names = [r["name"] for r in package["resources"]]
     source = json.loads((built / "datapackage.json").read_text())
     assert names[: len(source["resources"])] == [r["name"] for r in source["resources"]]
-    assert {"timeline", "author_status", "author_retention", "departures_by_destination", "release_cadence",
-            "verdict_summary", "source_usage"} <= set(names)
+    assert {
+        "timeline",
+        "author_status",
+        "author_retention",
+        "departures_by_destination",
+        "release_cadence",
+        "verdict_summary",
+        "source_usage",
+    } <= set(names)
     for resource in package["resources"]:
         formats = [d["format"] for d in resource["downloads"]]
         assert formats == ["csv", "json", "parquet"]
@@ -57,8 +65,7 @@ def test_sha256sums_cover_every_download(built):
 def test_official_frictionless_cli_accepts_published_package(built):
     frictionless = Path(sys.executable).parent / "frictionless"
     for folder in (built, built / "dist"):
-        result = subprocess.run([str(frictionless), "validate", "datapackage.json"], cwd=folder,
-                                capture_output=True, text=True)
+        result = subprocess.run([str(frictionless), "validate", "datapackage.json"], cwd=folder, capture_output=True, text=True)
         assert result.returncode == 0, result.stdout[-2000:]
 
 
@@ -86,8 +93,13 @@ def test_parquet_and_json_read_back_equal_to_csv(built):
         from_csv = pl.read_csv(stem.with_suffix(".csv"), infer_schema=False)
         from_parquet = pl.read_parquet(stem.with_suffix(".parquet"))
         as_text = from_parquet.with_columns(
-            [pl.col(c).cast(pl.String).str.to_lowercase() if from_parquet.schema[c] == pl.Boolean
-             else pl.col(c).cast(pl.String) for c in from_parquet.columns])
+            [
+                pl.col(c).cast(pl.String).str.to_lowercase()
+                if from_parquet.schema[c] == pl.Boolean
+                else pl.col(c).cast(pl.String)
+                for c in from_parquet.columns
+            ]
+        )
         assert as_text.equals(from_csv), resource["name"]
         records = json.loads(stem.with_suffix(".json").read_text())
         assert len(records) == from_csv.height
@@ -107,8 +119,14 @@ def test_workbook_has_a_sheet_per_table_and_no_formula(built):
 def test_formula_like_text_is_written_as_a_value(tmp_path):
     from builder import export
 
-    table = export.Table("t", "T", "", {"fields": [{"name": "x", "type": "string"}]},
-                         pl.DataFrame({"x": ["=HYPERLINK(\"http://evil\")", "+1", "@SUM(A1)"]}), False)
+    table = export.Table(
+        "t",
+        "T",
+        "",
+        {"fields": [{"name": "x", "type": "string"}]},
+        pl.DataFrame({"x": ['=HYPERLINK("http://evil")', "+1", "@SUM(A1)"]}),
+        False,
+    )
     export.write_xlsx([table], tmp_path / "t.xlsx", title="t")
     with zipfile.ZipFile(tmp_path / "t.xlsx") as book:
         sheet = book.read("xl/worksheets/sheet1.xml").decode()
@@ -128,8 +146,7 @@ def test_zip_holds_descriptor_csvs_readme_licence_and_documents(built):
             data = bundle.read(resource["path"])
             assert resource["hash"] == "sha256:" + hashlib.sha256(data).hexdigest()
         assert {"README.md", "LICENSE.txt", "seeds/documents/meta-llama-departures-article.txt"} <= set(names)
-        assert "CC-BY-4.0" in bundle.read("LICENSE.txt").decode() or "Attribution" in bundle.read(
-            "LICENSE.txt").decode()
+        assert "CC-BY-4.0" in bundle.read("LICENSE.txt").decode() or "Attribution" in bundle.read("LICENSE.txt").decode()
         stamp = datetime.datetime.fromtimestamp(int(os.environ["SOURCE_DATE_EPOCH"]), tz=datetime.UTC)
         stamp = stamp.replace(second=stamp.second - stamp.second % 2)  # zip keeps seconds in steps of two
         assert {info.date_time for info in bundle.infolist()} == {stamp.timetuple()[:6]}
@@ -142,8 +159,11 @@ def test_two_builds_in_different_folders_are_byte_identical(tmp_path, built):
     build(other, "--quiet")
 
     def digests(root: Path, folder: str) -> dict:
-        return {p.relative_to(root / folder).as_posix(): hashlib.sha256(p.read_bytes()).hexdigest()
-                for p in sorted((root / folder).rglob("*")) if p.is_file()}
+        return {
+            p.relative_to(root / folder).as_posix(): hashlib.sha256(p.read_bytes()).hexdigest()
+            for p in sorted((root / folder).rglob("*"))
+            if p.is_file()
+        }
 
     for folder in ("dist", "site"):
         first, second = digests(built, folder), digests(other, folder)
@@ -170,3 +190,21 @@ def test_failed_build_keeps_previous_outputs(ledger):
     assert after == before
     assert (ledger / "site" / "index.html").exists()
     assert not list((ledger / ".build").iterdir())  # no half-built staging folder left behind
+
+
+def test_sqlite_cli_opens_the_database(built):
+    import shutil
+
+    sqlite3_cli = shutil.which("sqlite3")
+    if sqlite3_cli is None:
+        if os.environ.get("CI"):
+            raise AssertionError("sqlite3 is missing: .ci/run installs it")
+        pytest.skip("sqlite3 command not installed")
+    people = len(csv_rows(built / "dist" / "data" / "people.csv"))
+    result = subprocess.run(
+        [sqlite3_cli, str(built / "dist" / "llama-ledger.sqlite"), "SELECT count(*) FROM people;"],
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    assert result.stdout.strip() == str(people)

@@ -34,8 +34,10 @@ def check(name: str, actual: dict) -> None:
 
 def test_charts_are_golden():
     points = [(dt.date(2023, 2, 1), 14), (dt.date(2023, 6, 1), 10), (dt.date(2025, 5, 1), 3)]
-    lanes = {"Releases": [(dt.date(2023, 2, 24), "LLaMA"), (dt.date(2023, 7, 18), "Llama 2")],
-             "Departures": [(dt.date(2023, 5, 1), "<b>escaped</b> & safe")]}
+    lanes = {
+        "Releases": [(dt.date(2023, 2, 24), "LLaMA"), (dt.date(2023, 7, 18), "Llama 2")],
+        "Departures": [(dt.date(2023, 5, 1), "<b>escaped</b> & safe")],
+    }
     step = charts.step_chart(points, title="Authors", maximum=14, end=dt.date(2025, 6, 1))
     timeline = charts.timeline_chart(lanes, title="Timeline", start=dt.date(2023, 1, 1), end=dt.date(2024, 1, 1))
     assert "&lt;b&gt;escaped&lt;/b&gt; &amp; safe" in timeline

@@ -27,8 +27,7 @@ def row_of(root: Path, name: str, starts: str) -> int:
 def replace_line(root: Path, name: str, starts: str, change) -> None:
     path = table(root, name)
     lines = path.read_text(encoding="utf-8").splitlines()
-    path.write_text("\n".join(change(line) if line.startswith(starts) else line for line in lines) + "\n",
-                    encoding="utf-8")
+    path.write_text("\n".join(change(line) if line.startswith(starts) else line for line in lines) + "\n", encoding="utf-8")
 
 
 def drop_lines(root: Path, name: str, starts: str) -> None:
@@ -43,20 +42,23 @@ def test_real_package_is_valid(ledger):
 
 def test_person_who_left_needs_a_departure(ledger):
     drop_lines(ledger, "departures", "edouard-grave-")
-    assert problems(ledger) == [["seeds/people.csv", row_of(ledger, "people", "edouard-grave,"), "status",
-                                 "left-without-departure"]]
+    assert problems(ledger) == [
+        ["seeds/people.csv", row_of(ledger, "people", "edouard-grave,"), "status", "left-without-departure"]
+    ]
 
 
 def test_person_at_meta_has_no_departure(ledger):
     replace_line(ledger, "people", "edouard-grave,", lambda line: line.replace(",left,", ",at-meta,", 1))
-    assert problems(ledger) == [["seeds/people.csv", row_of(ledger, "people", "edouard-grave,"), "status",
-                                 "at-meta-with-departure"]]
+    assert problems(ledger) == [
+        ["seeds/people.csv", row_of(ledger, "people", "edouard-grave,"), "status", "at-meta-with-departure"]
+    ]
 
 
 def test_every_claim_needs_evidence(ledger):
     drop_lines(ledger, "claim_evidence", "llama2-launched-july,")
-    assert problems(ledger) == [["seeds/claims.csv", row_of(ledger, "claims", "llama2-launched-july,"), "claim_id",
-                                 "claim-without-evidence"]]
+    assert problems(ledger) == [
+        ["seeds/claims.csv", row_of(ledger, "claims", "llama2-launched-july,"), "claim_id", "claim-without-evidence"]
+    ]
 
 
 def test_all_fourteen_authors_are_required(ledger):
@@ -73,14 +75,14 @@ def test_departure_after_the_status_report(ledger):
 def test_model_released_before_its_predecessor(ledger):
     replace_line(ledger, "releases", "llama-2-", lambda line: line.replace(",2023-07-18,", ",2022-07-18,"))
     found = problems(ledger)
-    assert ["seeds/models.csv", row_of(ledger, "models", "llama-2,"), "predecessor_id",
-            "release-before-predecessor"] in found
+    assert ["seeds/models.csv", row_of(ledger, "models", "llama-2,"), "predecessor_id", "release-before-predecessor"] in found
 
 
 def test_a_quote_changed_by_one_character_is_not_found(ledger):
     replace_line(ledger, "claims", "llama2-launched-july,", lambda line: line.replace("launched in July", "launched in june"))
-    assert problems(ledger) == [["seeds/claims.csv", row_of(ledger, "claims", "llama2-launched-july,"), "quote",
-                                 "quote-not-found"]]
+    assert problems(ledger) == [
+        ["seeds/claims.csv", row_of(ledger, "claims", "llama2-launched-july,"), "quote", "quote-not-found"]
+    ]
 
 
 BREAKAGES = {
@@ -107,6 +109,13 @@ def test_view_invariants_are_reported_as_problems():
 
     from builder.derive import View
 
-    view = View(name="v", title="V", description="", frame=pl.DataFrame({"a": [1]}), fields={"a": "A"},
-                primary_key=["a"], invariants=[("v-count", "counts differ", False), ("v-order", "sorted", True)])
+    view = View(
+        name="v",
+        title="V",
+        description="",
+        frame=pl.DataFrame({"a": [1]}),
+        fields={"a": "A"},
+        primary_key=["a"],
+        invariants=[("v-count", "counts differ", False), ("v-order", "sorted", True)],
+    )
     assert [p.key() for p in view.problems()] == [["views/v", None, None, "v-count"]]

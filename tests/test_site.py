@@ -41,8 +41,13 @@ def rows(root: Path, table: str) -> list[dict]:
 
 def test_a_page_per_entity_and_per_table(built):
     site = built / "site"
-    for table, key in [("people", "person_id"), ("models", "model_id"), ("organizations", "org_id"),
-                       ("sources", "source_id"), ("claims", "claim_id")]:
+    for table, key in [
+        ("people", "person_id"),
+        ("models", "model_id"),
+        ("organizations", "org_id"),
+        ("sources", "source_id"),
+        ("claims", "claim_id"),
+    ]:
         for row in rows(built, table):
             assert (site / table / page_slug(row[key]) / "index.html").is_file(), (table, row[key])
     for resource in json.loads((built / "dist" / "datapackage.json").read_text())["resources"]:
@@ -85,8 +90,15 @@ def test_page_and_search_index_sizes(built):
     site = built / "site"
     sizes = {page.relative_to(site).as_posix(): page.stat().st_size for page in html_files(site)}
     assert max(sizes.values()) <= 150 * 1024, max(sizes, key=sizes.get)
-    entity_pages = sum(1 for page in sizes if re.match(r"(people|models|organizations|sources|claims|documents)/[^/]+/"
-                                                       r"index\.html$", page))
+    entity_pages = sum(
+        1
+        for page in sizes
+        if re.match(
+            r"(people|models|organizations|sources|claims|documents)/[^/]+/"
+            r"index\.html$",
+            page,
+        )
+    )
     index = (site / "search" / "search_index.json").stat().st_size
     assert index / entity_pages <= 1.5 * 1024
 
@@ -100,8 +112,10 @@ def test_downloads_on_the_site_are_the_published_files(built):
 
 def jsonld(page: Path) -> list[dict]:
     text = page.read_text(encoding="utf-8")
-    return [json.loads(block.replace("<\\/", "</")) for block in
-            re.findall(r'<script type="application/ld\+json">(.*?)</script>', text, re.S)]
+    return [
+        json.loads(block.replace("<\\/", "</"))
+        for block in re.findall(r'<script type="application/ld\+json">(.*?)</script>', text, re.S)
+    ]
 
 
 def test_dataset_jsonld_lists_every_download(built):
@@ -133,7 +147,7 @@ def hostile_bookshelf(root: Path, url: str) -> None:
     with open(root / "data" / "sources.csv", "a", encoding="utf-8") as out:
         out.write(f'hostile,<script>alert("title")</script>,{url},2024-01-01\n')
     with open(root / "data" / "authors.csv", "a", encoding="utf-8") as out:
-        out.write('mallory,<img src=x onerror=alert(1)>,1900-01-01,year,hostile\n')
+        out.write("mallory,<img src=x onerror=alert(1)>,1900-01-01,year,hostile\n")
     with open(root / "data" / "books.csv", "a", encoding="utf-8") as out:
         out.write('evil,"[click](javascript:alert(2)) <b onmouseover=alert(3)>bold</b>",mallory,novel,1,1901-01-01,hostile\n')
 
@@ -174,8 +188,7 @@ def test_a_failing_publish_keeps_the_previous_site(ledger):
     runner = CliRunner()
     assert runner.invoke(cli, ["build", "--root", str(ledger), "--quiet"]).exit_code == 0
     before = {p: p.read_bytes() for p in (ledger / "site").rglob("*") if p.is_file()}
-    (ledger / "mkdocs.yml").write_text((ledger / "mkdocs.yml").read_text().replace("- About: about.md",
-                                                                                   "- About: missing.md"))
+    (ledger / "mkdocs.yml").write_text((ledger / "mkdocs.yml").read_text().replace("- About: about.md", "- About: missing.md"))
     result = runner.invoke(cli, ["build", "--root", str(ledger)])
     assert result.exit_code == 1
     assert "mkdocs" in result.output and "missing.md" in result.output
@@ -187,8 +200,12 @@ def test_search_index_holds_every_entity_by_name(built):
 
     index = json.loads((built / "site" / "search" / "search_index.json").read_text())
     titles = {(doc["location"], doc["title"]) for doc in index["docs"]}
-    for table, key, label in [("people", "person_id", "name"), ("models", "model_id", "name"),
-                              ("organizations", "org_id", "name"), ("claims", "claim_id", "claim"),
-                              ("sources", "source_id", "title")]:
+    for table, key, label in [
+        ("people", "person_id", "name"),
+        ("models", "model_id", "name"),
+        ("organizations", "org_id", "name"),
+        ("claims", "claim_id", "claim"),
+        ("sources", "source_id", "title"),
+    ]:
         for row in rows(built, table):
             assert (f"{table}/{page_slug(row[key])}/", plain_title(row[label])) in titles, (table, row[key])

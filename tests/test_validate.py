@@ -100,8 +100,10 @@ def test_extra_column(bookshelf):
 def test_quote_not_in_document(bookshelf):
     append(bookshelf, "quotes", "misquote,opening,It is a truth universally known")
     assert problems(bookshelf) == [["data/quotes.csv", 3, "quote", "quote-not-found"]]
-    assert ('The quote "It is a truth universally known" does not occur word for word in document `opening`.'
-            in run_validate(bookshelf).output)
+    assert (
+        'The quote "It is a truth universally known" does not occur word for word in document `opening`.'
+        in run_validate(bookshelf).output
+    )
 
 
 def test_header_only_csv(bookshelf):

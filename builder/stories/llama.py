@@ -18,8 +18,13 @@ def _rows(frame: pl.DataFrame) -> pl.DataFrame:
 
 def check(descriptor: dict, tables: dict[str, pl.DataFrame], root: Path) -> list[Problem]:
     problems: list[Problem] = []
-    for rule in (evidence_for_every_claim, status_matches_departures, paper_positions, departure_dates,
-                 releases_after_predecessor):
+    for rule in (
+        evidence_for_every_claim,
+        status_matches_departures,
+        paper_positions,
+        departure_dates,
+        releases_after_predecessor,
+    ):
         problems.extend(rule(tables))
     return problems
 
@@ -28,10 +33,15 @@ def evidence_for_every_claim(tables):
     claims, evidence = tables["claims"], tables["claim_evidence"]
     lacking = _rows(claims).join(evidence.select("claim_id").unique(), on="claim_id", how="anti")
     for row, claim_id in lacking.filter(pl.col("claim_id").is_not_null()).select("__row", "claim_id").rows():
-        yield Problem("seeds/claims.csv", row, "claim_id", "claim-without-evidence",
-                      f"Claim `{claim_id}` has no evidence row.",
-                      "Add at least one row for it to seeds/claim_evidence.csv (stance supports, refutes or context).",
-                      "claims")
+        yield Problem(
+            "seeds/claims.csv",
+            row,
+            "claim_id",
+            "claim-without-evidence",
+            f"Claim `{claim_id}` has no evidence row.",
+            "Add at least one row for it to seeds/claim_evidence.csv (stance supports, refutes or context).",
+            "claims",
+        )
 
 
 def status_matches_departures(tables):
@@ -39,54 +49,94 @@ def status_matches_departures(tables):
     with_departure = set(departures["person_id"].drop_nulls())
     for row, person_id, status in _rows(people).select("__row", "person_id", "status").rows():
         if status == "left" and person_id not in with_departure:
-            yield Problem("seeds/people.csv", row, "status", "left-without-departure",
-                          f"`{person_id}` has status left but no row in departures.",
-                          "Add the departure to seeds/departures.csv, or correct the status.", "people")
+            yield Problem(
+                "seeds/people.csv",
+                row,
+                "status",
+                "left-without-departure",
+                f"`{person_id}` has status left but no row in departures.",
+                "Add the departure to seeds/departures.csv, or correct the status.",
+                "people",
+            )
         if status == "at-meta" and person_id in with_departure:
-            yield Problem("seeds/people.csv", row, "status", "at-meta-with-departure",
-                          f"`{person_id}` has status at-meta but has a departure.",
-                          "Set the status to left, or remove the departure.", "people")
+            yield Problem(
+                "seeds/people.csv",
+                row,
+                "status",
+                "at-meta-with-departure",
+                f"`{person_id}` has status at-meta but has a departure.",
+                "Set the status to left, or remove the departure.",
+                "people",
+            )
 
 
 def paper_positions(tables):
     positions = set(tables["people"]["llama_paper_position"].drop_nulls())
     missing = sorted(set(range(1, PAPER_AUTHORS + 1)) - positions)
     if missing:
-        yield Problem("seeds/people.csv", None, "llama_paper_position", "paper-author-missing",
-                      f"No person holds LLaMA paper position(s) {', '.join(map(str, missing))}.",
-                      f"Add every one of the paper's {PAPER_AUTHORS} authors with their position.", "people")
+        yield Problem(
+            "seeds/people.csv",
+            None,
+            "llama_paper_position",
+            "paper-author-missing",
+            f"No person holds LLaMA paper position(s) {', '.join(map(str, missing))}.",
+            f"Add every one of the paper's {PAPER_AUTHORS} authors with their position.",
+            "people",
+        )
 
 
 def departure_dates(tables):
     """A departure cannot come after the report that states the person's status."""
-    joined = _rows(tables["departures"]).join(
-        tables["people"].select("person_id", "status_as_of"), on="person_id", how="left")
+    joined = _rows(tables["departures"]).join(tables["people"].select("person_id", "status_as_of"), on="person_id", how="left")
     late = joined.filter(pl.col("date") > pl.col("status_as_of"))
     for row, person_id, date, as_of in late.select("__row", "person_id", "date", "status_as_of").rows():
-        yield Problem("seeds/departures.csv", row, "date", "departure-after-status",
-                      f"`{person_id}` left on {date}, after their status date {as_of}.",
-                      "Correct the date, or update the person's `status_as_of` to the report that covers it.",
-                      "departures")
+        yield Problem(
+            "seeds/departures.csv",
+            row,
+            "date",
+            "departure-after-status",
+            f"`{person_id}` left on {date}, after their status date {as_of}.",
+            "Correct the date, or update the person's `status_as_of` to the report that covers it.",
+            "departures",
+        )
 
 
 def releases_after_predecessor(tables):
     """A model is not released before the model it succeeds."""
     first = tables["releases"].group_by("model_id").agg(pl.col("date").min().alias("first"))
-    models = _rows(tables["models"]).join(first, on="model_id", how="left").join(
-        first.rename({"model_id": "predecessor_id", "first": "predecessor_first"}), on="predecessor_id", how="left")
+    models = (
+        _rows(tables["models"])
+        .join(first, on="model_id", how="left")
+        .join(first.rename({"model_id": "predecessor_id", "first": "predecessor_first"}), on="predecessor_id", how="left")
+    )
     early = models.filter(pl.col("first") < pl.col("predecessor_first"))
     for row, model_id, first_date, predecessor, before in early.select(
-            "__row", "model_id", "first", "predecessor_id", "predecessor_first").rows():
-        yield Problem("seeds/models.csv", row, "predecessor_id", "release-before-predecessor",
-                      f"`{model_id}` first appears on {first_date}, before its predecessor `{predecessor}` ({before}).",
-                      "Check the predecessor and both models' release dates.", "models")
+        "__row", "model_id", "first", "predecessor_id", "predecessor_first"
+    ).rows():
+        yield Problem(
+            "seeds/models.csv",
+            row,
+            "predecessor_id",
+            "release-before-predecessor",
+            f"`{model_id}` first appears on {first_date}, before its predecessor `{predecessor}` ({before}).",
+            "Check the predecessor and both models' release dates.",
+            "models",
+        )
 
 
 # ---------------------------------------------------------------- views
 
+
 def views(tables: dict[str, pl.DataFrame]) -> list:
-    return [timeline(tables), author_status(tables), author_retention(tables), departures_by_destination(tables),
-            release_cadence(tables), verdict_summary(tables), source_usage(tables)]
+    return [
+        timeline(tables),
+        author_status(tables),
+        author_retention(tables),
+        departures_by_destination(tables),
+        release_cadence(tables),
+        verdict_summary(tables),
+        source_usage(tables),
+    ]
 
 
 def _view(**kwargs):
@@ -100,88 +150,183 @@ RELEASE_EVENTS = ("released", "open-weights")  # the moments a model became usab
 
 def timeline(tables) -> object:
     models = tables["models"].select("model_id", "name")
-    releases = tables["releases"].join(models, on="model_id", how="left").select(
-        "date", "date_precision", pl.concat_str(pl.lit("model-"), "event").alias("kind"),
-        pl.lit("models").alias("subject_table"), pl.col("model_id").alias("subject_id"),
-        pl.concat_str("name", pl.lit(" "), "event", ignore_nulls=True).alias("label"), "source_id")
+    releases = (
+        tables["releases"]
+        .join(models, on="model_id", how="left")
+        .select(
+            "date",
+            "date_precision",
+            pl.concat_str(pl.lit("model-"), "event").alias("kind"),
+            pl.lit("models").alias("subject_table"),
+            pl.col("model_id").alias("subject_id"),
+            pl.concat_str("name", pl.lit(" "), "event", ignore_nulls=True).alias("label"),
+            "source_id",
+        )
+    )
     people = tables["people"].select("person_id", pl.col("name").alias("person"))
     orgs = tables["organizations"].select("org_id", pl.col("name").alias("org"))
-    departures = (tables["departures"].filter(pl.col("date").is_not_null())
-                  .join(people, on="person_id", how="left")
-                  .join(orgs, left_on="to_org_id", right_on="org_id", how="left")
-                  .select("date", "date_precision", pl.lit("departure").alias("kind"),
-                          pl.lit("people").alias("subject_table"), pl.col("person_id").alias("subject_id"),
-                          pl.when(pl.col("org").is_null()).then(pl.concat_str("person", pl.lit(" leaves Meta")))
-                          .otherwise(pl.concat_str("person", pl.lit(" leaves for "), "org")).alias("label"),
-                          "source_id"))
-    founded = (tables["organizations"].filter(pl.col("founded").is_not_null())
-               .select(pl.col("founded").alias("date"), pl.col("founded_precision").alias("date_precision"),
-                       pl.lit("organization-founded").alias("kind"), pl.lit("organizations").alias("subject_table"),
-                       pl.col("org_id").alias("subject_id"),
-                       pl.concat_str("name", pl.lit(" founded")).alias("label"), "source_id"))
-    reports = (tables["sources"].filter(pl.col("published").is_not_null() & (pl.col("kind") == "news"))
-               .select(pl.col("published").alias("date"), pl.lit("day").alias("date_precision"),
-                       pl.lit("report").alias("kind"), pl.lit("sources").alias("subject_table"),
-                       pl.col("source_id").alias("subject_id"),
-                       pl.concat_str("publisher", pl.lit(": "), "title").alias("label"), "source_id"))
-    frame = (pl.concat([releases, departures, founded, reports], how="vertical_relaxed")
-             .sort("date", "kind", "subject_id", "label"))
-    frame = frame.with_columns(pl.concat_str("kind", pl.lit("-"), "subject_id", pl.lit("-"),
-                                             pl.col("date").dt.strftime("%Y%m%d"), pl.lit("-"),
-                                             pl.int_range(pl.len()).over("kind", "subject_id", "date").cast(pl.String))
-                               .alias("event_id")).select(["event_id", *frame.columns])
+    departures = (
+        tables["departures"]
+        .filter(pl.col("date").is_not_null())
+        .join(people, on="person_id", how="left")
+        .join(orgs, left_on="to_org_id", right_on="org_id", how="left")
+        .select(
+            "date",
+            "date_precision",
+            pl.lit("departure").alias("kind"),
+            pl.lit("people").alias("subject_table"),
+            pl.col("person_id").alias("subject_id"),
+            pl.when(pl.col("org").is_null())
+            .then(pl.concat_str("person", pl.lit(" leaves Meta")))
+            .otherwise(pl.concat_str("person", pl.lit(" leaves for "), "org"))
+            .alias("label"),
+            "source_id",
+        )
+    )
+    founded = (
+        tables["organizations"]
+        .filter(pl.col("founded").is_not_null())
+        .select(
+            pl.col("founded").alias("date"),
+            pl.col("founded_precision").alias("date_precision"),
+            pl.lit("organization-founded").alias("kind"),
+            pl.lit("organizations").alias("subject_table"),
+            pl.col("org_id").alias("subject_id"),
+            pl.concat_str("name", pl.lit(" founded")).alias("label"),
+            "source_id",
+        )
+    )
+    reports = (
+        tables["sources"]
+        .filter(pl.col("published").is_not_null() & (pl.col("kind") == "news"))
+        .select(
+            pl.col("published").alias("date"),
+            pl.lit("day").alias("date_precision"),
+            pl.lit("report").alias("kind"),
+            pl.lit("sources").alias("subject_table"),
+            pl.col("source_id").alias("subject_id"),
+            pl.concat_str("publisher", pl.lit(": "), "title").alias("label"),
+            "source_id",
+        )
+    )
+    frame = pl.concat([releases, departures, founded, reports], how="vertical_relaxed").sort(
+        "date", "kind", "subject_id", "label"
+    )
+    frame = frame.with_columns(
+        pl.concat_str(
+            "kind",
+            pl.lit("-"),
+            "subject_id",
+            pl.lit("-"),
+            pl.col("date").dt.strftime("%Y%m%d"),
+            pl.lit("-"),
+            pl.int_range(pl.len()).over("kind", "subject_id", "date").cast(pl.String),
+        ).alias("event_id")
+    ).select(["event_id", *frame.columns])
     counted = tables["releases"].height + departures.height + founded.height + reports.height
     return _view(
-        name="timeline", title="Timeline",
+        name="timeline",
+        title="Timeline",
         description="Every dated event, one row each: model releases, departures, foundings and news reports.",
-        frame=frame, primary_key=["event_id"],
-        fields={"event_id": "Stable id of the event.", "date": "When it happened.",
-                "date_precision": "day, month or year.", "kind": "What sort of event.",
-                "subject_table": "Table of the row the event is about.", "subject_id": "Id of that row.",
-                "label": "What happened, in words.", "source_id": "The source of the event."},
-        invariants=[("timeline-count", f"timeline has {frame.height} events, its parts {counted}",
-                     frame.height == counted),
-                    ("timeline-order", "timeline is not sorted by date", frame["date"].is_sorted())])
+        frame=frame,
+        primary_key=["event_id"],
+        fields={
+            "event_id": "Stable id of the event.",
+            "date": "When it happened.",
+            "date_precision": "day, month or year.",
+            "kind": "What sort of event.",
+            "subject_table": "Table of the row the event is about.",
+            "subject_id": "Id of that row.",
+            "label": "What happened, in words.",
+            "source_id": "The source of the event.",
+        },
+        invariants=[
+            ("timeline-count", f"timeline has {frame.height} events, its parts {counted}", frame.height == counted),
+            ("timeline-order", "timeline is not sorted by date", frame["date"].is_sorted()),
+        ],
+    )
 
 
 def _first_departures(tables) -> pl.DataFrame:
     """Each person's earliest departure from Meta, with the destination's name."""
     orgs = tables["organizations"].select(pl.col("org_id").alias("to_org_id"), pl.col("name").alias("destination"))
-    return (tables["departures"].filter(pl.col("from_org_id") == "meta")
-            .sort("person_id", "date", "departure_id", nulls_last=True)
-            .unique("person_id", keep="first", maintain_order=True)
-            .join(orgs, on="to_org_id", how="left")
-            .select("person_id", "to_org_id", "destination", pl.col("date").alias("departure_date"),
-                    pl.col("date_precision").alias("departure_precision"), "confidence"))
+    return (
+        tables["departures"]
+        .filter(pl.col("from_org_id") == "meta")
+        .sort("person_id", "date", "departure_id", nulls_last=True)
+        .unique("person_id", keep="first", maintain_order=True)
+        .join(orgs, on="to_org_id", how="left")
+        .select(
+            "person_id",
+            "to_org_id",
+            "destination",
+            pl.col("date").alias("departure_date"),
+            pl.col("date_precision").alias("departure_precision"),
+            "confidence",
+        )
+    )
 
 
 def author_status(tables):
     authors = tables["people"].filter(pl.col("llama_paper_position").is_not_null())
-    frame = (authors.join(_first_departures(tables), on="person_id", how="left")
-             .sort("llama_paper_position")
-             .select("llama_paper_position", "person_id", "name", "status", "status_as_of", "to_org_id",
-                     "destination", "departure_date", "departure_precision", "confidence"))
+    frame = (
+        authors.join(_first_departures(tables), on="person_id", how="left")
+        .sort("llama_paper_position")
+        .select(
+            "llama_paper_position",
+            "person_id",
+            "name",
+            "status",
+            "status_as_of",
+            "to_org_id",
+            "destination",
+            "departure_date",
+            "departure_precision",
+            "confidence",
+        )
+    )
     return _view(
-        name="author_status", title="Where the LLaMA authors are",
+        name="author_status",
+        title="Where the LLaMA authors are",
         description="The authors of the LLaMA paper in paper order: status, as-of date, and where those who left went.",
-        frame=frame, primary_key=["llama_paper_position"],
-        fields={"llama_paper_position": "Place in the paper's author list.", "person_id": "The person.",
-                "name": "Name.", "status": "at-meta, left or unknown.", "status_as_of": "Date of the latest report.",
-                "to_org_id": "Where they went (first departure).", "destination": "Name of that organization.",
-                "departure_date": "When they left.", "departure_precision": "day, month or year.",
-                "confidence": "How sure the sources are of the departure."},
-        invariants=[("author-order", "author positions are not 1..n in order",
-                     frame["llama_paper_position"].to_list() == list(range(1, frame.height + 1)))])
+        frame=frame,
+        primary_key=["llama_paper_position"],
+        fields={
+            "llama_paper_position": "Place in the paper's author list.",
+            "person_id": "The person.",
+            "name": "Name.",
+            "status": "at-meta, left or unknown.",
+            "status_as_of": "Date of the latest report.",
+            "to_org_id": "Where they went (first departure).",
+            "destination": "Name of that organization.",
+            "departure_date": "When they left.",
+            "departure_precision": "day, month or year.",
+            "confidence": "How sure the sources are of the departure.",
+        },
+        invariants=[
+            (
+                "author-order",
+                "author positions are not 1..n in order",
+                frame["llama_paper_position"].to_list() == list(range(1, frame.height + 1)),
+            )
+        ],
+    )
 
 
 def author_retention(tables):
     authors = tables["people"].filter(pl.col("llama_paper_position").is_not_null())
     # "Known to have left by": a date known only to the month or year counts from the period's last day.
-    period_end = (pl.when(pl.col("departure_precision") == "year").then(pl.col("departure_date").dt.offset_by("1y"))
-                  .when(pl.col("departure_precision") == "month").then(pl.col("departure_date").dt.offset_by("1mo"))
-                  .otherwise(pl.col("departure_date").dt.offset_by("1d")).dt.offset_by("-1d"))
+    period_end = (
+        pl.when(pl.col("departure_precision") == "year")
+        .then(pl.col("departure_date").dt.offset_by("1y"))
+        .when(pl.col("departure_precision") == "month")
+        .then(pl.col("departure_date").dt.offset_by("1mo"))
+        .otherwise(pl.col("departure_date").dt.offset_by("1d"))
+        .dt.offset_by("-1d")
+    )
     left = authors.join(_first_departures(tables), on="person_id", how="left").select(
-        "person_id", pl.coalesce(period_end, pl.when(pl.col("status") == "left").then("status_as_of")).alias("left_on"))
+        "person_id", pl.coalesce(period_end, pl.when(pl.col("status") == "left").then("status_as_of")).alias("left_on")
+    )
     start = tables["releases"].filter(pl.col("model_id") == "llama")["date"].min()
     end = authors["status_as_of"].max()
     if start is None or end is None:
@@ -189,81 +334,137 @@ def author_retention(tables):
     else:
         months = pl.date_range(start.replace(day=1), end.replace(day=1), "1mo", eager=True).alias("month")
     total = authors.height
-    frame = (pl.DataFrame(months).join(left, how="cross")
-             .group_by("month").agg((pl.col("left_on") < pl.col("month").dt.offset_by("1mo")).sum().alias("left"))
-             .sort("month")
-             .select("month", (total - pl.col("left")).cast(pl.Int64).alias("authors_at_meta"),
-                     pl.col("left").cast(pl.Int64).alias("authors_left")))
+    frame = (
+        pl.DataFrame(months)
+        .join(left, how="cross")
+        .group_by("month")
+        .agg((pl.col("left_on") < pl.col("month").dt.offset_by("1mo")).sum().alias("left"))
+        .sort("month")
+        .select(
+            "month",
+            (total - pl.col("left")).cast(pl.Int64).alias("authors_at_meta"),
+            pl.col("left").cast(pl.Int64).alias("authors_left"),
+        )
+    )
     at_meta = frame["authors_at_meta"].to_list()
     return _view(
-        name="author_retention", title="Authors still at Meta, month by month",
-        description=("For each month from LLaMA's release to the latest status report, how many of the paper's "
-                     "authors were not known to have left Meta by the end of that month. A departure known only to the "
-                     "month or year counts from the last day of that period; one with no date, from the report that "
-                     "says the person left."),
-        frame=frame, primary_key=["month"],
-        fields={"month": "First day of the month.", "authors_at_meta": "Authors not known to have left by month's end.",
-                "authors_left": "Authors who had left by month's end."},
-        invariants=[("retention-increases", "retention rises in some month",
-                     all(a >= b for a, b in zip(at_meta, at_meta[1:], strict=False))),
-                    ("retention-total", "at Meta + left differs from the number of authors",
-                     all(a + b == total for a, b in frame.select("authors_at_meta", "authors_left").rows()))])
+        name="author_retention",
+        title="Authors still at Meta, month by month",
+        description=(
+            "For each month from LLaMA's release to the latest status report, how many of the paper's "
+            "authors were not known to have left Meta by the end of that month. A departure known only to the "
+            "month or year counts from the last day of that period; one with no date, from the report that "
+            "says the person left."
+        ),
+        frame=frame,
+        primary_key=["month"],
+        fields={
+            "month": "First day of the month.",
+            "authors_at_meta": "Authors not known to have left by month's end.",
+            "authors_left": "Authors who had left by month's end.",
+        },
+        invariants=[
+            (
+                "retention-increases",
+                "retention rises in some month",
+                all(a >= b for a, b in zip(at_meta, at_meta[1:], strict=False)),
+            ),
+            (
+                "retention-total",
+                "at Meta + left differs from the number of authors",
+                all(a + b == total for a, b in frame.select("authors_at_meta", "authors_left").rows()),
+            ),
+        ],
+    )
 
 
 def departures_by_destination(tables):
     people = tables["people"].select("person_id", "name")
     orgs = tables["organizations"].select(pl.col("org_id").alias("to_org_id"), pl.col("name").alias("destination"))
     from_meta = tables["departures"].filter(pl.col("from_org_id") == "meta")
-    frame = (from_meta.join(people, on="person_id", how="left")
-             .with_columns(pl.col("to_org_id").fill_null("unknown"))
-             .group_by("to_org_id")
-             .agg(pl.len().cast(pl.Int64).alias("departures"), pl.col("name").sort().str.join("; ").alias("people"))
-             .join(orgs, on="to_org_id", how="left")
-             .with_columns(pl.col("destination").fill_null("Unknown"))
-             .sort(["departures", "to_org_id"], descending=[True, False])
-             .select("to_org_id", "destination", "departures", "people"))
+    frame = (
+        from_meta.join(people, on="person_id", how="left")
+        .with_columns(pl.col("to_org_id").fill_null("unknown"))
+        .group_by("to_org_id")
+        .agg(pl.len().cast(pl.Int64).alias("departures"), pl.col("name").sort().str.join("; ").alias("people"))
+        .join(orgs, on="to_org_id", how="left")
+        .with_columns(pl.col("destination").fill_null("Unknown"))
+        .sort(["departures", "to_org_id"], descending=[True, False])
+        .select("to_org_id", "destination", "departures", "people")
+    )
     return _view(
-        name="departures_by_destination", title="Departures by destination",
+        name="departures_by_destination",
+        title="Departures by destination",
         description="How many departures from Meta went to each organization, and who.",
-        frame=frame, primary_key=["to_org_id"],
-        fields={"to_org_id": "Destination organization (unknown when not reported).",
-                "destination": "Its name.", "departures": "Number of departures.", "people": "Who, by name."},
-        invariants=[("departure-count", "destination counts do not add up to the departures from Meta",
-                     frame["departures"].sum() == from_meta.height)])
+        frame=frame,
+        primary_key=["to_org_id"],
+        fields={
+            "to_org_id": "Destination organization (unknown when not reported).",
+            "destination": "Its name.",
+            "departures": "Number of departures.",
+            "people": "Who, by name.",
+        },
+        invariants=[
+            (
+                "departure-count",
+                "destination counts do not add up to the departures from Meta",
+                frame["departures"].sum() == from_meta.height,
+            )
+        ],
+    )
 
 
 def release_cadence(tables):
-    llama_models = tables["models"].filter(
-        (pl.col("developer_org_id") == "meta") & pl.col("family").str.contains("llama"))
-    frame = (tables["releases"].filter(pl.col("event").is_in(RELEASE_EVENTS))
-             .join(llama_models.select("model_id", "name", "family"), on="model_id", how="inner")
-             .sort("date", "model_id").unique("model_id", keep="first", maintain_order=True)
-             .with_columns((pl.col("date") - pl.col("date").shift(1)).dt.total_days().cast(pl.Int64)
-                           .alias("days_since_previous"))
-             .select("model_id", "name", "family", "date", "date_precision", "event", "days_since_previous"))
+    llama_models = tables["models"].filter((pl.col("developer_org_id") == "meta") & pl.col("family").str.contains("llama"))
+    frame = (
+        tables["releases"]
+        .filter(pl.col("event").is_in(RELEASE_EVENTS))
+        .join(llama_models.select("model_id", "name", "family"), on="model_id", how="inner")
+        .sort("date", "model_id")
+        .unique("model_id", keep="first", maintain_order=True)
+        .with_columns((pl.col("date") - pl.col("date").shift(1)).dt.total_days().cast(pl.Int64).alias("days_since_previous"))
+        .select("model_id", "name", "family", "date", "date_precision", "event", "days_since_previous")
+    )
     return _view(
-        name="release_cadence", title="Llama release cadence",
+        name="release_cadence",
+        title="Llama release cadence",
         description="Llama-family models in order of first public release, with the days since the previous one.",
-        frame=frame, primary_key=["model_id"],
-        fields={"model_id": "The model.", "name": "Its name.", "family": "Model family.",
-                "date": "First release.", "date_precision": "day, month or year.",
-                "event": "released or open-weights.", "days_since_previous": "Days since the previous release."},
-        invariants=[("cadence-order", "releases are not in date order", frame["date"].is_sorted()),
-                    ("cadence-negative", "a gap between releases is negative",
-                     bool((frame["days_since_previous"].drop_nulls() >= 0).all()))])
+        frame=frame,
+        primary_key=["model_id"],
+        fields={
+            "model_id": "The model.",
+            "name": "Its name.",
+            "family": "Model family.",
+            "date": "First release.",
+            "date_precision": "day, month or year.",
+            "event": "released or open-weights.",
+            "days_since_previous": "Days since the previous release.",
+        },
+        invariants=[
+            ("cadence-order", "releases are not in date order", frame["date"].is_sorted()),
+            (
+                "cadence-negative",
+                "a gap between releases is negative",
+                bool((frame["days_since_previous"].drop_nulls() >= 0).all()),
+            ),
+        ],
+    )
 
 
 def verdict_summary(tables):
     claims = tables["claims"]
-    frame = (claims.group_by("document_id", "verdict").agg(pl.len().cast(pl.Int64).alias("claims"))
-             .sort("document_id", "verdict"))
+    frame = claims.group_by("document_id", "verdict").agg(pl.len().cast(pl.Int64).alias("claims")).sort("document_id", "verdict")
     return _view(
-        name="verdict_summary", title="Verdicts",
+        name="verdict_summary",
+        title="Verdicts",
         description="How many claims got each verdict, per document.",
-        frame=frame, primary_key=["document_id", "verdict"],
+        frame=frame,
+        primary_key=["document_id", "verdict"],
         fields={"document_id": "The document.", "verdict": "The verdict.", "claims": "Number of claims."},
-        invariants=[("verdict-count", "verdict counts do not add up to the claims table",
-                     frame["claims"].sum() == claims.height)])
+        invariants=[
+            ("verdict-count", "verdict counts do not add up to the claims table", frame["claims"].sum() == claims.height)
+        ],
+    )
 
 
 def source_usage(tables):
@@ -275,13 +476,20 @@ def source_usage(tables):
     frame = frame.with_columns(pl.sum_horizontal(citing).cast(pl.Int64).alias("total")).sort("source_id")
     citations = sum(tables[name].height for name in citing)
     return _view(
-        name="source_usage", title="Source usage",
+        name="source_usage",
+        title="Source usage",
         description="For each source, how many rows of each table cite it.",
-        frame=frame, primary_key=["source_id"],
-        fields={"source_id": "The source.", "title": "Its title.", "tier": "primary or secondary.",
-                **{name: f"Rows of {name} citing it." for name in citing}, "total": "All rows citing it."},
-        invariants=[("usage-count", "citation counts do not add up to the citing tables",
-                     frame["total"].sum() == citations)])
+        frame=frame,
+        primary_key=["source_id"],
+        fields={
+            "source_id": "The source.",
+            "title": "Its title.",
+            "tier": "primary or secondary.",
+            **{name: f"Rows of {name} citing it." for name in citing},
+            "total": "All rows citing it.",
+        },
+        invariants=[("usage-count", "citation counts do not add up to the citing tables", frame["total"].sum() == citations)],
+    )
 
 
 # ---------------------------------------------------------------- site pages
@@ -300,12 +508,15 @@ def page_context(site) -> dict:
     left = status.filter(pl.col("status") == "left").height
     at_meta = status.filter(pl.col("status") == "at-meta").height
     as_of = status["status_as_of"].max()
-    destinations = (status.filter(pl.col("destination").is_not_null()).group_by("to_org_id", "destination")
-                    .agg(pl.len().alias("authors")).sort(["authors", "to_org_id"], descending=[True, False]))
+    destinations = (
+        status.filter(pl.col("destination").is_not_null())
+        .group_by("to_org_id", "destination")
+        .agg(pl.len().alias("authors"))
+        .sort(["authors", "to_org_id"], descending=[True, False])
+    )
     cadence = views["release_cadence"]
     claims = site.tables["claims"]
-    verdicts = (claims.group_by("verdict").agg(pl.len().alias("claims"))
-                .sort(["claims", "verdict"], descending=[True, False]))
+    verdicts = claims.group_by("verdict").agg(pl.len().alias("claims")).sort(["claims", "verdict"], descending=[True, False])
     retention = views["author_retention"]
     timeline = views["timeline"]
     departures = timeline.filter(pl.col("kind") == "departure")
@@ -313,16 +524,31 @@ def page_context(site) -> dict:
     end = max(cadence["date"].max(), departures["date"].max() or cadence["date"].max(), as_of)
     start, end = dt.date(start.year, 1, 1), dt.date(end.year + 1, 1, 1)
     timeline_svg = charts.timeline_chart(
-        {"Llama releases": [(d, n) for d, n in cadence.select("date", "name").rows()],
-         "Departures": [(d, label) for d, label in departures.select("date", "label").rows()]},
-        title="Llama releases and departures over time", start=start, end=end)
+        {
+            "Llama releases": [(d, n) for d, n in cadence.select("date", "name").rows()],
+            "Departures": [(d, label) for d, label in departures.select("date", "label").rows()],
+        },
+        title="Llama releases and departures over time",
+        start=start,
+        end=end,
+    )
     retention_svg = charts.step_chart(
-        retention.select("month", "authors_at_meta").rows(), title="LLaMA paper authors still at Meta",
-        maximum=authors, end=(retention["month"].max() or as_of) + dt.timedelta(days=31))
+        retention.select("month", "authors_at_meta").rows(),
+        title="LLaMA paper authors still at Meta",
+        maximum=authors,
+        end=(retention["month"].max() or as_of) + dt.timedelta(days=31),
+    )
     return {
-        "authors": authors, "left": left, "at_meta": at_meta, "as_of": as_of,
-        "destinations": destinations.rows(named=True), "cadence": cadence.rows(named=True),
-        "median_gap": cadence["days_since_previous"].median(), "verdicts": verdicts.rows(named=True),
-        "claims_total": claims.height, "timeline_svg": timeline_svg, "retention_svg": retention_svg,
+        "authors": authors,
+        "left": left,
+        "at_meta": at_meta,
+        "as_of": as_of,
+        "destinations": destinations.rows(named=True),
+        "cadence": cadence.rows(named=True),
+        "median_gap": cadence["days_since_previous"].median(),
+        "verdicts": verdicts.rows(named=True),
+        "claims_total": claims.height,
+        "timeline_svg": timeline_svg,
+        "retention_svg": retention_svg,
         "timeline": timeline.rows(named=True),
     }
