@@ -74,7 +74,9 @@ def _export(state: dict) -> str:
 
 
 def _render(state: dict) -> str:
-    site = render.Site(state["descriptor"], state["tables"], state["views"], state["published"], state["report"])
+    site = render.Site(
+        state["descriptor"], state["tables"], state["views"], state["published"], state["report"], state["paths"].root
+    )
     docs_dir = state["staging"] / "docs"
     pages = render.render_pages(site, state["paths"].docs)
     render.write_pages(pages, docs_dir, state["paths"].docs)

@@ -85,6 +85,7 @@ class Site:
     views: list[View]
     published: dict
     report: Report
+    root: Path
     resources: dict[str, dict] = field(init=False)
     rows_by_id: dict[str, dict[str, dict]] = field(init=False)
 
@@ -110,6 +111,10 @@ class Site:
             return str(key)
         value = row.get(load.label_field(self.resources[table]))
         return str(value if value not in (None, "") else key)
+
+    def document_text(self, path: str) -> str:
+        """A stored document's text (validation has checked it exists and is UTF-8)."""
+        return (self.root / path).read_text(encoding="utf-8")
 
     def published_resource(self, name: str) -> dict:
         return next(r for r in self.published["resources"] if r["name"] == name)
@@ -139,6 +144,7 @@ class Renderer:
             cell=self.cell,
             field_title=self.field_title,
             jsonld=jsonld,
+            highlight=highlight,
             plain_title=plain_title,
             format_date=format_date,
             is_safe_url=is_safe_url,
@@ -198,6 +204,27 @@ class Renderer:
         text = self.env.get_template(template).render(**context)
         front, separator, body = text.partition("\n---\n")
         return front + separator + MARKER + body.lstrip("\n")
+
+
+def highlight(text: str, marks: list[tuple[str, str, str]]) -> Markup:
+    """Text as escaped paragraphs, each quote wrapped in a link: marks are (quote, href, css class).
+
+    A quote that overlaps one already marked is left plain, so the markup always nests.
+    """
+    spans = []
+    for quote, href, css in marks:
+        start = text.find(quote)
+        if start >= 0 and not any(start < end and start + len(quote) > begin for begin, end, _, _ in spans):
+            spans.append((start, start + len(quote), href, css))
+    spans.sort()
+    pieces, position = [], 0
+    for begin, end, href, css in spans:
+        pieces.append(escape(text[position:begin]))
+        pieces.append(Markup('<a class="ledger-mark {}" href="{}"><mark>{}</mark></a>').format(css, href, text[begin:end]))
+        position = end
+    pieces.append(escape(text[position:]))
+    html = Markup("").join(pieces)
+    return Markup("\n").join(Markup("<p>{}</p>").format(Markup(p)) for p in html.split("\n") if p.strip())
 
 
 def jsonld(data: dict):

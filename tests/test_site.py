@@ -209,3 +209,20 @@ def test_search_index_holds_every_entity_by_name(built):
     ]:
         for row in rows(built, table):
             assert (f"{table}/{page_slug(row[key])}/", plain_title(row[label])) in titles, (table, row[key])
+
+
+def test_highlight_escapes_text_and_never_nests_marks():
+    from builder.render import highlight
+
+    text = "A <b>bold</b> claim & another claim.\nSecond paragraph."
+    html = str(highlight(text, [("<b>bold</b> claim", "c/1/", "x"), ("claim & another", "c/2/", "y"), ("Second", "c/3/", "z")]))
+    assert html == (
+        '<p>A <a class="ledger-mark x" href="c/1/"><mark>&lt;b&gt;bold&lt;/b&gt; claim</mark></a> &amp; another claim.</p>\n'
+        '<p><a class="ledger-mark z" href="c/3/"><mark>Second</mark></a> paragraph.</p>'
+    )
+
+
+def test_article_page_highlights_every_claim(built):
+    page = (built / "site" / "documents" / "meta-llama-departures-article" / "index.html").read_text(encoding="utf-8")
+    marked = set(re.findall(r'class="ledger-mark [^"]*" href="\.\./\.\./claims/([^/]+)/"', page))
+    assert marked == {claim["claim_id"] for claim in rows(built, "claims")}
