@@ -33,14 +33,14 @@ def validate_package(paths: Paths) -> tuple[Report, dict | None, dict[str, pl.Da
     report.add(problems)
     if descriptor is None:
         return report, None, {}
-    structure = check_descriptor(descriptor)
+    package, structure = check_descriptor(descriptor, paths.root)
     report.add(structure)
     if structure:
         return report, None, {}
 
     unreadable, file_problems = check_files(descriptor, paths.root)
     report.add(file_problems)
-    report.add(frictionless_problems(descriptor, paths.root, unreadable))
+    report.add(frictionless_problems(package, descriptor, unreadable))
 
     tables = load.read_tables(descriptor, paths.root, skip=unreadable)
     for resource in load.resources(descriptor):
@@ -50,15 +50,15 @@ def validate_package(paths: Paths) -> tuple[Report, dict | None, dict[str, pl.Da
     return report, descriptor, tables
 
 
-def check_descriptor(descriptor: dict) -> list[Problem]:
-    """Structural checks: is this a tabular data package we can build from?"""
+def check_descriptor(descriptor: dict, root: Path) -> tuple[Package | None, list[Problem]]:
+    """Structural checks: is this a tabular data package we can build from? Returns the package too."""
     problems = []
 
     def bad(message: str, fix: str, field: str | None = None):
         problems.append(Problem(load.DESCRIPTOR_FILE, None, field, "descriptor-invalid", message, fix))
 
     try:
-        Package(descriptor)
+        package = Package(with_default_dialect(descriptor), basepath=str(root))
     except FrictionlessException as error:
         reasons = getattr(error, "reasons", None) or [error.error]
         note = "; ".join(reason.note or reason.message for reason in reasons)
@@ -66,11 +66,11 @@ def check_descriptor(descriptor: dict) -> list[Problem]:
             f"datapackage.json is not a valid data package: {note}.",
             "Compare it with the Data Package spec (https://datapackage.org/); every resource needs a name, a path and a schema.",
         )
-        return problems
+        return None, problems
     resources = descriptor.get("resources")
     if not isinstance(resources, list) or not resources:
         bad("datapackage.json lists no resources.", "Add a `resources` array with one entry per CSV.")
-        return problems
+        return None, problems
     story = descriptor.get("ledger", {}).get("story")
     if story is not None and story not in stories.KNOWN:
         bad(
@@ -99,7 +99,7 @@ def check_descriptor(descriptor: dict) -> list[Problem]:
                         f"Add a `{label}` to the field: the schema page shows it.",
                         field.get("name"),
                     )
-    return problems
+    return package, problems
 
 
 def check_files(descriptor: dict, root: Path) -> tuple[set[str], list[Problem]]:
@@ -156,9 +156,8 @@ def check_files(descriptor: dict, root: Path) -> tuple[set[str], list[Problem]]:
     return unreadable, problems
 
 
-def frictionless_problems(descriptor: dict, root: Path, unreadable: set[str]) -> list[Problem]:
+def frictionless_problems(package: Package, descriptor: dict, unreadable: set[str]) -> list[Problem]:
     """Validate through the package, so primary and foreign keys are checked too."""
-    package = Package(with_default_dialect(descriptor), basepath=str(root))
     resource_by_name = {r["name"]: r for r in load.resources(descriptor)}
     problems = []
     for task in package.validate().tasks:
@@ -179,6 +178,8 @@ def with_default_dialect(descriptor: dict) -> dict:
     Without them frictionless sniffs the dialect from a sample, and a note full of commas and
     apostrophes can make it guess wrong and misread the whole file.
     """
+    if not isinstance(descriptor.get("resources"), list):
+        return descriptor  # not a package at all: frictionless says why
     copied = dict(descriptor)
     copied["resources"] = [r if "dialect" in r else {**r, "dialect": CSV_DIALECT} for r in load.resources(descriptor)]
     return copied

@@ -146,6 +146,12 @@ def test_descriptor_not_a_data_package(bookshelf):
     assert 'one of the properties "path" or "data" is required' in run_validate(bookshelf).output
 
 
+def test_descriptor_with_resources_of_the_wrong_type(bookshelf):
+    (bookshelf / "datapackage.json").write_text('{"name": "bookshelf", "resources": 5}\n')
+    assert problems(bookshelf) == [["datapackage.json", None, None, "descriptor-invalid"]]
+    assert "5 is not of type 'array'" in run_validate(bookshelf).output
+
+
 def test_precision_must_match_date(bookshelf):
     rewrite(bookshelf, "authors", "1775-12-16,day", "1775-12-16,month")
     assert problems(bookshelf) == [["data/authors.csv", 2, "born", "precision-mismatch"]]
