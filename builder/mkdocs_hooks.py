@@ -6,7 +6,21 @@ reinterpret text; a page that starts with the marker keeps its HTML as written. 
 pages have no marker and are Markdown as usual.
 """
 
+import os
+
+import jinja2
+
 MARKER = "<!-- ledger:html -->\n"
+CACHE_VARIABLE = "LEDGER_JINJA_CACHE"
+
+
+def on_env(env, config, files):
+    """Keep the theme's compiled templates between builds (they cost more to compile than to render)."""
+    folder = os.environ.get(CACHE_VARIABLE)
+    if folder:
+        os.makedirs(folder, exist_ok=True)
+        env.bytecode_cache = jinja2.FileSystemBytecodeCache(folder)
+    return env
 
 
 def on_page_markdown(markdown, page, **kwargs):

@@ -87,7 +87,7 @@ def _render(state: dict) -> str:
 def _publish(state: dict) -> str:
     config = publish.site_config(state["paths"].root, state["descriptor"])
     site_dir = state["staging"] / "site"
-    count = publish.publish(config, state["docs_dir"], site_dir, state["staging"] / "dist")
+    count = publish.publish(config, state["docs_dir"], site_dir, state["staging"] / "dist", state["paths"].work / "cache")
     files = [p for p in site_dir.rglob("*") if p.is_file()]
     return f"{count} HTML pages, {sum(p.stat().st_size for p in files) / 1024 / 1024:.1f} MiB in site/"
 

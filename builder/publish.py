@@ -17,6 +17,7 @@ from pathlib import Path
 import yaml
 
 from builder.errors import StageFailed
+from builder.mkdocs_hooks import CACHE_VARIABLE
 
 DEFAULT_CONFIG = Path(__file__).parent / "templates" / "mkdocs.yml"
 HOOKS = Path(__file__).parent / "mkdocs_hooks.py"
@@ -50,9 +51,10 @@ def normalise_sitemap(site_dir: Path) -> None:
         compressed.write_bytes(gzip.compress(data, compresslevel=9, mtime=int(os.environ.get("SOURCE_DATE_EPOCH", 0))))
 
 
-def publish(config: dict, docs_dir: Path, site_dir: Path, downloads: Path) -> int:
+def publish(config: dict, docs_dir: Path, site_dir: Path, downloads: Path, cache: Path) -> int:
     """Copy the downloads into the docs, run MkDocs strictly, return the number of HTML pages."""
     os.environ.setdefault("NO_MKDOCS_2_WARNING", "1")
+    os.environ[CACHE_VARIABLE] = str(cache)
     from mkdocs.commands.build import build
     from mkdocs.config import load_config
 
