@@ -189,7 +189,7 @@ def test_failed_build_keeps_previous_outputs(ledger):
     after = {p: p.read_bytes() for p in (ledger / "dist").rglob("*") if p.is_file()}
     assert after == before
     assert (ledger / "site" / "index.html").exists()
-    assert not list((ledger / ".build").iterdir())  # no half-built staging folder left behind
+    assert not list((ledger / ".build").glob("build-*"))  # no half-built staging folder left behind
 
 
 def test_sqlite_cli_opens_the_database(built):
