@@ -183,6 +183,9 @@ class Renderer:
         for own, target, _ in load.foreign_keys(resource) if resource else []:
             if own == [name] and self.site.has_pages(target):
                 return Markup(f'<a href="{escape(self.entity_url(target, value))}">{escape(self.site.label(target, value))}</a>')
+        if name == "row_id" and self.site.has_pages(row.get("resource")):
+            target = row["resource"]
+            return Markup(f'<a href="{escape(self.entity_url(target, value))}">{escape(self.site.label(target, value))}</a>')
         if isinstance(value, dt.date):
             base = "date" if name == "date" else name
             return escape(format_date(value, row.get(f"{base}_precision")))
@@ -295,6 +298,13 @@ def render_pages(site: Site, docs: Path | None) -> list[Page]:
     pages: list[Page] = []
     refs = {table: referencing(site, table) for table in site.entity_tables()}
     groups = {(other, column): group_rows(site.tables[other], column) for pairs in refs.values() for other, column in pairs}
+    # Link tables with `resource` + `row_id` columns can point at a row of any table.
+    links = {name: frame for name, frame in site.tables.items() if {"resource", "row_id"} <= set(frame.columns)}
+    linked = {
+        (name, table): group_rows(frame.filter(pl.col("resource") == table), "row_id")
+        for name, frame in links.items()
+        for table in site.entity_tables()
+    }
 
     for table in site.entity_tables():
         resource = site.resources[table]
@@ -318,6 +328,10 @@ def render_pages(site: Site, docs: Path | None) -> list[Page]:
                 rows = groups[(other, column)].get(row[key])
                 if rows:
                     related.append((other, column, rows))
+            for name in links:
+                rows = linked[(name, table)].get(row[key])
+                if rows:
+                    related.append((name, "row_id", rows))
             pages.append(
                 Page(
                     f"{table}/{page_slug(row[key])}.md",

@@ -217,8 +217,43 @@ def quotes_found(resource, frame, tables, descriptor, root):
                 )
 
 
+def rows_exist(resource, frame, tables, descriptor, root):
+    """A link table (`resource` + `row_id` columns) may point at any table: the row must exist there."""
+    if not {"resource", "row_id"} <= set(frame.columns):
+        return
+    keys = {}
+    for other in load.resources(descriptor):
+        key = load.primary_key(other)
+        if len(key) == 1 and other["name"] in tables:
+            keys[other["name"]] = set(tables[other["name"]][key[0]].drop_nulls())
+    path, name = resource["path"], resource["name"]
+    for row, table, row_id in numbered(frame).select(ROW, "resource", "row_id").rows():
+        if table is None or row_id is None:
+            continue
+        if table not in keys:
+            yield Problem(
+                path,
+                row,
+                "resource",
+                "table-not-found",
+                f'"{table}" is not a table with a single-field key.',
+                f"Use one of: {', '.join(sorted(keys))}.",
+                name,
+            )
+        elif row_id not in keys[table]:
+            yield Problem(
+                path,
+                row,
+                "row_id",
+                "row-not-found",
+                f'"{row_id}" is not a row of `{table}`.',
+                f"Correct the id, or add the row to {table}.",
+                name,
+            )
+
+
 def shorten(text: str, limit: int = 60) -> str:
     return text if len(text) <= limit else text[: limit - 1] + "…"
 
 
-GENERIC_RULES = [no_rows, date_precision, dates_before_access, safe_urls, documents_exist, quotes_found]
+GENERIC_RULES = [no_rows, date_precision, dates_before_access, safe_urls, documents_exist, quotes_found, rows_exist]

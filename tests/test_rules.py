@@ -119,3 +119,10 @@ def test_view_invariants_are_reported_as_problems():
         invariants=[("v-count", "counts differ", False), ("v-order", "sorted", True)],
     )
     assert [p.key() for p in view.problems()] == [["views/v", None, None, "v-count"]]
+
+
+def test_a_citation_must_point_at_an_existing_row(ledger):
+    with open(table(ledger, "citations"), "a", encoding="utf-8") as out:
+        out.write("models,llama-5,meta-blog-llama,supports,No such model.\n")
+    rows = table(ledger, "citations").read_text(encoding="utf-8").splitlines()
+    assert problems(ledger) == [["seeds/citations.csv", len(rows), "row_id", "row-not-found"]]
