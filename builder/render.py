@@ -116,9 +116,6 @@ class Site:
         """A stored document's text (validation has checked it exists and is UTF-8)."""
         return (self.root / path).read_text(encoding="utf-8")
 
-    def published_resource(self, name: str) -> dict:
-        return next(r for r in self.published["resources"] if r["name"] == name)
-
 
 class Renderer:
     """Renders one page at a time; `depth` makes every link relative to the page being written."""
