@@ -12,7 +12,6 @@ import copy
 import datetime as dt
 import hashlib
 import json
-import os
 import sqlite3
 import zipfile
 from dataclasses import dataclass
@@ -21,10 +20,9 @@ from pathlib import Path
 import polars as pl
 import xlsxwriter
 
-from builder import load
+from builder import clock, load
 from builder.derive import View, view_schema
 
-DEFAULT_EPOCH = 1700000000  # used when SOURCE_DATE_EPOCH is not set, so output never depends on the clock
 DATA_LICENCE_NOTE = """The data in this package is licensed under {licence}.
 You may share and adapt it, provided you give appropriate credit:
   {title} (version {version}).
@@ -43,11 +41,6 @@ class Table:
     schema: dict
     frame: pl.DataFrame
     is_view: bool
-
-
-def build_time() -> dt.datetime:
-    epoch = int(os.environ.get("SOURCE_DATE_EPOCH", DEFAULT_EPOCH))
-    return dt.datetime.fromtimestamp(max(epoch, 315532800), tz=dt.UTC)  # zip cannot go before 1980
 
 
 def collect(descriptor: dict, tables: dict[str, pl.DataFrame], views: list[View]) -> list[Table]:
@@ -118,7 +111,7 @@ def write_xlsx(tables: list[Table], path: Path, *, title: str) -> None:
     workbook = xlsxwriter.Workbook(
         str(path), {"strings_to_formulas": False, "strings_to_urls": False, "strings_to_numbers": False}
     )
-    workbook.set_properties({"title": title, "created": build_time().replace(tzinfo=None)})
+    workbook.set_properties({"title": title, "created": clock.build_time().replace(tzinfo=None)})
     header = workbook.add_format({"bold": True})
     date_format = workbook.add_format({"num_format": "yyyy-mm-dd"})
     for table in tables:
@@ -215,7 +208,7 @@ def write_sqlite(tables: list[Table], path: Path) -> None:
 
 def write_zip(entries: dict[str, bytes], path: Path) -> None:
     """Sorted names, fixed timestamps and permissions: same bytes for the same content."""
-    stamp = build_time().timetuple()[:6]
+    stamp = clock.build_time().timetuple()[:6]
     with zipfile.ZipFile(path, "w", compression=zipfile.ZIP_DEFLATED, compresslevel=9) as archive:
         for name in sorted(entries):
             info = zipfile.ZipInfo(name, date_time=stamp)

@@ -6,13 +6,12 @@ after the last stage succeeds, so a failure leaves the previous outputs as they 
 
 from __future__ import annotations
 
-import os
 import shutil
 import tempfile
 import time
 from pathlib import Path
 
-from builder import derive, export, publish, render
+from builder import clock, derive, export, publish, render
 from builder import validate as validation
 from builder.errors import BuilderError, InvalidPackage, Report, StageFailed
 from builder.paths import Paths
@@ -24,8 +23,7 @@ def validate(paths: Paths) -> Report:
 
 
 def build(paths: Paths, *, echo=print) -> None:
-    # Every timestamp in the outputs comes from here (MkDocs reads it too); never from the clock.
-    os.environ.setdefault("SOURCE_DATE_EPOCH", str(export.DEFAULT_EPOCH))
+    clock.pin()
     stages = [("validate", _validate), ("derive", _derive), ("export", _export), ("render", _render), ("publish", _publish)]
     paths.work.mkdir(exist_ok=True)
     staging = Path(tempfile.mkdtemp(prefix="build-", dir=paths.work))

@@ -16,6 +16,7 @@ from pathlib import Path
 
 import yaml
 
+from builder import clock
 from builder.errors import StageFailed
 from builder.mkdocs_hooks import CACHE_VARIABLE
 
@@ -48,17 +49,16 @@ def normalise_sitemap(site_dir: Path) -> None:
     compressed = site_dir / "sitemap.xml.gz"
     if compressed.exists():
         data = gzip.decompress(compressed.read_bytes())
-        compressed.write_bytes(gzip.compress(data, compresslevel=9, mtime=int(os.environ.get("SOURCE_DATE_EPOCH", 0))))
+        compressed.write_bytes(gzip.compress(data, compresslevel=9, mtime=clock.source_date_epoch()))
 
 
 def publish(config: dict, docs_dir: Path, site_dir: Path, downloads: Path, cache: Path) -> int:
-    """Copy the downloads into the docs, run MkDocs strictly, return the number of HTML pages."""
+    """Run MkDocs strictly, add the downloads beside the pages, return the number of HTML pages."""
     os.environ.setdefault("NO_MKDOCS_2_WARNING", "1")
     os.environ[CACHE_VARIABLE] = str(cache)
     from mkdocs.commands.build import build
     from mkdocs.config import load_config
 
-    shutil.copytree(downloads, docs_dir / "downloads")
     text = yaml.safe_dump(config, sort_keys=False, allow_unicode=True)
     config_file = io.StringIO(text)
     config_file.name = str(docs_dir.parent / "mkdocs.yml")  # MkDocs resolves relative paths against this
@@ -76,4 +76,6 @@ def publish(config: dict, docs_dir: Path, site_dir: Path, downloads: Path, cache
     if handler.messages:
         raise StageFailed("mkdocs reported warnings: " + "; ".join(handler.messages[:5]))
     normalise_sitemap(site_dir)
+    # Copied once, after the build: MkDocs has nothing to do with them but copy them again.
+    shutil.copytree(downloads, site_dir / "downloads")
     return sum(1 for _ in site_dir.rglob("*.html"))

@@ -52,6 +52,11 @@ def plain_title(text: str) -> str:
     return re.sub(r"[<>&\"`]", "", str(text)).strip() or "Untitled"
 
 
+def page_depth(path: str) -> int:
+    """How many folders deep a page's URL is: about.md is /about/ (1), data/index.md is /data/ (1)."""
+    return path.count("/") + (0 if path.endswith("index.md") else 1)
+
+
 def yaml_title(text) -> Markup:
     """A front-matter title: JSON is valid YAML, and plain_title leaves nothing to escape."""
     return Markup(json.dumps(plain_title(text), ensure_ascii=False))
@@ -361,17 +366,15 @@ def render_pages(site: Site, docs: Path | None) -> list[Page]:
 
     if story:
         for path, template in story.PAGES.items():
-            depth = 0 if path == "index.md" else path.count("/") + (0 if path.endswith("index.md") else 1)
-            pages.append(Page(path, renderer.render(template, depth, **story.page_context(site))))
+            pages.append(Page(path, renderer.render(template, page_depth(path), **story.page_context(site))))
     else:
         pages.append(Page("index.md", renderer.render("home.md.j2", 0)))
 
     if docs and docs.is_dir():
         for source in sorted(docs.rglob("*.md")):
             relative = source.relative_to(docs).as_posix()
-            depth = relative.count("/") + (0 if relative.endswith("index.md") else 1)
             template = renderer.env.from_string(source.read_text(encoding="utf-8"))
-            renderer.depth = depth
+            renderer.depth = page_depth(relative)
             pages.append(Page(relative, template.render()))
     return sorted(pages, key=lambda page: page.path)
 

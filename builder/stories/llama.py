@@ -7,16 +7,18 @@ from pathlib import Path
 
 import polars as pl
 
+from builder import charts, load
+from builder.derive import View
 from builder.errors import Problem
+from builder.rules import ROW
+from builder.rules import numbered as _rows
 
 PAPER_AUTHORS = 14  # LLaMA: Open and Efficient Foundation Language Models (arXiv 2302.13971)
 
 
-def _rows(frame: pl.DataFrame) -> pl.DataFrame:
-    return frame.with_row_index("__row", offset=2)
-
-
 def check(descriptor: dict, tables: dict[str, pl.DataFrame], root: Path) -> list[Problem]:
+    # Problems name each table's file as the descriptor gives it, wherever the package keeps its CSVs.
+    paths = {resource["name"]: resource["path"] for resource in load.resources(descriptor)}
     problems: list[Problem] = []
     for rule in (
         evidence_for_every_claim,
@@ -25,42 +27,42 @@ def check(descriptor: dict, tables: dict[str, pl.DataFrame], root: Path) -> list
         departure_dates,
         releases_after_predecessor,
     ):
-        problems.extend(rule(tables))
+        problems.extend(rule(tables, paths))
     return problems
 
 
-def evidence_for_every_claim(tables):
+def evidence_for_every_claim(tables, paths):
     claims, evidence = tables["claims"], tables["claim_evidence"]
     lacking = _rows(claims).join(evidence.select("claim_id").unique(), on="claim_id", how="anti")
-    for row, claim_id in lacking.filter(pl.col("claim_id").is_not_null()).select("__row", "claim_id").rows():
+    for row, claim_id in lacking.filter(pl.col("claim_id").is_not_null()).select(ROW, "claim_id").rows():
         yield Problem(
-            "seeds/claims.csv",
+            paths["claims"],
             row,
             "claim_id",
             "claim-without-evidence",
             f"Claim `{claim_id}` has no evidence row.",
-            "Add at least one row for it to seeds/claim_evidence.csv (stance supports, refutes or context).",
+            f"Add at least one row for it to {paths['claim_evidence']} (stance supports, refutes or context).",
             "claims",
         )
 
 
-def status_matches_departures(tables):
+def status_matches_departures(tables, paths):
     people, departures = tables["people"], tables["departures"]
     with_departure = set(departures["person_id"].drop_nulls())
-    for row, person_id, status in _rows(people).select("__row", "person_id", "status").rows():
+    for row, person_id, status in _rows(people).select(ROW, "person_id", "status").rows():
         if status == "left" and person_id not in with_departure:
             yield Problem(
-                "seeds/people.csv",
+                paths["people"],
                 row,
                 "status",
                 "left-without-departure",
                 f"`{person_id}` has status left but no row in departures.",
-                "Add the departure to seeds/departures.csv, or correct the status.",
+                f"Add the departure to {paths['departures']}, or correct the status.",
                 "people",
             )
         if status == "at-meta" and person_id in with_departure:
             yield Problem(
-                "seeds/people.csv",
+                paths["people"],
                 row,
                 "status",
                 "at-meta-with-departure",
@@ -70,12 +72,12 @@ def status_matches_departures(tables):
             )
 
 
-def paper_positions(tables):
+def paper_positions(tables, paths):
     positions = set(tables["people"]["llama_paper_position"].drop_nulls())
     missing = sorted(set(range(1, PAPER_AUTHORS + 1)) - positions)
     if missing:
         yield Problem(
-            "seeds/people.csv",
+            paths["people"],
             None,
             "llama_paper_position",
             "paper-author-missing",
@@ -85,13 +87,13 @@ def paper_positions(tables):
         )
 
 
-def departure_dates(tables):
+def departure_dates(tables, paths):
     """A departure cannot come after the report that states the person's status."""
     joined = _rows(tables["departures"]).join(tables["people"].select("person_id", "status_as_of"), on="person_id", how="left")
     late = joined.filter(pl.col("date") > pl.col("status_as_of"))
-    for row, person_id, date, as_of in late.select("__row", "person_id", "date", "status_as_of").rows():
+    for row, person_id, date, as_of in late.select(ROW, "person_id", "date", "status_as_of").rows():
         yield Problem(
-            "seeds/departures.csv",
+            paths["departures"],
             row,
             "date",
             "departure-after-status",
@@ -101,7 +103,7 @@ def departure_dates(tables):
         )
 
 
-def releases_after_predecessor(tables):
+def releases_after_predecessor(tables, paths):
     """A model is not released before the model it succeeds."""
     first = tables["releases"].group_by("model_id").agg(pl.col("date").min().alias("first"))
     models = (
@@ -111,10 +113,10 @@ def releases_after_predecessor(tables):
     )
     early = models.filter(pl.col("first") < pl.col("predecessor_first"))
     for row, model_id, first_date, predecessor, before in early.select(
-        "__row", "model_id", "first", "predecessor_id", "predecessor_first"
+        ROW, "model_id", "first", "predecessor_id", "predecessor_first"
     ).rows():
         yield Problem(
-            "seeds/models.csv",
+            paths["models"],
             row,
             "predecessor_id",
             "release-before-predecessor",
@@ -137,12 +139,6 @@ def views(tables: dict[str, pl.DataFrame]) -> list:
         verdict_summary(tables),
         source_usage(tables),
     ]
-
-
-def _view(**kwargs):
-    from builder.derive import View  # stories sit under derive; import lazily to keep arrows pointing down
-
-    return View(**kwargs)
 
 
 RELEASE_EVENTS = ("released", "open-weights")  # the moments a model became usable
@@ -224,7 +220,7 @@ def timeline(tables) -> object:
         ).alias("event_id")
     ).select(["event_id", *frame.columns])
     counted = tables["releases"].height + departures.height + founded.height + reports.height
-    return _view(
+    return View(
         name="timeline",
         title="Timeline",
         description="Every dated event, one row each: model releases, departures, foundings and news reports.",
@@ -285,7 +281,7 @@ def author_status(tables):
             "confidence",
         )
     )
-    return _view(
+    return View(
         name="author_status",
         title="Where the LLaMA authors are",
         description="The authors of the LLaMA paper in paper order: status, as-of date, and where those who left went.",
@@ -347,7 +343,7 @@ def author_retention(tables):
         )
     )
     at_meta = frame["authors_at_meta"].to_list()
-    return _view(
+    return View(
         name="author_retention",
         title="Authors still at Meta, month by month",
         description=(
@@ -392,7 +388,7 @@ def departures_by_destination(tables):
         .sort(["departures", "to_org_id"], descending=[True, False])
         .select("to_org_id", "destination", "departures", "people")
     )
-    return _view(
+    return View(
         name="departures_by_destination",
         title="Departures by destination",
         description="How many departures from Meta went to each organization, and who.",
@@ -425,7 +421,7 @@ def release_cadence(tables):
         .with_columns((pl.col("date") - pl.col("date").shift(1)).dt.total_days().cast(pl.Int64).alias("days_since_previous"))
         .select("model_id", "name", "family", "date", "date_precision", "event", "days_since_previous")
     )
-    return _view(
+    return View(
         name="release_cadence",
         title="Llama release cadence",
         description="Llama-family models in order of first public release, with the days since the previous one.",
@@ -454,7 +450,7 @@ def release_cadence(tables):
 def verdict_summary(tables):
     claims = tables["claims"]
     frame = claims.group_by("document_id", "verdict").agg(pl.len().cast(pl.Int64).alias("claims")).sort("document_id", "verdict")
-    return _view(
+    return View(
         name="verdict_summary",
         title="Verdicts",
         description="How many claims got each verdict, per document.",
@@ -475,7 +471,7 @@ def source_usage(tables):
         frame = frame.join(counts, on="source_id", how="left").with_columns(pl.col(name).fill_null(0))
     frame = frame.with_columns(pl.sum_horizontal(citing).cast(pl.Int64).alias("total")).sort("source_id")
     citations = sum(tables[name].height for name in citing)
-    return _view(
+    return View(
         name="source_usage",
         title="Source usage",
         description="For each source, how many rows of each table cite it.",
@@ -500,8 +496,6 @@ PAGES = {"index.md": "home.md.j2", "timeline.md": "timeline.md.j2"}
 
 def page_context(site) -> dict:
     """Headline figures and charts, computed from the data (never typed in)."""
-    from builder import charts
-
     views = {view.name: view.frame for view in site.views}
     status = views["author_status"]
     authors = status.height
