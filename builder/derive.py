@@ -25,6 +25,11 @@ class View:
     fields: dict[str, str]  # column -> description
     primary_key: list[str]
     invariants: list[tuple[str, str, bool]] = field(default_factory=list)  # (type, message, holds)
+    order: list[str] = field(default_factory=list)  # row order of the downloads when not the primary key
+
+    @property
+    def sort_by(self) -> list[str]:
+        return self.order or self.primary_key
 
     def problems(self) -> list[Problem]:
         return [

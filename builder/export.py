@@ -1,7 +1,7 @@
 """Downloads: every table and view as CSV, JSON and Parquet; one XLSX workbook; one SQLite
 database; the package as a zip; and a published datapackage.json with bytes and sha256.
 
-Everything is byte-reproducible: rows sorted by primary key, keys in schema order, fixed zip
+Everything is byte-reproducible: rows sorted by primary key (or a view's own order), keys in schema order, fixed zip
 timestamps from SOURCE_DATE_EPOCH, Parquet rechunked with a fixed row-group size, SQLite
 written fresh and vacuumed, workbook properties dated from SOURCE_DATE_EPOCH.
 """
@@ -41,6 +41,7 @@ class Table:
     schema: dict
     frame: pl.DataFrame
     is_view: bool
+    sorted_by: tuple[str, ...] = ()
 
 
 def collect(descriptor: dict, tables: dict[str, pl.DataFrame], views: list[View]) -> list[Table]:
@@ -51,7 +52,13 @@ def collect(descriptor: dict, tables: dict[str, pl.DataFrame], views: list[View]
         frame = tables[resource["name"]].sort(load.primary_key(resource), nulls_last=True)
         collected.append(
             Table(
-                resource["name"], resource.get("title", resource["name"]), resource.get("description", ""), schema, frame, False
+                resource["name"],
+                resource.get("title", resource["name"]),
+                resource.get("description", ""),
+                schema,
+                frame,
+                False,
+                tuple(load.primary_key(resource)),
             )
         )
     for view in views:
@@ -61,8 +68,9 @@ def collect(descriptor: dict, tables: dict[str, pl.DataFrame], views: list[View]
                 view.title,
                 view.description,
                 view_schema(view),
-                view.frame.sort(view.primary_key, nulls_last=True),
+                view.frame.sort(view.sort_by, nulls_last=True),
                 True,
+                tuple(view.sort_by),
             )
         )
     return collected
@@ -249,7 +257,7 @@ def export(descriptor: dict, tables: dict[str, pl.DataFrame], views: list[View],
                 "encoding": "utf-8",
                 "bytes": csv_entry["bytes"],
                 "hash": csv_entry["hash"],
-                "ledger": {"view": table.is_view, "rows": table.frame.height},
+                "ledger": {"view": table.is_view, "rows": table.frame.height, "sorted_by": list(table.sorted_by)},
                 "schema": table.schema,
                 "downloads": [
                     csv_entry,

@@ -19,14 +19,16 @@ import jinja2
 import polars as pl
 from markupsafe import Markup, escape
 
-from builder import load, stories
+from builder import clock, load, stories
 from builder.derive import View
 from builder.errors import Report
 from builder.mkdocs_hooks import MARKER
 
 TEMPLATES = Path(__file__).parent / "templates"
 SAFE_URL = re.compile(r"^https?://[^\s<>\"']+$")
-PREVIEW_ROWS = 10
+PREVIEW_ROWS = 100  # a data page shows every row of a table this small, else the first this many
+SHORT_TEXT = 24  # shorter cells (dates, ids, tags) stay on one line
+LONG_TEXT = 80  # a cell with more characters than this gets a wide column, not a tall row
 MONTHS = [
     "January",
     "February",
@@ -91,6 +93,7 @@ class Site:
     published: dict
     report: Report
     root: Path
+    site_url: str = ""  # absolute base URL of the published site, when known (SITE_URL / --site-url)
     resources: dict[str, dict] = field(init=False)
     rows_by_id: dict[str, dict[str, dict]] = field(init=False)
 
@@ -144,6 +147,13 @@ class Renderer:
             entity_url=self.entity_url,
             download=self.download,
             cell=self.cell,
+            td=self.td,
+            permalink=self.permalink,
+            build_date=clock.build_time().date(),
+            page_slug=page_slug,
+            bibtex_key=lambda text: page_slug(text).replace("-", "_"),
+            Markup=Markup,
+            inline_markdown=inline_markdown,
             field_title=self.field_title,
             jsonld=jsonld,
             highlight=highlight,
@@ -164,6 +174,11 @@ class Renderer:
 
     def entity_url(self, table: str, key) -> str:
         return self.url(f"{table}/{page_slug(key)}/")
+
+    def permalink(self, path: str) -> str:
+        """The page's absolute address when the site's URL is known, else its path within the site."""
+        base = self.site.site_url
+        return f"{base.rstrip('/')}/{path}" if base else f"/{path}"
 
     def download(self, path: str) -> str:
         return self.url(f"downloads/{path}")
@@ -203,6 +218,18 @@ class Renderer:
             return escape(f"{value:,}" if abs(value) >= 10000 else str(value))
         return escape(value)
 
+    def td(self, table: str, name: str, row: dict, content=None, label: str | None = None) -> Markup:
+        """A table cell: `data-label` names its column on a phone (stacked cards), long text gets width."""
+        body = self.cell(table, name, row) if content is None else content
+        shown = re.sub(r"<[^>]+>", "", str(body))
+        css = ""
+        if len(shown) > LONG_TEXT:
+            css = ' class="ledger-long"'
+        elif len(shown) <= SHORT_TEXT:
+            css = ' class="ledger-short"'
+        heading = label if label is not None else self.field_title(table, name)
+        return Markup('<td data-label="{}"{}>{}</td>').format(heading, Markup(css), body)
+
     def render(self, template: str, depth: int, **context) -> str:
         """A generated page: front matter, then the marker that keeps its HTML out of Markdown."""
         self.depth = depth
@@ -230,6 +257,30 @@ def highlight(text: str, marks: list[tuple[str, str, str]]) -> Markup:
     pieces.append(escape(text[position:]))
     html = Markup("").join(pieces)
     return Markup("\n").join(Markup("<p>{}</p>").format(Markup(p)) for p in html.split("\n") if p.strip())
+
+
+INLINE_MARKDOWN = re.compile(r"`([^`]+)`|\*\*([^*]+)\*\*|\[([^\]]+)\]\((https?://[^\s)<>\"']+)\)")
+
+
+def inline_markdown(text) -> Markup:
+    """Curated prose with its inline Markdown (`code`, **bold**, [links](https://…)) as safe HTML.
+
+    Everything else is escaped, and only http(s) links become links.
+    """
+    text = "" if text is None else str(text)
+    pieces, position = [], 0
+    for match in INLINE_MARKDOWN.finditer(text):
+        pieces.append(escape(text[position : match.start()]))
+        code, bold, label, href = match.groups()
+        if code is not None:
+            pieces.append(Markup("<code>{}</code>").format(code))
+        elif bold is not None:
+            pieces.append(Markup("<strong>{}</strong>").format(bold))
+        else:
+            pieces.append(Markup('<a href="{}" rel="noopener">{}</a>').format(href, label))
+        position = match.end()
+    pieces.append(escape(text[position:]))
+    return Markup("").join(pieces)
 
 
 def jsonld(data: dict):
@@ -292,10 +343,73 @@ def referencing(site: Site, table: str) -> list[tuple[str, str]]:
     return found
 
 
+def link_target(site: Site, table: str, column: str) -> str | None:
+    """For a link table (its primary key is two foreign keys), the table at the other end from `column`."""
+    resource = site.resources[table]
+    key = load.primary_key(resource)
+    keys = {own[0]: target for own, target, _ in load.foreign_keys(resource) if len(own) == 1}
+    if len(key) != 2 or set(key) - set(keys) or column not in key:
+        return None
+    other = next(name for name in key if name != column)
+    return keys[other] if site.has_pages(keys[other]) else None
+
+
+@dataclass
+class Section:
+    """A table of rows related to an entity, under a heading a reader understands."""
+
+    heading: str
+    table: str
+    rows: list[dict]
+    columns: list[str]
+    skip: tuple[str, ...] = ()
+
+
+def sections_for(site: Site, table: str, label: str, related: list, headings: dict) -> list[Section]:
+    """Related rows as sections: link tables show the rows they point at, others their own rows."""
+    sections = []
+    for other, column, rows in related:
+        resource = site.resources[other]
+        columns = list(resource.get("ledger", {}).get("columns") or [f["name"] for f in load.fields(resource)][:5])
+        names = {f["name"] for f in load.fields(resource)}
+        far = link_target(site, other, column)
+        if far:
+            far_key = next(name for name in load.primary_key(resource) if name != column)
+            far_rows = [site.rows_by_id[far][r[far_key]] for r in rows if r[far_key] in site.rows_by_id[far]]
+            far_resource = site.resources[far]
+            far_columns = far_resource.get("ledger", {}).get("columns") or [f["name"] for f in load.fields(far_resource)][:5]
+            heading = headings.get((other, column), f"{far_resource.get('title', far)} about this")
+            sections.append(Section(heading, far, far_rows, list(far_columns)))
+            continue
+        # Where a fact came from and what the editors noted travel with it.
+        columns += [name for name in ("source_id", "note") if name in names and name not in columns and name != column]
+        if column == "row_id":
+            heading = headings.get((other, column), resource.get("title", other))
+            sections.append(Section(heading, other, rows, columns, ("resource", "row_id")))
+            continue
+        same = sum(1 for own, target, _ in load.foreign_keys(resource) if target == table and len(own) == 1)
+        title = resource.get("title", other)
+        if (other, column) in headings:
+            heading = headings[(other, column)]
+        elif same == 1 and other != table:
+            heading = title
+        else:
+            heading = f"{title} with {label} as {site_field_title(resource, column).lower()}"
+        sections.append(Section(heading, other, rows, columns, (column,)))
+    return sections
+
+
+def site_field_title(resource: dict, name: str) -> str:
+    return next((f.get("title", name) for f in load.fields(resource) if f["name"] == name), name)
+
+
 def render_pages(site: Site, docs: Path | None) -> list[Page]:
     """Every page of the site as Markdown, in a stable order."""
     story = stories.for_package(site.descriptor)
     story_templates = story.TEMPLATES if story else None
+    headings = getattr(story, "RELATED_HEADINGS", {}) if story else {}
+    boosts = getattr(story, "SEARCH_BOOST", {}) if story else {}
+    summary = getattr(story, "summary", None) if story else None
     renderer = Renderer(site, story_templates)
     pages: list[Page] = []
     refs = {table: referencing(site, table) for table in site.entity_tables()}
@@ -334,10 +448,23 @@ def render_pages(site: Site, docs: Path | None) -> list[Page]:
                 rows = linked[(name, table)].get(row[key])
                 if rows:
                     related.append((name, "row_id", rows))
+            sections = sections_for(site, table, site.label(table, row[key]), related, headings)
             pages.append(
                 Page(
                     f"{table}/{page_slug(row[key])}.md",
-                    renderer.render(template, 2, table=table, resource=resource, row=row, key=key, related=related),
+                    renderer.render(
+                        template,
+                        2,
+                        table=table,
+                        resource=resource,
+                        row=row,
+                        key=key,
+                        related=related,
+                        sections=sections,
+                        summary=summary(site, table, row) if summary else None,
+                        search_boost=boosts.get(table, 2),
+                        page_path=f"{table}/{page_slug(row[key])}/",
+                    ),
                 )
             )
 
@@ -348,7 +475,10 @@ def render_pages(site: Site, docs: Path | None) -> list[Page]:
     )
     views = {v.name: v for v in site.views}
     for name, published in data_items:
-        frame = views[name].frame if name in views else site.tables[name]
+        # The preview shows rows in the order of the downloads, which the page then names.
+        frame = (views[name].frame if name in views else site.tables[name]).sort(
+            published["ledger"]["sorted_by"] or published["schema"]["primaryKey"], nulls_last=True
+        )
         pages.append(
             Page(
                 f"data/{name}.md",

@@ -226,6 +226,7 @@ def timeline(tables) -> object:
         description="Every dated event, one row each: model releases, departures, foundings and news reports.",
         frame=frame,
         primary_key=["event_id"],
+        order=["date", "event_id"],
         fields={
             "event_id": "Stable id of the event.",
             "date": "When it happened.",
@@ -427,6 +428,7 @@ def release_cadence(tables):
         description="Llama-family models in order of first public release, with the days since the previous one.",
         frame=frame,
         primary_key=["model_id"],
+        order=["date", "model_id"],
         fields={
             "model_id": "The model.",
             "name": "Its name.",
@@ -546,3 +548,72 @@ def page_context(site) -> dict:
         "retention_svg": retention_svg,
         "timeline": timeline.rows(named=True),
     }
+
+
+# ---------------------------------------------------------------- reading aids
+
+# Headings for rows that point at an entity, where "<table> by <field>" would not read.
+RELATED_HEADINGS = {
+    ("departures", "person_id"): "Departures",
+    ("departures", "from_org_id"): "People who left it",
+    ("departures", "to_org_id"): "People who joined it",
+    ("models", "predecessor_id"): "Successors",
+    ("models", "developer_org_id"): "Models it built",
+    ("releases", "model_id"): "Releases",
+    ("claims", "document_id"): "Claims checked in it",
+    ("claim_evidence", "source_id"): "Claims it is evidence for",
+    ("citations", "source_id"): "Rows it is cited for",
+    ("citations", "row_id"): "Further sources",
+    ("claim_models", "model_id"): "Claims about this model",
+    ("claim_people", "person_id"): "Claims about this person",
+    ("claim_organizations", "organization_id"): "Claims about this organization",
+}
+
+# Material's per-page search weight: an entity's own page before the many sources that mention it.
+SEARCH_BOOST = {"models": 8, "people": 8, "organizations": 8, "documents": 3, "claims": 1, "sources": 0.3}
+
+
+def model_spellings(name: str, family: str | None) -> list[str]:
+    """How readers write a model's name: "Llama2", "Llama-2", "Llama 3" for "Meta Llama 3", "LLaMA 1"."""
+    bases = {name, name.split(" (")[0], name.removeprefix("Meta ")}
+    if family and "llama" in family and not any(c.isdigit() for c in name):
+        bases |= {f"{base} 1" for base in set(bases)}
+    spellings = set()
+    for base in bases:
+        spellings |= {base, base.replace(" ", ""), base.replace(" ", "-")}
+    spellings.discard(name)
+    return sorted(spellings)
+
+
+def summary(site, table: str, row: dict) -> str | None:
+    """One plain sentence a reader (and the search index) sees at the top of an entity page."""
+    label = site.label
+    if table == "models":
+        developer = label("organizations", row["developer_org_id"])
+        text = f"{row['name']} is a model by {developer}"
+        if row.get("parameters"):
+            text += f" ({row['parameters']} parameters)"
+        text += "."
+        spellings = model_spellings(row["name"], row.get("family"))
+        if spellings:
+            text += " Also written " + ", ".join(spellings) + "."
+        return text
+    if table == "people":
+        position = row.get("llama_paper_position")
+        text = row["name"]
+        text += f" is author {position} of 14 of the LLaMA paper" if position else " appears in the Llama story"
+        status = {"left": "has left Meta", "at-meta": "was still at Meta", "unknown": "has an unknown status"}
+        text += f"; by the latest report ({row['status_as_of'].day} {row['status_as_of']:%B %Y}) {row['name'].split()[0]} {status.get(row['status'], row['status'])}."
+        return text
+    if table == "organizations":
+        kind = row.get("kind") or "organization"
+        text = f"{row['name']} is a {kind}"
+        if row.get("country"):
+            text += f" based in {row['country']}"
+        if row.get("founded"):
+            text += f", founded {row['founded'].year}"
+        return text + "."
+    if table == "sources":
+        when = f" on {row['published'].day} {row['published']:%B %Y}" if row.get("published") else ""
+        return f"A {row.get('tier') or ''} {row.get('kind') or 'source'} published by {row['publisher']}{when}.".replace("  ", " ")
+    return None
