@@ -570,7 +570,7 @@ RELATED_HEADINGS = {
 }
 
 # Material's per-page search weight: an entity's own page before the many sources that mention it.
-SEARCH_BOOST = {"models": 8, "people": 8, "organizations": 8, "documents": 3, "claims": 1, "sources": 0.3}
+SEARCH_BOOST = {"models": 20, "people": 20, "organizations": 20, "documents": 5, "claims": 0.5, "sources": 0.2}
 
 
 def model_spellings(name: str, family: str | None) -> list[str]:
