@@ -8,11 +8,11 @@ works on any static host and under any path.
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import json
 import re
 import shutil
-import dataclasses
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -25,8 +25,7 @@ from builder import load, stories
 from builder.derive import View
 from builder.errors import Report
 from builder.mkdocs_hooks import MARKER
-from builder.paths import output
-from builder.paths import inside
+from builder.paths import inside, output
 
 TEMPLATES = Path(__file__).parent / "templates"
 SAFE_URL = re.compile(r"^https?://[^\s<>\"']+$")
