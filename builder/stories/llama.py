@@ -623,7 +623,9 @@ def summary(site, table: str, row: dict) -> str | None:
         text = row["name"]
         text += f" is author {position} of 14 of the LLaMA paper" if position else " appears in the Llama story"
         status = {"left": "has left Meta", "at-meta": "was still at Meta", "unknown": "has an unknown status"}
-        text += f"; by the latest report ({row['status_as_of'].day} {row['status_as_of']:%B %Y}) {row['name'].split()[0]} {status.get(row['status'], row['status'])}."
+        as_of = row["status_as_of"]
+        first = row["name"].split()[0]
+        text += f"; by the latest report ({as_of.day} {as_of:%B %Y}) {first} {status.get(row['status'], row['status'])}."
         return text
     if table == "organizations":
         kind = row.get("kind") or "organization"
