@@ -253,21 +253,28 @@ class Renderer:
         return front + separator + MARKER + body.lstrip("\n")
 
 
-def highlight(text: str, marks: list[tuple[str, str, str]]) -> Markup:
-    """Text as escaped paragraphs, each quote wrapped in a link: marks are (quote, href, css class).
+def highlight(text: str, marks: list[tuple]) -> Markup:
+    """Text as escaped paragraphs, each quote wrapped in a link.
 
+    Marks are (quote, href, css class[, id, label]): the id lets a page link to the passage, the
+    label says in words what the colour says (a verdict), for readers who cannot tell colours apart.
     A quote that overlaps one already marked is left plain, so the markup always nests.
     """
     spans = []
-    for quote, href, css in marks:
+    for quote, href, css, *rest in marks:
+        mark_id, label = (list(rest) + ["", ""])[:2]
         start = text.find(quote)
-        if start >= 0 and not any(start < end and start + len(quote) > begin for begin, end, _, _ in spans):
-            spans.append((start, start + len(quote), href, css))
+        if start >= 0 and not any(start < span[1] and start + len(quote) > span[0] for span in spans):
+            spans.append((start, start + len(quote), href, css, mark_id, label))
     spans.sort()
     pieces, position = [], 0
-    for begin, end, href, css in spans:
+    for begin, end, href, css, mark_id, label in spans:
         pieces.append(escape(text[position:begin]))
-        pieces.append(Markup('<a class="ledger-mark {}" href="{}"><mark>{}</mark></a>').format(css, href, text[begin:end]))
+        anchor = Markup(' id="{}"').format(mark_id) if mark_id else Markup("")
+        suffix = Markup(' <span class="ledger-mark-label">[{}]</span>').format(label) if label else Markup("")
+        pieces.append(
+            Markup('<a class="ledger-mark {}" href="{}"{}><mark>{}</mark>{}</a>').format(css, href, anchor, text[begin:end], suffix)
+        )
         position = end
     pieces.append(escape(text[position:]))
     html = Markup("").join(pieces)
@@ -391,9 +398,11 @@ def referencing(site: Site, table: str) -> list[tuple[str, str]]:
 
 
 def link_target(site: Site, table: str, column: str) -> str | None:
-    """For a link table (its primary key is two foreign keys), the table at the other end from `column`."""
+    """For a link table (two foreign keys, its primary key, and nothing else), the table at the other end."""
     resource = site.resources[table]
     key = load.primary_key(resource)
+    if {f["name"] for f in load.fields(resource)} != set(key):
+        return None
     keys = {own[0]: target for own, target, _ in load.foreign_keys(resource) if len(own) == 1}
     if len(key) != 2 or set(key) - set(keys) or column not in key:
         return None
@@ -410,6 +419,7 @@ class Section:
     rows: list[dict]
     columns: list[str]
     skip: tuple[str, ...] = ()
+    link: bool = False  # rows reached through a link table (e.g. the models a claim is about)
 
 
 def sections_for(site: Site, table: str, label: str, related: list, headings: dict) -> list[Section]:
@@ -426,7 +436,7 @@ def sections_for(site: Site, table: str, label: str, related: list, headings: di
             far_resource = site.resources[far]
             far_columns = far_resource.get("ledger", {}).get("columns") or [f["name"] for f in load.fields(far_resource)][:5]
             heading = headings.get((other, column), f"{far_resource.get('title', far)} about this")
-            sections.append(Section(heading, far, far_rows, list(far_columns)))
+            sections.append(Section(heading, far, far_rows, list(far_columns), link=True))
             continue
         # Where a fact came from and what the editors noted travel with it.
         columns += [name for name in ("source_id", "note") if name in names and name not in columns and name != column]
