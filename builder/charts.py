@@ -1,95 +1,208 @@
 """Deterministic SVG charts, written directly: no plotting library, no timestamps, no random ids.
 
 Text is escaped; coordinates are rounded to one decimal so the bytes never depend on float noise.
+Every chart comes in two widths: the wide one for screens over 600 px, and a narrow one whose
+text stays at least 10 CSS px on a 390 px phone (the page shows one or the other). Ids are
+prefixed with the chart's own id, so two charts on one page never share one.
 """
 
 from __future__ import annotations
 
 import datetime as dt
+from dataclasses import dataclass
 from html import escape
 
-WIDTH, HEIGHT = 760, 260
-MARGIN = {"left": 48, "right": 16, "top": 20, "bottom": 36}
+FONT = 13  # px in the SVG's own units
+WIDE, NARROW = 760, 380  # viewBox widths: a 380-unit chart drawn 350 px wide keeps 13-unit text at 12 px
+MARGIN = {"left": 52, "right": 16, "top": 24, "bottom": 52}
+
+
+@dataclass(frozen=True)
+class Event:
+    """One dot on a lane: its day, a label for the tooltip and table, and whether its date is unknown."""
+
+    day: dt.date
+    label: str
+    undated: bool = False  # drawn hollow at the date of the report that says it happened
 
 
 def _n(value: float) -> str:
     return f"{value:.1f}".rstrip("0").rstrip(".")
 
 
-def _time_scale(start: dt.date, end: dt.date):
-    span = max((end - start).days, 1)
-    inner = WIDTH - MARGIN["left"] - MARGIN["right"]
-    return lambda day: MARGIN["left"] + inner * (day - start).days / span
+class _Frame:
+    """The x scale and axis shared by both charts: one domain, year ticks, an axis title."""
 
+    def __init__(self, start: dt.date, end: dt.date, width: int, height: int):
+        self.start, self.end, self.width, self.height = start, end, width, height
+        self.left, self.right = MARGIN["left"], width - MARGIN["right"]
+        self.top, self.bottom = MARGIN["top"], height - MARGIN["bottom"]
 
-def _year_ticks(start: dt.date, end: dt.date, x, bottom: float) -> list[str]:
-    parts = []
-    for year in range(start.year + (start.month > 1 or start.day > 1), end.year + 1):
-        px = _n(x(dt.date(year, 1, 1)))
+    def x(self, day: dt.date) -> float:
+        span = max((self.end - self.start).days, 1)
+        return self.left + (self.right - self.left) * (day - self.start).days / span
+
+    def axis(self, title: str) -> list[str]:
+        years = range(self.start.year + (self.start.month > 1 or self.start.day > 1), self.end.year + 1)
+        step = 1 if self.width >= WIDE or len(years) <= 4 else 2  # fewer labels where space is short
+        parts = []
+        for index, year in enumerate(years):
+            px = _n(self.x(dt.date(year, 1, 1)))
+            parts.append(f'<line x1="{px}" y1="{self.top}" x2="{px}" y2="{_n(self.bottom)}" class="grid"/>')
+            if index % step == 0:
+                parts.append(f'<text x="{px}" y="{_n(self.bottom + 16)}" text-anchor="middle">{year}</text>')
         parts.append(
-            f'<line x1="{px}" y1="{MARGIN["top"]}" x2="{px}" y2="{_n(bottom)}" class="grid"/>'
-            f'<text x="{px}" y="{_n(bottom + 16)}" text-anchor="middle">{year}</text>'
+            f'<text x="{_n((self.left + self.right) / 2)}" y="{_n(self.bottom + 38)}" text-anchor="middle" '
+            f'class="axis-title">{escape(title)}</text>'
         )
-    return parts
+        return parts
 
 
-def _svg(title: str, description: str, body: list[str]) -> str:
+def _svg(chart_id: str, width: int, height: int, title: str, description: str, body: list[str]) -> str:
+    variant = "wide" if width >= WIDE else "narrow"
+    prefix = f"{chart_id}-{variant}"
     return (
-        f'<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {WIDTH} {HEIGHT}" role="img" class="ledger-chart" '
-        f'aria-labelledby="chart-title chart-desc">'
-        f'<title id="chart-title">{escape(title)}</title><desc id="chart-desc">{escape(description)}</desc>'
-        "<style>text{font:13px sans-serif;fill:currentColor}.grid{stroke:currentColor;stroke-opacity:.15}"
-        ".release{fill:#3f51b5}.departure{fill:#e53935}.line{fill:none;stroke:#e53935;stroke-width:2}"
-        ".area{fill:#e53935;fill-opacity:.12}</style>" + "".join(body) + "</svg>"
+        f'<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {width} {height}" role="img" '
+        f'class="ledger-chart ledger-chart--{variant}" aria-labelledby="{prefix}-title {prefix}-desc">'
+        f'<title id="{prefix}-title">{escape(title)}</title><desc id="{prefix}-desc">{escape(description)}</desc>'
+        f"<style>text{{font:{FONT}px sans-serif;fill:currentColor}}.axis-title{{font-weight:700}}"
+        ".grid{stroke:currentColor;stroke-opacity:.15}.key{stroke:currentColor;stroke-opacity:.45;stroke-dasharray:3 3}"
+        ".release{fill:#3f51b5}.departure{fill:#d32f2f}.undated{fill:none;stroke:#d32f2f;stroke-width:2}"
+        ".line{fill:none;stroke:#d32f2f;stroke-width:2}.line-undated{fill:none;stroke:#d32f2f;stroke-width:2;stroke-dasharray:5 4}"
+        ".area{fill:#d32f2f;fill-opacity:.12}@media (prefers-color-scheme:dark){.release{fill:#8c9eff}}</style>"
+        + "".join(body)
+        + "</svg>"
     )
 
 
-def timeline_chart(lanes: dict[str, list[tuple[dt.date, str]]], *, title: str, start: dt.date, end: dt.date) -> str:
-    """One row of dots per lane (e.g. releases, departures) on a shared time axis."""
-    x = _time_scale(start, end)
-    bottom = HEIGHT - MARGIN["bottom"]
-    body = _year_ticks(start, end, x, bottom)
-    lane_height = (bottom - MARGIN["top"]) / max(len(lanes), 1)
-    for index, (lane, events) in enumerate(lanes.items()):
-        y = MARGIN["top"] + lane_height * (index + 0.5)
-        css = "release" if index == 0 else "departure"
-        body.append(f'<text x="{MARGIN["left"]}" y="{_n(y - 14)}">{escape(lane)} ({len(events)})</text>')
-        for day, label in sorted(events):
-            body.append(
-                f'<circle cx="{_n(x(day))}" cy="{_n(y)}" r="5" class="{css}" fill-opacity=".75">'
-                f"<title>{escape(day.isoformat())}: {escape(label)}</title></circle>"
-            )
-    description = "; ".join(f"{lane}: {len(events)} events" for lane, events in lanes.items())
-    return _svg(title, description, body)
+def timeline_chart(
+    lanes: dict[str, list[Event]],
+    *,
+    chart_id: str,
+    title: str,
+    start: dt.date,
+    end: dt.date,
+    key_events: list[tuple[dt.date, str]] = (),
+    width: int = WIDE,
+) -> str:
+    """One lane of dots per series on a time axis; dots on the same day stack upwards, none hidden.
 
-
-def step_chart(points: list[tuple[dt.date, int]], *, title: str, maximum: int, end: dt.date) -> str:
-    """A step line of a count over months (e.g. authors still at Meta)."""
-    if not points:
-        return _svg(title, "No data.", [])
-    start = points[0][0]
-    x = _time_scale(start, end)
-    bottom = HEIGHT - MARGIN["bottom"]
-    inner = bottom - MARGIN["top"]
-    y = lambda value: bottom - inner * value / max(maximum, 1)  # noqa: E731
-    body = _year_ticks(start, end, x, bottom)
-    for value in range(0, maximum + 1, max(1, maximum // 7)):
+    Key events get a dashed line and a direct label; undated events are hollow, at their report's date.
+    """
+    labels = len(key_events) if width >= WIDE else 0  # the narrow chart lists key events in its table
+    height = 100 * len(lanes) + 18 * labels + MARGIN["top"] + MARGIN["bottom"]
+    frame = _Frame(start, end, width, height)
+    body = frame.axis("Year")
+    lane_top = frame.top + 18 * labels
+    lane_height = (frame.bottom - lane_top) / max(len(lanes), 1)
+    for index, (day, text) in enumerate(key_events if labels else []):
+        px = frame.x(day)
+        y = frame.top + 18 * index + 12
+        anchor = "end" if px > (frame.left + frame.right) / 2 else "start"
+        shift = -4 if anchor == "end" else 4
         body.append(
-            f'<line x1="{MARGIN["left"]}" y1="{_n(y(value))}" x2="{WIDTH - MARGIN["right"]}" '
-            f'y2="{_n(y(value))}" class="grid"/><text x="{MARGIN["left"] - 6}" y="{_n(y(value) + 4)}" '
-            f'text-anchor="end">{value}</text>'
+            f'<line x1="{_n(px)}" y1="{_n(y + 4)}" x2="{_n(px)}" y2="{_n(frame.bottom)}" class="key"/>'
+            f'<text x="{_n(px + shift)}" y="{_n(y)}" text-anchor="{anchor}">{escape(text)}</text>'
         )
-    path = []
+    for index, (lane, events) in enumerate(lanes.items()):
+        base = lane_top + lane_height * (index + 1) - 14
+        css = "release" if index == 0 else "departure"
+        dated = sum(1 for e in events if not e.undated)
+        undated = len(events) - dated
+        count = f"{dated}" + (f" + {undated} undated" if undated else "")
+        body.append(f'<text x="{frame.left}" y="{_n(lane_top + lane_height * index + 16)}">{escape(lane)} ({count})</text>')
+        stacked: dict[tuple[dt.date, bool], int] = {}
+        for event in sorted(events, key=lambda e: (e.day, e.undated, e.label)):
+            level = stacked.get((event.day, event.undated), 0)
+            stacked[(event.day, event.undated)] = level + 1
+            cy = base - 11 * level
+            shape = "undated" if event.undated else css
+            tip = f"{event.label} (left, date unknown; reported {event.day:%d %B %Y})" if event.undated else event.label
+            body.append(
+                f'<circle cx="{_n(frame.x(event.day))}" cy="{_n(cy)}" r="5" class="{shape}">'
+                f"<title>{escape(event.day.isoformat())}: {escape(tip)}</title></circle>"
+            )
+        undated_days = sorted({e.day for e in events if e.undated})
+        for day in undated_days:
+            n = sum(1 for e in events if e.undated and e.day == day)
+            px = frame.x(day)
+            anchor = "end" if px > (frame.left + frame.right) / 2 else "start"
+            shift = -10 if anchor == "end" else 10
+            # Above the hollow stack, clear of the dated dots beside it.
+            body.append(
+                f'<text x="{_n(px + (4 if anchor == "end" else -4) + shift)}" y="{_n(base - 11 * n - 4)}" text-anchor="{anchor}">'
+                + (
+                    f"{n} left, date unknown (reported {day.day} {day:%b %Y})"
+                    if width >= WIDE
+                    else f"{n} undated (reported {day:%b %Y})"
+                )
+                + "</text>"
+            )
+    description = "; ".join(
+        f"{lane}: {sum(1 for e in events if not e.undated)} dated, {sum(1 for e in events if e.undated)} undated"
+        for lane, events in lanes.items()
+    )
+    return _svg(chart_id, width, height, title, description, body)
+
+
+def step_chart(
+    points: list[tuple[dt.date, int]],
+    *,
+    chart_id: str,
+    title: str,
+    maximum: int,
+    start: dt.date,
+    end: dt.date,
+    y_title: str,
+    uncertain: tuple[dt.date, str] | None = None,
+    width: int = WIDE,
+) -> str:
+    """A step line of a monthly count; from `uncertain` on, the drop is dashed and labelled (undated exits)."""
+    height = 280
+    frame = _Frame(start, end, width, height)
+    if not points:
+        return _svg(chart_id, width, height, title, "No data.", frame.axis("Year"))
+    inner = frame.bottom - frame.top
+    y = lambda value: frame.bottom - inner * value / max(maximum, 1)  # noqa: E731
+    body = frame.axis("Year")
+    for value in range(0, maximum + 1, max(1, maximum // (7 if width >= WIDE else 4))):
+        body.append(
+            f'<line x1="{frame.left}" y1="{_n(y(value))}" x2="{frame.right}" y2="{_n(y(value))}" class="grid"/>'
+            f'<text x="{frame.left - 6}" y="{_n(y(value) + 4)}" text-anchor="end">{value}</text>'
+        )
+    body.append(
+        f'<text transform="translate(14 {_n((frame.top + frame.bottom) / 2)}) rotate(-90)" text-anchor="middle" '
+        f'class="axis-title">{escape(y_title)}</text>'
+    )
+    last = (points[-1][0].replace(day=28) + dt.timedelta(days=4)).replace(day=1)  # end of the last month shown
+    solid, dashed, full = [], [], []
     for index, (day, value) in enumerate(points):
-        nxt = points[index + 1][0] if index + 1 < len(points) else end
-        path.append(f"{'M' if index == 0 else 'L'}{_n(x(day))},{_n(y(value))} L{_n(x(nxt))},{_n(y(value))}")
-    line = " ".join(path)
-    body.append(f'<path d="{line} L{_n(x(end))},{_n(bottom)} L{_n(x(start))},{_n(bottom)} Z" class="area"/>')
+        nxt = points[index + 1][0] if index + 1 < len(points) else last
+        full.append(f"{'M' if not full else 'L'}{_n(frame.x(day))},{_n(y(value))} L{_n(frame.x(nxt))},{_n(y(value))}")
+        segment = f"{'M' if not solid else 'L'}{_n(frame.x(day))},{_n(y(value))} L{_n(frame.x(nxt))},{_n(y(value))}"
+        if uncertain and index + 1 < len(points) and points[index + 1][0] >= uncertain[0] > day:
+            solid.append(segment)
+            after = points[index + 1][1]
+            dashed.append(f"M{_n(frame.x(nxt))},{_n(y(value))} L{_n(frame.x(nxt))},{_n(y(after))}")
+        elif uncertain and day >= uncertain[0]:
+            dashed.append(f"M{_n(frame.x(day))},{_n(y(value))} L{_n(frame.x(nxt))},{_n(y(value))}")
+        else:
+            solid.append(segment)
+    line = " ".join(solid)
+    body.append(
+        f'<path d="{" ".join(full)} L{_n(frame.x(last))},{_n(frame.bottom)} L{_n(frame.x(points[0][0]))},{_n(frame.bottom)} Z" class="area"/>'
+    )
     body.append(f'<path d="{line}" class="line"/>')
+    if dashed:
+        body.append(f'<path d="{" ".join(dashed)}" class="line-undated"/>')
+    if uncertain:
+        body.append(f'<text x="{frame.right}" y="{frame.top - 8}" text-anchor="end">{escape(uncertain[1])}</text>')
     for day, value in points:
         body.append(
-            f'<circle cx="{_n(x(day))}" cy="{_n(y(value))}" r="6" fill-opacity="0">'
+            f'<circle cx="{_n(frame.x(day))}" cy="{_n(y(value))}" r="6" fill-opacity="0">'
             f"<title>{escape(day.strftime('%B %Y'))}: {value}</title></circle>"
         )
-    description = f"From {points[0][1]} in {start:%B %Y} to {points[-1][1]} in {points[-1][0]:%B %Y}."
-    return _svg(title, description, body)
+    description = f"From {points[0][1]} in {points[0][0]:%B %Y} to {points[-1][1]} in {points[-1][0]:%B %Y}."
+    if uncertain:
+        description += f" {uncertain[1]}."
+    return _svg(chart_id, width, height, title, description, body)

@@ -133,6 +133,12 @@ class Site:
         if row is None:
             return str(key)
         value = row.get(load.label_field(self.resources[table]))
+        if isinstance(value, str) and value.startswith("[") and row.get("publisher"):
+            # A bracketed title is the editors' note that the real headline was not seen: name the
+            # source by its publisher and date instead, as a reader would cite it.
+            published = row.get("published")
+            when = format_date(published, "day") if isinstance(published, dt.date) else "undated"
+            return f"{row['publisher']}, {when}"
         return str(value if value not in (None, "") else key)
 
     def document_text(self, path: str) -> str:
@@ -273,7 +279,9 @@ def highlight(text: str, marks: list[tuple]) -> Markup:
         anchor = Markup(' id="{}"').format(mark_id) if mark_id else Markup("")
         suffix = Markup(' <span class="ledger-mark-label">[{}]</span>').format(label) if label else Markup("")
         pieces.append(
-            Markup('<a class="ledger-mark {}" href="{}"{}><mark>{}</mark>{}</a>').format(css, href, anchor, text[begin:end], suffix)
+            Markup('<a class="ledger-mark {}" href="{}"{}><mark>{}</mark>{}</a>').format(
+                css, href, anchor, text[begin:end], suffix
+            )
         )
         position = end
     pieces.append(escape(text[position:]))
@@ -552,8 +560,12 @@ def render_pages(site: Site, docs: Path | None) -> list[Page]:
         )
 
     if story:
+        context = story.page_context(site)
         for path, template in story.PAGES.items():
-            pages.append(Page(path, renderer.render(template, page_depth(path), **story.page_context(site))))
+            pages.append(Page(path, renderer.render(template, page_depth(path), **context)))
+        # Files the story's pages link to (each chart as SVG and its data as CSV), copied as they are.
+        for path, text in sorted(context.get("files", {}).items()):
+            pages.append(Page(path, text, generated=False))
     else:
         pages.append(Page("index.md", renderer.render("home.md.j2", 0)))
 

@@ -69,7 +69,14 @@
     }
   }
 
+  function nameSearchDialog() {
+    // Material's search overlay has role="dialog" but no name; screen readers announce it as "Search".
+    var dialog = document.querySelector(".md-search[role=dialog]");
+    if (dialog && !dialog.hasAttribute("aria-label")) dialog.setAttribute("aria-label", "Search");
+  }
+
   function setUp() {
+    nameSearchDialog();
     document.querySelectorAll("table.ledger-sortable").forEach(makeSortable);
     document.querySelectorAll("select.ledger-filter").forEach(makeFilter);
     document.querySelectorAll(".ledger-scroll").forEach(markOverflow);

@@ -221,7 +221,11 @@ def timeline(tables) -> object:
             pl.lit("report").alias("kind"),
             pl.lit("sources").alias("subject_table"),
             pl.col("source_id").alias("subject_id"),
-            pl.concat_str("publisher", pl.lit(": "), "title").alias("label"),
+            # A bracketed title means the headline was not seen: the report is named by its publisher.
+            pl.when(pl.col("title").str.starts_with("["))
+            .then(pl.concat_str("publisher", pl.lit(" report")))
+            .otherwise(pl.concat_str("publisher", pl.lit(": "), "title"))
+            .alias("label"),
             "source_id",
         )
     )
@@ -280,6 +284,8 @@ def _first_departures(tables) -> pl.DataFrame:
             pl.col("date").alias("departure_date"),
             pl.col("date_precision").alias("departure_precision"),
             "confidence",
+            # For an exit with no known date: when a source first reported the person gone (contract 3).
+            pl.col("left_by") if "left_by" in tables["departures"].columns else pl.lit(None, dtype=pl.Date).alias("left_by"),
         )
     )
 
@@ -342,7 +348,10 @@ def author_retention(tables):
         .dt.offset_by("-1d")
     )
     left = authors.join(_first_departures(tables), on="person_id", how="left").select(
-        "person_id", pl.coalesce(period_end, pl.when(pl.col("status") == "left").then("status_as_of")).alias("left_on")
+        "person_id",
+        pl.coalesce(period_end, pl.when(pl.col("status") == "left").then(pl.coalesce("left_by", "status_as_of"))).alias(
+            "left_on"
+        ),
     )
     start = tables["releases"].filter(pl.col("model_id") == "llama")["date"].min()
     end = authors["status_as_of"].max()
@@ -516,6 +525,26 @@ TEMPLATES = Path(__file__).parent / "templates" / "llama"
 PAGES = {"index.md": "home.md.j2", "timeline.md": "timeline.md.j2"}
 
 
+KEY_MODELS = {"llama": "LLaMA", "llama-2": "Llama 2", "llama-3": "Llama 3"}
+
+
+def _csv(header: list[str], rows: list[tuple]) -> str:
+    """A small CSV for a chart's data download (values never start with a formula character)."""
+
+    def quote(value) -> str:
+        text = "" if value is None else str(value)
+        return '"' + text.replace('"', '""') + '"' if any(c in text for c in ',"\n') else text
+
+    return "".join(",".join(quote(v) for v in row) + "\n" for row in [tuple(header), *rows])
+
+
+def median_release_gap(cadence: pl.DataFrame) -> float | None:
+    """Median days between release days: same-day variants count once, month- or year-precision dates not at all."""
+    days = cadence.filter(pl.col("date_precision") == "day")["date"].unique().sort()
+    gaps = days.diff().dt.total_days().drop_nulls()
+    return gaps.median() if gaps.len() else None
+
+
 def page_context(site) -> dict:
     """Headline figures and charts, computed from the data (never typed in)."""
     views = {view.name: view.frame for view in site.views}
@@ -535,25 +564,76 @@ def page_context(site) -> dict:
     verdicts = claims.group_by("verdict").agg(pl.len().alias("claims")).sort(["claims", "verdict"], descending=[True, False])
     retention = views["author_retention"]
     timeline = views["timeline"]
-    departures = timeline.filter(pl.col("kind") == "departure")
-    start = min(cadence["date"].min(), departures["date"].min() or cadence["date"].min())
-    end = max(cadence["date"].max(), departures["date"].max() or cadence["date"].max(), as_of)
-    start, end = dt.date(start.year, 1, 1), dt.date(end.year + 1, 1, 1)
-    timeline_svg = charts.timeline_chart(
-        {
-            "Llama releases": [(d, n) for d, n in cadence.select("date", "name").rows()],
-            "Departures": [(d, label) for d, label in departures.select("date", "label").rows()],
-        },
-        title="Llama releases and departures over time",
-        start=start,
-        end=end,
+
+    # The departures lane counts what the headline counts: paper authors who left Meta, dated or not.
+    leavers = (
+        status.filter(pl.col("status") == "left")
+        .join(_first_departures(site.tables).select("person_id", "left_by"), on="person_id", how="left")
+        .with_columns(pl.coalesce("departure_date", "left_by", "status_as_of").alias("shown_on"))
+        .sort("shown_on", "llama_paper_position")
     )
-    retention_svg = charts.step_chart(
-        retention.select("month", "authors_at_meta").rows(),
-        title="LLaMA paper authors still at Meta",
-        maximum=authors,
-        end=(retention["month"].max() or as_of) + dt.timedelta(days=31),
+    releases = [charts.Event(d, n) for d, n in cadence.select("date", "name").rows()]
+    departures = [
+        charts.Event(
+            shown_on,
+            f"{name} leaves Meta" + (f" for {destination}" if destination else ""),
+            undated=departure_date is None,
+        )
+        for name, destination, departure_date, shown_on in leavers.select(
+            "name", "destination", "departure_date", "shown_on"
+        ).rows()
+    ]
+    undated = [e for e in departures if e.undated]
+    days = [e.day for e in releases + departures] + [as_of]
+    start, end = dt.date(min(days).year, 1, 1), dt.date(max(days).year + 1, 1, 1)
+
+    key_events = [(d, KEY_MODELS[m]) for m, d in cadence.select("model_id", "date").rows() if m in KEY_MODELS]
+    llama4 = cadence.filter(pl.col("name").str.starts_with("Llama 4"))
+    if llama4.height:
+        key_events.append((llama4["date"].min(), "Llama 4"))
+    mistral = site.rows_by_id.get("organizations", {}).get("mistral-ai")
+    if mistral and mistral.get("founded"):
+        key_events.append((mistral["founded"], "Mistral AI founded"))
+    key_events.sort()
+
+    lanes = {"Llama releases": releases, "Authors leaving Meta": departures}
+    timeline_title = "Llama releases and LLaMA authors leaving Meta"
+    timeline_charts = {
+        width: charts.timeline_chart(
+            lanes, chart_id="releases-departures", title=timeline_title, start=start, end=end, key_events=key_events, width=width
+        )
+        for width in (charts.WIDE, charts.NARROW)
+    }
+    uncertain = None
+    if undated:
+        reported = min(e.day for e in undated)
+        uncertain = (reported.replace(day=1), f"{len(undated)} left, date unknown (reported {reported.day} {reported:%B %Y})")
+    retention_title = "LLaMA paper authors still at Meta"
+    retention_charts = {
+        width: charts.step_chart(
+            retention.select("month", "authors_at_meta").rows(),
+            chart_id="retention",
+            title=retention_title,
+            maximum=authors,
+            start=start,
+            end=end,
+            y_title="Authors at Meta",
+            uncertain=uncertain,
+            width=width,
+        )
+        for width in (charts.WIDE, charts.NARROW)
+    }
+    timeline_rows = sorted(
+        [(e.day, "release", e.label, "") for e in releases]
+        + [(e.day, "departure", e.label, "date unknown; reported by this date" if e.undated else "") for e in departures]
     )
+    retention_rows = retention.select("month", "authors_at_meta", "authors_left").rows()
+    files = {
+        "charts/releases-departures.svg": timeline_charts[charts.WIDE],
+        "charts/releases-departures.csv": _csv(["date", "lane", "event", "note"], timeline_rows),
+        "charts/retention.svg": retention_charts[charts.WIDE],
+        "charts/retention.csv": _csv(["month", "authors_at_meta", "authors_left"], retention_rows),
+    }
     return {
         "authors": authors,
         "left": left,
@@ -561,12 +641,18 @@ def page_context(site) -> dict:
         "as_of": as_of,
         "destinations": destinations.rows(named=True),
         "cadence": cadence.rows(named=True),
-        "median_gap": cadence["days_since_previous"].median(),
+        "median_gap": median_release_gap(cadence),
         "verdicts": verdicts.rows(named=True),
         "claims_total": claims.height,
-        "timeline_svg": timeline_svg,
-        "retention_svg": retention_svg,
+        "timeline_charts": timeline_charts,
+        "retention_charts": retention_charts,
+        "timeline_rows": timeline_rows,
+        "retention_rows": retention_rows,
+        "dated_leavers": len(departures) - len(undated),
+        "undated_leavers": undated,
+        "key_events": key_events,
         "timeline": timeline.rows(named=True),
+        "files": files,
     }
 
 
