@@ -22,6 +22,7 @@ import xlsxwriter
 
 from builder import clock, load
 from builder.derive import View, view_schema
+from builder.paths import inside, unsafe_path
 
 DATA_LICENCE_NOTE = """The data in this package is licensed under {licence}.
 You may share and adapt it, provided you give appropriate credit:
@@ -276,7 +277,7 @@ def export(descriptor: dict, tables: dict[str, pl.DataFrame], views: list[View],
     for resource in resources:
         entries[resource["path"]] = (dist / resource["path"]).read_bytes()
     for document in stored_documents(descriptor, tables, root):
-        entries[document] = (root / document).read_bytes()  # so `documents.path` resolves inside the zip
+        entries[document] = inside(root, document).read_bytes()  # so `documents.path` resolves inside the zip
 
     workbook = dist / f"{name}.xlsx"
     database = dist / f"{name}.sqlite"
@@ -308,7 +309,7 @@ def stored_documents(descriptor: dict, tables: dict[str, pl.DataFrame], root: Pa
     found = set()
     for frame in tables.values():
         if "path" in frame.columns:
-            found.update(p for p in frame["path"].drop_nulls() if (root / p).is_file() and ".." not in Path(p).parts)
+            found.update(p for p in frame["path"].drop_nulls() if not unsafe_path(root, p) and (root / p).is_file())
     return sorted(found)
 
 

@@ -12,6 +12,7 @@ from pathlib import Path
 import polars as pl
 
 from builder.errors import Problem
+from builder.paths import inside
 
 DESCRIPTOR_FILE = "datapackage.json"
 
@@ -130,7 +131,7 @@ def read_table(resource: dict, root: Path) -> pl.DataFrame:
     schema_fields = fields(resource)
     names = [f["name"] for f in schema_fields]
     raw = pl.read_csv(
-        root / resource["path"],
+        inside(root, resource["path"]),  # never a file outside the package, even through a symlink
         infer_schema=False,
         encoding="utf8",
         truncate_ragged_lines=True,

@@ -77,7 +77,7 @@ def _render(state: dict) -> str:
     )
     docs_dir = state["staging"] / "docs"
     pages = render.render_pages(site, state["paths"].docs)
-    render.write_pages(pages, docs_dir, state["paths"].docs)
+    state["generated"] = render.write_pages(pages, docs_dir, state["paths"].docs)
     state["docs_dir"] = docs_dir
     return f"{len(pages)} pages"
 
@@ -85,7 +85,9 @@ def _render(state: dict) -> str:
 def _publish(state: dict) -> str:
     config = publish.site_config(state["paths"].root, state["descriptor"])
     site_dir = state["staging"] / "site"
-    count = publish.publish(config, state["docs_dir"], site_dir, state["staging"] / "dist", state["paths"].work / "cache")
+    count = publish.publish(
+        config, state["docs_dir"], site_dir, state["staging"] / "dist", state["paths"].work / "cache", state["generated"]
+    )
     files = [p for p in site_dir.rglob("*") if p.is_file()]
     return f"{count} HTML pages, {sum(p.stat().st_size for p in files) / 1024 / 1024:.1f} MiB in site/"
 

@@ -15,6 +15,7 @@ import polars as pl
 
 from builder import load, stories
 from builder.errors import Problem
+from builder.paths import unsafe_path
 
 ROW = "__row"  # spreadsheet row number: header is row 1, first data row is 2
 
@@ -171,8 +172,20 @@ def documents_exist(resource, frame, tables, descriptor, root):
     for row, document in numbered(frame).select(ROW, "path").rows():
         if document is None:
             continue
+        reason = unsafe_path(root, document)
+        if reason:
+            yield Problem(
+                path,
+                row,
+                "path",
+                "unsafe-path",
+                f"The document path {document} {reason}.",
+                "Store the document inside the package folder (not through a symlink) and give its relative path.",
+                name,
+            )
+            continue
         file = root / document
-        if ".." in Path(document).parts or not file.is_file():
+        if not file.is_file():
             yield Problem(
                 path,
                 row,
@@ -209,7 +222,7 @@ def quotes_found(resource, frame, tables, descriptor, root):
         texts = {}
         for key, document in documents.select(theirs[0], "path").rows():
             file = root / (document or "")
-            if document and ".." not in Path(document).parts and file.is_file():
+            if document and not unsafe_path(root, document) and file.is_file():
                 try:
                     texts[key] = file.read_text(encoding="utf-8")
                 except UnicodeDecodeError:

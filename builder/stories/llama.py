@@ -14,6 +14,26 @@ from builder.rules import ROW
 from builder.rules import numbered as _rows
 
 PAPER_AUTHORS = 14  # LLaMA: Open and Efficient Foundation Language Models (arXiv 2302.13971)
+# The tables and columns the story's rules, views and pages read: checked before they run.
+REQUIRES = {
+    "claims": ["claim_id", "document_id", "quote", "verdict"],
+    "claim_evidence": ["claim_id", "source_id", "stance"],
+    "people": ["person_id", "name", "status", "status_as_of", "llama_paper_position"],
+    "departures": ["departure_id", "person_id", "from_org_id", "to_org_id", "date", "date_precision", "confidence"],
+    "releases": ["release_id", "model_id", "date", "date_precision", "event"],
+    "models": ["model_id", "name", "developer_org_id", "family", "predecessor_id"],
+    "organizations": ["org_id", "name", "founded", "founded_precision"],
+    "sources": ["source_id", "title", "tier", "published"],
+}
+VIEWS = [
+    "author_retention",
+    "author_status",
+    "departures_by_destination",
+    "release_cadence",
+    "source_usage",
+    "timeline",
+    "verdict_summary",
+]
 
 
 def check(descriptor: dict, tables: dict[str, pl.DataFrame], root: Path) -> list[Problem]:
