@@ -130,9 +130,18 @@ def write_xlsx(tables: list[Table], path: Path, *, title: str) -> None:
                 elif isinstance(value, dt.date):
                     sheet.write_datetime(row_index, col, dt.datetime(value.year, value.month, value.day), date_format)
                 else:
-                    sheet.write_string(row_index, col, str(value))
+                    sheet.write_string(row_index, col, excel_text(str(value)))
         sheet.freeze_panes(1, 0)
     workbook.close()
+
+
+EXCEL_CELL_LIMIT = 32767  # characters Excel keeps in one cell
+EXCEL_CUT = "… [cut: Excel's limit; the full text is in the CSV]"
+
+
+def excel_text(text: str) -> str:
+    """Text as Excel can hold it: longer cells are cut visibly (validation warns about them)."""
+    return text if len(text) <= EXCEL_CELL_LIMIT else text[: EXCEL_CELL_LIMIT - len(EXCEL_CUT)] + EXCEL_CUT
 
 
 # ---------------------------------------------------------------- SQLite

@@ -43,6 +43,17 @@ def read_descriptor(path: Path) -> tuple[dict | None, list[Problem]]:
                 "Re-save the file as UTF-8.",
             )
         ]
+    except RecursionError:
+        return None, [
+            Problem(
+                DESCRIPTOR_FILE,
+                None,
+                None,
+                "descriptor-invalid",
+                "datapackage.json nests too many levels deep to read.",
+                "Keep the descriptor under 32 levels.",
+            )
+        ]
     except json.JSONDecodeError as error:
         return None, [
             Problem(
