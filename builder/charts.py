@@ -68,7 +68,8 @@ def _svg(chart_id: str, width: int, height: int, title: str, description: str, b
         f"<style>text{{font:{FONT}px sans-serif;fill:currentColor}}.axis-title{{font-weight:700}}"
         ".grid{stroke:currentColor;stroke-opacity:.15}.key{stroke:currentColor;stroke-opacity:.45;stroke-dasharray:3 3}"
         ".release{fill:#3f51b5}.departure{fill:#d32f2f}.undated{fill:none;stroke:#d32f2f;stroke-width:2}"
-        ".line{fill:none;stroke:#d32f2f;stroke-width:2}.line-undated{fill:none;stroke:#d32f2f;stroke-width:2;stroke-dasharray:5 4}"
+        ".line{fill:none;stroke:#d32f2f;stroke-width:2}"
+        ".line-undated{fill:none;stroke:#d32f2f;stroke-width:2;stroke-dasharray:5 4}"
         ".area{fill:#d32f2f;fill-opacity:.12}@media (prefers-color-scheme:dark){.release{fill:#8c9eff}}</style>"
         + "".join(body)
         + "</svg>"
@@ -190,7 +191,8 @@ def step_chart(
             solid.append(segment)
     line = " ".join(solid)
     body.append(
-        f'<path d="{" ".join(full)} L{_n(frame.x(last))},{_n(frame.bottom)} L{_n(frame.x(points[0][0]))},{_n(frame.bottom)} Z" class="area"/>'
+    area = f'{" ".join(full)} L{_n(frame.x(last))},{_n(frame.bottom)} L{_n(frame.x(points[0][0]))},{_n(frame.bottom)} Z'
+    body.append(f'<path d="{area}" class="area"/>')
     )
     body.append(f'<path d="{line}" class="line"/>')
     if dashed:

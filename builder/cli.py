@@ -65,7 +65,8 @@ def build(ctx: click.Context, root: str, quiet: bool) -> None:
         SOURCE_DATE_EPOCH=1700000000 builder build --root .
     """
     echo = (lambda line: None) if quiet else click.echo
-    _run(ctx, lambda: pipeline.build(Paths.at(root), echo=echo))
+    with pipeline.interruptible():
+        _run(ctx, lambda: pipeline.build(Paths.at(root), echo=echo))
 
 
 @cli.command()

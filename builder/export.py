@@ -22,7 +22,7 @@ import xlsxwriter
 
 from builder import clock, load
 from builder.derive import View, view_schema
-from builder.paths import inside, unsafe_path
+from builder.paths import inside, output, unsafe_path
 
 DATA_LICENCE_NOTE = """The data in this package is licensed under {licence}.
 You may share and adapt it, provided you give appropriate credit:
@@ -138,9 +138,18 @@ def write_xlsx(tables: list[Table], path: Path, *, title: str) -> None:
                 elif isinstance(value, dt.date):
                     sheet.write_datetime(row_index, col, dt.datetime(value.year, value.month, value.day), date_format)
                 else:
-                    sheet.write_string(row_index, col, str(value))
+                    sheet.write_string(row_index, col, excel_text(str(value)))
         sheet.freeze_panes(1, 0)
     workbook.close()
+
+
+EXCEL_CELL_LIMIT = 32767  # characters Excel keeps in one cell
+EXCEL_CUT = "… [cut: Excel's limit; the full text is in the CSV]"
+
+
+def excel_text(text: str) -> str:
+    """Text as Excel can hold it: longer cells are cut visibly (validation warns about them)."""
+    return text if len(text) <= EXCEL_CELL_LIMIT else text[: EXCEL_CELL_LIMIT - len(EXCEL_CUT)] + EXCEL_CUT
 
 
 # ---------------------------------------------------------------- SQLite
@@ -241,7 +250,7 @@ def export(descriptor: dict, tables: dict[str, pl.DataFrame], views: list[View],
 
     resources = []
     for table in exported:
-        stem = data_dir / table.name
+        stem = output(data_dir, table.name)  # names are validated slugs; this makes sure of it
         write_csv(table.frame, stem.with_suffix(".csv"))
         write_json(table.frame, stem.with_suffix(".json"))
         write_parquet(table.frame, stem.with_suffix(".parquet"))

@@ -21,7 +21,7 @@ import jinja2.sandbox
 import polars as pl
 from markupsafe import Markup, escape
 
-from builder import clock, load, stories
+from builder import clock, load, safety, stories
 from builder.derive import View
 from builder.errors import Report
 from builder.mkdocs_hooks import MARKER
@@ -36,7 +36,7 @@ SHORT_TEXT = 24  # shorter cells (dates, ids, tags) stay on one line
 LONG_TEXT = 80  # a cell with more characters than this gets a wide column, not a tall row
 # What one cell may contribute to a page (and so to the search index): longer text is cut, with a
 # pointer to the downloads, which keep every value whole.
-CELL_LIMIT = 5000
+CELL_LIMIT = safety.CELL_LIMIT
 CUT_NOTE = " … [cut: the full text is in the downloads]"
 # Characters Python-Markdown lets a backslash escape: so escaped, a value is never Markdown syntax
 # (`<`, `>` and `&` are HTML-escaped after this).
@@ -345,10 +345,10 @@ def docs_environment() -> jinja2.Environment:
     )
 
 
-def docs_context(site: Site) -> dict:
-    """What a hand-written page may show: the published package's metadata, as plain data."""
-    published = {key: value for key, value in site.published.items() if key not in ("resources", "downloads")}
-    return {"site": {"published": json.loads(json.dumps(published))}, "package": json.loads(json.dumps(published))}
+def docs_context(metadata: dict) -> dict:
+    """What a hand-written page may show: the package's metadata (no tables, no objects), as plain data."""
+    published = json.loads(json.dumps({key: value for key, value in metadata.items() if key not in ("resources", "downloads")}))
+    return {"site": {"published": published}, "package": published}
 
 
 def dataset_jsonld(site: Site, renderer: Renderer) -> dict:
@@ -570,7 +570,7 @@ def render_pages(site: Site, docs: Path | None) -> list[Page]:
         pages.append(Page("index.md", renderer.render("home.md.j2", 0)))
 
     if docs and docs.is_dir():
-        env, context = docs_environment(), docs_context(site)
+        env, context = docs_environment(), docs_context(site.published)
         for source in sorted(docs.rglob("*.md")):
             relative = source.relative_to(docs).as_posix()
             pages.append(Page(relative, env.from_string(source.read_text(encoding="utf-8")).render(**context), generated=False))

@@ -8,6 +8,7 @@ Each rule yields Problems with a stable kebab-case type; none raises for bad dat
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 import polars as pl
@@ -63,7 +64,18 @@ def date_precision(resource, frame, tables, descriptor, root):
             continue
         rows = numbered(frame).select(ROW, base, field["name"]).rows()
         for row, date, precision in rows:
-            if date is None and precision is not None:
+            if precision == "unknown":  # an explicitly undated row: the date must stay empty
+                if date is not None:
+                    yield Problem(
+                        path,
+                        row,
+                        field["name"],
+                        "precision-mismatch",
+                        f"`{field['name']}` is unknown but `{base}` is {date}.",
+                        f"Empty `{base}`, or set `{field['name']}` to day, month or year.",
+                        name,
+                    )
+            elif date is None and precision is not None:
                 yield Problem(
                     path,
                     row,
@@ -265,8 +277,41 @@ def rows_exist(resource, frame, tables, descriptor, root):
             )
 
 
+def ids_in_notes(resource, frame, tables, descriptor, root):
+    """An id a `note` names in backticks must be the key of a row somewhere, so notes cannot cite a missing source."""
+    if "note" not in frame.columns:
+        return
+    keys = set()
+    for other in load.resources(descriptor):
+        key = load.primary_key(other)
+        if len(key) == 1 and other["name"] in tables:
+            keys |= set(tables[other["name"]][key[0]].drop_nulls().cast(pl.String))
+    path, name = resource["path"], resource["name"]
+    for row, note in numbered(frame).select(ROW, "note").rows():
+        for named in re.findall(r"`([^`]+)`", note or ""):
+            if named not in keys:
+                yield Problem(
+                    path,
+                    row,
+                    "note",
+                    "note-names-unknown-id",
+                    f"The note names `{named}`, which is not the id of any row.",
+                    "Correct the id, add the row it names, or drop the backticks (they mark ids only).",
+                    name,
+                )
+
+
 def shorten(text: str, limit: int = 60) -> str:
     return text if len(text) <= limit else text[: limit - 1] + "…"
 
 
-GENERIC_RULES = [no_rows, date_precision, dates_before_access, safe_urls, documents_exist, quotes_found, rows_exist]
+GENERIC_RULES = [
+    no_rows,
+    date_precision,
+    dates_before_access,
+    safe_urls,
+    documents_exist,
+    quotes_found,
+    rows_exist,
+    ids_in_notes,
+]

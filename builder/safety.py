@@ -9,7 +9,6 @@ no download can hold) run on the typed tables, before rules, views and exports s
 
 from __future__ import annotations
 
-import math
 import re
 from collections.abc import Iterator
 from pathlib import Path
@@ -54,6 +53,8 @@ POLARS_CONTROL = r"[\x00-\x08\x0B\x0C\x0E-\x1F\x7F-\x{9F}\x{2028}\x{2029}\x{FFFE
 SURROGATE_RE = re.compile("[\ud800-\udfff]")
 # One page per row is named after its id: ids must give distinct, short file names.
 MAX_SLUG = 100
+# What one cell may show on a page (and so put in the search index); downloads keep it whole.
+CELL_LIMIT = 5000
 # Excel keeps at most this many characters in a cell; longer text is cut in the workbook only.
 EXCEL_CELL_LIMIT = 32767
 MAX_DEPTH = 32
@@ -528,7 +529,7 @@ def _page_names(resource: dict, frame: pl.DataFrame) -> list[Problem]:
 
 
 def long_cells(descriptor: dict, tables: dict[str, pl.DataFrame]) -> list[Problem]:
-    """Cells longer than Excel can hold: kept whole everywhere but cut in the workbook (a warning)."""
+    """Cells longer than a page shows (and Excel holds): a warning, since downloads keep them whole."""
     warnings = []
     for resource in load.resources(descriptor):
         frame = tables.get(resource["name"])
@@ -538,25 +539,26 @@ def long_cells(descriptor: dict, tables: dict[str, pl.DataFrame]) -> list[Proble
         for column, dtype in frame.schema.items():
             if dtype != pl.String:
                 continue
-            long = numbered.filter(pl.col(column).str.len_chars() > EXCEL_CELL_LIMIT).select("__row", column)
+            long = numbered.filter(pl.col(column).str.len_chars() > CELL_LIMIT).select("__row", column)
             for row, value in long.rows():
+                excel = (
+                    f"; the XLSX workbook keeps the first {EXCEL_CELL_LIMIT:,} (Excel's limit)"
+                    if len(value) > EXCEL_CELL_LIMIT
+                    else ""
+                )
                 warnings.append(
                     Problem(
                         resource["path"],
                         row,
                         column,
                         "cell-too-long",
-                        f"The cell holds {len(value):,} characters: the XLSX workbook keeps the first"
-                        f" {EXCEL_CELL_LIMIT:,} (Excel's limit) and pages show the start with a link to the full value.",
+                        f"The cell holds {len(value):,} characters: pages show the first {CELL_LIMIT:,}{excel};"
+                        " CSV, JSON, Parquet and SQLite keep it whole.",
                         "Shorten it, or move long text into a document under the package.",
                         resource["name"],
                     )
                 )
     return warnings
-
-
-def finite(value) -> bool:
-    return not isinstance(value, float) or math.isfinite(value)
 
 
 # ---------------------------------------------------------------- the site configuration and docs/
@@ -698,9 +700,13 @@ def _config_problems(config: dict) -> Iterator[Problem]:
             yield config_problem(f"`{key}` must be an http(s) address.", "Write it as https://….")
 
 
-def check_docs(docs: Path, root: Path, taken: set[str]) -> list[Problem]:
+def check_docs(docs: Path, root: Path, taken: set[str], descriptor: dict) -> list[Problem]:
     """Hand-written pages and assets: inside the package, known kinds, valid templates, no clashes."""
-    from builder.render import docs_environment
+    import jinja2
+
+    from builder.render import docs_context, docs_environment
+
+    context = docs_context(descriptor)
 
     if not docs.is_dir() or unsafe_path(root, docs.relative_to(root).as_posix()):
         return []
@@ -752,9 +758,9 @@ def check_docs(docs: Path, root: Path, taken: set[str]) -> list[Problem]:
                 )
                 continue
             try:
-                env.parse(text)
-            except Exception as error:  # jinja2.TemplateSyntaxError, with the line
-                line = getattr(error, "lineno", None)
+                env.from_string(text).render(**context)
+            except jinja2.TemplateSyntaxError as error:
+                line = error.lineno
                 problems.append(
                     Problem(
                         relative,
@@ -763,6 +769,18 @@ def check_docs(docs: Path, root: Path, taken: set[str]) -> list[Problem]:
                         "template-syntax",
                         f"Line {line}: {getattr(error, 'message', error)} (pages are Jinja templates).",
                         "Write {{ '{#' }} for a literal {#, {{ '{{' }} for {{, or wrap the passage in {% raw %}…{% endraw %}.",
+                    )
+                )
+            except Exception as error:  # the sandbox refused something, or a value is undefined
+                line = next((frame.lineno for frame in _traceback_frames(error) if frame.filename == "<template>"), None)
+                problems.append(
+                    Problem(
+                        relative,
+                        line,
+                        None,
+                        "template-error",
+                        f"{relative} cannot be rendered: {error}.",
+                        "A page may show `site.published` values (title, version, description…) and nothing else.",
                     )
                 )
         elif file.suffix.lower() not in ASSET_SUFFIXES:
@@ -778,3 +796,9 @@ def check_docs(docs: Path, root: Path, taken: set[str]) -> list[Problem]:
                 )
             )
     return problems
+
+
+def _traceback_frames(error: BaseException):
+    import traceback
+
+    return traceback.extract_tb(error.__traceback__)

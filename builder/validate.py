@@ -51,7 +51,7 @@ def validate_package(paths: Paths) -> tuple[Report, dict | None, dict[str, pl.Da
         if resource["name"] in unreadable:
             tables[resource["name"]] = load.empty_table(resource)
     report.add(safety.read_site_config(paths.root)[1])
-    report.add(safety.check_docs(paths.docs, paths.root, generated_names(descriptor)))
+    report.add(safety.check_docs(paths.docs, paths.root, generated_names(descriptor), descriptor))
     cells = safety.check_tables(descriptor, tables)
     report.add(cells)
     if not cells:  # rules and pages must never see a control character or a clashing id
