@@ -190,10 +190,8 @@ def step_chart(
         else:
             solid.append(segment)
     line = " ".join(solid)
-    body.append(
-    area = f'{" ".join(full)} L{_n(frame.x(last))},{_n(frame.bottom)} L{_n(frame.x(points[0][0]))},{_n(frame.bottom)} Z'
+    area = f"{' '.join(full)} L{_n(frame.x(last))},{_n(frame.bottom)} L{_n(frame.x(points[0][0]))},{_n(frame.bottom)} Z"
     body.append(f'<path d="{area}" class="area"/>')
-    )
     body.append(f'<path d="{line}" class="line"/>')
     if dashed:
         body.append(f'<path d="{" ".join(dashed)}" class="line-undated"/>')
