@@ -79,7 +79,7 @@ def test_home_loads_without_errors_or_outside_requests(page, server):
     page.wait_for_load_state("networkidle")
     expect(page.locator("h1")).to_contain_text("Llama Ledger")
     expect(page.locator(".ledger-figure").first).to_contain_text("authors of the LLaMA paper")
-    assert page.locator("svg.ledger-chart").count() == 2
+    assert page.locator("svg.ledger-chart:visible").count() == 2  # the wide variants; the narrow ones are for phones
     assert errors == []
     assert hosts == {"127.0.0.1"}
 
@@ -118,7 +118,8 @@ def test_navigation_from_claims_index_to_a_verdict(page, server, built):
     claim = next(csv.DictReader(open(built / "seeds" / "claims.csv", encoding="utf-8")))
     page.goto(server + "/claims/")
     page.locator(f"a[href$='{claim['claim_id']}/']").first.click()
-    expect(page.locator(".ledger-verdict")).to_contain_text(claim["verdict"])
+    labels = {row["verdict"]: row["label"] for row in csv.DictReader(open(built / "seeds" / "verdicts.csv", encoding="utf-8"))}
+    expect(page.locator(".ledger-verdict")).to_contain_text(labels[claim["verdict"]])
     expect(page.locator(".ledger-quote")).to_contain_text(claim["quote"])
 
 

@@ -35,13 +35,39 @@ def check(name: str, actual: dict) -> None:
 def test_charts_are_golden():
     points = [(dt.date(2023, 2, 1), 14), (dt.date(2023, 6, 1), 10), (dt.date(2025, 5, 1), 3)]
     lanes = {
-        "Releases": [(dt.date(2023, 2, 24), "LLaMA"), (dt.date(2023, 7, 18), "Llama 2")],
-        "Departures": [(dt.date(2023, 5, 1), "<b>escaped</b> & safe")],
+        "Releases": [charts.Event(dt.date(2023, 2, 24), "LLaMA"), charts.Event(dt.date(2023, 7, 18), "Llama 2")],
+        "Departures": [
+            charts.Event(dt.date(2023, 5, 1), "<b>escaped</b> & safe"),
+            charts.Event(dt.date(2023, 11, 1), "Someone", undated=True),
+        ],
     }
-    step = charts.step_chart(points, title="Authors", maximum=14, end=dt.date(2025, 6, 1))
-    timeline = charts.timeline_chart(lanes, title="Timeline", start=dt.date(2023, 1, 1), end=dt.date(2024, 1, 1))
-    assert "&lt;b&gt;escaped&lt;/b&gt; &amp; safe" in timeline
-    check("charts.json", {"step_chart.svg": digest(step), "timeline_chart.svg": digest(timeline)})
+    start, end = dt.date(2023, 1, 1), dt.date(2026, 1, 1)
+    files = {}
+    for width in (charts.WIDE, charts.NARROW):
+        step = charts.step_chart(
+            points,
+            chart_id="authors",
+            title="Authors",
+            maximum=14,
+            start=start,
+            end=end,
+            y_title="Authors",
+            uncertain=(dt.date(2025, 5, 1), "1 left, date unknown"),
+            width=width,
+        )
+        timeline = charts.timeline_chart(
+            lanes,
+            chart_id="events",
+            title="Timeline",
+            start=start,
+            end=end,
+            key_events=[(dt.date(2023, 2, 24), "LLaMA")],
+            width=width,
+        )
+        assert "&lt;b&gt;escaped&lt;/b&gt; &amp; safe" in timeline
+        assert f'id="events-{"wide" if width == charts.WIDE else "narrow"}-title"' in timeline
+        files |= {f"step_chart_{width}.svg": digest(step), f"timeline_chart_{width}.svg": digest(timeline)}
+    check("charts.json", files)
 
 
 def test_bookshelf_build_is_golden(bookshelf, monkeypatch):

@@ -47,7 +47,7 @@
     select.dataset.ledgerFilter = "1";
     var table = document.getElementById(select.getAttribute("data-table"));
     var attribute = select.getAttribute("data-attribute");
-    var count = select.parentNode.querySelector(".ledger-filter-count");
+    var count = select.closest(".ledger-filters").querySelector(".ledger-filter-count");
     select.addEventListener("change", function () {
       var shown = 0;
       Array.prototype.forEach.call(table.tBodies[0].rows, function (row) {

@@ -753,12 +753,14 @@ SEARCH_BOOST = {"models": 20, "people": 20, "organizations": 20, "documents": 5,
 
 
 def model_spellings(name: str, family: str | None) -> list[str]:
-    """How readers write a model's name: "Llama2", "Llama-2", "Llama 3" for "Meta Llama 3", "LLaMA 1"."""
-    bases = {name, name.split(" (")[0], name.removeprefix("Meta ")}
+    """How readers write a model's name: "Llama2", "Llama-2", "LLaMA 1"."""
+    short = name.split(" (")[0]  # "Llama 3.2 (1B/3B text)" is written "Llama 3.2"
+    bases = {short}
     if family and "llama" in family and not any(c.isdigit() for c in name):
         bases |= {f"{base} 1" for base in set(bases)}
     spellings = set()
-    for base in bases:
+    # Not for names with a suffix: "Llama2" must find Llama 2, not also "Llama 2-Chat".
+    for base in (b for b in bases if "-" not in b):
         spellings |= {base, base.replace(" ", ""), base.replace(" ", "-")}
     spellings.discard(name)
     return sorted(spellings)
