@@ -10,7 +10,7 @@ export SOURCE_DATE_EPOCH
 export NO_MKDOCS_2_WARNING := 1
 
 .DEFAULT_GOAL := help
-.PHONY: help build test validate serve clean lint lock bench
+.PHONY: help build test validate serve clean lint lock bench citation
 
 help: ## List the targets
 	@grep -E '^[a-z]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-9s %s\n", $$1, $$2}'
@@ -37,6 +37,9 @@ lint: $(STAMP) ## Run ruff
 
 bench: $(STAMP) ## Time validate and build (median of 5) and peak memory
 	$(BIN)/python scripts/benchmark.py
+
+citation: $(STAMP) ## Regenerate CITATION.cff from datapackage.json
+	$(BIN)/python -c 'import json; from builder import cite; print(cite.citation_cff(json.load(open("datapackage.json"))), end="")' > CITATION.cff
 
 lock: ## Re-pin every dependency into constraints.txt
 	$(BIN)/python -m pip freeze --exclude-editable | grep -v '^-e' > constraints.txt

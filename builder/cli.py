@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 import sys
 
 import click
@@ -53,8 +54,14 @@ def validate(ctx: click.Context, root: str, as_json: bool) -> None:
 @cli.command()
 @root_option
 @click.option("--quiet", "-q", is_flag=True, help="Print nothing but errors.")
+@click.option(
+    "--site-url",
+    envvar="SITE_URL",
+    default="",
+    help="The address the site is published at (also $SITE_URL): canonical links, sitemap, absolute JSON-LD urls.",
+)
 @click.pass_context
-def build(ctx: click.Context, root: str, quiet: bool) -> None:
+def build(ctx: click.Context, root: str, quiet: bool, site_url: str) -> None:
     """Validate, derive views, export downloads and build the site.
 
     Everything is built in .build/ and swapped into dist/ and site/ only when every stage
@@ -63,10 +70,16 @@ def build(ctx: click.Context, root: str, quiet: bool) -> None:
     Example:
 
         SOURCE_DATE_EPOCH=1700000000 builder build --root .
+
+        SITE_URL=https://example.org/ledger/ builder build
     """
+    if site_url and not re.match(r"^https?://[^\s<>\"'/]+(/[^\s<>\"']*)?$", site_url):
+        raise click.BadParameter(
+            f"{site_url!r} is not an http(s) address such as https://example.org/ledger/.", param_hint="--site-url"
+        )
     echo = (lambda line: None) if quiet else click.echo
     with pipeline.interruptible():
-        _run(ctx, lambda: pipeline.build(Paths.at(root), echo=echo))
+        _run(ctx, lambda: pipeline.build(Paths.at(root), echo=echo, site_url=site_url))
 
 
 @cli.command()

@@ -79,3 +79,25 @@ def clean(html: str) -> str:
 def on_page_content(html, page, **kwargs):
     generated = getattr(page, "ledger_html", None)
     return generated if generated is not None else clean(html)
+
+
+def on_post_page(output, page, config, **kwargs):
+    """Open Graph and Twitter tags from the page's own title and description, so a shared link
+    previews this page (not the site's one description). og:url only when the site's address is known."""
+    from html import escape
+
+    title = page.meta.get("title") or page.title or config["site_name"]
+    description = page.meta.get("description") or config.get("site_description") or ""
+    tags = [
+        ("property", "og:type", "website"),
+        ("property", "og:site_name", config["site_name"]),
+        ("property", "og:title", title),
+        ("property", "og:description", description),
+        ("name", "twitter:card", "summary"),
+        ("name", "twitter:title", title),
+        ("name", "twitter:description", description),
+    ]
+    if page.canonical_url:
+        tags.append(("property", "og:url", page.canonical_url))
+    meta = "".join(f'<meta {kind}="{name}" content="{escape(str(value))}">' for kind, name, value in tags)
+    return output.replace("</head>", meta + "</head>", 1)

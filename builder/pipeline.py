@@ -26,11 +26,13 @@ def validate(paths: Paths) -> Report:
     return report
 
 
-def build(paths: Paths, *, echo=print) -> None:
+def build(paths: Paths, *, echo=print, site_url: str = "") -> None:
     clock.pin()
     stages = [("validate", _validate), ("derive", _derive), ("export", _export), ("render", _render), ("publish", _publish)]
     staging = _staging(paths)
-    state: dict = {"paths": paths, "staging": staging}
+    # The published address, when known: MkDocs' site_url (canonical links, sitemap) and absolute JSON-LD urls.
+    site_url = site_url.rstrip("/") + "/" if site_url else ""
+    state: dict = {"paths": paths, "staging": staging, "site_url": site_url}
     try:
         total = time.perf_counter()
         for number, (name, stage) in enumerate(stages, start=1):
@@ -126,7 +128,13 @@ def _export(state: dict) -> str:
 
 def _render(state: dict) -> str:
     site = render.Site(
-        state["descriptor"], state["tables"], state["views"], state["published"], state["report"], state["paths"].root
+        state["descriptor"],
+        state["tables"],
+        state["views"],
+        state["published"],
+        state["report"],
+        state["paths"].root,
+        site_url=state.get("site_url", ""),
     )
     docs_dir = state["staging"] / "docs"
     pages = render.render_pages(site, state["paths"].docs)
@@ -137,6 +145,8 @@ def _render(state: dict) -> str:
 
 def _publish(state: dict) -> str:
     config = publish.site_config(state["paths"].root, state["descriptor"])
+    if state.get("site_url"):
+        config["site_url"] = state["site_url"]
     site_dir = state["staging"] / "site"
     count = publish.publish(
         config, state["docs_dir"], site_dir, state["staging"] / "dist", state["paths"].work / "cache", state["generated"]

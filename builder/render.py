@@ -370,6 +370,7 @@ def dataset_jsonld(site: Site, renderer: Renderer) -> dict:
         "name": published.get("title", published.get("name")),
         "description": published.get("description", ""),
         "version": published.get("version"),
+        **({"url": f"{site.site_url}data/"} if site.site_url else {}),
         "keywords": published.get("keywords", []),
         "license": licence.get("path") if is_safe_url(licence.get("path")) else licence.get("name"),
         "creator": [{"@type": "Organization", "name": c.get("title")} for c in published.get("contributors", [])],
@@ -378,7 +379,7 @@ def dataset_jsonld(site: Site, renderer: Renderer) -> dict:
                 "@type": "DataDownload",
                 "name": d["path"],
                 "encodingFormat": media.get(d["format"], d["format"]),
-                "contentUrl": renderer.download(d["path"]),
+                "contentUrl": f"{site.site_url}downloads/{d['path']}" if site.site_url else renderer.download(d["path"]),
                 "contentSize": f"{d['bytes']} B",
                 "sha256": d["hash"].removeprefix("sha256:"),
             }

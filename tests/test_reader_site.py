@@ -1,0 +1,154 @@
+"""What a reader gets from the built pages, checked in the HTML: claims and entities linked both
+ways, no placeholder titles, honest data pages, citations from datapackage.json, the site's address."""
+
+import csv
+import gzip
+import json
+import re
+from html import escape as html_escape
+from pathlib import Path
+
+from click.testing import CliRunner
+
+from builder import cite
+from builder.cli import cli
+from builder.render import inline_markdown
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def rows(root: Path, table: str) -> list[dict]:
+    with open(root / "seeds" / f"{table}.csv", encoding="utf-8") as handle:
+        return list(csv.DictReader(handle))
+
+
+def html(built: Path, path: str) -> str:
+    return (built / "site" / path / "index.html").read_text(encoding="utf-8")
+
+
+def test_claims_and_the_entities_they_are_about_link_both_ways(built):
+    for table, column in (("models", "model_id"), ("people", "person_id"), ("organizations", "organization_id")):
+        for link in rows(built, f"claim_{table}"):
+            claim = html(built, f"claims/{link['claim_id']}")
+            about = re.search(r'<p class="ledger-about">(.*?)</p>', claim).group(1)
+            assert f'href="../../{table}/{link[column]}/"' in about
+            entity = html(built, f"{table}/{link[column]}")
+            section = entity.split("Claims about this", 1)[1]
+            assert f'href="../../claims/{link["claim_id"]}/"' in section
+
+
+def test_a_quote_links_to_its_marked_passage_and_marks_say_their_verdict(built):
+    article = html(built, "documents/meta-llama-departures-article")
+    labels = {row["verdict"]: row["label"] for row in rows(built, "verdicts")}
+    for claim in rows(built, "claims"):
+        page = html(built, f"claims/{claim['claim_id']}")
+        assert f'href="../../documents/{claim["document_id"]}/#claim-{claim["claim_id"]}"' in page
+        mark = re.search(rf'<a class="ledger-mark [^"]*" href="[^"]*" id="claim-{claim["claim_id"]}">(.*?)</a>', article, re.S)
+        assert mark, claim["claim_id"]
+        assert f"[{labels[claim['verdict']]}]" in mark.group(1)
+    # The legend defines every verdict, in rank order.
+    legend = re.search(r'<details class="ledger-legend".*?</details>', html(built, "claims"), re.S).group(0)
+    shown = re.findall(r'ledger-tag--([a-z-]+)">', legend)
+    assert shown == [row["verdict"] for row in sorted(rows(built, "verdicts"), key=lambda r: int(r["rank"]))]
+
+
+def test_placeholder_titles_never_reach_readers(built):
+    for page in (built / "site").rglob("*.html"):
+        text = page.read_text(encoding="utf-8")
+        for tag in re.findall(r"<title>.*?</title>|<h1[^>]*>.*?</h1>", text, re.S):
+            assert "[title not seen" not in tag.lower() and "[headline not captured" not in tag.lower(), (page, tag)
+    # A source whose headline was not seen is named "Publisher, date".
+    for source in (row for row in rows(built, "sources") if row["title"].startswith("[")):
+        assert re.search(
+            rf"<h1[^>]*>{re.escape(html_escape(source['publisher']))}, ", html(built, f"sources/{source['source_id']}")
+        )
+
+
+def test_home_page_names_the_article_its_result_and_the_data_version(built):
+    home = html(built, "")
+    descriptor = json.loads((built / "datapackage.json").read_text(encoding="utf-8"))
+    document = rows(built, "documents")[0]
+    assert "<title>Who left Meta's Llama team, and which claims hold up - Llama Ledger</title>" in home
+    assert f"<cite>{document['title']}</cite>" in home
+    assert f"Of its {len(rows(built, 'claims'))} checkable statements" in home
+    assert re.search(rf"Data as of \d+ \w+ \d{{4}} · version {re.escape(descriptor['version'])} · <a", home)
+
+
+def test_data_pages_name_their_real_order_and_render_markdown(built):
+    cadence = list(csv.DictReader(open(built / "dist" / "data" / "release_cadence.csv", encoding="utf-8")))
+    assert [r["date"] for r in cadence] == sorted(r["date"] for r in cadence)
+    page = html(built, "data/release_cadence")
+    assert "sorted by <code>date</code>, then <code>model_id</code>." in page
+    assert "(the primary key)" not in page
+    sources = html(built, "data/sources")
+    assert "All 128 rows" in sources or "The first 100 of" in sources
+    for path in (built / "site" / "data").rglob("index.html"):
+        assert not re.search(r"<td data-label=\"Description\"[^>]*>[^<]*`[^`<]+`", path.read_text(encoding="utf-8")), path
+
+
+def test_every_page_stays_under_150_kb(built):
+    sizes = {p.relative_to(built / "site").as_posix(): p.stat().st_size for p in (built / "site").rglob("*.html")}
+    assert max(sizes.values()) <= 150 * 1024, max(sizes.items(), key=lambda item: item[1])
+
+
+def test_inline_markdown_is_rendered_safely():
+    text = "Use `model_id` **only**, see [docs](https://example.org/a?b=1&c=2) or [x](javascript:alert(1)) <b>"
+    assert str(inline_markdown(text)) == (
+        'Use <code>model_id</code> <strong>only</strong>, see <a href="https://example.org/a?b=1&amp;c=2" '
+        'rel="noopener">docs</a> or [x](javascript:alert(1)) &lt;b&gt;'
+    )
+
+
+def test_citation_cff_is_made_from_datapackage_json():
+    descriptor = json.loads((ROOT / "datapackage.json").read_text(encoding="utf-8"))
+    expected = cite.citation_cff(descriptor)
+    assert (ROOT / "CITATION.cff").read_text(encoding="utf-8") == expected, (
+        "CITATION.cff disagrees with datapackage.json: regenerate it with `make citation`"
+    )
+
+
+def test_without_a_site_url_nothing_is_absolute(built):
+    claim = html(built, f"claims/{rows(built, 'claims')[0]['claim_id']}")
+    assert '<link rel="canonical"' not in claim
+    review = json.loads(re.search(r'<script type="application/ld\+json">(.*?)</script>', claim, re.S).group(1))
+    assert "url" not in review
+    assert '<meta property="og:title"' in claim and '<meta property="og:url"' not in claim
+
+
+def test_site_url_gives_canonical_links_a_full_sitemap_and_absolute_json_ld(bookshelf):
+    result = CliRunner().invoke(cli, ["build", "--root", str(bookshelf), "--quiet", "--site-url", "https://example.org/shelf"])
+    assert result.exit_code == 0, result.output
+    site = bookshelf / "site"
+    pages = sorted(p for p in site.rglob("index.html") if p.parent.name != "404")
+    sitemap = gzip.decompress((site / "sitemap.xml.gz").read_bytes()).decode()
+    assert len(re.findall("<loc>", sitemap)) == len(pages)
+    home = (site / "index.html").read_text(encoding="utf-8")
+    assert '<link rel="canonical" href="https://example.org/shelf/">' in home
+    assert '<meta property="og:url" content="https://example.org/shelf/">' in home
+    data = (site / "data" / "index.html").read_text(encoding="utf-8")
+    dataset = json.loads(re.search(r'<script type="application/ld\+json">(.*?)</script>', data, re.S).group(1))
+    assert dataset["url"] == "https://example.org/shelf/data/"
+    assert all(d["contentUrl"].startswith("https://example.org/shelf/downloads/") for d in dataset["distribution"])
+
+
+def test_a_site_url_that_is_not_http_is_refused(bookshelf):
+    result = CliRunner().invoke(cli, ["build", "--root", str(bookshelf), "--site-url", "javascript:alert(1)"])
+    assert result.exit_code == 2
+    assert "'javascript:alert(1)' is not an http(s) address such as https://example.org/ledger/." in result.output
+
+
+def test_a_bracketed_title_is_shown_as_publisher_and_date():
+    import datetime as dt
+
+    from builder.render import Site
+
+    site = Site.__new__(Site)  # only what label() reads
+    site.resources = {"sources": {"name": "sources", "schema": {"primaryKey": ["source_id"]}, "ledger": {"label": "title"}}}
+    site.rows_by_id = {
+        "sources": {
+            "a": {"title": "[title not seen]", "publisher": "Wired", "published": dt.date(2025, 5, 26)},
+            "b": {"title": "[Headline not captured]", "publisher": "Le Monde", "published": None},
+            "c": {"title": "A real headline", "publisher": "Wired", "published": None},
+        }
+    }
+    assert [site.label("sources", key) for key in "abc"] == ["Wired, 26 May 2025", "Le Monde, undated", "A real headline"]
