@@ -115,14 +115,32 @@ def write_parquet(frame: pl.DataFrame, path: Path) -> None:
 # ---------------------------------------------------------------- workbook
 
 
-def write_xlsx(tables: list[Table], path: Path, *, title: str) -> None:
-    """A sheet per table and view; every cell written as a value, never a formula."""
+def write_xlsx(tables: list[Table], path: Path, *, title: str, description: str = "", licence: str = "") -> None:
+    """A README sheet (what each sheet and column holds, and the licence), then a sheet per table
+    and view with a filter on its header row and columns sized to their contents; every cell is
+    written as a value, never a formula."""
     workbook = xlsxwriter.Workbook(
         str(path), {"strings_to_formulas": False, "strings_to_urls": False, "strings_to_numbers": False}
     )
     workbook.set_properties({"title": title, "created": clock.build_time().replace(tzinfo=None)})
     header = workbook.add_format({"bold": True})
+    wrap = workbook.add_format({"text_wrap": True, "valign": "top"})
     date_format = workbook.add_format({"num_format": "yyyy-mm-dd"})
+    taken = {table.name[:31].lower() for table in tables}
+    readme = workbook.add_worksheet(next(n for n in ("README", "_README", "__README") if n.lower() not in taken))
+    lines = [(title, ""), (description, ""), (f"Licence: {licence}" if licence else "", ""), ("", "")]
+    lines.append(("Sheet / column", "What it holds"))
+    for table in tables:
+        lines.append((table.name[:31], f"{table.title}: {table.description}".strip(": ")))
+        for field in table.schema.get("fields", []):
+            kind = field.get("type", "string")
+            lines.append((f"  {field['name']}", f"{field.get('description', field.get('title', ''))} ({kind})"))
+    for row_index, (left, right) in enumerate(lines):
+        bold = row_index == 0 or left == "Sheet / column" or (left and not left.startswith(" ") and row_index > 4)
+        readme.write_string(row_index, 0, excel_text(left), header if bold else wrap)
+        readme.write_string(row_index, 1, excel_text(right), wrap)
+    readme.set_column(0, 0, 28)
+    readme.set_column(1, 1, 100)
     for table in tables:
         sheet = workbook.add_worksheet(table.name[:31])
         for col, name in enumerate(table.frame.columns):
@@ -140,6 +158,13 @@ def write_xlsx(tables: list[Table], path: Path, *, title: str) -> None:
                 else:
                     sheet.write_string(row_index, col, excel_text(str(value)))
         sheet.freeze_panes(1, 0)
+        if table.frame.width:
+            sheet.autofilter(0, 0, table.frame.height, table.frame.width - 1)
+            # Wide enough for the header and most values (not the longest note), within Excel's sense.
+            for col, name in enumerate(table.frame.columns):
+                lengths = sorted(len(str(v)) for v in table.frame[name].head(1000).to_list() if v is not None)
+                typical = lengths[int(len(lengths) * 0.9)] if lengths else 0
+                sheet.set_column(col, col, min(max(len(name) + 3, typical + 2, 8), 60))
     workbook.close()
 
 
@@ -299,7 +324,10 @@ def export(descriptor: dict, tables: dict[str, pl.DataFrame], views: list[View],
     workbook = dist / f"{name}.xlsx"
     database = dist / f"{name}.sqlite"
     archive = dist / f"{name}-{version}.zip"
-    write_xlsx(exported, workbook, title=descriptor.get("title", name))
+    licences = ", ".join(licence.get("title") or licence.get("name", "") for licence in descriptor.get("licenses", []))
+    write_xlsx(
+        exported, workbook, title=descriptor.get("title", name), description=descriptor.get("description", ""), licence=licences
+    )
     write_sqlite(exported, database)
     write_zip(entries, archive)
 

@@ -475,6 +475,7 @@ def render_pages(site: Site, docs: Path | None) -> list[Page]:
     story_templates = story.TEMPLATES if story else None
     headings = getattr(story, "RELATED_HEADINGS", {}) if story else {}
     boosts = getattr(story, "SEARCH_BOOST", {}) if story else {}
+    index_filters = getattr(story, "INDEX_FILTERS", {}) if story else {}
     summary = getattr(story, "summary", None) if story else None
     renderer = Renderer(site, story_templates)
     pages: list[Page] = []
@@ -500,7 +501,14 @@ def render_pages(site: Site, docs: Path | None) -> list[Page]:
         pages.append(
             Page(
                 f"{table}/index.md",
-                renderer.render(index_template, 1, table=table, resource=resource, rows=list(frame.iter_rows(named=True))),
+                renderer.render(
+                    index_template,
+                    1,
+                    table=table,
+                    resource=resource,
+                    rows=list(frame.iter_rows(named=True)),
+                    extra_filters=index_filters.get(table, []),
+                ),
             )
         )
         key = load.primary_key(resource)[0]

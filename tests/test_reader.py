@@ -224,3 +224,18 @@ def test_no_serious_accessibility_violations_on_any_kind_of_page(browser, server
                 found.append(f"{kind}: {violation['id']} ({len(violation['nodes'])}) {violation['nodes'][0]['target']}")
     context.close()
     assert found == []
+
+
+def test_sources_filter_by_tier_and_publisher_together(page, server):  # noqa: F811
+    page.goto(server + "/sources/")
+    rows = page.locator("#sources-table tbody tr")
+    total = rows.count()
+    page.locator("select[data-attribute=data-tier]").select_option("primary")
+    primary = page.locator("#sources-table tbody tr:visible").count()
+    assert 0 < primary < total
+    publisher = page.locator("#sources-table tbody tr:visible").first.get_attribute("data-publisher")
+    page.locator("select[data-attribute=data-publisher]").select_option(publisher)
+    visible = page.locator("#sources-table tbody tr:visible")
+    assert 0 < visible.count() <= primary
+    for row in visible.all():
+        assert row.get_attribute("data-tier") == "primary" and row.get_attribute("data-publisher") == publisher

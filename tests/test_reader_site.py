@@ -152,3 +152,18 @@ def test_a_bracketed_title_is_shown_as_publisher_and_date():
         }
     }
     assert [site.label("sources", key) for key in "abc"] == ["Wired, 26 May 2025", "Le Monde, undated", "A real headline"]
+
+
+def test_workbook_opens_on_a_readme_and_every_sheet_has_a_filter_and_widths(built):
+    import zipfile
+
+    descriptor = json.loads((built / "datapackage.json").read_text(encoding="utf-8"))
+    with zipfile.ZipFile(built / "dist" / f"{descriptor['name']}.xlsx") as book:
+        names = re.findall(r'<sheet name="([^"]+)"', book.read("xl/workbook.xml").decode())
+        strings = book.read("xl/sharedStrings.xml").decode()
+        sheets = [book.read(f"xl/worksheets/sheet{i}.xml").decode() for i in range(1, len(names) + 1)]
+    assert names[0] == "README" and "sources" in names
+    assert "Licence: Creative Commons Attribution 4.0" in strings
+    assert "The source of the event." in strings  # a field description from a view
+    for name, sheet in zip(names[1:], sheets[1:], strict=True):
+        assert "<autoFilter ref=" in sheet and "<col " in sheet, name

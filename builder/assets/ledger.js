@@ -45,17 +45,23 @@
   function makeFilter(select) {
     if (select.dataset.ledgerFilter) return;
     select.dataset.ledgerFilter = "1";
-    var table = document.getElementById(select.getAttribute("data-table"));
-    var attribute = select.getAttribute("data-attribute");
-    var count = select.closest(".ledger-filters").querySelector(".ledger-filter-count");
+    var id = select.getAttribute("data-table");
+    var table = document.getElementById(id);
     select.addEventListener("change", function () {
+      // Every filter of this table applies at once: a row shows when it matches them all.
+      var selects = document.querySelectorAll('select.ledger-filter[data-table="' + id + '"]');
       var shown = 0;
       Array.prototype.forEach.call(table.tBodies[0].rows, function (row) {
-        var match = !select.value || row.getAttribute(attribute) === select.value;
+        var match = Array.prototype.every.call(selects, function (s) {
+          return !s.value || row.getAttribute(s.getAttribute("data-attribute")) === s.value;
+        });
         row.hidden = !match;
         if (match) shown += 1;
       });
-      if (count) count.textContent = shown + " shown";
+      Array.prototype.forEach.call(selects, function (s) {
+        var count = s.closest(".ledger-filters").querySelector(".ledger-filter-count");
+        if (count) count.textContent = s === select ? shown + " shown" : "";
+      });
     });
   }
 

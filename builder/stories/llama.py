@@ -748,6 +748,9 @@ RELATED_HEADINGS = {
     ("claim_organizations", "organization_id"): "Claims about this organization",
 }
 
+# Index tables filtered by a column that is not an enum (enum columns get a filter anyway).
+INDEX_FILTERS = {"sources": ["publisher"]}
+
 # Material's per-page search weight: an entity's own page before the many sources that mention it.
 SEARCH_BOOST = {"models": 20, "people": 20, "organizations": 20, "documents": 5, "claims": 0.5, "sources": 0.2}
 
