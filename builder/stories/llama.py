@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import re
 from pathlib import Path
 
 import polars as pl
@@ -756,15 +757,21 @@ SEARCH_BOOST = {"models": 20, "people": 20, "organizations": 20, "documents": 5,
 
 
 def model_spellings(name: str, family: str | None) -> list[str]:
-    """How readers write a model's name: "Llama2", "Llama-2", "LLaMA 1"."""
+    """How readers write a model's name: "Llama2" and "Llama-2" for Llama 2, "CodeLlama", "LLaMA 1" for the first LLaMA.
+
+    Only for "<name> <number>" names: a variant of "Llama Guard" or "Llama 2-Chat" would also match
+    searches for other models (Material searches word prefixes, so "llama" finds "llamaguard").
+    """
     short = name.split(" (")[0]  # "Llama 3.2 (1B/3B text)" is written "Llama 3.2"
     bases = {short}
-    if family and "llama" in family and not any(c.isdigit() for c in name):
-        bases |= {f"{base} 1" for base in set(bases)}
+    if family == "llama" and " " not in short and not any(c.isdigit() for c in short):
+        bases.add(f"{short} 1")  # the first LLaMA, as people write it since Llama 2
     spellings = set()
-    # Not for names with a suffix: "Llama2" must find Llama 2, not also "Llama 2-Chat".
-    for base in (b for b in bases if "-" not in b):
-        spellings |= {base, base.replace(" ", ""), base.replace(" ", "-")}
+    for base in bases:
+        if re.fullmatch(r"\S+ [0-9][0-9.]*", base):
+            spellings |= {base, base.replace(" ", ""), base.replace(" ", "-")}
+        elif re.fullmatch(r"[A-Za-z]+ [A-Za-z]+", base):
+            spellings.add(base.replace(" ", ""))  # "CodeLlama", "LlamaGuard"
     spellings.discard(name)
     return sorted(spellings)
 
