@@ -6,6 +6,7 @@ after the last stage succeeds, so a failure leaves the previous outputs as they 
 
 from __future__ import annotations
 
+import html
 import os
 import re
 import shutil
@@ -147,6 +148,10 @@ def _publish(state: dict) -> str:
     config = publish.site_config(state["paths"].root, state["descriptor"])
     if state.get("site_url"):
         config["site_url"] = state["site_url"]
+    # Every page's footer says which data it shows (Material prints the copyright line as HTML).
+    version = state["descriptor"].get("version")
+    stamp = f"Data as of {clock.build_time():%-d %B %Y}" + (f" · version {version}" if version else "")
+    config["copyright"] = " · ".join(html.escape(str(part)) for part in (config.get("copyright"), stamp) if part)
     site_dir = state["staging"] / "site"
     count = publish.publish(
         config, state["docs_dir"], site_dir, state["staging"] / "dist", state["paths"].work / "cache", state["generated"]

@@ -167,3 +167,10 @@ def test_workbook_opens_on_a_readme_and_every_sheet_has_a_filter_and_widths(buil
     assert "The source of the event." in strings  # a field description from a view
     for name, sheet in zip(names[1:], sheets[1:], strict=True):
         assert "<autoFilter ref=" in sheet and "<col " in sheet, name
+
+
+def test_every_footer_says_which_data_it_shows(built):
+    version = json.loads((built / "datapackage.json").read_text(encoding="utf-8"))["version"]
+    for path in ("", "claims", "data/sources", "people/yann-lecun"):
+        footer = re.search(r'md-copyright__highlight">\s*(.*?)\s*</div>', html(built, path), re.S).group(1)
+        assert re.fullmatch(rf"Data CC-BY-4.0 · Code MIT · Data as of \d+ \w+ \d{{4}} · version {re.escape(version)}", footer)
