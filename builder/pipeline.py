@@ -16,7 +16,7 @@ import time
 from contextlib import contextmanager
 from pathlib import Path
 
-from builder import clock, derive, export, publish, render
+from builder import clock, derive, export, notfound, publish, render
 from builder import validate as validation
 from builder.errors import BuilderError, InvalidPackage, Report, StageFailed
 from builder.paths import Paths
@@ -156,6 +156,8 @@ def _publish(state: dict) -> str:
     count = publish.publish(
         config, state["docs_dir"], site_dir, state["staging"] / "dist", state["paths"].work / "cache", state["generated"]
     )
+    if not state.get("site_url"):
+        notfound.relocatable(site_dir)  # no known address: the 404 page finds the site's root itself
     files = [p for p in site_dir.rglob("*") if p.is_file()]
     return f"{count} HTML pages, {sum(p.stat().st_size for p in files) / 1024 / 1024:.1f} MiB in site/"
 

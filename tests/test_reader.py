@@ -240,3 +240,46 @@ def test_sources_filter_by_tier_and_publisher_together(page, server):  # noqa: F
     assert 0 < visible.count() <= primary
     for row in visible.all():
         assert row.get_attribute("data-tier") == "primary" and row.get_attribute("data-publisher") == publisher
+
+
+def test_404_page_works_under_a_sub_path_without_a_site_url(browser, built):  # noqa: F811
+    import functools
+    import http.server
+    import threading
+
+    site = built / "site"
+
+    class SubPath(http.server.SimpleHTTPRequestHandler):
+        """The site at /sub/, and its 404.html for any missing path, as GitHub Pages serves a project."""
+
+        def log_message(self, *args):
+            pass
+
+        def translate_path(self, path):
+            return super().translate_path(path.removeprefix("/sub")) if path.startswith("/sub/") else "/nonexistent"
+
+        def send_error(self, code, message=None, explain=None):
+            body = (site / "404.html").read_bytes()
+            self.send_response(404)
+            self.send_header("Content-Type", "text/html; charset=utf-8")
+            self.send_header("Content-Length", str(len(body)))
+            self.end_headers()
+            if self.command != "HEAD":
+                self.wfile.write(body)
+
+    httpd = http.server.ThreadingHTTPServer(("127.0.0.1", 0), functools.partial(SubPath, directory=str(site)))
+    threading.Thread(target=httpd.serve_forever, daemon=True).start()
+    base = f"http://127.0.0.1:{httpd.server_address[1]}"
+    context = browser.new_context()
+    tab = context.new_page()
+    try:
+        response = tab.goto(base + "/sub/no/such/page/")
+        assert response.status == 404
+        expect(tab.locator("h1")).to_have_text("404 - Not found")
+        # Styled (Material's stylesheet found under /sub/) and the tabs lead into the site.
+        assert tab.evaluate("getComputedStyle(document.querySelector('.md-header')).position") == "sticky"
+        claims = tab.locator(".md-tabs__link", has_text="Claims")
+        assert claims.evaluate("a => a.href") == base + "/sub/claims/"
+    finally:
+        context.close()
+        httpd.shutdown()
