@@ -11,7 +11,7 @@ import tempfile
 import time
 from pathlib import Path
 
-from builder import clock, derive, export, publish, render
+from builder import api, changes, clock, derive, export, publish, render
 from builder import validate as validation
 from builder.errors import BuilderError, InvalidPackage, Report, StageFailed
 from builder.paths import Paths
@@ -24,7 +24,8 @@ def validate(paths: Paths) -> Report:
 
 def build(paths: Paths, *, echo=print) -> None:
     clock.pin()
-    stages = [("validate", _validate), ("derive", _derive), ("export", _export), ("render", _render), ("publish", _publish)]
+    stages = [("validate", _validate), ("derive", _derive), ("export", _export), ("history", _history)]
+    stages += [("render", _render), ("publish", _publish), ("api", _api)]
     paths.work.mkdir(exist_ok=True)
     staging = Path(tempfile.mkdtemp(prefix="build-", dir=paths.work))
     state: dict = {"paths": paths, "staging": staging}
@@ -75,6 +76,7 @@ def _render(state: dict) -> str:
     site = render.Site(
         state["descriptor"], state["tables"], state["views"], state["published"], state["report"], state["paths"].root
     )
+    site.history = state.get("history")
     docs_dir = state["staging"] / "docs"
     pages = render.render_pages(site, state["paths"].docs)
     render.write_pages(pages, docs_dir, state["paths"].docs)
@@ -88,6 +90,22 @@ def _publish(state: dict) -> str:
     count = publish.publish(config, state["docs_dir"], site_dir, state["staging"] / "dist", state["paths"].work / "cache")
     files = [p for p in site_dir.rglob("*") if p.is_file()]
     return f"{count} HTML pages, {sum(p.stat().st_size for p in files) / 1024 / 1024:.1f} MiB in site/"
+
+
+def _history(state: dict) -> str:
+    """Releases from git, their diffs, and each release's own downloads in dist/<version>/ (issue 10)."""
+    ledger = changes.collect(state["paths"], state["descriptor"], state["staging"] / "dist")
+    state["history"] = ledger
+    if not ledger.available:
+        return f"history unavailable: {ledger.reason}"
+    return f"{len(ledger.releases)} release{'s' if len(ledger.releases) != 1 else ''}: " + ", ".join(
+        r.version for r in reversed(ledger.releases)
+    )
+
+
+def _api(state: dict) -> str:
+    count = api.write(state, state["staging"] / "site" / "api" / "v1")
+    return f"{count} files in site/api/v1/"
 
 
 def _swap(staging: Path, paths: Paths) -> None:
