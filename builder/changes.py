@@ -71,7 +71,10 @@ def collect(paths: Paths, descriptor: dict, dist: Path | None) -> Ledger:
     for release in history.releases:
         folder = git_history.checkout(history, release.commit, cache)
         snapshot = semantic.folder_snapshot(folder, release.version, release.commit, release.timestamp)
-        downloads = write_release(snapshot, release, dist) if dist is not None else []
+        try:
+            downloads = write_release(snapshot, release, dist) if dist is not None else []
+        except (OSError, ValueError) as error:  # e.g. a file the release names but never committed
+            raise BuilderError(f"release {release.version} (commit {release.commit[:12]}) cannot be exported: {error}") from error
         entries.append(Entry(release, semantic.compare(previous, snapshot), downloads))
         previous = snapshot
     if entries:
