@@ -65,7 +65,8 @@ def build(ctx: click.Context, root: str, quiet: bool) -> None:
         SOURCE_DATE_EPOCH=1700000000 builder build --root .
     """
     echo = (lambda line: None) if quiet else click.echo
-    _run(ctx, lambda: pipeline.build(Paths.at(root), echo=echo))
+    with pipeline.interruptible():
+        _run(ctx, lambda: pipeline.build(Paths.at(root), echo=echo))
 
 
 @cli.command()
@@ -122,29 +123,34 @@ def _run(ctx: click.Context, action):
 
 
 def format_report(report: Report) -> str:
-    """Problems grouped by file, each with row, field, type and the fix."""
+    """Problems grouped by file, each with row, field, type and the fix; then any warnings."""
+    warnings = _grouped(sorted(set(report.warnings)), prefix="warning ")
     if report.valid:
-        return f"The package {report.package or 'at this root'} is valid."
-    lines = []
+        return "\n".join([f"The package {report.package or 'at this root'} is valid.", *warnings])
     grouped = report.by_path()
-    for path, problems in grouped.items():
-        lines.append(path)
-        for p in problems:
-            where = (
-                ", ".join(
-                    part for part in (f"row {p.row}" if p.row is not None else "", f"field {p.field}" if p.field else "") if part
-                )
-                or "file"
-            )
-            lines.append(f"  {where} [{p.type}]: {p.message}")
-            if p.fix:
-                lines.append(f"      fix: {p.fix}")
+    lines = _grouped(report.sorted_problems())
+    lines += warnings
     count = sum(len(v) for v in grouped.values())
     lines.append(
         f"{count} problem{'s' if count != 1 else ''} in {len(grouped)} file{'s' if len(grouped) != 1 else ''}: "
         "the package is not valid."
     )
     return "\n".join(lines)
+
+
+def _grouped(problems, prefix: str = "") -> list[str]:
+    lines, current = [], None
+    for p in problems:
+        if p.path != current:
+            lines.append(p.path)
+            current = p.path
+        where = ", ".join(
+            part for part in (f"row {p.row}" if p.row is not None else "", f"field {p.field}" if p.field else "") if part
+        )
+        lines.append(f"  {prefix}{where or 'file'} [{p.type}]: {p.message}")
+        if p.fix:
+            lines.append(f"      fix: {p.fix}")
+    return lines
 
 
 def main() -> None:

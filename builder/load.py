@@ -12,6 +12,7 @@ from pathlib import Path
 import polars as pl
 
 from builder.errors import Problem
+from builder.paths import inside
 
 DESCRIPTOR_FILE = "datapackage.json"
 
@@ -40,6 +41,17 @@ def read_descriptor(path: Path) -> tuple[dict | None, list[Problem]]:
                 "descriptor-encoding",
                 f"datapackage.json is not UTF-8 (byte {error.start}).",
                 "Re-save the file as UTF-8.",
+            )
+        ]
+    except RecursionError:
+        return None, [
+            Problem(
+                DESCRIPTOR_FILE,
+                None,
+                None,
+                "descriptor-invalid",
+                "datapackage.json nests too many levels deep to read.",
+                "Keep the descriptor under 32 levels.",
             )
         ]
     except json.JSONDecodeError as error:
@@ -130,7 +142,7 @@ def read_table(resource: dict, root: Path) -> pl.DataFrame:
     schema_fields = fields(resource)
     names = [f["name"] for f in schema_fields]
     raw = pl.read_csv(
-        root / resource["path"],
+        inside(root, resource["path"]),  # never a file outside the package, even through a symlink
         infer_schema=False,
         encoding="utf8",
         truncate_ragged_lines=True,

@@ -8,12 +8,14 @@ Each rule yields Problems with a stable kebab-case type; none raises for bad dat
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 import polars as pl
 
 from builder import load, stories
 from builder.errors import Problem
+from builder.paths import unsafe_path
 
 ROW = "__row"  # spreadsheet row number: header is row 1, first data row is 2
 
@@ -62,7 +64,18 @@ def date_precision(resource, frame, tables, descriptor, root):
             continue
         rows = numbered(frame).select(ROW, base, field["name"]).rows()
         for row, date, precision in rows:
-            if date is None and precision is not None:
+            if precision == "unknown":  # an explicitly undated row: the date must stay empty
+                if date is not None:
+                    yield Problem(
+                        path,
+                        row,
+                        field["name"],
+                        "precision-mismatch",
+                        f"`{field['name']}` is unknown but `{base}` is {date}.",
+                        f"Empty `{base}`, or set `{field['name']}` to day, month or year.",
+                        name,
+                    )
+            elif date is None and precision is not None:
                 yield Problem(
                     path,
                     row,
@@ -159,8 +172,20 @@ def documents_exist(resource, frame, tables, descriptor, root):
     for row, document in numbered(frame).select(ROW, "path").rows():
         if document is None:
             continue
+        reason = unsafe_path(root, document)
+        if reason:
+            yield Problem(
+                path,
+                row,
+                "path",
+                "unsafe-path",
+                f"The document path {document} {reason}.",
+                "Store the document inside the package folder (not through a symlink) and give its relative path.",
+                name,
+            )
+            continue
         file = root / document
-        if ".." in Path(document).parts or not file.is_file():
+        if not file.is_file():
             yield Problem(
                 path,
                 row,
@@ -197,7 +222,7 @@ def quotes_found(resource, frame, tables, descriptor, root):
         texts = {}
         for key, document in documents.select(theirs[0], "path").rows():
             file = root / (document or "")
-            if document and ".." not in Path(document).parts and file.is_file():
+            if document and not unsafe_path(root, document) and file.is_file():
                 try:
                     texts[key] = file.read_text(encoding="utf-8")
                 except UnicodeDecodeError:
@@ -252,8 +277,41 @@ def rows_exist(resource, frame, tables, descriptor, root):
             )
 
 
+def ids_in_notes(resource, frame, tables, descriptor, root):
+    """An id a `note` names in backticks must be the key of a row somewhere, so notes cannot cite a missing source."""
+    if "note" not in frame.columns:
+        return
+    keys = set()
+    for other in load.resources(descriptor):
+        key = load.primary_key(other)
+        if len(key) == 1 and other["name"] in tables:
+            keys |= set(tables[other["name"]][key[0]].drop_nulls().cast(pl.String))
+    path, name = resource["path"], resource["name"]
+    for row, note in numbered(frame).select(ROW, "note").rows():
+        for named in re.findall(r"`([^`]+)`", note or ""):
+            if named not in keys:
+                yield Problem(
+                    path,
+                    row,
+                    "note",
+                    "note-names-unknown-id",
+                    f"The note names `{named}`, which is not the id of any row.",
+                    "Correct the id, add the row it names, or drop the backticks (they mark ids only).",
+                    name,
+                )
+
+
 def shorten(text: str, limit: int = 60) -> str:
     return text if len(text) <= limit else text[: limit - 1] + "…"
 
 
-GENERIC_RULES = [no_rows, date_precision, dates_before_access, safe_urls, documents_exist, quotes_found, rows_exist]
+GENERIC_RULES = [
+    no_rows,
+    date_precision,
+    dates_before_access,
+    safe_urls,
+    documents_exist,
+    quotes_found,
+    rows_exist,
+    ids_in_notes,
+]

@@ -316,7 +316,7 @@ def test_atom_feed_dates_come_from_commits(built):
 
 def test_history_section_on_entity_pages(built):
     claim = (built / "site" / "claims" / "c1" / "index.html").read_text(encoding="utf-8")
-    history_html = claim[claim.index('<h2 id="history">') :]
+    history_html = claim[claim.index("<h2>History</h2>") :]
     assert '<a href="../../changes/#v0-1-0">0.1.0</a> (2023-11-14): added' in history_html
     assert '<a href="../../changes/#v0-2-0">0.2.0</a> (2024-03-09): changed' in history_html
     assert "<li>Verdict: <del>supported</del> → <ins>false</ins></li>" in history_html
