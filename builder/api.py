@@ -28,7 +28,8 @@ JSON_TYPES = {"string": "string", "integer": "integer", "number": "number", "boo
 
 
 def dumps(data) -> str:
-    return json.dumps(data, ensure_ascii=False, indent=1) + "\n"
+    # Compact: smaller files, and json's C encoder (indenting falls back to the slow pure-Python one).
+    return json.dumps(data, ensure_ascii=False, separators=(",", ":")) + "\n"
 
 
 def records(frame: pl.DataFrame) -> list[dict]:
@@ -215,6 +216,7 @@ def write(state: dict, base: Path) -> int:
     descriptor, tables, views, ledger = state["descriptor"], state["tables"], state["views"], state.get("history")
     resources = {r["name"]: r for r in load.resources(descriptor)}
     exported = export.collect(descriptor, tables, views)
+    rows_of = {t.name: records(t.frame) for t in exported if not t.is_view}  # sorted, JSON-ready, read once
     base.mkdir(parents=True)
     (base / "schemas").mkdir()
     files: dict[Path, str] = {}
@@ -229,7 +231,7 @@ def write(state: dict, base: Path) -> int:
                 "description": table.description,
                 "primary_key": key,
                 "count": table.frame.height,
-                "rows": records(table.frame),
+                "rows": rows_of[table.name] if table.name in rows_of else records(table.frame),
             }
         )
         files[inside(base, "schemas", f"{table.name}.json")] = dumps(
@@ -249,7 +251,7 @@ def write(state: dict, base: Path) -> int:
             }
         )
         if pages:
-            files.update(entity_files(base, table.name, resources, tables, ledger))
+            files.update(entity_files(base, table.name, resources, rows_of, ledger))
     releases = ledger.releases if ledger and ledger.available else []
     index = {
         "api": VERSION,
@@ -288,12 +290,12 @@ def has_pages(resource: dict) -> bool:
     return bool(options.get("pages", "label" in options)) and len(load.primary_key(resource)) == 1
 
 
-def entity_files(base: Path, name: str, resources: dict, tables: dict, ledger) -> dict[Path, str]:
+def entity_files(base: Path, name: str, resources: dict, rows_of: dict[str, list[dict]], ledger) -> dict[Path, str]:
     """One file per row: the row, what it references, what references it, citations, history."""
     resource = resources[name]
     key = load.primary_key(resource)[0]
     by_key = {
-        table: {row[load.primary_key(r)[0]]: row for row in records(tables[table])}
+        table: {row[load.primary_key(r)[0]]: row for row in rows_of[table]}
         for table, r in resources.items()
         if len(load.primary_key(r)) == 1
     }
@@ -303,11 +305,11 @@ def entity_files(base: Path, name: str, resources: dict, tables: dict, ledger) -
         for own, target, _ in load.foreign_keys(r)
         if target == name and len(own) == 1
     ]
-    citing = [t for t, frame in tables.items() if {"resource", "row_id"} <= set(frame.columns)]
-    grouped = {(other, column): group(records(tables[other]), column) for other, column, _ in incoming}
-    cited = {t: group([r for r in records(tables[t]) if r["resource"] == name], "row_id") for t in citing}
+    citing = [t for t, rows in rows_of.items() if rows and {"resource", "row_id"} <= set(rows[0])]
+    grouped = {(other, column): group(rows_of[other], column) for other, column, _ in incoming}
+    cited = {t: group([r for r in rows_of[t] if r["resource"] == name], "row_id") for t in citing}
     files: dict[Path, str] = {}
-    for row in records(tables[name]):
+    for row in rows_of[name]:
         value = row[key]
         path = inside(base, name, f"{page_slug(value)}.json")
         if path in files:
