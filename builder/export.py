@@ -22,7 +22,7 @@ import xlsxwriter
 
 from builder import clock, load
 from builder.derive import View, view_schema
-from builder.paths import inside, unsafe_path
+from builder.paths import inside, output, unsafe_path
 
 DATA_LICENCE_NOTE = """The data in this package is licensed under {licence}.
 You may share and adapt it, provided you give appropriate credit:
@@ -242,7 +242,7 @@ def export(descriptor: dict, tables: dict[str, pl.DataFrame], views: list[View],
 
     resources = []
     for table in exported:
-        stem = data_dir / table.name
+        stem = output(data_dir, table.name)  # names are validated slugs; this makes sure of it
         write_csv(table.frame, stem.with_suffix(".csv"))
         write_json(table.frame, stem.with_suffix(".json"))
         write_parquet(table.frame, stem.with_suffix(".parquet"))

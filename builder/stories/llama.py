@@ -18,7 +18,7 @@ PAPER_AUTHORS = 14  # LLaMA: Open and Efficient Foundation Language Models (arXi
 REQUIRES = {
     "claims": ["claim_id", "document_id", "quote", "verdict"],
     "claim_evidence": ["claim_id", "source_id", "stance"],
-    "people": ["person_id", "name", "status", "status_as_of", "llama_paper_position"],
+    "people": ["person_id", "name", "status", "status_as_of", "llama_paper_position", "source_id"],
     "departures": ["departure_id", "person_id", "from_org_id", "to_org_id", "date", "date_precision", "confidence"],
     "releases": ["release_id", "model_id", "date", "date_precision", "event"],
     "models": ["model_id", "name", "developer_org_id", "family", "predecessor_id"],
