@@ -238,7 +238,7 @@ def diff_command(paths: Paths, old: str | None, new: str | None, as_json: bool, 
     descriptor, problems = load.read_descriptor(paths.descriptor)
     if descriptor is None and not (old and new):
         raise BuilderError(f"{paths.root.name or paths.root} is not a data package: {problems[0].message}")
-    history = git_history.read(paths.root, (descriptor or {}).get("ledger", {}).get("release_notes", {}) or {})
+    history = git_history.read(paths.root, git_history.release_summaries(descriptor or {}))
     cache = paths.work / "history"
     if old is None:
         if not history.available:

@@ -211,15 +211,29 @@ def compare_table(name: str, old: Snapshot, new: Snapshot) -> dict:
     }
 
 
+def package_metadata(descriptor: dict) -> dict:
+    """The descriptor but its resources and release notes (a note on a past release changes no data)."""
+    metadata = {k: v for k, v in descriptor.items() if k != "resources"}
+    ledger = metadata.get("ledger")
+    if isinstance(ledger, dict) and "release_notes" in ledger:
+        rest = {k: v for k, v in ledger.items() if k != "release_notes"}
+        if rest:
+            metadata["ledger"] = rest
+        else:
+            del metadata["ledger"]
+    return metadata
+
+
 def compare(old: Snapshot, new: Snapshot) -> dict:
     """The whole diff, in the documented shape."""
     new_names = list(new.resources())
     names = new_names + [n for n in old.resources() if n not in new_names]
     tables = [compare_table(name, old, new) for name in names]
+    before, after = package_metadata(old.descriptor), package_metadata(new.descriptor)
     package = [
-        {"key": key, "old": old.descriptor.get(key), "new": new.descriptor.get(key)}
-        for key in sorted(set(old.descriptor) | set(new.descriptor))
-        if key != "resources" and old.descriptor.get(key) != new.descriptor.get(key)
+        {"key": key, "old": before.get(key), "new": after.get(key)}
+        for key in sorted(set(before) | set(after))
+        if before.get(key) != after.get(key)
     ]
     return {
         "format": FORMAT,

@@ -21,10 +21,10 @@ import tarfile
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from builder.errors import BuilderError
+from builder.errors import BuilderError, Problem
 from builder.load import DESCRIPTOR_FILE
 
-SAFE_VERSION = re.compile(r"^[0-9A-Za-z][0-9A-Za-z.+_-]{0,63}$")
+SAFE_VERSION = re.compile(r"^[0-9][0-9A-Za-z.+_-]{0,63}$")  # also a folder name under downloads/
 COMMIT = re.compile(r"^[0-9a-f]{40}$")
 WORKING = "working tree"
 
@@ -152,8 +152,8 @@ def find_releases(history: History, summaries: dict) -> list[Release]:
         if not isinstance(version, str) or version in seen or not SAFE_VERSION.match(version):
             continue
         seen.add(version)
-        summary = summaries.get(version) or descriptor.get("ledger", {}).get("release_notes", {}).get(version, "")
-        releases.append(Release(version, commit, timestamp, summary if isinstance(summary, str) else ""))
+        summary = summaries.get(version) or release_summaries(descriptor).get(version, "")
+        releases.append(Release(version, commit, timestamp, summary))
     return releases
 
 
@@ -196,11 +196,33 @@ def checkout(history: History, commit: str, cache: Path) -> Path:
 
 
 def release_summaries(descriptor: dict) -> dict[str, str]:
-    """Curated one-line summaries per version: `ledger.release_notes` in the current descriptor."""
-    notes = descriptor.get("ledger", {}).get("release_notes", {})
+    """Curated one-line summaries per version: `ledger.release_notes` (checked by `check_release_notes`)."""
+    notes = descriptor.get("ledger", {}).get("release_notes", {}) if isinstance(descriptor.get("ledger"), dict) else {}
+    return {k: v for k, v in notes.items() if isinstance(v, str)} if isinstance(notes, dict) else {}
+
+
+def check_release_notes(descriptor: dict) -> list[Problem]:
+    """`ledger.release_notes` maps versions to one line of text each."""
+    ledger = descriptor.get("ledger")
+    notes = ledger.get("release_notes") if isinstance(ledger, dict) else None
+    if notes is None:
+        return []
+
+    def problem(message: str, fix: str) -> Problem:
+        return Problem(DESCRIPTOR_FILE, None, "ledger.release_notes", "release-notes", message, fix)
+
     if not isinstance(notes, dict):
-        raise BuilderError("datapackage.json: `ledger.release_notes` must map each version to a one-line summary.")
+        return [problem("`ledger.release_notes` must be an object.", 'Write e.g. {"0.2.0": "One line on what changed."}.')]
+    problems = []
     for version, text in notes.items():
-        if not isinstance(text, str) or "\n" in text or not text.strip():
-            raise BuilderError(f"datapackage.json: the release note for {version} must be one non-empty line of text.")
-    return notes
+        if not SAFE_VERSION.match(version):
+            problems.append(
+                problem(f"`ledger.release_notes` names {version!r}, which is not a version.", "Use the version, e.g. 0.2.0.")
+            )
+        elif not isinstance(text, str) or not text.strip() or "\n" in text or len(text) > 300:
+            problems.append(
+                problem(
+                    f"The release note for {version} must be one line of text (at most 300 characters).", "Write one short line."
+                )
+            )
+    return problems

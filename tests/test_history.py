@@ -129,6 +129,9 @@ def repo(tmp_path_factory) -> dict:
     write(root, "0.2.0", PEOPLE_2, CLAIMS_2, born=True)
     second = commit(root, "Second release", SECOND)
     (root / "data" / "claims.csv").write_text(CLAIMS_WORKING, encoding="utf-8")
+    notes = descriptor("0.2.0", born=True)  # a note added after the release: shown, but not a data change
+    notes["ledger"] = {"release_notes": {"0.1.0": "The first five rows."}}
+    (root / "datapackage.json").write_text(json.dumps(notes, indent=2), encoding="utf-8")
     return {"root": root, "empty": empty, "first": first, "second": second}
 
 
@@ -233,6 +236,25 @@ def test_diff_defaults_to_last_release_against_the_working_tree(repo):
     ]
 
 
+def test_release_notes_are_validated(repo, tmp_path):
+    folder = tmp_path / "notes"
+    shutil.copytree(repo["root"], folder, ignore=shutil.ignore_patterns(".git", ".build", "site", "dist"))
+    bad = json.loads((folder / "datapackage.json").read_text())
+    bad["ledger"] = {"release_notes": {"0.1.0": "Two\nlines.", "latest": "x"}}
+    (folder / "datapackage.json").write_text(json.dumps(bad), encoding="utf-8")
+    result = CliRunner().invoke(cli, ["validate", "--root", str(folder)])
+    assert result.exit_code == 1
+    assert result.output == (
+        "datapackage.json\n"
+        "  field ledger.release_notes [release-notes]: "
+        "The release note for 0.1.0 must be one line of text (at most 300 characters).\n"
+        "      fix: Write one short line.\n"
+        "  field ledger.release_notes [release-notes]: `ledger.release_notes` names 'latest', which is not a version.\n"
+        "      fix: Use the version, e.g. 0.2.0.\n"
+        "2 problems in 1 file: the package is not valid.\n"
+    )
+
+
 def test_diff_accepts_commits_and_folders(repo, tmp_path):
     folder = tmp_path / "copy"
     shutil.copytree(repo["root"], folder, ignore=shutil.ignore_patterns(".git", ".build", "site", "dist"))
@@ -301,6 +323,7 @@ def test_changes_page_lists_releases_newest_first(built):
     assert "Claim “Ada wrote the first program.” (c1): verdict supported → false." in page
     assert "Field <code>born</code> added (date)." in page
     assert "First release: 2 tables, 5 rows." in page
+    assert '<p class="ledger-summary">The first five rows.</p>' in page
     assert '<a href="../downloads/0.1.0/tiny-0.1.0.zip">tiny-0.1.0.zip</a>' in page
 
 
