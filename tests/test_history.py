@@ -2,12 +2,17 @@
 and the static JSON API, on a throwaway repository with two releases and an unreleased change."""
 
 import csv
+import functools
 import hashlib
+import html
+import http.server
 import io
 import json
 import os
+import re
 import shutil
 import subprocess
+import threading
 import xml.etree.ElementTree as ET
 import zipfile
 from pathlib import Path
@@ -457,6 +462,25 @@ def test_odd_ids_stay_inside_the_api_folder(tmp_path):
     assert sorted(p.relative_to(base).as_posix() for p in (base / "claims").iterdir()) == ["claims/evil.json"]
     assert json.loads((base / "claims" / "evil.json").read_text())["id"] == "../../Evil/.."
     assert not (root / "site" / "Evil").exists() and not (root / "Evil").exists()
+
+
+def test_the_api_pages_python_example_works(built):
+    """The example on the API page, run against the built site served over HTTP."""
+    page = (built / "site" / "api" / "index.html").read_text(encoding="utf-8")
+    code = html.unescape(re.search(r'<code class="ledger-example-python">(.*?)</code>', page, re.S).group(1))
+    handler = functools.partial(http.server.SimpleHTTPRequestHandler, directory=str(built / "site"))
+    handler.log_message = lambda *args: None
+    with http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler) as server:
+        thread = threading.Thread(target=server.serve_forever, daemon=True)
+        thread.start()
+        try:
+            namespace: dict = {}
+            exec(code.replace("https://SITE/", f"http://127.0.0.1:{server.server_address[1]}/"), namespace)
+        finally:
+            server.shutdown()
+    table = namespace["table"]
+    assert table.columns == ["person_id", "name", "born"]
+    assert table.rows() == [("ada", "Ada Lovelace", "1815-12-10"), ("bob", "Bob", None), ("dee", "Dee", None)]
 
 
 def test_zip_of_a_release_reads_back(built):
