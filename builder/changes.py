@@ -11,6 +11,8 @@ from __future__ import annotations
 
 import copy
 import datetime as dt
+import shutil
+import tarfile
 from dataclasses import dataclass, field
 from pathlib import Path
 from xml.sax.saxutils import escape as xml_escape
@@ -48,6 +50,7 @@ class Ledger:
     reason: str
     entries: list[Entry] = field(default_factory=list)  # newest first; unreleased on top
     rows: dict[tuple[str, str], list[dict]] = field(default_factory=dict)  # (table, key) → events, oldest first
+    skipped: list[str] = field(default_factory=list)  # releases that could not be read, and why
 
     @property
     def releases(self) -> list[git_history.Release]:
@@ -68,13 +71,18 @@ def collect(paths: Paths, descriptor: dict, dist: Path | None) -> Ledger:
     cache = paths.work / "history"
     previous = empty_snapshot()
     entries = []
+    skipped = []
     for release in history.releases:
-        folder = git_history.checkout(history, release.commit, cache)
-        snapshot = semantic.folder_snapshot(folder, release.version, release.commit, release.timestamp)
+        # A release that cannot be read safely or exported (a path outside the package, a file it
+        # names but never committed) is left out and named on the Changes page: history is fixed,
+        # so one bad old commit must not stop every later build.
         try:
+            folder = git_history.checkout(history, release.commit, cache)
+            snapshot = semantic.folder_snapshot(folder, release.version, release.commit, release.timestamp)
             downloads = write_release(snapshot, release, dist) if dist is not None else []
-        except (OSError, ValueError) as error:  # e.g. a file the release names but never committed
-            raise BuilderError(f"release {release.version} (commit {release.commit[:12]}) cannot be exported: {error}") from error
+        except (BuilderError, OSError, ValueError, tarfile.TarError) as error:
+            skipped.append(f"{release.version} (commit {release.commit[:12]}): {error}")
+            continue
         entries.append(Entry(release, semantic.compare(previous, snapshot), downloads))
         previous = snapshot
     if entries:
@@ -83,7 +91,7 @@ def collect(paths: Paths, descriptor: dict, dist: Path | None) -> Ledger:
         if not semantic.is_empty(unreleased):
             entries.append(Entry(None, unreleased))
     entries.reverse()
-    ledger = Ledger(True, "" if entries else "no commit has a datapackage.json with a version yet.", entries)
+    ledger = Ledger(True, "" if entries else "no commit has a datapackage.json with a version yet.", entries, skipped=skipped)
     ledger.rows = row_events(entries)
     return ledger
 
@@ -113,6 +121,14 @@ def write_release(snapshot: semantic.Snapshot, release: git_history.Release, dis
     target = (dist / release.version).resolve()
     if not git_history.SAFE_VERSION.match(release.version) or target.parent != dist.resolve() or target.exists():
         raise BuilderError(f"release version {release.version!r} cannot name a download folder.")
+    try:
+        return _write_release(snapshot, release, target)
+    except BaseException:
+        shutil.rmtree(target, ignore_errors=True)  # no half-written release in the downloads
+        raise
+
+
+def _write_release(snapshot: semantic.Snapshot, release: git_history.Release, target: Path) -> list[dict]:
     descriptor = snapshot.descriptor
     tables = load.read_tables(descriptor, snapshot.root)
     exported = export.collect(descriptor, tables, [])

@@ -29,7 +29,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from builder import history as git_history
-from builder import load, stories
+from builder import load, safety, stories
 from builder.history import HistoryError
 
 FORMAT = "ledger-diff/1"
@@ -85,9 +85,14 @@ def read_rows(resource: dict, root: Path) -> dict[str, dict]:
 
 
 def folder_snapshot(folder: Path, label: str, commit: str | None = None, timestamp: int | None = None) -> Snapshot:
+    """A package folder, refused unless it passes the same safety checks as the package being built:
+    an old commit or another folder must not make the builder read outside it."""
     descriptor, problems = load.read_descriptor(folder / load.DESCRIPTOR_FILE)
     if descriptor is None:
         raise HistoryError(f"{label} is not a data package: {problems[0].message}")
+    unsafe = safety.check_descriptor(descriptor, folder)
+    if unsafe:
+        raise HistoryError(f"{label} cannot be read safely: {unsafe[0].message}")
     return Snapshot(label, folder, descriptor, commit, timestamp)
 
 

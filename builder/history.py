@@ -76,6 +76,7 @@ def git(top: Path, *args: str, data: bytes | None = None, check: bool = True) ->
         "GIT_CONFIG_GLOBAL": os.devnull,
         "GIT_TERMINAL_PROMPT": "0",
         "GIT_PAGER": "cat",
+        "GIT_LITERAL_PATHSPECS": "1",  # a package folder named `*` or `:x` is a name, not a pattern
     }
     try:
         result = subprocess.run(

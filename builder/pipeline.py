@@ -153,8 +153,11 @@ def _history(state: dict) -> str:
     state["history"] = ledger
     if not ledger.available:
         return f"history unavailable: {ledger.reason}"
-    return f"{len(ledger.releases)} release{'s' if len(ledger.releases) != 1 else ''}: " + ", ".join(
-        r.version for r in reversed(ledger.releases)
+    skipped = f"; skipped {'; '.join(ledger.skipped)}" if ledger.skipped else ""
+    return (
+        f"{len(ledger.releases)} release{'s' if len(ledger.releases) != 1 else ''}: "
+        + ", ".join(r.version for r in reversed(ledger.releases))
+        + skipped
     )
 
 

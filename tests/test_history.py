@@ -490,3 +490,23 @@ def test_zip_of_a_release_reads_back(built):
         inner = json.loads(z.read("datapackage.json"))
     assert inner["version"] == "0.2.0"
     assert [f["name"] for f in inner["resources"][0]["schema"]["fields"]] == ["person_id", "name", "born"]
+
+
+def test_an_unsafe_old_release_is_left_out_not_fatal(tmp_path):
+    root = tmp_path / "unsafe"
+    root.mkdir()
+    run_git(root, "init", "-q", "-b", "main")
+    write(root, "0.1.0", PEOPLE_1, CLAIMS_1, born=False)
+    commit(root, "First release", FIRST)
+    bad = descriptor("0.2.0", born=False)
+    bad["resources"][0]["path"] = "../outside.csv"
+    (root / "datapackage.json").write_text(json.dumps(bad), encoding="utf-8")
+    bad_commit = commit(root, "A release that points outside the package", SECOND)
+    write(root, "0.3.0", PEOPLE_1, CLAIMS_1, born=False)
+    commit(root, "Fixed", SECOND + 10)
+    result = CliRunner().invoke(cli, ["build", "--root", str(root)])
+    assert result.exit_code == 0, result.output
+    assert f"2 releases: 0.1.0, 0.3.0; skipped 0.2.0 (commit {bad_commit[:12]}): 0.2.0 cannot be read safely:" in result.output
+    page = (root / "site" / "changes" / "index.html").read_text(encoding="utf-8")
+    assert f"<strong>Left out:</strong> 0.2.0 (commit {bad_commit[:12]}): 0.2.0 cannot be read safely:" in page
+    assert not (root / "site" / "downloads" / "0.2.0").exists() and (root / "site" / "downloads" / "0.3.0").is_dir()
