@@ -510,3 +510,17 @@ def test_an_unsafe_old_release_is_left_out_not_fatal(tmp_path):
     page = (root / "site" / "changes" / "index.html").read_text(encoding="utf-8")
     assert f"<strong>Left out:</strong> 0.2.0 (commit {bad_commit[:12]}): 0.2.0 cannot be read safely:" in page
     assert not (root / "site" / "downloads" / "0.2.0").exists() and (root / "site" / "downloads" / "0.3.0").is_dir()
+
+
+def test_the_ledger_has_two_real_releases():
+    """This repository's own history: 0.1.0 (the first commit with a version) and 0.2.0 (curation)."""
+    root = Path(__file__).resolve().parent.parent
+    found = history.read(root)
+    if not found.available:
+        pytest.skip(f"no git history here: {found.reason}")
+    assert [r.version for r in found.releases][:2] == ["0.1.0", "0.2.0"]
+    result = CliRunner().invoke(cli, ["diff", "--root", str(root), "0.1.0", "0.2.0", "--json"])
+    data = json.loads(result.output)
+    departures = next(t for t in data["tables"] if t["name"] == "departures")
+    assert {"change": "field-added", "field": "left_by", "old": None, "new": "date"} in departures["schema"]
+    assert next(t for t in data["tables"] if t["name"] == "verdicts")["status"] == "added"
