@@ -11,6 +11,8 @@ from __future__ import annotations
 
 import copy
 import datetime as dt
+import hashlib
+import json
 import shutil
 import tarfile
 from dataclasses import dataclass, field
@@ -79,7 +81,7 @@ def collect(paths: Paths, descriptor: dict, dist: Path | None) -> Ledger:
         try:
             folder = git_history.checkout(history, release.commit, cache)
             snapshot = semantic.folder_snapshot(folder, release.version, release.commit, release.timestamp)
-            downloads = write_release(snapshot, release, dist) if dist is not None else []
+            downloads = cached_release(snapshot, release, dist, cache) if dist is not None else []
         except (BuilderError, OSError, ValueError, tarfile.TarError) as error:
             skipped.append(f"{release.version} (commit {release.commit[:12]}): {error}")
             continue
@@ -114,6 +116,28 @@ def row_events(entries: list[Entry]) -> dict[tuple[str, str], list[dict]]:
 
 
 # ---------------------------------------------------------------- a release's downloads
+
+
+# Release downloads depend on the commit and on the code that writes them: both name the cache entry.
+CODE_FINGERPRINT = hashlib.sha256(
+    b"".join((Path(__file__).parent / name).read_bytes() for name in ("changes.py", "export.py", "load.py"))
+).hexdigest()[:16]
+
+
+def cached_release(snapshot: semantic.Snapshot, release: git_history.Release, dist: Path, cache: Path) -> list[dict]:
+    """write_release once per commit (and builder code); later builds copy the result."""
+    entry = cache / "downloads" / f"{release.commit}-{CODE_FINGERPRINT}"
+    listing = entry / "downloads.json"
+    if not listing.is_file():
+        shutil.rmtree(entry, ignore_errors=True)
+        entry.mkdir(parents=True)
+        downloads = write_release(snapshot, release, entry)
+        listing.write_text(json.dumps(downloads), encoding="utf-8")  # written last: marks the entry complete
+    target = (dist / release.version).resolve()
+    if not git_history.SAFE_VERSION.match(release.version) or target.parent != dist.resolve() or target.exists():
+        raise BuilderError(f"release version {release.version!r} cannot name a download folder.")
+    shutil.copytree(entry / release.version, target)
+    return json.loads(listing.read_text(encoding="utf-8"))
 
 
 def write_release(snapshot: semantic.Snapshot, release: git_history.Release, dist: Path) -> list[dict]:
