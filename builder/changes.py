@@ -215,7 +215,10 @@ def pages(site, renderer) -> list:
 
     ledger = site.history or Ledger(False, "the build did not read the history.")
     result = [
-        Page("changes.md", renderer.render("changes.md.j2", 1, ledger=ledger, first=first_changes, limit=LIMIT)),
+        Page(
+            "changes.md",
+            renderer.render("changes.md.j2", 1, ledger=ledger, first=first_changes, brief=brief_highlights, limit=LIMIT),
+        ),
         Page("changes.xml", atom(site.descriptor, ledger)),
     ]
     result.append(Page("api.md", renderer.render("api.md.j2", 1, ledger=ledger)))
@@ -228,6 +231,21 @@ def site_url(site) -> str:
 
     url = site_config(site.root, site.descriptor).get("site_url") or ""
     return url.rstrip("/") + "/" if isinstance(url, str) and url.startswith(("https://", "http://")) else ""
+
+
+def brief_highlights(highlights: list[dict], per_group: int = 5) -> list[str]:
+    """Every changed value, but at most `per_group` rows added (or removed) per table, then a count."""
+    lines, groups = [], {}
+    for h in highlights:
+        if h["kind"] == "changed":
+            lines.append(h["text"].replace("`", ""))
+        else:
+            groups.setdefault((h["kind"], h["table"]), []).append(h["text"].replace("`", ""))
+    for (kind, table), texts in groups.items():
+        lines += texts[:per_group]
+        if len(texts) > per_group:
+            lines.append(f"… and {len(texts) - per_group} more rows {kind} in {table}.")
+    return lines
 
 
 def first_changes(table: dict, limit: int) -> list[tuple[str, dict]]:

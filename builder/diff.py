@@ -290,7 +290,7 @@ def display_value(snapshot: Snapshot, resource: dict, name: str, row: dict) -> s
     """A value in words: a referenced row by its label, a date with its precision."""
     value = row.get(name)
     if value is None:
-        return "(empty)"
+        return "unknown" if row.get(f"{name}_precision") == "unknown" else "(empty)"
     for own, target, _ in load.foreign_keys(resource):
         if own == [name] and target in snapshot.resources():
             ref = snapshot.rows(target).get(value)

@@ -21,7 +21,8 @@ import jsonschema
 import pytest
 from click.testing import CliRunner
 
-from builder import api, history
+from builder import api, changes, history
+from builder import diff as semantic
 from builder.cli import cli
 from builder.errors import BuilderError
 
@@ -524,3 +525,21 @@ def test_the_ledger_has_two_real_releases():
     departures = next(t for t in data["tables"] if t["name"] == "departures")
     assert {"change": "field-added", "field": "left_by", "old": None, "new": "date"} in departures["schema"]
     assert next(t for t in data["tables"] if t["name"] == "verdicts")["status"] == "added"
+
+
+def test_changes_page_keeps_every_changed_value_but_counts_long_lists_of_new_rows():
+    added = [{"table": "claims", "key": f"c{i}", "kind": "added", "text": f"Added claim `c{i}`."} for i in range(7)]
+    changed = [{"table": "claims", "key": "c9", "kind": "changed", "text": "Claim `c9`: verdict a → b."}]
+    assert changes.brief_highlights(changed + added, per_group=5) == [
+        "Claim c9: verdict a → b.",
+        *[f"Added claim c{i}." for i in range(5)],
+        "… and 2 more rows added in claims.",
+    ]
+
+
+def test_an_undated_exit_reads_as_date_unknown():
+    resource = {"name": "departures", "schema": {"fields": [{"name": "date", "type": "date"}, {"name": "date_precision"}]}}
+    snapshot = semantic.Snapshot("x", Path("."), {"resources": [resource]})
+    assert semantic.display_value(snapshot, resource, "date", {"date": None, "date_precision": "unknown"}) == "unknown"
+    assert semantic.display_value(snapshot, resource, "date", {"date": "2023-05-01", "date_precision": "month"}) == "May 2023"
+    assert semantic.display_value(snapshot, resource, "date", {"date": None, "date_precision": None}) == "(empty)"
