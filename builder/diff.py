@@ -492,7 +492,9 @@ def to_markdown(diff: dict, limit: int = DEFAULT_LIMIT) -> str:
         lines.append("")
     for change in diff["package"]:
         lines.append(f"- Package `{change['key']}`: {md(compact(change['old']))} → {md(compact(change['new']))}")
-    lines += ["", "| table | added | removed | changed | schema changes |", "|---|---:|---:|---:|---:|"]
+    if lines[-1] != "":
+        lines.append("")
+    lines += ["| table | added | removed | changed | schema changes |", "|---|---:|---:|---:|---:|"]
     for table in diff["tables"]:
         if table["status"] != "unchanged":
             c = table["counts"]
