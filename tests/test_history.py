@@ -543,3 +543,15 @@ def test_an_undated_exit_reads_as_date_unknown():
     assert semantic.display_value(snapshot, resource, "date", {"date": None, "date_precision": "unknown"}) == "unknown"
     assert semantic.display_value(snapshot, resource, "date", {"date": "2023-05-01", "date_precision": "month"}) == "May 2023"
     assert semantic.display_value(snapshot, resource, "date", {"date": None, "date_precision": None}) == "(empty)"
+
+
+def test_snippets_use_the_sites_own_address_when_known(repo, tmp_path):
+    folder = tmp_path / "addressed"
+    shutil.copytree(repo["root"], folder, ignore=shutil.ignore_patterns(".git", ".build", "site", "dist"))
+    config = (Path(__file__).resolve().parent.parent / "builder" / "templates" / "mkdocs.yml").read_text(encoding="utf-8")
+    (folder / "mkdocs.yml").write_text("site_url: https://data.example.org/tiny/\n" + config, encoding="utf-8")
+    result = CliRunner().invoke(cli, ["build", "--root", str(folder), "--quiet"])
+    assert result.exit_code == 0, result.output
+    page = (folder / "site" / "data" / "people" / "index.html").read_text(encoding="utf-8")
+    assert 'pl.read_parquet("https://data.example.org/tiny/downloads/data/people.parquet")' in page
+    assert "https://SITE/" not in page
