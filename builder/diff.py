@@ -98,7 +98,7 @@ def folder_snapshot(folder: Path, label: str, commit: str | None = None, timesta
 
 def resolve(ref: str | None, root: Path, history: git_history.History, cache: Path) -> Snapshot:
     """OLD or NEW as given on the command line: a release version, a package folder, or a commit."""
-    if ref is None or ref in ("", "WORKTREE"):
+    if not ref:
         return folder_snapshot(root, git_history.WORKING)
     release = history.release(ref) if history.available else None
     if release:
