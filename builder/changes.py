@@ -226,10 +226,11 @@ def pages(site, renderer) -> list:
 
 
 def site_url(site) -> str:
-    """The site's public address from its MkDocs config (`site_url`), with a trailing slash; "" if unset."""
+    """The site's public address, with a trailing slash; "" if unknown. The build's own (`Site.site_url`,
+    where the build is given one) wins over `site_url` in the package's MkDocs config."""
     from builder.publish import site_config
 
-    url = site_config(site.root, site.descriptor).get("site_url") or ""
+    url = getattr(site, "site_url", "") or site_config(site.root, site.descriptor).get("site_url") or ""
     return url.rstrip("/") + "/" if isinstance(url, str) and url.startswith(("https://", "http://")) else ""
 
 
