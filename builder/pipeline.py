@@ -16,7 +16,7 @@ import time
 from contextlib import contextmanager
 from pathlib import Path
 
-from builder import clock, derive, export, notfound, publish, render
+from builder import api, changes, clock, derive, export, notfound, publish, render
 from builder import validate as validation
 from builder.errors import BuilderError, InvalidPackage, Report, StageFailed
 from builder.paths import Paths
@@ -29,7 +29,8 @@ def validate(paths: Paths) -> Report:
 
 def build(paths: Paths, *, echo=print, site_url: str = "") -> None:
     clock.pin()
-    stages = [("validate", _validate), ("derive", _derive), ("export", _export), ("render", _render), ("publish", _publish)]
+    stages = [("validate", _validate), ("derive", _derive), ("export", _export), ("history", _history)]
+    stages += [("render", _render), ("publish", _publish), ("api", _api)]
     staging = _staging(paths)
     # The published address, when known: MkDocs' site_url (canonical links, sitemap) and absolute JSON-LD urls.
     site_url = site_url.rstrip("/") + "/" if site_url else ""
@@ -137,6 +138,7 @@ def _render(state: dict) -> str:
         state["paths"].root,
         site_url=state.get("site_url", ""),
     )
+    site.history = state.get("history")
     docs_dir = state["staging"] / "docs"
     pages = render.render_pages(site, state["paths"].docs)
     state["generated"] = render.write_pages(pages, docs_dir, state["paths"].docs)
@@ -160,6 +162,25 @@ def _publish(state: dict) -> str:
         notfound.relocatable(site_dir)  # no known address: the 404 page finds the site's root itself
     files = [p for p in site_dir.rglob("*") if p.is_file()]
     return f"{count} HTML pages, {sum(p.stat().st_size for p in files) / 1024 / 1024:.1f} MiB in site/"
+
+
+def _history(state: dict) -> str:
+    """Releases from git, their diffs, and each release's own downloads in dist/<version>/ (issue 10)."""
+    ledger = changes.collect(state["paths"], state["descriptor"], state["staging"] / "dist")
+    state["history"] = ledger
+    if not ledger.available:
+        return f"history unavailable: {ledger.reason}"
+    skipped = f"; skipped {'; '.join(ledger.skipped)}" if ledger.skipped else ""
+    return (
+        f"{len(ledger.releases)} release{'s' if len(ledger.releases) != 1 else ''}: "
+        + ", ".join(r.version for r in reversed(ledger.releases))
+        + skipped
+    )
+
+
+def _api(state: dict) -> str:
+    count = api.write(state, state["staging"] / "site" / "api" / "v1")
+    return f"{count} files in site/api/v1/"
 
 
 def _swap(staging: Path, paths: Paths) -> None:

@@ -730,6 +730,14 @@ def page_context(site) -> dict:
     }
 
 
+# Changes a reader of a diff should see first, in words (builder/diff.py): a claim's verdict,
+# and where and when someone left.
+DIFF_HIGHLIGHTS = {
+    "claims": {"noun": "claim", "fields": ["verdict"]},
+    "departures": {"noun": "departure of", "fields": ["to_org_id", "date"], "subject": "person_id"},
+}
+
+
 # ---------------------------------------------------------------- reading aids
 
 # Headings for rows that point at an entity, where "<table> by <field>" would not read.
