@@ -79,7 +79,7 @@ def test_tables_on_a_phone_neither_squeeze_words_nor_scroll_the_page(phone, serv
 def test_data_page_shows_every_row_first_and_in_release_order(page, server):  # noqa: F811
     page.goto(server + "/data/release_cadence/")
     headings = page.locator(".ledger-data h2").all_inner_texts()
-    assert headings[:3] == ["Preview", "Downloads", "Schema"]
+    assert headings[:2] == ["Preview", "Downloads"] and "Schema" in headings  # the rows before the files
     expect(page.locator(".ledger-data")).to_contain_text(
         "All 14 rows, in the order of the downloads: sorted by date, then model_id."
     )
