@@ -771,7 +771,7 @@ def model_spellings(name: str, family: str | None) -> list[str]:
     searches for other models (Material searches word prefixes, so "llama" finds "llamaguard").
     """
     short = name.split(" (")[0]  # "Llama 3.2 (1B/3B text)" is written "Llama 3.2"
-    bases = {short}
+    bases = {short, short.removeprefix("Meta ")}  # "Meta Llama 3" is mostly written "Llama 3"
     if family == "llama" and " " not in short and not any(c.isdigit() for c in short):
         bases.add(f"{short} 1")  # the first LLaMA, as people write it since Llama 2
     spellings = set()
