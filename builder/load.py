@@ -1,7 +1,7 @@
-"""Read the descriptor and the CSVs into Polars frames typed from the Table Schema.
+"""Read the descriptor, and name what it says about resources, fields and keys.
 
-Cells are read as text and cast with strict=False, so a bad cell becomes null instead of
-stopping the read: frictionless has already reported it with its row number.
+The CSVs themselves are read once, by builder.tables, which checks them and hands the same typed
+frames on: what validates is exactly what is published.
 """
 
 from __future__ import annotations
@@ -12,6 +12,7 @@ from pathlib import Path
 import polars as pl
 
 from builder.errors import Problem
+from builder.tables import POLARS_TYPES
 
 DESCRIPTOR_FILE = "datapackage.json"
 
@@ -97,53 +98,6 @@ def foreign_keys(resource: dict) -> list[tuple[list[str], str, list[str]]]:
 def label_field(resource: dict) -> str:
     """The field that names a row on the site (descriptor's `ledger.label`, else the key)."""
     return resource.get("ledger", {}).get("label") or primary_key(resource)[0]
-
-
-POLARS_TYPES = {
-    "integer": pl.Int64,
-    "number": pl.Float64,
-    "date": pl.Date,
-    "boolean": pl.Boolean,
-}
-
-
-def _cast(column: pl.Expr, field: dict) -> pl.Expr:
-    kind = field.get("type", "string")
-    if kind == "date":
-        return column.str.to_date(field.get("format", "%Y-%m-%d").replace("default", "%Y-%m-%d"), strict=False)
-    if kind == "boolean":
-        lowered = column.str.to_lowercase()
-        return (
-            pl.when(lowered.is_in(["true", "1", "yes"]))
-            .then(True)
-            .when(lowered.is_in(["false", "0", "no"]))
-            .then(False)
-            .otherwise(None)
-        )
-    if kind in POLARS_TYPES:
-        return column.cast(POLARS_TYPES[kind], strict=False)
-    return column
-
-
-def read_table(resource: dict, root: Path) -> pl.DataFrame:
-    """One resource as a typed frame, columns in schema order."""
-    schema_fields = fields(resource)
-    names = [f["name"] for f in schema_fields]
-    raw = pl.read_csv(
-        root / resource["path"],
-        infer_schema=False,
-        encoding="utf8",
-        truncate_ragged_lines=True,
-    )
-    for name in names:
-        if name not in raw.columns:
-            raw = raw.with_columns(pl.lit(None, dtype=pl.String).alias(name))
-    return raw.select([_cast(pl.col(f["name"]), f).alias(f["name"]) for f in schema_fields])
-
-
-def read_tables(descriptor: dict, root: Path, skip: set[str] = frozenset()) -> dict[str, pl.DataFrame]:
-    """Every readable resource as a typed frame, keyed by resource name."""
-    return {resource["name"]: read_table(resource, root) for resource in resources(descriptor) if resource["name"] not in skip}
 
 
 def empty_table(resource: dict) -> pl.DataFrame:
