@@ -240,18 +240,22 @@ def _slow_values(present: pl.Series, ffield, constraints: dict) -> tuple[pl.Seri
     distinct = present.drop_nulls().unique()
     reader = ffield.create_cell_reader()
     names = ["type"] + [n for n in constraints if n not in ("required", "unique")]
-    keys: list[str | None] = []
+    targets: list = []
     flags: dict[str, list[bool]] = {n: [] for n in names}
     for value in distinct.to_list():
         target, notes = reader(value)
         notes = notes or {}
-        keys.append(None if target is None else str(target))
+        targets.append(float(target) if ffield.type == "number" and target is not None else target)
         for name in names:
             flags[name].append(name in notes)
-    key = present.replace_strict(distinct, pl.Series(keys, dtype=pl.String), default=None)
+    keys = pl.Series([None if t is None else str(t) for t in targets], dtype=pl.String)
+    key = present.replace_strict(distinct, keys, default=None)
     checked = {name: present.replace_strict(distinct, pl.Series(flags[name], dtype=pl.Boolean), default=False) for name in names}
-    values = present if ffield.type not in POLARS_TYPES else key.cast(dtype_for(ffield), strict=False)
-    values = values.set(checked["type"], None)
+    if ffield.type in POLARS_TYPES:  # typed as the fast path types them; other types keep their text
+        values = present.replace_strict(distinct, pl.Series(targets, dtype=dtype_for(ffield), strict=False), default=None)
+        key = values
+    else:
+        values = present.set(checked["type"], None)
     return values, key, checked
 
 
@@ -271,7 +275,7 @@ def pattern_fails(values: pl.Series, pattern: str) -> pl.Series:
     distinct = values.filter(odd).unique()
     verdicts = pl.Series([python.match(v) is None for v in distinct.to_list()], dtype=pl.Boolean)
     by_python = values.replace_strict(distinct, verdicts, default=False)
-    return by_python if rust is None else pl.when(odd).then(by_python).otherwise(~rust).fill_null(False)
+    return by_python if rust is None else by_python.zip_with(odd, ~rust).fill_null(False)
 
 
 # Checking a table ------------------------------------------------------------------------------
@@ -339,7 +343,7 @@ def check_table(resource, parsed: Parsed) -> Checked:
             picked = pl.DataFrame([rows, *make.series]).filter(mask & not_blank)
             errors.extend(make.build(*values) for values in picked.iter_rows())
 
-    for j, (ffield, column) in enumerate(zip(expected, columns)):
+    for j, (ffield, column) in enumerate(zip(expected, columns, strict=True)):
         cells = parsed.cells[f"c{j}"] if j < width else pl.Series([None] * height, dtype=pl.String)
         source = cells.alias("cell")
         emit(
@@ -381,10 +385,10 @@ def check_table(resource, parsed: Parsed) -> Checked:
     if blank.any():
         errors.extend(error("blank-row", row) for row in rows.filter(blank).to_list())
 
-    keys = pl.DataFrame([rows] + [c.key.alias(f.name) for f, c in zip(expected, columns)])
+    keys = pl.DataFrame([rows] + [c.key.alias(f.name) for f, c in zip(expected, columns, strict=True)])
     names = [f.name for f in expected]
     errors.extend(unique_errors(schema, names, keys))
-    by_name = {f.name: c.values for f, c in zip(expected, columns)}
+    by_name = {f.name: c.values for f, c in zip(expected, columns, strict=True)}
     frame = pl.DataFrame(
         [
             (by_name.get(f.name, pl.Series([None] * height, dtype=dtype_for(f))).cast(dtype_for(f), strict=False)).alias(f.name)

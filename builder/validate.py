@@ -249,6 +249,8 @@ def map_error(error, resource: dict, unreadable: set[str]) -> Problem | None:
         )
     if kind == "primary-key":
         key = ", ".join(load.primary_key(resource))
+        if 'all "None"' in (error.note or ""):
+            return problem(f"The primary key ({key}) is empty.", "Fill in the row's id.", key)
         earlier = re.search(r"row at position (\d+)", error.note or "")
         where = f" (same as row {earlier.group(1)})" if earlier else ""
         return problem(f"Duplicate primary key ({key}){where}.", "Give this row a new id, or delete the duplicate.", key)
@@ -298,6 +300,26 @@ def map_error(error, resource: dict, unreadable: set[str]) -> Problem | None:
             f'Add the column "{field_name}" where the schema places it.',
             name,
         )
+    if kind == "duplicate-label":
+        return Problem(
+            path,
+            1,
+            field_name,
+            kind,
+            f'Column {error.field_number} is headed "{error.label}" like an earlier column; the schema expects "{field_name}".',
+            f'Rename the column to "{field_name}".',
+            name,
+        )
+    if kind == "blank-label":
+        return Problem(
+            path,
+            1,
+            field_name,
+            kind,
+            f'Column {error.field_number} has no heading; the schema expects "{field_name}".',
+            f'Write "{field_name}" in the header row.',
+            name,
+        )
     if kind == "blank-row":
         return problem("The row is blank.", "Delete the blank row.")
     return problem(error.message, "See the message; the Frictionless docs describe this error type.")
@@ -336,8 +358,15 @@ def drop_echoes(problems: list[Problem], resources: dict[str, dict]) -> list[Pro
     missing = {(p.path, p.row, p.field) for p in problems if p.type == "missing-cell"}
     duplicate_keys = {(p.path, p.row) for p in problems if p.type == "primary-key"}
     single_keys = {r.get("path"): load.primary_key(r) for r in resources.values()}
+    faulty_rows = {
+        (p.path, p.row)
+        for p in problems
+        if p.type == "blank-row" or (p.type in ("type-error", "constraint-error") and p.field in single_keys.get(p.path, []))
+    }
     kept = []
     for p in problems:
+        if p.type == "primary-key" and p.message.endswith("is empty.") and (p.path, p.row) in faulty_rows:
+            continue  # an empty key is the blank row, the missing required id or the id that is not of its type
         if p.type == "constraint-error" and (p.path, p.row, p.field) in missing:
             continue  # a short row: "missing cell" says it better than "required"
         if p.type == "unique-error" and (p.path, p.row) in duplicate_keys and single_keys.get(p.path) == [p.field]:
