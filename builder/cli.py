@@ -4,10 +4,12 @@ from __future__ import annotations
 
 import json
 import sys
+from pathlib import Path
 
 import click
 
 from builder import pipeline
+from builder import synth as synth_module
 from builder.errors import BuilderError, InvalidPackage, Report
 from builder.paths import Paths
 
@@ -66,6 +68,30 @@ def build(ctx: click.Context, root: str, quiet: bool) -> None:
     """
     echo = (lambda line: None) if quiet else click.echo
     _run(ctx, lambda: pipeline.build(Paths.at(root), echo=echo))
+
+
+@cli.command()
+@root_option
+@click.option(
+    "--rows", type=click.IntRange(min=1), required=True, help="About how many rows in all (whole copies of the package's rows)."
+)
+@click.option("--out", type=click.Path(file_okay=False), required=True, help="Empty or new folder for the package.")
+@click.option(
+    "--errors",
+    default="",
+    help=f"Comma-separated error types to inject, 10 of each: {', '.join(synth_module.ERROR_TYPES)}.",
+)
+@click.pass_context
+def synth(ctx: click.Context, root: str, rows: int, out: str, errors: str) -> None:
+    """Write a large package of this package's own shape, every rule satisfied, for benchmarks.
+
+    Example:
+
+        builder synth --rows 1000000 --out /tmp/ledger-1m --errors type-error,foreign-key
+    """
+    wanted = [e.strip() for e in errors.split(",") if e.strip()]
+    counts = _run(ctx, lambda: synth_module.synth(Paths.at(root).root, Path(out), rows, wanted))
+    click.echo(f"{sum(counts.values())} rows in {len(counts)} tables written to {out}")
 
 
 @cli.command()

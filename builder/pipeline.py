@@ -11,7 +11,6 @@ import tempfile
 import time
 from pathlib import Path
 
-from builder import clock, derive, export, publish, render
 from builder import validate as validation
 from builder.errors import BuilderError, InvalidPackage, Report, StageFailed
 from builder.paths import Paths
@@ -23,6 +22,8 @@ def validate(paths: Paths) -> Report:
 
 
 def build(paths: Paths, *, echo=print) -> None:
+    from builder import clock
+
     clock.pin()
     stages = [("validate", _validate), ("derive", _derive), ("export", _export), ("render", _render), ("publish", _publish)]
     paths.work.mkdir(exist_ok=True)
@@ -55,7 +56,12 @@ def _validate(state: dict) -> str:
     return f"{len(tables)} tables, {sum(t.height for t in tables.values())} rows, no problems"
 
 
+# The later stages are imported where they run, so `builder validate` does not pay for them.
+
+
 def _derive(state: dict) -> str:
+    from builder import derive
+
     views, problems = derive.derive(state["descriptor"], state["tables"])
     if problems:
         raise InvalidPackage(Report(package=state["descriptor"].get("name", ""), problems=problems))
@@ -64,6 +70,8 @@ def _derive(state: dict) -> str:
 
 
 def _export(state: dict) -> str:
+    from builder import export
+
     dist = state["staging"] / "dist"
     dist.mkdir()
     state["published"] = export.export(state["descriptor"], state["tables"], state["views"], dist, state["paths"].root)
@@ -72,6 +80,8 @@ def _export(state: dict) -> str:
 
 
 def _render(state: dict) -> str:
+    from builder import render
+
     site = render.Site(
         state["descriptor"], state["tables"], state["views"], state["published"], state["report"], state["paths"].root
     )
@@ -83,6 +93,8 @@ def _render(state: dict) -> str:
 
 
 def _publish(state: dict) -> str:
+    from builder import publish
+
     config = publish.site_config(state["paths"].root, state["descriptor"])
     site_dir = state["staging"] / "site"
     count = publish.publish(config, state["docs_dir"], site_dir, state["staging"] / "dist", state["paths"].work / "cache")

@@ -60,7 +60,14 @@ def date_precision(resource, frame, tables, descriptor, root):
         base = field["name"].removesuffix("_precision") or "date"
         if base not in frame.columns or frame.schema[base] != pl.Date:
             continue
-        rows = numbered(frame).select(ROW, base, field["name"]).rows()
+        precision, date = pl.col(field["name"]), pl.col(base)
+        suspect = (
+            (date.is_null() & precision.is_not_null())
+            | (date.is_not_null() & precision.is_null())
+            | ((precision == "month") & (date.dt.day() != 1))
+            | ((precision == "year") & ((date.dt.day() != 1) | (date.dt.month() != 1)))
+        )
+        rows = numbered(frame).filter(suspect.fill_null(False)).select(ROW, base, field["name"]).rows()
         for row, date, precision in rows:
             if date is None and precision is not None:
                 yield Problem(
@@ -156,11 +163,10 @@ def documents_exist(resource, frame, tables, descriptor, root):
     if "path" not in frame.columns:
         return
     path, name = resource["path"], resource["name"]
-    for row, document in numbered(frame).select(ROW, "path").rows():
-        if document is None:
-            continue
-        file = root / document
-        if ".." in Path(document).parts or not file.is_file():
+    verdicts = {document: _document_fault(root, document) for document in frame["path"].drop_nulls().unique().to_list()}
+    bad = [document for document, fault in verdicts.items() if fault]
+    for row, document in numbered(frame).filter(pl.col("path").is_in(bad)).select(ROW, "path").rows():
+        if verdicts[document] == "missing":
             yield Problem(
                 path,
                 row,
@@ -170,10 +176,7 @@ def documents_exist(resource, frame, tables, descriptor, root):
                 "Store the document there, or correct `path`.",
                 name,
             )
-            continue
-        try:
-            file.read_text(encoding="utf-8")
-        except UnicodeDecodeError:
+        else:
             yield Problem(
                 path,
                 row,
@@ -185,8 +188,23 @@ def documents_exist(resource, frame, tables, descriptor, root):
             )
 
 
+def _document_fault(root: Path, document: str) -> str | None:
+    file = root / document
+    if ".." in Path(document).parts or not file.is_file():
+        return "missing"
+    try:
+        file.read_text(encoding="utf-8")
+    except UnicodeDecodeError:
+        return "encoding"
+    return None
+
+
 def quotes_found(resource, frame, tables, descriptor, root):
-    """A `quote` must occur word for word in the document its row points to."""
+    """A `quote` must occur word for word in the document its row points to.
+
+    Linear in the rows: each document file is read once, and each distinct (document, quote)
+    pair is searched once, however many rows repeat it.
+    """
     if "quote" not in frame.columns:
         return
     path, name = resource["path"], resource["name"]
@@ -194,53 +212,77 @@ def quotes_found(resource, frame, tables, descriptor, root):
         documents = tables.get(target)
         if len(own) != 1 or documents is None or "path" not in documents.columns:
             continue
-        texts = {}
-        for key, document in documents.select(theirs[0], "path").rows():
-            file = root / (document or "")
-            if document and ".." not in Path(document).parts and file.is_file():
+        by_path: dict[str, str | None] = {}
+        for document in documents["path"].drop_nulls().unique().to_list():
+            file = root / document
+            by_path[document] = None
+            if ".." not in Path(document).parts and file.is_file():
                 try:
-                    texts[key] = file.read_text(encoding="utf-8")
+                    by_path[document] = file.read_text(encoding="utf-8")
                 except UnicodeDecodeError:
                     pass
-        for row, key, quote in numbered(frame).select(ROW, own[0], "quote").rows():
-            if quote is None or key not in texts:
-                continue
-            if quote not in texts[key]:
-                yield Problem(
-                    path,
-                    row,
-                    "quote",
-                    "quote-not-found",
-                    f'The quote "{shorten(quote)}" does not occur word for word in document `{key}`.',
-                    "Copy the quote exactly from the document (punctuation and curly apostrophes included).",
-                    name,
-                )
+        pairs = (
+            numbered(frame)
+            .select(ROW, pl.col(own[0]).alias("__key"), "quote")
+            .filter(pl.col("quote").is_not_null())
+            .join(documents.select(pl.col(theirs[0]).alias("__key"), "path").unique("__key"), on="__key", how="inner")
+        )
+        distinct = pairs.select("path", "quote").unique()
+        missing = [
+            (document, quote)
+            for document, quote in distinct.iter_rows()
+            if by_path.get(document) is not None and quote not in by_path[document]
+        ]
+        if not missing:
+            continue
+        absent = pl.DataFrame(missing, schema={"path": pl.String, "quote": pl.String}, orient="row")
+        for row, key, quote in (
+            pairs.join(absent, on=["path", "quote"], how="semi").select(ROW, "__key", "quote").sort(ROW).rows()
+        ):
+            yield Problem(
+                path,
+                row,
+                "quote",
+                "quote-not-found",
+                f'The quote "{shorten(quote)}" does not occur word for word in document `{key}`.',
+                "Copy the quote exactly from the document (punctuation and curly apostrophes included).",
+                name,
+            )
 
 
 def rows_exist(resource, frame, tables, descriptor, root):
     """A link table (`resource` + `row_id` columns) may point at any table: the row must exist there."""
     if not {"resource", "row_id"} <= set(frame.columns):
         return
-    keys = {}
+    keyed = []
     for other in load.resources(descriptor):
         key = load.primary_key(other)
         if len(key) == 1 and other["name"] in tables:
-            keys[other["name"]] = set(tables[other["name"]][key[0]].drop_nulls())
+            keyed.append(
+                tables[other["name"]].select(
+                    pl.lit(other["name"]).alias("resource"), pl.col(key[0]).cast(pl.String).alias("row_id")
+                )
+            )
+    tables_with_keys = {o["name"] for o in load.resources(descriptor) if len(load.primary_key(o)) == 1 and o["name"] in tables}
     path, name = resource["path"], resource["name"]
-    for row, table, row_id in numbered(frame).select(ROW, "resource", "row_id").rows():
-        if table is None or row_id is None:
-            continue
-        if table not in keys:
+    links = (
+        numbered(frame)
+        .select(ROW, "resource", "row_id")
+        .filter(pl.col("resource").is_not_null() & pl.col("row_id").is_not_null())
+    )
+    known = pl.concat(keyed) if keyed else pl.DataFrame(schema={"resource": pl.String, "row_id": pl.String})
+    for row, table, row_id in links.join(known, on=["resource", "row_id"], how="anti", maintain_order="left").rows():
+        if table not in tables_with_keys:
             yield Problem(
                 path,
                 row,
                 "resource",
                 "table-not-found",
                 f'"{table}" is not a table with a single-field key.',
-                f"Use one of: {', '.join(sorted(keys))}.",
+                f"Use one of: {', '.join(sorted(tables_with_keys))}.",
                 name,
             )
-        elif row_id not in keys[table]:
+        else:
             yield Problem(
                 path,
                 row,

@@ -417,13 +417,14 @@ def unique_errors(schema, names: list[str], keys: pl.DataFrame) -> list[SimpleNa
             found.append(error("unique-error", row, field_name=name, cell=str(value)))
     key = list(schema.primary_key)
     if key and set(key) <= set(names):
-        empty = pl.all_horizontal(pl.col(k).is_null() for k in key)
-        previous = pl.col(ROW).shift(1).over(key)
-        marked = keys.select(ROW, empty.alias("empty"), previous.alias("previous"))
-        for row, is_empty, earlier in marked.filter(pl.col("empty") | pl.col("previous").is_not_null()).iter_rows():
-            if is_empty:
-                found.append(error("primary-key", row, note='cells composing the primary keys are all "None"'))
-            else:
+        empty = keys.select(pl.all_horizontal(pl.col(k).is_null() for k in key)).to_series()
+        for row in keys[ROW].filter(empty).to_list():
+            found.append(error("primary-key", row, note='cells composing the primary keys are all "None"'))
+        packed = keys[key[0]] if len(key) == 1 else keys.select(pl.struct(key)).to_series()
+        repeated = packed.is_duplicated() & ~empty
+        if repeated.any():  # name the previous row with the same key, as frictionless does
+            twins = keys.filter(repeated).select(ROW, pl.col(ROW).shift(1).over(key).alias("previous"))
+            for row, earlier in twins.filter(pl.col("previous").is_not_null()).iter_rows():
                 found.append(error("primary-key", row, note=f"the same as in the row at position {earlier}"))
     return found
 
