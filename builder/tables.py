@@ -64,12 +64,17 @@ def python_dialect(dialect: dict) -> dict:
 def parse_csv(path: Path, dialect: dict) -> Parsed:
     """Parse with Python's csv module's semantics (frictionless's own reader) at Polars' speed.
 
-    One streaming pass of Python's csv counts the cells of every row (Polars cannot tell a short
-    row from one ending in an empty cell); Polars reads the values. If the two disagree on the
-    rows (stray quotes, CR-only line ends), the values come from Python's rows instead.
+    Polars reads the values but cannot tell a short row from one ending in an empty cell, so the
+    cells of each row are counted too: from the raw line where records are single lines (only
+    rows whose last cell is empty can be short), else by one streaming pass of Python's csv.
+    Where Polars cannot read the file as Python does (stray quotes, CR-only line ends, escape
+    characters), the values come from Python's rows.
     """
     options = python_dialect(dialect)
     header = dialect.get("header", True)
+    fast = _fast_parse(path, options) if header else None
+    if fast is not None:
+        return fast
     counts = array("I")
     labels: list[str] | None = None
     with open(path, newline="", encoding="utf-8-sig") as handle:
@@ -87,14 +92,84 @@ def parse_csv(path: Path, dialect: dict) -> Parsed:
         cells = _python_cells(path, options, width)
     if header:
         cells = cells.slice(1)
-    count_series = pl.Series("n", counts, dtype=pl.UInt32)
-    if counts and min(counts) < width:  # null, not "", where a short row has no cell
+    return _with_counts(labels or [], pl.Series("n", counts, dtype=pl.UInt32), cells, first_row)
+
+
+def _with_counts(labels: list[str], counts: pl.Series, cells: pl.DataFrame, first_row: int) -> Parsed:
+    """Null, not "", where a short row has no cell."""
+    width = cells.width
+    if counts.len() and counts.min() < width:
         cells = cells.with_columns(
-            pl.when(pl.lit(count_series) > j).then(pl.col(f"c{j}")).otherwise(None).alias(f"c{j}") for j in range(width)
+            pl.when(pl.lit(counts) > j).then(pl.col(f"c{j}")).otherwise(None).alias(f"c{j}") for j in range(width)
         )
-    if labels is None:
-        labels = []
-    return Parsed(labels, count_series, cells, first_row)
+    return Parsed(labels, counts, cells, first_row)
+
+
+def _plain(options: dict) -> bool:
+    """A dialect Polars reads exactly as Python's csv does."""
+    return (
+        options["doublequote"]
+        and options["escapechar"] is None
+        and not options["skipinitialspace"]
+        and len(options["delimiter"]) == 1
+        and len(options["quotechar"] or "") == 1
+    )
+
+
+def _fast_parse(path: Path, options: dict) -> Parsed | None:
+    """The common case: every record one line, no row longer than the header. None otherwise."""
+    if not _plain(options):
+        return None
+    with open(path, newline="", encoding="utf-8-sig") as handle:
+        try:
+            labels = next(csv.reader(handle, **options), [])
+        except csv.Error:
+            return None
+    width = len(labels)
+    if width == 0:
+        return None
+    try:
+        cells = pl.read_csv(
+            path,
+            has_header=False,
+            schema={f"c{j}": pl.String for j in range(width)},
+            separator=options["delimiter"],
+            quote_char=options["quotechar"],
+            empty_string_is_null=False,
+            truncate_ragged_lines=False,  # a longer row raises: the slow path counts its extra cells
+            encoding="utf8",
+        )
+        lines = pl.read_csv(
+            path,
+            has_header=False,
+            schema={"line": pl.String},
+            separator="\x1f",
+            quote_char=None,
+            empty_string_is_null=False,
+            truncate_ragged_lines=True,
+            encoding="utf8",
+        )["line"]
+    except pl.exceptions.PolarsError:
+        return None
+    if cells.height != lines.len() or cells.height == 0:
+        return None  # a record spans lines (a quoted line break), or the parsers disagree
+    multiline = cells.select(pl.any_horizontal(pl.all().str.contains("\r", literal=True)).any()).item()
+    if multiline or lines.str.contains("\x1f", literal=True).any():
+        return None
+    cells, lines = cells.slice(1), lines.slice(1)
+    # Only a row whose last cell is empty can be short; count the cells of its line.
+    maybe_short = (cells[f"c{width - 1}"] == "").fill_null(True)
+    counts = pl.Series("n", [width] * cells.height, dtype=pl.UInt32)
+    if maybe_short.any():
+        candidates = lines.filter(maybe_short)
+        quoted = candidates.str.contains(options["quotechar"], literal=True)
+        counted = (candidates.str.count_matches(options["delimiter"], literal=True) + 1).cast(pl.UInt32)
+        counted = counted.set(candidates.str.len_bytes() == 0, 0)  # an empty line is a row of no cells
+        if quoted.any():
+            exact = [len(row) for row in csv.reader(candidates.filter(quoted).to_list(), **options)]
+            counted = counted.scatter(quoted.arg_true(), pl.Series(exact, dtype=pl.UInt32))
+        counts = counts.scatter(maybe_short.arg_true(), counted)
+    return _with_counts(labels, counts, cells, 2)
 
 
 def _polars_cells(path: Path, options: dict, width: int, records: int) -> pl.DataFrame | None:
