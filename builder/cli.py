@@ -124,15 +124,33 @@ def _run(ctx: click.Context, action):
         ctx.exit(1)
 
 
-def format_report(report: Report) -> str:
-    """Problems grouped by file, each with row, field, type and the fix."""
+SHOWN_PER_KIND = 10  # problems printed per file, field and type; --json carries every one
+
+
+def format_report(report: Report, shown: int = SHOWN_PER_KIND) -> str:
+    """Problems grouped by file, each with row, field, type and the fix.
+
+    A file with many problems of one kind (a column of bad dates) shows the count per field and
+    type, then the first `shown` rows of each.
+    """
     if report.valid:
         return f"The package {report.package or 'at this root'} is valid."
     lines = []
     grouped = report.by_path()
     for path, problems in grouped.items():
         lines.append(path)
+        kinds: dict[tuple, int] = {}
         for p in problems:
+            kinds[(p.field or "", p.type)] = kinds.get((p.field or "", p.type), 0) + 1
+        if any(count > shown for count in kinds.values()):
+            for (field, kind), count in sorted(kinds.items(), key=lambda item: (-item[1], item[0])):
+                lines.append(f"  {count:,} × {'field ' + field + ' ' if field else ''}[{kind}]")
+        printed: dict[tuple, int] = {}
+        for p in problems:
+            kind = (p.field or "", p.type)
+            printed[kind] = printed.get(kind, 0) + 1
+            if printed[kind] > shown:
+                continue
             where = (
                 ", ".join(
                     part for part in (f"row {p.row}" if p.row is not None else "", f"field {p.field}" if p.field else "") if part
@@ -142,9 +160,11 @@ def format_report(report: Report) -> str:
             lines.append(f"  {where} [{p.type}]: {p.message}")
             if p.fix:
                 lines.append(f"      fix: {p.fix}")
+            if printed[kind] == shown and kinds[kind] > shown:
+                lines.append(f"  … {kinds[kind] - shown:,} more like this (builder validate --json lists them all)")
     count = sum(len(v) for v in grouped.values())
     lines.append(
-        f"{count} problem{'s' if count != 1 else ''} in {len(grouped)} file{'s' if len(grouped) != 1 else ''}: "
+        f"{count:,} problem{'s' if count != 1 else ''} in {len(grouped)} file{'s' if len(grouped) != 1 else ''}: "
         "the package is not valid."
     )
     return "\n".join(lines)

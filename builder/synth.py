@@ -11,6 +11,8 @@ injected at fixed, spread-out rows, so two runs give the same bytes.
 
 from __future__ import annotations
 
+import csv
+import io
 import shutil
 from pathlib import Path
 
@@ -136,30 +138,35 @@ def _copy_package_files(root: Path, out: Path, descriptor: dict) -> None:
 
 
 def _inject(descriptor: dict, out: Path, errors: list[str], per_type: int) -> None:
-    """`per_type` faults of each chosen type, at evenly spread rows of the largest table that can hold it."""
+    """`per_type` faults of each chosen type at spread-out rows of the largest table that can hold it.
+
+    Each type hits its own rows, and no fault removes an id, so one fault gives one problem.
+    """
     resources = sorted(load.resources(descriptor), key=lambda r: -(out / r["path"]).stat().st_size)
-    for kind in errors:
+    shaped = ("missing-cell", "extra-cell", "blank-row", "primary-key")
+    for number, kind in enumerate(sorted(errors, key=lambda kind: kind in shaped)):  # row shapes last
         for resource in resources:
-            if _inject_one(resource, out, kind, per_type):
+            if _inject_one(resource, out, kind, per_type, number):
                 break
         else:
             raise BuilderError(f"no table of this package can hold a {kind} error.")
 
 
-def _inject_one(resource: dict, out: Path, kind: str, count: int) -> bool:
+def _hits(height: int, count: int, number: int) -> list[int]:
+    step = max(1, height // max(1, count))
+    return sorted({min(height - 1, i * step + (number % step)) for i in range(min(count, height))})
+
+
+def _inject_one(resource: dict, out: Path, kind: str, count: int, number: int) -> bool:
     path = out / resource["path"]
     fields = load.fields(resource)
-    if kind in ("missing-cell", "extra-cell", "blank-row"):
-        width, comma = len(fields), resource.get("dialect", {}).get("delimiter", ",")
-        line = {
-            "missing-cell": comma.join(["x"] * (width - 1)),
-            "extra-cell": comma.join(["x"] * (width + 1)),
-            "blank-row": comma * (width - 1),
-        }[kind]
-        with open(path, "a", encoding="utf-8") as handle:
-            handle.write("".join(line + "\n" for _ in range(count)))
-        return True
-    frame = pl.read_csv(path, infer_schema=False, separator=resource.get("dialect", {}).get("delimiter", ","))
+    comma = resource.get("dialect", {}).get("delimiter", ",")
+    frame = pl.read_csv(path, infer_schema=False, separator=comma, truncate_ragged_lines=True)
+    if frame.height == 0:
+        return False
+    hits = _hits(frame.height, count, number)
+    if kind in ("missing-cell", "extra-cell", "blank-row", "primary-key"):
+        return _inject_rows(path, resource, kind, hits, comma)
     key = load.primary_key(resource)
     column, value = None, None
     if kind == "type-error":
@@ -177,17 +184,35 @@ def _inject_one(resource: dict, out: Path, kind: str, count: int) -> bool:
     elif kind == "foreign-key":
         column = next((own[0] for own, _, _ in load.foreign_keys(resource) if len(own) == 1), None)
         value = "no-such-row"
-    elif kind == "primary-key" and frame.height > 1:
-        column = key[0] if len(key) == 1 else None
-    if column is None or frame.height == 0:
+    if column is None:
         return False
-    step = max(1, frame.height // count)
-    rows = pl.int_range(0, frame.height, eager=True)
-    hit = (rows % step == step - 1) & (rows < step * count)
-    if kind == "primary-key":
-        replaced = pl.when(hit).then(pl.col(column).shift(1)).otherwise(pl.col(column))
-    else:
-        replaced = pl.when(hit).then(pl.lit(value)).otherwise(pl.col(column))
-    frame = frame.with_columns(replaced.alias(column))
+    hit = pl.int_range(0, frame.height, eager=True).is_in(hits)
+    frame = frame.with_columns(pl.when(hit).then(pl.lit(value)).otherwise(pl.col(column)).alias(column))
     _write(frame, path, resource)
+    return True
+
+
+def _inject_rows(path: Path, resource: dict, kind: str, hits: list[int], comma: str) -> bool:
+    """Faults in the shape of a row: a cell short, a cell too many, a blank row, a repeated key."""
+    if kind == "primary-key" and len(load.primary_key(resource)) == 0:
+        return False
+    lines = path.read_text(encoding="utf-8").split("\n")
+    if len(lines) != len(pl.read_csv(path, infer_schema=False, separator=comma, truncate_ragged_lines=True)) + 2:
+        return False  # a record spans lines; keep it simple and pick another table
+    for index in reversed(hits):
+        line = index + 1  # the header is line 0
+        cells = next(csv.reader([lines[line]], delimiter=comma))
+        text = io.StringIO()
+        writer = csv.writer(text, delimiter=comma, lineterminator="")
+        if kind == "missing-cell":
+            writer.writerow(cells[:-1])
+            lines[line] = text.getvalue()
+        elif kind == "extra-cell":
+            writer.writerow([*cells, "extra"])
+            lines[line] = text.getvalue()
+        elif kind == "blank-row":
+            lines.insert(line + 1, comma * (len(cells) - 1))
+        else:  # the same row again: its key repeats, nothing else changes
+            lines.insert(line + 1, lines[line])
+    path.write_text("\n".join(lines), encoding="utf-8")
     return True

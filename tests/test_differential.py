@@ -421,3 +421,37 @@ def test_loaded_values_have_the_semantics_that_validated(bookshelf):
     assert not theirs
     assert tables["books"]["pages"].to_list() == [1234.5, 474.0, 172.0]
     assert str(tables["books"]["published"][1]) == "1815-01-03"
+
+
+def test_synth_package_is_valid_and_injected_errors_match_frictionless(tmp_path):
+    from click.testing import CliRunner
+
+    from builder.cli import cli
+    from builder.synth import ERROR_TYPES
+
+    root = Path(__file__).resolve().parent.parent
+    valid = tmp_path / "valid"
+    result = CliRunner().invoke(cli, ["synth", "--root", str(root), "--rows", "3000", "--out", str(valid)])
+    assert result.exit_code == 0, result.output
+    assert CliRunner().invoke(cli, ["validate", "--root", str(valid)]).output == "The package llama-ledger is valid.\n"
+
+    broken = tmp_path / "broken"
+    result = CliRunner().invoke(
+        cli, ["synth", "--root", str(root), "--rows", "3000", "--out", str(broken), "--errors", ",".join(ERROR_TYPES)]
+    )
+    assert result.exit_code == 0, result.output
+    ours, theirs, _, _ = findings(broken)
+    assert ours == theirs
+    kinds = {kind for _, _, _, kind in theirs}
+    assert {"type-error", "constraint-error", "primary-key", "foreign-key", "missing-cell", "extra-cell", "blank-row"} <= kinds
+    assert len(theirs) == 10 * len(ERROR_TYPES)
+
+
+def test_synth_refuses_unknown_error_types(tmp_path):
+    from click.testing import CliRunner
+
+    from builder.cli import cli
+
+    result = CliRunner().invoke(cli, ["synth", "--rows", "10", "--out", str(tmp_path / "x"), "--errors", "typo"])
+    assert result.exit_code == 1
+    assert result.output.startswith("Error: unknown error type(s) typo; choose from type-error, required,")
