@@ -61,20 +61,57 @@ def python_dialect(dialect: dict) -> dict:
     }
 
 
-def parse_csv(path: Path, dialect: dict) -> Parsed:
-    """Parse with Python's csv module's semantics (frictionless's own reader) at Polars' speed.
+CHUNK_BYTES = 8 * 2**20  # parsed and checked a chunk at a time: memory grows with what is kept, not the file
 
-    Polars reads the values but cannot tell a short row from one ending in an empty cell, so the
-    cells of each row are counted too: from the raw line where records are single lines (only
-    rows whose last cell is empty can be short), else by one streaming pass of Python's csv.
-    Where Polars cannot read the file as Python does (stray quotes, CR-only line ends, escape
-    characters), the values come from Python's rows.
+
+class _SlowPath(Exception):
+    """Polars cannot read this file exactly as Python's csv does: read it with Python's rows."""
+
+
+def labels_of(path: Path, dialect: dict) -> list[str]:
+    """The header row (none when the dialect says the file has no header)."""
+    if not dialect.get("header", True):
+        return []
+    with open(path, newline="", encoding="utf-8-sig") as handle:
+        reader = csv.reader(handle, **python_dialect(dialect))
+        try:
+            return next(reader, [])
+        except csv.Error as error:
+            raise CsvError(1, f"cannot be read as CSV at row 1: {error}") from None
+
+
+def read_parts(path: Path, dialect: dict, consume) -> list:
+    """Parse the CSV with Python's csv module's semantics at Polars' speed; `consume` each part.
+
+    Polars reads the values, a chunk of lines at a time. It cannot tell a short row from one
+    ending in an empty cell, so the cells of each row whose last cell is empty are counted from
+    its raw line. Where Polars cannot read the file as Python does (a quoted line break, stray
+    quotes, CR-only line ends, an escape character), the whole file is read again as one part
+    from Python's rows. Returns what `consume` returned for each part.
     """
     options = python_dialect(dialect)
-    header = dialect.get("header", True)
-    fast = _fast_parse(path, options) if header else None
-    if fast is not None:
-        return fast
+    if dialect.get("header", True) and _plain(options):
+        try:
+            return [consume(part) for part in _fast_parts(path, options)]
+        except _SlowPath:
+            pass
+    return [consume(_slow_parse(path, options, dialect.get("header", True)))]
+
+
+def parse_csv(path: Path, dialect: dict) -> Parsed:
+    """The whole CSV as one part."""
+    parts = read_parts(path, dialect, lambda part: part)
+    if len(parts) == 1:
+        return parts[0]
+    return Parsed(
+        parts[0].labels,
+        pl.concat([p.counts for p in parts]),
+        pl.concat([p.cells for p in parts]),
+        parts[0].first_row,
+    )
+
+
+def _slow_parse(path: Path, options: dict, header: bool) -> Parsed:
     counts = array("I")
     labels: list[str] | None = None
     with open(path, newline="", encoding="utf-8-sig") as handle:
@@ -116,60 +153,74 @@ def _plain(options: dict) -> bool:
     )
 
 
-def _fast_parse(path: Path, options: dict) -> Parsed | None:
-    """The common case: every record one line, no row longer than the header. None otherwise."""
-    if not _plain(options):
-        return None
-    with open(path, newline="", encoding="utf-8-sig") as handle:
-        try:
-            labels = next(csv.reader(handle, **options), [])
-        except csv.Error:
-            return None
+def _fast_parts(path: Path, options: dict):
+    """Chunks of whole lines, each parsed by Polars; raises _SlowPath where that is not exact."""
+    labels = labels_of(path, {"delimiter": options["delimiter"], "quoteChar": options["quotechar"]})
     width = len(labels)
     if width == 0:
-        return None
+        raise _SlowPath
+    first_row = 2
+    with open(path, "rb") as handle:
+        data = handle.read(CHUNK_BYTES)
+        if data.startswith(b"\xef\xbb\xbf"):
+            data = data[3:]
+        header = True
+        while data:
+            if not data.endswith(b"\n"):
+                data += handle.readline()
+            cells, lines = _parse_chunk(data, options, width)
+            if header:
+                cells, lines, header = cells.slice(1), lines.slice(1), False
+            yield _with_counts(labels, _counts(cells, lines, options, width), cells, first_row)
+            first_row += cells.height
+            data = handle.read(CHUNK_BYTES)
+
+
+def _parse_chunk(data: bytes, options: dict, width: int) -> tuple[pl.DataFrame, pl.Series]:
     try:
         cells = pl.read_csv(
-            path,
+            data,
             has_header=False,
             schema={f"c{j}": pl.String for j in range(width)},
             separator=options["delimiter"],
             quote_char=options["quotechar"],
             empty_string_is_null=False,
             truncate_ragged_lines=False,  # a longer row raises: the slow path counts its extra cells
-            encoding="utf8",
         )
         lines = pl.read_csv(
-            path,
+            data,
             has_header=False,
             schema={"line": pl.String},
             separator="\x1f",
             quote_char=None,
             empty_string_is_null=False,
             truncate_ragged_lines=True,
-            encoding="utf8",
         )["line"]
     except pl.exceptions.PolarsError:
-        return None
-    if cells.height != lines.len() or cells.height == 0:
-        return None  # a record spans lines (a quoted line break), or the parsers disagree
-    multiline = cells.select(pl.any_horizontal(pl.all().str.contains("\r", literal=True)).any()).item()
-    if multiline or lines.str.contains("\x1f", literal=True).any():
-        return None
-    cells, lines = cells.slice(1), lines.slice(1)
-    # Only a row whose last cell is empty can be short; count the cells of its line.
-    maybe_short = (cells[f"c{width - 1}"] == "").fill_null(True)
+        raise _SlowPath from None
+    if cells.height != lines.len():
+        raise _SlowPath  # a record spans lines (a quoted line break), or the parsers disagree
+    if cells.height and cells.select(pl.any_horizontal(pl.all().str.contains("\r", literal=True)).any()).item():
+        raise _SlowPath  # CR-only line ends: Python's csv ends a record there
+    if lines.str.contains("\x1f", literal=True).any():
+        raise _SlowPath
+    return cells, lines
+
+
+def _counts(cells: pl.DataFrame, lines: pl.Series, options: dict, width: int) -> pl.Series:
+    """Cells per row: only a row whose last cell is empty can be short; count those from their line."""
     counts = pl.Series("n", [width] * cells.height, dtype=pl.UInt32)
-    if maybe_short.any():
-        candidates = lines.filter(maybe_short)
-        quoted = candidates.str.contains(options["quotechar"], literal=True)
-        counted = (candidates.str.count_matches(options["delimiter"], literal=True) + 1).cast(pl.UInt32)
-        counted = counted.set(candidates.str.len_bytes() == 0, 0)  # an empty line is a row of no cells
-        if quoted.any():
-            exact = [len(row) for row in csv.reader(candidates.filter(quoted).to_list(), **options)]
-            counted = counted.scatter(quoted.arg_true(), pl.Series(exact, dtype=pl.UInt32))
-        counts = counts.scatter(maybe_short.arg_true(), counted)
-    return _with_counts(labels, counts, cells, 2)
+    maybe_short = (cells[f"c{width - 1}"] == "").fill_null(True)
+    if not maybe_short.any():
+        return counts
+    candidates = lines.filter(maybe_short)
+    quoted = candidates.str.contains(options["quotechar"], literal=True)
+    counted = (candidates.str.count_matches(options["delimiter"], literal=True) + 1).cast(pl.UInt32)
+    counted = counted.set(candidates.str.len_bytes() == 0, 0)  # an empty line is a row of no cells
+    if quoted.any():
+        exact = [len(row) for row in csv.reader(candidates.filter(quoted).to_list(), **options)]
+        counted = counted.scatter(quoted.arg_true(), pl.Series(exact, dtype=pl.UInt32))
+    return counts.scatter(maybe_short.arg_true(), counted)
 
 
 def _polars_cells(path: Path, options: dict, width: int, records: int) -> pl.DataFrame | None:
@@ -385,29 +436,49 @@ class Checked:
     errors: list[SimpleNamespace]
 
 
-def check_table(resource, parsed: Parsed) -> Checked:
-    """Header, cell and row checks of one frictionless resource, from its parsed cells."""
+def check_table(resource, path: Path, dialect: dict, key_fields: set[str], keep: set[str] | None = None) -> Checked:
+    """Header, cell and row checks of one frictionless resource, a chunk of rows at a time.
+
+    `key_fields` are kept for the key checks; `keep` names the typed columns to hand on (all
+    when None: the build needs every value; `validate` alone keeps what the rules read).
+    """
     from frictionless.table.fields_match import resolve
     from frictionless.table.header import Header
 
     schema = resource.schema
+    labels = labels_of(path, dialect)
     header = Header(
-        parsed.labels,
+        labels,
         fields=schema.fields,
         row_numbers=[1],
         ignore_case=not resource.dialect.header_case,
         fields_match=resolve(schema.fields_match if schema.has_defined("fields_match") else None, schema_sync=False),
     )
+    expected = header.get_expected_fields() if labels else list(schema.fields)
+    names = [f.name for f in expected]
+    wanted = [f for f in schema.fields if keep is None or f.name in keep]
+    parts = read_parts(path, dialect, lambda parsed: _check_part(parsed, expected, wanted, key_fields))
     errors = list(header.errors)
-    expected = header.get_expected_fields() if parsed.labels else list(schema.fields)
+    for part in parts:
+        errors.extend(part[2])
+    frame = pl.concat([part[0] for part in parts])
+    keys = pl.concat([part[1] for part in parts])
+    errors.extend(unique_errors(schema, names, keys))
+    return Checked(frame, keys, names, errors)
+
+
+def _check_part(parsed: Parsed, expected: list, wanted: list, key_fields: set[str]):
+    """(typed frame, key frame, errors) of one part of a table."""
     n = len(expected)
     height = parsed.cells.height
     rows = pl.int_range(parsed.first_row, parsed.first_row + height, eager=True, dtype=pl.Int64).alias(ROW)
     width = parsed.cells.width
-    columns = [
-        read_column(parsed.cells[f"c{j}"] if j < width else pl.Series([None] * height, dtype=pl.String), f)
-        for j, f in enumerate(expected)
-    ]
+    errors: list[SimpleNamespace] = []
+
+    def cells_of(j: int) -> pl.Series:
+        return parsed.cells[f"c{j}"] if j < width else pl.Series([None] * height, dtype=pl.String)
+
+    columns = [read_column(cells_of(j), f) for j, f in enumerate(expected)]
     blank = pl.Series([True] * height, dtype=pl.Boolean)
     for column in columns:
         blank = blank & column.key.is_null() & ~column.type_error
@@ -419,8 +490,7 @@ def check_table(resource, parsed: Parsed) -> Checked:
             errors.extend(make.build(*values) for values in picked.iter_rows())
 
     for j, (ffield, column) in enumerate(zip(expected, columns, strict=True)):
-        cells = parsed.cells[f"c{j}"] if j < width else pl.Series([None] * height, dtype=pl.String)
-        source = cells.alias("cell")
+        source = cells_of(j).alias("cell")
         emit(
             column.type_error,
             _maker(
@@ -460,17 +530,18 @@ def check_table(resource, parsed: Parsed) -> Checked:
     if blank.any():
         errors.extend(error("blank-row", row) for row in rows.filter(blank).to_list())
 
-    keys = pl.DataFrame([rows] + [c.key.alias(f.name) for f, c in zip(expected, columns, strict=True)])
-    names = [f.name for f in expected]
-    errors.extend(unique_errors(schema, names, keys))
-    by_name = {f.name: c.values for f, c in zip(expected, columns, strict=True)}
+    by_name = {f.name: c for f, c in zip(expected, columns, strict=True)}
+    keys = pl.DataFrame([rows] + [by_name[name].key.alias(name) for name in by_name if name in key_fields])
     frame = pl.DataFrame(
         [
-            (by_name.get(f.name, pl.Series([None] * height, dtype=dtype_for(f))).cast(dtype_for(f), strict=False)).alias(f.name)
-            for f in schema.fields
-        ]
+            (by_name[f.name].values if f.name in by_name else pl.Series([None] * height, dtype=dtype_for(f)))
+            .cast(dtype_for(f), strict=False)
+            .alias(f.name)
+            for f in wanted
+        ],
+        height=height,
     )
-    return Checked(frame, keys, names, errors)
+    return frame, keys, errors
 
 
 @dataclass
@@ -484,14 +555,14 @@ def unique_errors(schema, names: list[str], keys: pl.DataFrame) -> list[SimpleNa
     found = []
     for name in names:
         ffield = schema.get_field(name) if schema.has_field(name) else None
-        if ffield is None or not ffield.constraints.get("unique"):
+        if ffield is None or not ffield.constraints.get("unique") or name not in keys.columns:
             continue
         column = keys[name]
         repeated = column.is_not_null() & ~column.is_first_distinct()
         for row, value in keys.filter(repeated).select(ROW, name).iter_rows():
             found.append(error("unique-error", row, field_name=name, cell=str(value)))
     key = list(schema.primary_key)
-    if key and set(key) <= set(names):
+    if key and set(key) <= set(names) and set(key) <= set(keys.columns):
         empty = keys.select(pl.all_horizontal(pl.col(k).is_null() for k in key)).to_series()
         for row in keys[ROW].filter(empty).to_list():
             found.append(error("primary-key", row, note='cells composing the primary keys are all "None"'))

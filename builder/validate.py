@@ -26,8 +26,12 @@ TYPE_FIXES = {
 }
 
 
-def validate_package(paths: Paths) -> tuple[Report, dict | None, dict[str, pl.DataFrame]]:
-    """Check everything; return the report, the descriptor and the typed tables we could read."""
+def validate_package(paths: Paths, *, lean: bool = False) -> tuple[Report, dict | None, dict[str, pl.DataFrame]]:
+    """Check everything; return the report, the descriptor and the typed tables we could read.
+
+    With `lean` (for `validate` alone) the tables keep only the columns the rules read, which
+    bounds memory on big packages; a rule that needs another column gets them all (a re-run).
+    """
     descriptor, problems = load.read_descriptor(paths.descriptor)
     report = Report(package=(descriptor or {}).get("name", ""))
     report.add(problems)
@@ -40,12 +44,17 @@ def validate_package(paths: Paths) -> tuple[Report, dict | None, dict[str, pl.Da
 
     unreadable, file_problems = check_files(descriptor, paths.root)
     report.add(file_problems)
-    tables, table_problems = check_tables(package, descriptor, paths.root, unreadable)
+    tables, table_problems = check_tables(package, descriptor, paths.root, unreadable, lean=lean)
     report.add(table_problems)
     for resource in load.resources(descriptor):
         if resource["name"] in unreadable:
             tables[resource["name"]] = load.empty_table(resource)
-    report.add(rules.check(descriptor, tables, paths.root, unreadable=unreadable))
+    try:
+        report.add(rules.check(descriptor, tables, paths.root, unreadable=unreadable))
+    except pl.exceptions.ColumnNotFoundError:
+        if not lean:
+            raise
+        return validate_package(paths)
     return report, descriptor, tables
 
 
@@ -134,42 +143,46 @@ def check_files(descriptor: dict, root: Path) -> tuple[set[str], list[Problem]]:
                 )
             )
         else:
-            data = file.read_bytes()
-            try:
-                data.decode("utf-8")
+            bad = _first_bad_utf8(file)
+            if bad is None:
                 continue
-            except UnicodeDecodeError as error:
-                row = data[: error.start].count(b"\n") + 1
-                problems.append(
-                    Problem(
-                        path,
-                        row,
-                        None,
-                        "encoding-error",
-                        f"{path} is not UTF-8: byte 0x{data[error.start]:02x} at row {row} cannot be decoded.",
-                        "Re-save the file as UTF-8 (in a spreadsheet: 'CSV UTF-8').",
-                        name,
-                    )
+            row, offset, byte = bad
+            problems.append(
+                Problem(
+                    path,
+                    row,
+                    None,
+                    "encoding-error",
+                    f"{path} is not UTF-8: byte 0x{byte:02x} at row {row} cannot be decoded.",
+                    "Re-save the file as UTF-8 (in a spreadsheet: 'CSV UTF-8').",
+                    name,
                 )
+            )
         unreadable.add(name)
     return unreadable, problems
 
 
 def check_tables(
-    package: Package, descriptor: dict, root: Path, unreadable: set[str]
+    package: Package, descriptor: dict, root: Path, unreadable: set[str], *, lean: bool = False
 ) -> tuple[dict[str, pl.DataFrame], list[Problem]]:
     """Table Schema checks of every readable CSV, vectorised (builder.tables), and the typed frames.
 
-    Adds to `unreadable` a file Python's csv module cannot read at all.
+    `lean` keeps only the columns the rules read (keys, non-text types, enums and the columns the
+    generic rules name), for `validate` alone; the build keeps every column. Adds to
+    `unreadable` a file Python's csv module cannot read at all.
     """
     resource_by_name = {r["name"]: r for r in load.resources(descriptor)}
+    key_fields = key_fields_of(descriptor)
     checked: dict[str, tables.Checked] = {}
     problems = []
     for name, resource in resource_by_name.items():
         if name in unreadable:
             continue
+        keep = lean_columns(resource, key_fields[name]) if lean else None
         try:
-            parsed = tables.parse_csv(root / resource["path"], resource.get("dialect", {}))
+            checked[name] = tables.check_table(
+                package.get_resource(name), root / resource["path"], resource.get("dialect", {}), key_fields[name], keep
+            )
         except tables.CsvError as error:
             problems.append(
                 Problem(
@@ -183,12 +196,62 @@ def check_tables(
                 )
             )
             unreadable.add(name)
-            continue
-        checked[name] = tables.check_table(package.get_resource(name), parsed)
     for name, result in checked.items():
         found = result.errors + tables.foreign_key_errors(package.get_resource(name), checked)
         problems.extend(p for p in (map_error(e, resource_by_name[name], unreadable) for e in found) if p is not None)
     return {name: result.frame for name, result in checked.items()}, drop_echoes(problems, resource_by_name)
+
+
+def key_fields_of(descriptor: dict) -> dict[str, set[str]]:
+    """Per resource, the fields key checks compare: primary key, unique, foreign keys both ways."""
+    found = {r["name"]: set(load.primary_key(r)) for r in load.resources(descriptor)}
+    for resource in load.resources(descriptor):
+        name = resource["name"]
+        found[name] |= {f["name"] for f in load.fields(resource) if f.get("constraints", {}).get("unique")}
+        for own, target, theirs in load.foreign_keys(resource):
+            found[name] |= set(own)
+            found.setdefault(target, set()).update(theirs)
+    return found
+
+
+RULE_COLUMNS = {"url", "path", "quote", "resource", "row_id", "accessed", "source_id", "date", "status"}
+
+
+def lean_columns(resource: dict, keys: set[str]) -> set[str]:
+    """The columns rules read: keys, every non-text or enumerated field, and the conventional names."""
+    kept = set(keys)
+    for field in load.fields(resource):
+        name = field["name"]
+        if (
+            field.get("type", "string") != "string"
+            or field.get("format") == "uri"
+            or field.get("constraints", {}).get("enum")
+            or name in RULE_COLUMNS
+            or name.endswith(("_url", "_precision", "_id"))
+        ):
+            kept.add(name)
+    return kept
+
+
+def _first_bad_utf8(file: Path, chunk: int = 2**20) -> tuple[int, int, int] | None:
+    """(row, offset, byte) of the first byte that is not UTF-8, reading a megabyte at a time."""
+    carry, offset, lines = b"", 0, 0
+    with open(file, "rb") as handle:
+        while True:
+            data = handle.read(chunk)
+            buffer = carry + data
+            try:
+                buffer.decode("utf-8")
+                done, carry = len(buffer), b""
+            except UnicodeDecodeError as error:
+                if data and error.reason == "unexpected end of data":  # a character split by the chunk
+                    done, carry = error.start, buffer[error.start :]
+                else:
+                    return lines + buffer[: error.start].count(b"\n") + 1, offset + error.start, buffer[error.start]
+            lines += buffer[:done].count(b"\n")
+            offset += done
+            if not data:
+                return None
 
 
 def frictionless_problems(package: Package, descriptor: dict, unreadable: set[str]) -> list[Problem]:
