@@ -31,7 +31,7 @@ def read_descriptor(path: Path) -> tuple[dict | None, list[Problem]]:
             )
         ]
     try:
-        descriptor = json.loads(path.read_text(encoding="utf-8"))
+        descriptor = json.loads(path.read_text(encoding="utf-8-sig"))  # a BOM (Windows editors) is not an error
     except UnicodeDecodeError as error:
         return None, [
             Problem(

@@ -75,7 +75,10 @@ def _raw(resource: dict, root: Path) -> pl.DataFrame:
     """The CSV's cells as text, columns named by the schema."""
     parsed = tables.parse_csv(root / resource["path"], resource.get("dialect", {}))
     names = [f["name"] for f in load.fields(resource)]
-    return parsed.cells.select(pl.col(f"c{j}").alias(name) for j, name in enumerate(names) if f"c{j}" in parsed.cells.columns)
+    # An empty cell stays null, so it is written unquoted, as curators write it (Polars quotes "").
+    return parsed.cells.select(
+        pl.col(f"c{j}").replace("", None).alias(name) for j, name in enumerate(names) if f"c{j}" in parsed.cells.columns
+    )
 
 
 def _ids(resources: list[dict], raw: dict[str, pl.DataFrame]) -> pl.Series:

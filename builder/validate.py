@@ -42,7 +42,7 @@ def validate_package(paths: Paths, *, lean: bool = False) -> tuple[Report, dict 
     if structure:
         return report, None, {}
 
-    unreadable, file_problems = check_files(descriptor, paths.root)
+    unreadable, file_problems = check_files(descriptor, paths.root, utf8=False)
     report.add(file_problems)
     tables, table_problems = check_tables(package, descriptor, paths.root, unreadable, lean=lean)
     report.add(table_problems)
@@ -110,8 +110,11 @@ def check_descriptor(descriptor: dict, root: Path) -> tuple[Package | None, list
     return package, problems
 
 
-def check_files(descriptor: dict, root: Path) -> tuple[set[str], list[Problem]]:
-    """Files that are missing, empty or not UTF-8 (frictionless reports these confusingly)."""
+def check_files(descriptor: dict, root: Path, *, utf8: bool = True) -> tuple[set[str], list[Problem]]:
+    """Files that are missing, empty or not UTF-8 (frictionless reports these confusingly).
+
+    `utf8=False` leaves the encoding to the table reader, which finds it in the same pass.
+    """
     unreadable: set[str] = set()
     problems = []
     for resource in load.resources(descriptor):
@@ -143,21 +146,10 @@ def check_files(descriptor: dict, root: Path) -> tuple[set[str], list[Problem]]:
                 )
             )
         else:
-            bad = _first_bad_utf8(file)
-            if bad is None:
+            problem = encoding_problem(resource, file) if utf8 else None
+            if problem is None:
                 continue
-            row, offset, byte = bad
-            problems.append(
-                Problem(
-                    path,
-                    row,
-                    None,
-                    "encoding-error",
-                    f"{path} is not UTF-8: byte 0x{byte:02x} at row {row} cannot be decoded.",
-                    "Re-save the file as UTF-8 (in a spreadsheet: 'CSV UTF-8').",
-                    name,
-                )
-            )
+            problems.append(problem)
         unreadable.add(name)
     return unreadable, problems
 
@@ -183,6 +175,9 @@ def check_tables(
             checked[name] = tables.check_table(
                 package.get_resource(name), root / resource["path"], resource.get("dialect", {}), key_fields[name], keep
             )
+        except UnicodeDecodeError:
+            problems.append(encoding_problem(resource, root / resource["path"]))
+            unreadable.add(name)
         except tables.CsvError as error:
             problems.append(
                 Problem(
@@ -231,6 +226,23 @@ def lean_columns(resource: dict, keys: set[str]) -> set[str]:
         ):
             kept.add(name)
     return kept
+
+
+def encoding_problem(resource: dict, file: Path) -> Problem | None:
+    bad = _first_bad_utf8(file)
+    if bad is None:
+        return None
+    row, _, byte = bad
+    path = resource["path"]
+    return Problem(
+        path,
+        row,
+        None,
+        "encoding-error",
+        f"{path} is not UTF-8: byte 0x{byte:02x} at row {row} cannot be decoded.",
+        "Re-save the file as UTF-8 (in a spreadsheet: 'CSV UTF-8').",
+        resource["name"],
+    )
 
 
 def _first_bad_utf8(file: Path, chunk: int = 2**20) -> tuple[int, int, int] | None:

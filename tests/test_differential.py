@@ -472,3 +472,13 @@ def test_validate_alone_keeps_fewer_columns_and_reports_the_same(ledger):
     types = {p.type for p in full.problems}
     assert {"quote-not-found", "precision-mismatch", "left-without-departure", "row-not-found", "date-after-access"} <= types
     assert "note" in full_tables["sources"].columns and "note" not in lean_tables["sources"].columns
+
+
+def test_descriptor_and_csv_with_a_byte_order_mark(bookshelf):
+    """Windows editors write a BOM: the descriptor still reads and the first column keeps its name."""
+    for name in ("datapackage.json", BOOKS):
+        path = bookshelf / name
+        path.write_bytes(b"\xef\xbb\xbf" + path.read_bytes())
+    ours, theirs, tables, _ = findings(bookshelf)
+    assert ours == theirs == set()
+    assert tables["books"]["book_id"][0] == "pride-and-prejudice"
