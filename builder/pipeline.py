@@ -17,7 +17,7 @@ from builder.paths import Paths
 
 
 def validate(paths: Paths) -> Report:
-    report, _, _ = validation.validate_package(paths, lean=True)
+    report, _, _ = validation.validate_package(paths)
     return report
 
 

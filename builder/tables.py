@@ -436,11 +436,10 @@ class Checked:
     errors: list[SimpleNamespace]
 
 
-def check_table(resource, path: Path, dialect: dict, key_fields: set[str], keep: set[str] | None = None) -> Checked:
+def check_table(resource, path: Path, dialect: dict, key_fields: set[str]) -> Checked:
     """Header, cell and row checks of one frictionless resource, a chunk of rows at a time.
 
-    `key_fields` are kept for the key checks; `keep` names the typed columns to hand on (all
-    when None: the build needs every value; `validate` alone keeps what the rules read).
+    Only `key_fields` are kept for the key checks (unique, primary and foreign keys).
     """
     from frictionless.table.fields_match import resolve
     from frictionless.table.header import Header
@@ -456,8 +455,7 @@ def check_table(resource, path: Path, dialect: dict, key_fields: set[str], keep:
     )
     expected = header.get_expected_fields() if labels else list(schema.fields)
     names = [f.name for f in expected]
-    wanted = [f for f in schema.fields if keep is None or f.name in keep]
-    parts = read_parts(path, dialect, lambda parsed: _check_part(parsed, expected, wanted, key_fields))
+    parts = read_parts(path, dialect, lambda parsed: _check_part(parsed, expected, schema.fields, key_fields))
     errors = list(header.errors)
     for part in parts:
         errors.extend(part[2])

@@ -26,12 +26,8 @@ TYPE_FIXES = {
 }
 
 
-def validate_package(paths: Paths, *, lean: bool = False) -> tuple[Report, dict | None, dict[str, pl.DataFrame]]:
-    """Check everything; return the report, the descriptor and the typed tables we could read.
-
-    With `lean` (for `validate` alone) the tables keep only the columns the rules read, which
-    bounds memory on big packages; a rule that needs another column gets them all (a re-run).
-    """
+def validate_package(paths: Paths) -> tuple[Report, dict | None, dict[str, pl.DataFrame]]:
+    """Check everything; return the report, the descriptor and the typed tables we could read."""
     descriptor, problems = load.read_descriptor(paths.descriptor)
     report = Report(package=(descriptor or {}).get("name", ""))
     report.add(problems)
@@ -44,17 +40,12 @@ def validate_package(paths: Paths, *, lean: bool = False) -> tuple[Report, dict 
 
     unreadable, file_problems = check_files(descriptor, paths.root, utf8=False)
     report.add(file_problems)
-    tables, table_problems = check_tables(package, descriptor, paths.root, unreadable, lean=lean)
+    tables, table_problems = check_tables(package, descriptor, paths.root, unreadable)
     report.add(table_problems)
     for resource in load.resources(descriptor):
         if resource["name"] in unreadable:
             tables[resource["name"]] = load.empty_table(resource)
-    try:
-        report.add(rules.check(descriptor, tables, paths.root, unreadable=unreadable))
-    except pl.exceptions.ColumnNotFoundError:
-        if not lean:
-            raise
-        return validate_package(paths)
+    report.add(rules.check(descriptor, tables, paths.root, unreadable=unreadable))
     return report, descriptor, tables
 
 
@@ -155,12 +146,11 @@ def check_files(descriptor: dict, root: Path, *, utf8: bool = True) -> tuple[set
 
 
 def check_tables(
-    package: Package, descriptor: dict, root: Path, unreadable: set[str], *, lean: bool = False
+    package: Package, descriptor: dict, root: Path, unreadable: set[str]
 ) -> tuple[dict[str, pl.DataFrame], list[Problem]]:
     """Table Schema checks of every readable CSV, vectorised (builder.tables), and the typed frames.
 
-    `lean` keeps only the columns the rules read (keys, non-text types, enums and the columns the
-    generic rules name), for `validate` alone; the build keeps every column. Adds to
+    Adds to
     `unreadable` a file Python's csv module cannot read at all.
     """
     resource_by_name = {r["name"]: r for r in load.resources(descriptor)}
@@ -170,10 +160,9 @@ def check_tables(
     for name, resource in resource_by_name.items():
         if name in unreadable:
             continue
-        keep = lean_columns(resource, key_fields[name]) if lean else None
         try:
             checked[name] = tables.check_table(
-                package.get_resource(name), root / resource["path"], resource.get("dialect", {}), key_fields[name], keep
+                package.get_resource(name), root / resource["path"], resource.get("dialect", {}), key_fields[name]
             )
         except UnicodeDecodeError:
             problems.append(encoding_problem(resource, root / resource["path"]))
@@ -207,25 +196,6 @@ def key_fields_of(descriptor: dict) -> dict[str, set[str]]:
             found[name] |= set(own)
             found.setdefault(target, set()).update(theirs)
     return found
-
-
-RULE_COLUMNS = {"url", "path", "quote", "resource", "row_id", "accessed", "source_id", "date", "status"}
-
-
-def lean_columns(resource: dict, keys: set[str]) -> set[str]:
-    """The columns rules read: keys, every non-text or enumerated field, and the conventional names."""
-    kept = set(keys)
-    for field in load.fields(resource):
-        name = field["name"]
-        if (
-            field.get("type", "string") != "string"
-            or field.get("format") == "uri"
-            or field.get("constraints", {}).get("enum")
-            or name in RULE_COLUMNS
-            or name.endswith(("_url", "_precision", "_id"))
-        ):
-            kept.add(name)
-    return kept
 
 
 def encoding_problem(resource: dict, file: Path) -> Problem | None:

@@ -457,23 +457,6 @@ def test_synth_refuses_unknown_error_types(tmp_path):
     assert result.output.startswith("Error: unknown error type(s) typo; choose from type-error, required,")
 
 
-def test_validate_alone_keeps_fewer_columns_and_reports_the_same(ledger):
-    """`builder validate` keeps only the columns rules read; its report equals the build's."""
-    from builder.paths import Paths
-
-    set_cell(ledger, "seeds/claims.csv", 2, "quote", "not in the article")
-    set_cell(ledger, "seeds/releases.csv", 2, "date_precision", "year")
-    set_cell(ledger, "seeds/people.csv", 2, "status", "left")
-    set_cell(ledger, "seeds/citations.csv", 2, "row_id", "no-such-row")
-    set_cell(ledger, "seeds/sources.csv", 2, "published", "2099-01-01")
-    lean, _, lean_tables = validation.validate_package(Paths.at(ledger), lean=True)
-    full, _, full_tables = validation.validate_package(Paths.at(ledger))
-    assert lean.to_dict() == full.to_dict()
-    types = {p.type for p in full.problems}
-    assert {"quote-not-found", "precision-mismatch", "left-without-departure", "row-not-found", "date-after-access"} <= types
-    assert "note" in full_tables["sources"].columns and "note" not in lean_tables["sources"].columns
-
-
 def test_descriptor_and_csv_with_a_byte_order_mark(bookshelf):
     """Windows editors write a BOM: the descriptor still reads and the first column keeps its name."""
     for name in ("datapackage.json", BOOKS):
