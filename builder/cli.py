@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import sys
+from collections import Counter
 from pathlib import Path
 
 import click
@@ -67,7 +68,8 @@ def build(ctx: click.Context, root: str, quiet: bool) -> None:
         SOURCE_DATE_EPOCH=1700000000 builder build --root .
     """
     echo = (lambda line: None) if quiet else click.echo
-    _run(ctx, lambda: pipeline.build(Paths.at(root), echo=echo))
+    with pipeline.interruptible():
+        _run(ctx, lambda: pipeline.build(Paths.at(root), echo=echo))
 
 
 @cli.command()
@@ -128,46 +130,51 @@ SHOWN_PER_KIND = 10  # problems printed per file, field and type; --json carries
 
 
 def format_report(report: Report, shown: int = SHOWN_PER_KIND) -> str:
-    """Problems grouped by file, each with row, field, type and the fix.
+    """Problems grouped by file, each with row, field, type and the fix; then any warnings.
 
     A file with many problems of one kind (a column of bad dates) shows the count per field and
-    type, then the first `shown` rows of each.
+    type, then the first `shown` of each.
     """
+    warnings = _grouped(sorted(set(report.warnings)), prefix="warning ", shown=shown)
     if report.valid:
-        return f"The package {report.package or 'at this root'} is valid."
-    lines = []
+        return "\n".join([f"The package {report.package or 'at this root'} is valid.", *warnings])
     grouped = report.by_path()
-    for path, problems in grouped.items():
-        lines.append(path)
-        kinds: dict[tuple, int] = {}
-        for p in problems:
-            kinds[(p.field or "", p.type)] = kinds.get((p.field or "", p.type), 0) + 1
-        if any(count > shown for count in kinds.values()):
-            for (field, kind), count in sorted(kinds.items(), key=lambda item: (-item[1], item[0])):
-                lines.append(f"  {count:,} × {'field ' + field + ' ' if field else ''}[{kind}]")
-        printed: dict[tuple, int] = {}
-        for p in problems:
-            kind = (p.field or "", p.type)
-            printed[kind] = printed.get(kind, 0) + 1
-            if printed[kind] > shown:
-                continue
-            where = (
-                ", ".join(
-                    part for part in (f"row {p.row}" if p.row is not None else "", f"field {p.field}" if p.field else "") if part
-                )
-                or "file"
-            )
-            lines.append(f"  {where} [{p.type}]: {p.message}")
-            if p.fix:
-                lines.append(f"      fix: {p.fix}")
-            if printed[kind] == shown and kinds[kind] > shown:
-                lines.append(f"  … {kinds[kind] - shown:,} more like this (builder validate --json lists them all)")
+    lines = _grouped(report.sorted_problems(), shown=shown)
+    lines += warnings
     count = sum(len(v) for v in grouped.values())
     lines.append(
         f"{count:,} problem{'s' if count != 1 else ''} in {len(grouped)} file{'s' if len(grouped) != 1 else ''}: "
         "the package is not valid."
     )
     return "\n".join(lines)
+
+
+def _grouped(problems, prefix: str = "", shown: int = SHOWN_PER_KIND) -> list[str]:
+    by_path: dict[str, list] = {}
+    for p in problems:
+        by_path.setdefault(p.path, []).append(p)
+    lines = []
+    for path, items in by_path.items():
+        lines.append(path)
+        kinds = Counter((p.field or "", p.type) for p in items)
+        if any(count > shown for count in kinds.values()):
+            for (field, kind), count in sorted(kinds.items(), key=lambda item: (-item[1], item[0])):
+                lines.append(f"  {prefix}{count:,} × {'field ' + field + ' ' if field else ''}[{kind}]")
+        printed: Counter = Counter()
+        for p in items:
+            kind = (p.field or "", p.type)
+            printed[kind] += 1
+            if printed[kind] > shown:
+                continue
+            where = ", ".join(
+                part for part in (f"row {p.row}" if p.row is not None else "", f"field {p.field}" if p.field else "") if part
+            )
+            lines.append(f"  {prefix}{where or 'file'} [{p.type}]: {p.message}")
+            if p.fix:
+                lines.append(f"      fix: {p.fix}")
+            if printed[kind] == shown and kinds[kind] > shown:
+                lines.append(f"  … {kinds[kind] - shown:,} more like this (builder validate --json lists them all)")
+    return lines
 
 
 def main() -> None:

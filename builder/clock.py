@@ -10,7 +10,15 @@ ZIP_EPOCH_MINIMUM = 315532800  # 1980-01-01: zip cannot store an earlier time
 
 
 def source_date_epoch() -> int:
-    return int(os.environ.get("SOURCE_DATE_EPOCH", DEFAULT_EPOCH))
+    value = os.environ.get("SOURCE_DATE_EPOCH", str(DEFAULT_EPOCH))
+    if not value.strip().isdigit() or int(value) > 253402300799:  # up to 9999-12-31
+        from builder.errors import BuilderError
+
+        raise BuilderError(
+            f"SOURCE_DATE_EPOCH is {value!r}: it must be a whole number of seconds since 1970 (e.g. the output of"
+            " `git log -1 --format=%ct`). Fix or unset the variable."
+        )
+    return int(value)
 
 
 def build_time() -> dt.datetime:
@@ -18,5 +26,6 @@ def build_time() -> dt.datetime:
 
 
 def pin() -> None:
-    """Make the default visible to libraries that read the variable themselves (MkDocs' sitemap)."""
+    """Check the variable, and make the default visible to libraries that read it themselves (MkDocs' sitemap)."""
     os.environ.setdefault("SOURCE_DATE_EPOCH", str(DEFAULT_EPOCH))
+    source_date_epoch()

@@ -40,9 +40,13 @@ class Report:
 
     package: str = ""
     problems: list[Problem] = field(default_factory=list)
+    warnings: list[Problem] = field(default_factory=list)  # worth knowing, but the package is valid
 
     def add(self, problems) -> None:
         self.problems.extend(problems)
+
+    def warn(self, warnings) -> None:
+        self.warnings.extend(warnings)
 
     @property
     def valid(self) -> bool:
@@ -58,6 +62,7 @@ class Report:
             "package": self.package,
             "problem_count": len(problems),
             "problems": [p.to_dict() for p in problems],
+            "warnings": [p.to_dict() for p in sorted(set(self.warnings), key=_sort_key)],
         }
 
     def by_path(self) -> dict[str, list[Problem]]:

@@ -22,6 +22,7 @@ import xlsxwriter
 
 from builder import clock, load
 from builder.derive import View, view_schema
+from builder.paths import inside, output, unsafe_path
 
 DATA_LICENCE_NOTE = """The data in this package is licensed under {licence}.
 You may share and adapt it, provided you give appropriate credit:
@@ -129,9 +130,18 @@ def write_xlsx(tables: list[Table], path: Path, *, title: str) -> None:
                 elif isinstance(value, dt.date):
                     sheet.write_datetime(row_index, col, dt.datetime(value.year, value.month, value.day), date_format)
                 else:
-                    sheet.write_string(row_index, col, str(value))
+                    sheet.write_string(row_index, col, excel_text(str(value)))
         sheet.freeze_panes(1, 0)
     workbook.close()
+
+
+EXCEL_CELL_LIMIT = 32767  # characters Excel keeps in one cell
+EXCEL_CUT = "… [cut: Excel's limit; the full text is in the CSV]"
+
+
+def excel_text(text: str) -> str:
+    """Text as Excel can hold it: longer cells are cut visibly (validation warns about them)."""
+    return text if len(text) <= EXCEL_CELL_LIMIT else text[: EXCEL_CELL_LIMIT - len(EXCEL_CUT)] + EXCEL_CUT
 
 
 # ---------------------------------------------------------------- SQLite
@@ -232,7 +242,7 @@ def export(descriptor: dict, tables: dict[str, pl.DataFrame], views: list[View],
 
     resources = []
     for table in exported:
-        stem = data_dir / table.name
+        stem = output(data_dir, table.name)  # names are validated slugs; this makes sure of it
         write_csv(table.frame, stem.with_suffix(".csv"))
         write_json(table.frame, stem.with_suffix(".json"))
         write_parquet(table.frame, stem.with_suffix(".parquet"))
@@ -276,7 +286,7 @@ def export(descriptor: dict, tables: dict[str, pl.DataFrame], views: list[View],
     for resource in resources:
         entries[resource["path"]] = (dist / resource["path"]).read_bytes()
     for document in stored_documents(descriptor, tables, root):
-        entries[document] = (root / document).read_bytes()  # so `documents.path` resolves inside the zip
+        entries[document] = inside(root, document).read_bytes()  # so `documents.path` resolves inside the zip
 
     workbook = dist / f"{name}.xlsx"
     database = dist / f"{name}.sqlite"
@@ -308,7 +318,7 @@ def stored_documents(descriptor: dict, tables: dict[str, pl.DataFrame], root: Pa
     found = set()
     for frame in tables.values():
         if "path" in frame.columns:
-            found.update(p for p in frame["path"].drop_nulls() if (root / p).is_file() and ".." not in Path(p).parts)
+            found.update(p for p in frame["path"].drop_nulls() if not unsafe_path(root, p) and (root / p).is_file())
     return sorted(found)
 
 

@@ -18,54 +18,35 @@ DESCRIPTOR_FILE = "datapackage.json"
 
 
 def read_descriptor(path: Path) -> tuple[dict | None, list[Problem]]:
-    """The descriptor as a dict, or the problems that stop us reading it."""
+    """The descriptor as a dict, or the problem that stops us reading it."""
+
+    def cannot(kind: str, message: str, fix: str, line: int | None = None, column: int | None = None):
+        return None, [Problem(DESCRIPTOR_FILE, line, None, kind, message, fix, column=column)]
+
     if not path.exists():
-        return None, [
-            Problem(
-                DESCRIPTOR_FILE,
-                None,
-                None,
-                "descriptor-missing",
-                "There is no datapackage.json at the package root.",
-                "Run the command from the package folder, or pass --root.",
-            )
-        ]
+        return cannot(
+            "descriptor-missing",
+            "There is no datapackage.json at the package root.",
+            "Run the command from the package folder, or pass --root.",
+        )
     try:
-        descriptor = json.loads(path.read_text(encoding="utf-8-sig"))  # a BOM (Windows editors) is not an error
+        descriptor = json.loads(path.read_text(encoding="utf-8-sig"))  # a BOM (Windows editors) is harmless
     except UnicodeDecodeError as error:
-        return None, [
-            Problem(
-                DESCRIPTOR_FILE,
-                None,
-                None,
-                "descriptor-encoding",
-                f"datapackage.json is not UTF-8 (byte {error.start}).",
-                "Re-save the file as UTF-8.",
-            )
-        ]
+        return cannot("descriptor-encoding", f"datapackage.json is not UTF-8 (byte {error.start}).", "Re-save the file as UTF-8.")
+    except RecursionError:
+        return cannot(
+            "descriptor-invalid", "datapackage.json nests too many levels deep to read.", "Keep the descriptor under 32 levels."
+        )
     except json.JSONDecodeError as error:
-        return None, [
-            Problem(
-                DESCRIPTOR_FILE,
-                error.lineno,
-                None,
-                "descriptor-syntax",
-                f"JSON syntax error at line {error.lineno}, column {error.colno}: {error.msg}.",
-                "Fix the JSON at that position (a missing comma or quote is the usual cause).",
-                column=error.colno,
-            )
-        ]
+        return cannot(
+            "descriptor-syntax",
+            f"JSON syntax error at line {error.lineno}, column {error.colno}: {error.msg}.",
+            "Fix the JSON at that position (a missing comma or quote is the usual cause).",
+            error.lineno,
+            error.colno,
+        )
     if not isinstance(descriptor, dict):
-        return None, [
-            Problem(
-                DESCRIPTOR_FILE,
-                None,
-                None,
-                "descriptor-invalid",
-                "datapackage.json must hold a JSON object.",
-                "Wrap the package in { … }.",
-            )
-        ]
+        return cannot("descriptor-invalid", "datapackage.json must hold a JSON object.", "Wrap the package in { … }.")
     return descriptor, []
 
 

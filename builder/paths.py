@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
-from pathlib import Path
+from pathlib import Path, PurePosixPath
 
 
 @dataclass(frozen=True)
@@ -42,3 +43,37 @@ class Paths:
             return path.resolve().relative_to(self.root).as_posix()
         except ValueError:
             return path.name
+
+
+def unsafe_path(root: Path, relative: str) -> str | None:
+    """Why a package-relative path may not be read, or None when it stays inside the root."""
+    if "\x00" in relative or "\\" in relative:
+        return "holds a backslash or NUL"
+    pure = PurePosixPath(relative)
+    if pure.is_absolute() or re.match(r"^[A-Za-z]:", relative):
+        return "is absolute"
+    if ".." in pure.parts:
+        return "goes up out of the package folder"
+    try:
+        resolved = (root / relative).resolve()
+    except (OSError, RuntimeError):
+        return "cannot be resolved (a symlink loop?)"
+    if not resolved.is_relative_to(root.resolve()):
+        return "leads outside the package folder through a symlink"
+    return None
+
+
+def inside(root: Path, relative: str) -> Path:
+    """A package file to read: resolved, and refused unless it stays inside the root."""
+    reason = unsafe_path(root, relative)
+    if reason:
+        raise PermissionError(f"{relative} {reason}")
+    return (root / relative).resolve()
+
+
+def output(base: Path, relative: str) -> Path:
+    """A file to write under `base` (the staging folder): refused if it would land anywhere else."""
+    target = (base / relative).resolve()
+    if not target.is_relative_to(base.resolve()):
+        raise PermissionError(f"refusing to write {relative}: it is outside {base.name}/")
+    return target

@@ -6,9 +6,13 @@ after the last stage succeeds, so a failure leaves the previous outputs as they 
 
 from __future__ import annotations
 
+import os
+import re
 import shutil
+import signal
 import tempfile
 import time
+from contextlib import contextmanager
 from pathlib import Path
 
 from builder import validate as validation
@@ -26,8 +30,7 @@ def build(paths: Paths, *, echo=print) -> None:
 
     clock.pin()
     stages = [("validate", _validate), ("derive", _derive), ("export", _export), ("render", _render), ("publish", _publish)]
-    paths.work.mkdir(exist_ok=True)
-    staging = Path(tempfile.mkdtemp(prefix="build-", dir=paths.work))
+    staging = _staging(paths)
     state: dict = {"paths": paths, "staging": staging}
     try:
         total = time.perf_counter()
@@ -46,6 +49,56 @@ def build(paths: Paths, *, echo=print) -> None:
         echo(f"built in {time.perf_counter() - total:.2f}s")
     finally:
         shutil.rmtree(staging, ignore_errors=True)
+
+
+def _staging(paths: Paths) -> Path:
+    """A fresh staging folder in .build/, named after this process; leftovers of dead builds go."""
+    try:
+        paths.work.mkdir(exist_ok=True)
+        for old in paths.work.glob("build-*"):
+            match = re.match(r"build-(\d+)-", old.name)
+            if match and not _alive(int(match.group(1))):
+                shutil.rmtree(old, ignore_errors=True)
+        return Path(tempfile.mkdtemp(prefix=f"build-{os.getpid()}-", dir=paths.work))
+    except FileExistsError:
+        raise BuilderError(
+            f"{paths.relative(paths.work)} is a file; the builder needs it as its scratch folder: remove it."
+        ) from None
+    except OSError as error:
+        raise BuilderError(
+            f"cannot write the scratch folder {paths.work.name}/ in {paths.root.name}/: {error.strerror}."
+            " Build in a folder you can write to."
+        ) from None
+
+
+def _alive(pid: int) -> bool:
+    if pid == os.getpid():
+        return True
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
+
+
+@contextmanager
+def interruptible():
+    """SIGTERM (a cancelled CI job) unwinds like Ctrl+C, so staging is cleaned up and outputs stay whole."""
+
+    def stop(signum, frame):
+        raise KeyboardInterrupt(f"signal {signum}")
+
+    try:
+        previous = signal.signal(signal.SIGTERM, stop)
+    except ValueError:  # not the main thread: leave signals alone
+        yield
+        return
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGTERM, previous)
 
 
 def _validate(state: dict) -> str:
@@ -87,7 +140,7 @@ def _render(state: dict) -> str:
     )
     docs_dir = state["staging"] / "docs"
     pages = render.render_pages(site, state["paths"].docs)
-    render.write_pages(pages, docs_dir, state["paths"].docs)
+    state["generated"] = render.write_pages(pages, docs_dir, state["paths"].docs)
     state["docs_dir"] = docs_dir
     return f"{len(pages)} pages"
 
@@ -97,21 +150,42 @@ def _publish(state: dict) -> str:
 
     config = publish.site_config(state["paths"].root, state["descriptor"])
     site_dir = state["staging"] / "site"
-    count = publish.publish(config, state["docs_dir"], site_dir, state["staging"] / "dist", state["paths"].work / "cache")
+    count = publish.publish(
+        config, state["docs_dir"], site_dir, state["staging"] / "dist", state["paths"].work / "cache", state["generated"]
+    )
     files = [p for p in site_dir.rglob("*") if p.is_file()]
     return f"{count} HTML pages, {sum(p.stat().st_size for p in files) / 1024 / 1024:.1f} MiB in site/"
 
 
 def _swap(staging: Path, paths: Paths) -> None:
-    """Replace dist/ and site/ with the staged ones; the old ones are removed only afterwards."""
-    for name, target in (("dist", paths.dist), ("site", paths.site)):
-        built = staging / name
-        if not built.exists():
-            continue
-        old = staging / f"old-{name}"
-        if target.exists():
-            target.rename(old)
-        built.rename(target)
+    """Replace dist/ and site/ with the staged ones, both or neither.
+
+    The old folders are moved aside into staging first; if any rename fails, every step done so
+    far is undone in reverse, so the root holds the previous dist/ and site/ as they were.
+    """
+    done: list[tuple[Path, Path]] = []  # (from, to) renames, to undo on failure
+    try:
+        for name, target in (("dist", paths.dist), ("site", paths.site)):
+            built = staging / name
+            if not built.exists():
+                continue
+            if target.exists() or target.is_symlink():
+                old = staging / f"old-{name}"
+                target.rename(old)
+                done.append((target, old))
+            built.rename(target)
+            done.append((built, target))
+    except OSError as error:
+        for source, moved in reversed(done):
+            try:
+                moved.rename(source)
+            except OSError:
+                pass
+        where = Path(error.filename).name if error.filename else "the outputs"
+        raise BuilderError(
+            f"could not put the new build in place ({where}: {error.strerror}); the previous dist/ and site/ are kept."
+            " Check that the package folder and its dist/ and site/ are writable."
+        ) from None
 
 
 def serve(paths: Paths, *, port: int, echo=print) -> None:

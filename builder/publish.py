@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import gzip
 import io
+import json
 import logging
 import os
 import shutil
@@ -16,9 +17,10 @@ from pathlib import Path
 
 import yaml
 
-from builder import clock
+from builder import clock, safety
 from builder.errors import StageFailed
-from builder.mkdocs_hooks import CACHE_VARIABLE
+from builder.mkdocs_hooks import CACHE_VARIABLE, MANIFEST_VARIABLE
+from builder.render import plain_title
 
 DEFAULT_CONFIG = Path(__file__).parent / "templates" / "mkdocs.yml"
 HOOKS = Path(__file__).parent / "mkdocs_hooks.py"
@@ -33,15 +35,32 @@ class _Collect(logging.Handler):
         self.messages.append(record.getMessage())
 
 
+# Settings the theme prints into pages without escaping: kept to plain text.
+TEXT_SETTINGS = ("site_name", "site_description", "site_author", "copyright")
+
+
 def site_config(root: Path, descriptor: dict) -> dict:
-    """The MkDocs config: the package's mkdocs.yml, or our default titled from the descriptor."""
-    own = root / "mkdocs.yml"
-    source = own if own.is_file() else DEFAULT_CONFIG
-    config = yaml.safe_load(source.read_text(encoding="utf-8")) or {}
+    """The MkDocs config: the package's mkdocs.yml (checked by validation), or our default.
+
+    Titles and descriptions become plain text: Material prints them unescaped into <title>,
+    the header and meta tags. The builder's own hook is the only hook.
+    """
+    own, problems = safety.read_site_config(root)
+    if problems:  # validation reports these; a build never gets here with them
+        raise StageFailed(f"{problems[0].path}: {problems[0].message}")
+    config = own if own is not None else yaml.safe_load(DEFAULT_CONFIG.read_text(encoding="utf-8"))
     config.setdefault("site_name", descriptor.get("title") or descriptor.get("name") or "Data package")
     config.setdefault("site_description", descriptor.get("description", ""))
-    config["hooks"] = [*config.get("hooks", []), str(HOOKS)]
+    for key in TEXT_SETTINGS:
+        if key in config:
+            config[key] = plain_title(config[key]) if key == "site_name" else plain_text(config[key])
+    config["hooks"] = [str(HOOKS)]
     return config
+
+
+def plain_text(value) -> str:
+    """Text with nothing the theme could read as markup."""
+    return " ".join(str(value).replace("<", "‹").replace(">", "›").replace("&", "and").replace('"', "'").split())
 
 
 def normalise_sitemap(site_dir: Path) -> None:
@@ -52,10 +71,13 @@ def normalise_sitemap(site_dir: Path) -> None:
         compressed.write_bytes(gzip.compress(data, compresslevel=9, mtime=clock.source_date_epoch()))
 
 
-def publish(config: dict, docs_dir: Path, site_dir: Path, downloads: Path, cache: Path) -> int:
+def publish(config: dict, docs_dir: Path, site_dir: Path, downloads: Path, cache: Path, generated: list[str]) -> int:
     """Run MkDocs strictly, add the downloads beside the pages, return the number of HTML pages."""
     os.environ.setdefault("NO_MKDOCS_2_WARNING", "1")
     os.environ[CACHE_VARIABLE] = str(cache)
+    manifest = docs_dir.parent / "generated-pages.json"  # outside docs_dir: never published
+    manifest.write_text(json.dumps(generated), encoding="utf-8")
+    os.environ[MANIFEST_VARIABLE] = str(manifest)
     from mkdocs.commands.build import build
     from mkdocs.config import load_config
 

@@ -8,6 +8,7 @@ works on any static host and under any path.
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import json
 import re
@@ -16,17 +17,26 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import jinja2
+import jinja2.sandbox
 import polars as pl
 from markupsafe import Markup, escape
 
-from builder import load, stories
+from builder import load, safety, stories
 from builder.derive import View
 from builder.errors import Report
 from builder.mkdocs_hooks import MARKER
+from builder.paths import inside, output
 
 TEMPLATES = Path(__file__).parent / "templates"
 SAFE_URL = re.compile(r"^https?://[^\s<>\"']+$")
 PREVIEW_ROWS = 10
+# What one cell may contribute to a page (and so to the search index): longer text is cut, with a
+# pointer to the downloads, which keep every value whole.
+CELL_LIMIT = safety.CELL_LIMIT
+CUT_NOTE = " … [cut: the full text is in the downloads]"
+# Characters Python-Markdown lets a backslash escape: so escaped, a value is never Markdown syntax
+# (`<`, `>` and `&` are HTML-escaped after this).
+MARKDOWN_SYNTAX = re.compile(r"([\\`*_{}\[\]()#+\-.!])")
 MONTHS = [
     "January",
     "February",
@@ -49,7 +59,7 @@ def is_safe_url(value) -> bool:
 
 def plain_title(text: str) -> str:
     """A title safe in <title> and search even where the theme does not escape it."""
-    return re.sub(r"[<>&\"`]", "", str(text)).strip() or "Untitled"
+    return re.sub(r"[<>&\"`\x00-\x1f\x7f-\x9f\u2028\u2029]", "", str(text)).strip() or "Untitled"
 
 
 def page_depth(path: str) -> int:
@@ -58,8 +68,8 @@ def page_depth(path: str) -> int:
 
 
 def yaml_title(text) -> Markup:
-    """A front-matter title: JSON is valid YAML, and plain_title leaves nothing to escape."""
-    return Markup(json.dumps(plain_title(text), ensure_ascii=False))
+    """A front-matter title: a JSON string is valid YAML, and pure ASCII (\\u escapes) cannot break it."""
+    return Markup(json.dumps(plain_title(text), ensure_ascii=True))
 
 
 def page_slug(value) -> str:
@@ -79,6 +89,7 @@ def format_date(value: dt.date, precision: str | None) -> str:
 class Page:
     path: str  # e.g. "people/hugo-touvron.md"
     text: str
+    generated: bool = True  # rendered HTML (not Markdown): see mkdocs_hooks
 
 
 @dataclass
@@ -96,6 +107,8 @@ class Site:
 
     def __post_init__(self):
         self.resources = {r["name"]: r for r in load.resources(self.descriptor)}
+        self.tables = {name: capped(frame) for name, frame in self.tables.items()}
+        self.views = [dataclasses.replace(view, frame=capped(view.frame)) for view in self.views]
         self.rows_by_id = {}
         for name, resource in self.resources.items():
             key = load.primary_key(resource)
@@ -119,7 +132,7 @@ class Site:
 
     def document_text(self, path: str) -> str:
         """A stored document's text (validation has checked it exists and is UTF-8)."""
-        return (self.root / path).read_text(encoding="utf-8")
+        return inside(self.root, path).read_text(encoding="utf-8")
 
 
 class Renderer:
@@ -233,9 +246,41 @@ def highlight(text: str, marks: list[tuple[str, str, str]]) -> Markup:
 
 
 def jsonld(data: dict):
-    """JSON-LD safe inside a <script> element."""
-    text = json.dumps(data, ensure_ascii=False, indent=1, sort_keys=True).replace("</", "<\\/")
+    """JSON-LD safe inside a <script> element: no <, > or & survives, so neither </script> nor <!-- can."""
+    text = json.dumps(data, ensure_ascii=False, indent=1, sort_keys=True)
+    text = text.replace("<", "\\u003c").replace(">", "\\u003e").replace("&", "\\u0026")
     return Markup(f'<script type="application/ld+json">\n{text}\n</script>')
+
+
+def capped(frame: pl.DataFrame) -> pl.DataFrame:
+    """Text cells cut to CELL_LIMIT characters for pages; exports use the uncut tables."""
+    long = [c for c, t in frame.schema.items() if t == pl.String]
+    if not long or frame.height == 0:
+        return frame
+    return frame.with_columns(
+        pl.when(pl.col(c).str.len_chars() > CELL_LIMIT).then(pl.col(c).str.slice(0, CELL_LIMIT) + CUT_NOTE).otherwise(pl.col(c))
+        for c in long
+    )
+
+
+def markdown_text(value):
+    """A value for a hand-written Markdown page: plain text, whatever characters it holds."""
+    if isinstance(value, Markup) or value is None:
+        return value
+    return MARKDOWN_SYNTAX.sub(r"\\\1", str(value))
+
+
+def docs_environment() -> jinja2.Environment:
+    """Hand-written pages are templates from the package: sandboxed, and every value lands as text."""
+    return jinja2.sandbox.ImmutableSandboxedEnvironment(
+        autoescape=True, undefined=jinja2.StrictUndefined, finalize=markdown_text, keep_trailing_newline=True
+    )
+
+
+def docs_context(metadata: dict) -> dict:
+    """What a hand-written page may show: the package's metadata (no tables, no objects), as plain data."""
+    published = json.loads(json.dumps({key: value for key, value in metadata.items() if key not in ("resources", "downloads")}))
+    return {"site": {"published": published}, "package": published}
 
 
 def dataset_jsonld(site: Site, renderer: Renderer) -> dict:
@@ -371,23 +416,28 @@ def render_pages(site: Site, docs: Path | None) -> list[Page]:
         pages.append(Page("index.md", renderer.render("home.md.j2", 0)))
 
     if docs and docs.is_dir():
+        env, context = docs_environment(), docs_context(site.published)
         for source in sorted(docs.rglob("*.md")):
             relative = source.relative_to(docs).as_posix()
-            template = renderer.env.from_string(source.read_text(encoding="utf-8"))
-            renderer.depth = page_depth(relative)
-            pages.append(Page(relative, template.render()))
+            pages.append(Page(relative, env.from_string(source.read_text(encoding="utf-8")).render(**context), generated=False))
     return sorted(pages, key=lambda page: page.path)
 
 
-def write_pages(pages: list[Page], target: Path, docs: Path | None) -> None:
-    """Write the pages, then the hand-written assets (CSS, overrides) from docs/ beside them."""
+def write_pages(pages: list[Page], target: Path, docs: Path | None) -> list[str]:
+    """Write the pages, then the hand-written assets (CSS, images) from docs/ beside them.
+
+    Returns the paths of the generated pages, for the MkDocs hook's manifest. Every path is
+    checked to stay inside `target`; validation has already refused anything that would not.
+    """
+    target.mkdir(parents=True, exist_ok=True)
     if docs and docs.is_dir():
         for asset in sorted(docs.rglob("*")):
             if asset.is_file() and asset.suffix != ".md":
-                destination = target / asset.relative_to(docs)
+                destination = output(target, asset.relative_to(docs).as_posix())
                 destination.parent.mkdir(parents=True, exist_ok=True)
                 shutil.copyfile(asset, destination)
     for page in pages:
-        destination = target / page.path
+        destination = output(target, page.path)
         destination.parent.mkdir(parents=True, exist_ok=True)
         destination.write_text(page.text, encoding="utf-8")
+    return sorted(page.path for page in pages if page.generated)

@@ -14,6 +14,7 @@ import polars as pl
 
 from builder import load, stories
 from builder.errors import Problem
+from builder.paths import unsafe_path
 
 ROW = "__row"  # spreadsheet row number: header is row 1, first data row is 2
 
@@ -66,10 +67,22 @@ def date_precision(resource, frame, tables, descriptor, root):
             | (date.is_not_null() & precision.is_null())
             | ((precision == "month") & (date.dt.day() != 1))
             | ((precision == "year") & ((date.dt.day() != 1) | (date.dt.month() != 1)))
+            | ((precision == "unknown") & date.is_not_null())
         )
         rows = numbered(frame).filter(suspect.fill_null(False)).select(ROW, base, field["name"]).rows()
         for row, date, precision in rows:
-            if date is None and precision is not None:
+            if precision == "unknown":  # an explicitly undated row: the date must stay empty
+                if date is not None:
+                    yield Problem(
+                        path,
+                        row,
+                        field["name"],
+                        "precision-mismatch",
+                        f"`{field['name']}` is unknown but `{base}` is {date}.",
+                        f"Empty `{base}`, or set `{field['name']}` to day, month or year.",
+                        name,
+                    )
+            elif date is None and precision is not None:
                 yield Problem(
                     path,
                     row,
@@ -163,10 +176,11 @@ def documents_exist(resource, frame, tables, descriptor, root):
     if "path" not in frame.columns:
         return
     path, name = resource["path"], resource["name"]
-    verdicts = {document: _document_fault(root, document) for document in frame["path"].drop_nulls().unique().to_list()}
-    bad = [document for document, fault in verdicts.items() if fault]
+    faults = {document: _document_fault(root, document) for document in frame["path"].drop_nulls().unique().to_list()}
+    bad = [document for document, fault in faults.items() if fault]
     for row, document in numbered(frame).filter(pl.col("path").is_in(bad)).select(ROW, "path").rows():
-        if verdicts[document] == "missing":
+        fault = faults[document]
+        if fault == "missing":
             yield Problem(
                 path,
                 row,
@@ -176,7 +190,7 @@ def documents_exist(resource, frame, tables, descriptor, root):
                 "Store the document there, or correct `path`.",
                 name,
             )
-        else:
+        elif fault == "encoding":
             yield Problem(
                 path,
                 row,
@@ -186,11 +200,25 @@ def documents_exist(resource, frame, tables, descriptor, root):
                 "Re-save the document as UTF-8.",
                 name,
             )
+        else:
+            yield Problem(
+                path,
+                row,
+                "path",
+                "unsafe-path",
+                f"The document path {document} {fault}.",
+                "Store the document inside the package folder (not through a symlink) and give its relative path.",
+                name,
+            )
 
 
 def _document_fault(root: Path, document: str) -> str | None:
+    """None for a readable UTF-8 document inside the package; else "missing", "encoding" or why it is unsafe."""
+    reason = unsafe_path(root, document)
+    if reason:
+        return reason
     file = root / document
-    if ".." in Path(document).parts or not file.is_file():
+    if not file.is_file():
         return "missing"
     try:
         file.read_text(encoding="utf-8")
@@ -216,7 +244,7 @@ def quotes_found(resource, frame, tables, descriptor, root):
         for document in documents["path"].drop_nulls().unique().to_list():
             file = root / document
             by_path[document] = None
-            if ".." not in Path(document).parts and file.is_file():
+            if not unsafe_path(root, document) and file.is_file():
                 try:
                     by_path[document] = file.read_text(encoding="utf-8")
                 except UnicodeDecodeError:
@@ -294,8 +322,49 @@ def rows_exist(resource, frame, tables, descriptor, root):
             )
 
 
+def ids_in_notes(resource, frame, tables, descriptor, root):
+    """An id a `note` names in backticks must be the key of a row somewhere, so notes cannot cite a missing source."""
+    if "note" not in frame.columns:
+        return
+    named = (
+        numbered(frame)
+        .select(ROW, pl.col("note").str.extract_all(r"`[^`]+`").alias("named"))
+        .filter(pl.col("named").list.len() > 0)
+        .explode("named")
+        .with_columns(pl.col("named").str.slice(1).str.strip_suffix("`"))
+    )
+    if named.height == 0:
+        return
+    keys = [
+        tables[other["name"]].select(pl.col(load.primary_key(other)[0]).cast(pl.String).alias("named"))
+        for other in load.resources(descriptor)
+        if len(load.primary_key(other)) == 1 and other["name"] in tables
+    ]
+    known = pl.concat(keys).unique() if keys else pl.DataFrame(schema={"named": pl.String})
+    path, name = resource["path"], resource["name"]
+    for row, unknown in named.join(known, on="named", how="anti", maintain_order="left").rows():
+        yield Problem(
+            path,
+            row,
+            "note",
+            "note-names-unknown-id",
+            f"The note names `{unknown}`, which is not the id of any row.",
+            "Correct the id, add the row it names, or drop the backticks (they mark ids only).",
+            name,
+        )
+
+
 def shorten(text: str, limit: int = 60) -> str:
     return text if len(text) <= limit else text[: limit - 1] + "…"
 
 
-GENERIC_RULES = [no_rows, date_precision, dates_before_access, safe_urls, documents_exist, quotes_found, rows_exist]
+GENERIC_RULES = [
+    no_rows,
+    date_precision,
+    dates_before_access,
+    safe_urls,
+    documents_exist,
+    quotes_found,
+    rows_exist,
+    ids_in_notes,
+]

@@ -20,6 +20,7 @@ import polars as pl
 
 from builder import load, tables
 from builder.errors import BuilderError
+from builder.paths import inside
 
 ERROR_TYPES = (
     "type-error",
@@ -49,12 +50,7 @@ def synth(root: Path, out: Path, rows: int, errors: list[str], per_type: int = 1
     if total == 0:
         raise BuilderError("the package has no rows to copy.")
     copies = max(1, round(rows / total))
-    # A table whose key is an enum (a vocabulary such as verdicts) cannot be copied: one copy serves all.
-    fixed = {
-        r["name"]
-        for r in resources
-        if all(f.get("constraints", {}).get("enum") for f in load.fields(r) if f["name"] in load.primary_key(r))
-    }
+    fixed = _uncopyable(resources)
     ids = _ids([r for r in resources if r["name"] not in fixed], raw)
     if out.exists() and any(out.iterdir()):
         raise BuilderError(f"{out} is not empty; give an empty or new folder.")
@@ -71,9 +67,35 @@ def synth(root: Path, out: Path, rows: int, errors: list[str], per_type: int = 1
     return counts
 
 
+def _uncopyable(resources: list[dict]) -> set[str]:
+    """Tables written once, not copied: vocabularies (an enumerated key, or a key other tables
+    reference from an enumerated column, like verdicts) and tables with a required unique value
+    that no suffix can keep unique (a rank)."""
+    fixed = set()
+    for resource in resources:
+        key = load.primary_key(resource)
+        fields = load.fields(resource)
+        if key and all(f.get("constraints", {}).get("enum") for f in fields if f["name"] in key):
+            fixed.add(resource["name"])
+        for f in fields:
+            constraints = f.get("constraints", {})
+            if (
+                constraints.get("unique")
+                and constraints.get("required")
+                and f.get("type", "string") != "string"
+                and f["name"] not in key
+            ):
+                fixed.add(resource["name"])
+        enumerated = {f["name"] for f in fields if f.get("constraints", {}).get("enum")}
+        for own, target, _ in load.foreign_keys(resource):
+            if set(own) <= enumerated:
+                fixed.add(target)
+    return fixed
+
+
 def _raw(resource: dict, root: Path) -> pl.DataFrame:
     """The CSV's cells as text, columns named by the schema."""
-    parsed = tables.parse_csv(root / resource["path"], resource.get("dialect", {}))
+    parsed = tables.parse_csv(inside(root, resource["path"]), resource.get("dialect", {}))
     names = [f["name"] for f in load.fields(resource)]
     # An empty cell stays null, so it is written unquoted, as curators write it (Polars quotes "").
     return parsed.cells.select(

@@ -12,9 +12,9 @@ from pathlib import Path
 import polars as pl
 from frictionless import FrictionlessException, Package
 
-from builder import load, rules, stories, tables
+from builder import load, rules, safety, stories, tables
 from builder.errors import Problem, Report
-from builder.paths import Paths
+from builder.paths import Paths, inside
 
 SLUG_PATTERN = "^[a-z0-9]+(-[a-z0-9]+)*$"
 
@@ -33,6 +33,10 @@ def validate_package(paths: Paths) -> tuple[Report, dict | None, dict[str, pl.Da
     report.add(problems)
     if descriptor is None:
         return report, None, {}
+    unsafe = safety.check_descriptor(descriptor, paths.root)
+    report.add(unsafe)
+    if unsafe:  # nothing more is read from a package that could make us read or fetch elsewhere
+        return report, None, {}
     package, structure = check_descriptor(descriptor, paths.root)
     report.add(structure)
     if structure:
@@ -45,8 +49,23 @@ def validate_package(paths: Paths) -> tuple[Report, dict | None, dict[str, pl.Da
     for resource in load.resources(descriptor):
         if resource["name"] in unreadable:
             tables[resource["name"]] = load.empty_table(resource)
-    report.add(rules.check(descriptor, tables, paths.root, unreadable=unreadable))
+    report.add(safety.read_site_config(paths.root)[1])
+    report.add(safety.check_docs(paths.docs, paths.root, generated_names(descriptor), descriptor))
+    cells = safety.check_tables(descriptor, tables)
+    report.add(cells)
+    if not cells:  # rules and pages must never see a control character or a clashing id
+        report.add(rules.check(descriptor, tables, paths.root, unreadable=unreadable))
+    report.warn(safety.long_cells(descriptor, tables))
     return report, descriptor, tables
+
+
+def generated_names(descriptor: dict) -> set[str]:
+    """Paths and top-level folders the builder writes pages to: hand-written pages may not take them."""
+    story = stories.for_package(descriptor)
+    names = {"index.md"} | safety.RESERVED_NAMES | {r["name"] for r in load.resources(descriptor)}
+    if story:
+        names |= set(story.PAGES) | set(story.VIEWS)
+    return names
 
 
 def check_descriptor(descriptor: dict, root: Path) -> tuple[Package | None, list[Problem]]:
@@ -66,27 +85,13 @@ def check_descriptor(descriptor: dict, root: Path) -> tuple[Package | None, list
             "Compare it with the Data Package spec (https://datapackage.org/); every resource needs a name, a path and a schema.",
         )
         return None, problems
-    resources = descriptor.get("resources")
-    if not isinstance(resources, list) or not resources:
-        bad("datapackage.json lists no resources.", "Add a `resources` array with one entry per CSV.")
-        return None, problems
-    story = descriptor.get("ledger", {}).get("story")
-    if story is not None and story not in stories.KNOWN:
-        bad(
-            f"datapackage.json names an unknown story {story!r}.",
-            f"Use one of: {', '.join(sorted(stories.KNOWN))}, or remove `ledger.story` to publish with generic pages only.",
-        )
-    for index, resource in enumerate(resources):
+    for index, resource in enumerate(descriptor["resources"]):
         name = resource.get("name", f"#{index + 1}")
         where = f"resource `{name}`"
-        if not isinstance(resource.get("path"), str) or not resource["path"].endswith(".csv"):
-            bad(f"{where} has no CSV `path`.", "Give every resource a relative path to its CSV file.")
         schema = resource.get("schema")
         if not isinstance(schema, dict) or not schema.get("fields"):
             bad(f"{where} has no schema fields.", "Describe the CSV's columns in `schema.fields`.")
             continue
-        if not load.primary_key(resource):
-            bad(f"{where} has no primary key.", "Set `schema.primaryKey` to the column(s) that identify a row.")
         for label in ("title", "description"):
             if not resource.get(label):
                 bad(f"{where} has no {label}.", f"Add a `{label}`: the site's data pages are generated from it.")
@@ -110,7 +115,7 @@ def check_files(descriptor: dict, root: Path, *, utf8: bool = True) -> tuple[set
     problems = []
     for resource in load.resources(descriptor):
         path = resource["path"]
-        file = root / path
+        file = inside(root, path)  # safety.check_descriptor has refused paths that leave the root
         name = resource["name"]
         if not file.is_file():
             problems.append(
@@ -150,8 +155,7 @@ def check_tables(
 ) -> tuple[dict[str, pl.DataFrame], list[Problem]]:
     """Table Schema checks of every readable CSV, vectorised (builder.tables), and the typed frames.
 
-    Adds to
-    `unreadable` a file Python's csv module cannot read at all.
+    Adds to `unreadable` a file that is not UTF-8 or that Python's csv module cannot read at all.
     """
     resource_by_name = {r["name"]: r for r in load.resources(descriptor)}
     key_fields = key_fields_of(descriptor)
@@ -162,10 +166,10 @@ def check_tables(
             continue
         try:
             checked[name] = tables.check_table(
-                package.get_resource(name), root / resource["path"], resource.get("dialect", {}), key_fields[name]
+                package.get_resource(name), inside(root, resource["path"]), resource.get("dialect", {}), key_fields[name]
             )
         except UnicodeDecodeError:
-            problems.append(encoding_problem(resource, root / resource["path"]))
+            problems.append(encoding_problem(resource, inside(root, resource["path"])))
             unreadable.add(name)
         except tables.CsvError as error:
             problems.append(

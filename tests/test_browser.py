@@ -156,3 +156,55 @@ def test_hostile_text_runs_no_script_in_pages_or_search(page, bookshelf):
     finally:
         httpd.shutdown()
     assert dialogs == []
+
+
+# A hostile package: descriptor metadata, cells and a hand-written page full of script payloads;
+# every built page is loaded and nothing runs (hardening issue, items 1-4).
+PAYLOAD = "<img src=x onerror=window.pwned=1>"
+
+
+def hostile_package(root: Path) -> None:
+    data = json.loads((root / "datapackage.json").read_text(encoding="utf-8"))
+    data["title"] = f"Books {PAYLOAD}"
+    data["description"] = "Shelf <!--<script> </script><script>window.pwned=1</script>"
+    (root / "datapackage.json").write_text(json.dumps(data), encoding="utf-8")
+    with open(root / "data" / "authors.csv", "a", encoding="utf-8") as out:
+        out.write(f'mallory,"{PAYLOAD} ![x](x){{: onerror=window.pwned=1 }} ---",1900-01-01,year,gutenberg-austen\n')
+    (root / "docs").mkdir()
+    (root / "docs" / "about.md").write_text(
+        "# About {{ site.published.title }}\n\n<script>window.pwned=1</script>\n\n"
+        '<img src="x" onerror="window.pwned=1">\n\n[link](javascript:window.pwned=1)\n',
+        encoding="utf-8",
+    )
+
+
+def test_no_page_of_a_hostile_package_runs_script(browser, bookshelf):
+    from click.testing import CliRunner
+
+    from builder.cli import cli
+
+    hostile_package(bookshelf)
+    result = CliRunner().invoke(cli, ["build", "--root", str(bookshelf), "--quiet"])
+    assert result.exit_code == 0, result.output
+    site = bookshelf / "site"
+    httpd, address = serve(site)
+    context = browser.new_context()
+    page = context.new_page()
+    dialogs = []
+    page.on("dialog", lambda dialog: (dialogs.append(dialog.message), dialog.dismiss()))
+    try:
+        pages = sorted(p.relative_to(site).as_posix() for p in site.rglob("*.html"))
+        assert "about/index.html" in pages and "authors/mallory/index.html" in pages
+        for path in pages:
+            page.goto(f"{address}/{path}")
+            page.wait_for_load_state("load")
+            assert page.evaluate("window.pwned") is None, path
+            assert page.locator("[onerror], [onload], [onmouseover]").count() == 0, path
+            scripts = page.eval_on_selector_all("script:not([type='application/ld+json'])", "s => s.map(e => e.textContent)")
+            assert not any("pwned" in script for script in scripts), path  # the theme's own inline scripts only
+        page.click("a:has-text('link')") if page.locator("a:has-text('link')").count() else None
+        assert page.evaluate("window.pwned") is None
+    finally:
+        context.close()
+        httpd.shutdown()
+    assert dialogs == []

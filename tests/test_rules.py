@@ -127,3 +127,94 @@ def test_a_citation_must_point_at_an_existing_row(ledger):
         out.write("models,llama-5,meta-blog-llama,supports,No such model.\n")
     rows = table(ledger, "citations").read_text(encoding="utf-8").splitlines()
     assert problems(ledger) == [["seeds/citations.csv", len(rows), "row_id", "row-not-found"]]
+
+
+def messages(root: Path) -> list[list]:
+    result = CliRunner().invoke(cli, ["validate", "--root", str(root), "--json"])
+    return [[p["row"], p["type"], p["message"], p["fix"]] for p in json.loads(result.output)["problems"]]
+
+
+def test_a_note_may_only_name_ids_that_exist(ledger):
+    replace_line(
+        ledger,
+        "sources",
+        "meta-llama-departures-article-source,",
+        lambda line: line.replace("`theinformation-2023-excerpt`", "`the-information-feud`"),
+    )
+    assert messages(ledger) == [
+        [
+            row_of(ledger, "sources", "meta-llama-departures-article-source,"),
+            "note-names-unknown-id",
+            "The note names `the-information-feud`, which is not the id of any row.",
+            "Correct the id, add the row it names, or drop the backticks (they mark ids only).",
+        ]
+    ]
+
+
+def test_status_date_is_the_date_of_its_source(ledger):
+    replace_line(ledger, "people", "hugo-touvron,", lambda line: line.replace(",2025-05-26,", ",2025-06-30,", 1))
+    assert messages(ledger) == [
+        [
+            row_of(ledger, "people", "hugo-touvron,"),
+            "status-date-mismatch",
+            "`hugo-touvron` has status as of 2025-06-30, but its source `bi-2025-llama-talent` is dated 2025-05-26.",
+            "Set `status_as_of` to the source's publication date, or cite a dated report of the status.",
+        ]
+    ]
+
+
+def test_an_undated_exit_names_the_report_that_it_happened(ledger):
+    replace_line(ledger, "departures", "eric-hambro-", lambda line: line.replace(",unknown,2025-05-26,", ",unknown,,", 1))
+    row = row_of(ledger, "departures", "eric-hambro-")
+    assert messages(ledger) == [
+        [
+            row,
+            "undated-exit-without-report",
+            "The exit's date is unknown but `left_by` is empty.",
+            "Write the publication date of the earliest source that reports the person had left.",
+        ]
+    ]
+
+
+def test_unknown_precision_means_no_date(ledger):
+    replace_line(ledger, "departures", "eric-hambro-", lambda line: line.replace(",,unknown,", ",2024-01-01,unknown,", 1))
+    assert messages(ledger) == [
+        [
+            row_of(ledger, "departures", "eric-hambro-"),
+            "precision-mismatch",
+            "`date_precision` is unknown but `date` is 2024-01-01.",
+            "Empty `date`, or set `date_precision` to day, month or year.",
+        ]
+    ]
+
+
+def test_a_known_exit_date_has_no_left_by(ledger):
+    replace_line(ledger, "departures", "edouard-grave-", lambda line: line.replace(",month,,", ",month,2025-05-26,", 1))
+    assert messages(ledger) == [
+        [
+            row_of(ledger, "departures", "edouard-grave-"),
+            "left-by-with-date",
+            "`left_by` is 2025-05-26 but the exit's date is known.",
+            "Empty `left_by`, or empty `date` and set `date_precision` to unknown.",
+        ]
+    ]
+
+
+def test_every_claim_is_tied_to_what_it_is_about(ledger):
+    for name in ("claim_models", "claim_people", "claim_organizations"):
+        drop_lines(ledger, name, "llama2-launched-july,")
+    assert messages(ledger) == [
+        [
+            row_of(ledger, "claims", "llama2-launched-july,"),
+            "claim-without-subject",
+            "Claim `llama2-launched-july` is not tied to any model, person or organization.",
+            "Add a row for it to seeds/claim_models.csv, seeds/claim_people.csv, seeds/claim_organizations.csv.",
+        ]
+    ]
+
+
+def test_a_claim_verdict_must_be_defined(ledger):
+    drop_lines(ledger, "verdicts", "not-checkable,")
+    found = problems(ledger)
+    assert found and {p[3] for p in found} == {"foreign-key"}
+    assert {p[0] for p in found} == {"seeds/claims.csv"}

@@ -142,14 +142,16 @@ def test_descriptor_json_syntax_error(bookshelf):
 
 def test_descriptor_not_a_data_package(bookshelf):
     (bookshelf / "datapackage.json").write_text('{"name": "bookshelf", "resources": [{"name": "books"}]}\n')
-    assert problems(bookshelf) == [["datapackage.json", None, None, "descriptor-invalid"]]
-    assert 'one of the properties "path" or "data" is required' in run_validate(bookshelf).output
+    assert problems(bookshelf) == [["datapackage.json", None, None, "descriptor-invalid"]] * 2
+    output = run_validate(bookshelf).output
+    assert "resource `books` has no CSV `path`." in output
+    assert "resource `books` has no schema." in output
 
 
 def test_descriptor_with_resources_of_the_wrong_type(bookshelf):
     (bookshelf / "datapackage.json").write_text('{"name": "bookshelf", "resources": 5}\n')
     assert problems(bookshelf) == [["datapackage.json", None, None, "descriptor-invalid"]]
-    assert "5 is not of type 'array'" in run_validate(bookshelf).output
+    assert "`resources` is int, not a list." in run_validate(bookshelf).output
 
 
 def test_precision_must_match_date(bookshelf):

@@ -14,6 +14,26 @@ from builder.rules import ROW
 from builder.rules import numbered as _rows
 
 PAPER_AUTHORS = 14  # LLaMA: Open and Efficient Foundation Language Models (arXiv 2302.13971)
+# The tables and columns the story's rules, views and pages read: checked before they run.
+REQUIRES = {
+    "claims": ["claim_id", "document_id", "quote", "verdict"],
+    "claim_evidence": ["claim_id", "source_id", "stance"],
+    "people": ["person_id", "name", "status", "status_as_of", "llama_paper_position", "source_id"],
+    "departures": ["departure_id", "person_id", "from_org_id", "to_org_id", "date", "date_precision", "confidence"],
+    "releases": ["release_id", "model_id", "date", "date_precision", "event"],
+    "models": ["model_id", "name", "developer_org_id", "family", "predecessor_id"],
+    "organizations": ["org_id", "name", "founded", "founded_precision"],
+    "sources": ["source_id", "title", "tier", "published"],
+}
+VIEWS = [
+    "author_retention",
+    "author_status",
+    "departures_by_destination",
+    "release_cadence",
+    "source_usage",
+    "timeline",
+    "verdict_summary",
+]
 
 
 def check(descriptor: dict, tables: dict[str, pl.DataFrame], root: Path) -> list[Problem]:
@@ -25,7 +45,10 @@ def check(descriptor: dict, tables: dict[str, pl.DataFrame], root: Path) -> list
         status_matches_departures,
         paper_positions,
         departure_dates,
+        status_dated_by_source,
+        undated_exits,
         releases_after_predecessor,
+        subjects_for_every_claim,
     ):
         problems.extend(rule(tables, paths))
     return problems
@@ -88,9 +111,11 @@ def paper_positions(tables, paths):
 
 
 def departure_dates(tables, paths):
-    """A departure cannot come after the report that states the person's status."""
-    joined = _rows(tables["departures"]).join(tables["people"].select("person_id", "status_as_of"), on="person_id", how="left")
-    late = joined.filter(pl.col("date") > pl.col("status_as_of"))
+    """A departure (or, undated, the report that it happened) cannot come after the person's status report."""
+    joined = _rows(_known_by(tables["departures"])).join(
+        tables["people"].select("person_id", "status_as_of"), on="person_id", how="left"
+    )
+    late = joined.filter(pl.col("known_by") > pl.col("status_as_of")).with_columns(date=pl.col("known_by"))
     for row, person_id, date, as_of in late.select(ROW, "person_id", "date", "status_as_of").rows():
         yield Problem(
             paths["departures"],
@@ -100,6 +125,77 @@ def departure_dates(tables, paths):
             f"`{person_id}` left on {date}, after their status date {as_of}.",
             "Correct the date, or update the person's `status_as_of` to the report that covers it.",
             "departures",
+        )
+
+
+def status_dated_by_source(tables, paths):
+    """`status_as_of` is the publication date of the report cited for the status, so the two cannot drift apart."""
+    published = tables["sources"].select("source_id", "published")
+    joined = _rows(tables["people"]).join(published, on="source_id", how="inner")
+    wrong = joined.filter(pl.col("published").is_null() | (pl.col("published") != pl.col("status_as_of")))
+    for row, person_id, as_of, source_id, date in wrong.select(ROW, "person_id", "status_as_of", "source_id", "published").rows():
+        yield Problem(
+            paths["people"],
+            row,
+            "status_as_of",
+            "status-date-mismatch",
+            f"`{person_id}` has status as of {as_of}, but its source `{source_id}` is "
+            + (f"dated {date}." if date else "undated."),
+            "Set `status_as_of` to the source's publication date, or cite a dated report of the status.",
+            "people",
+        )
+
+
+def _known_by(departures: pl.DataFrame) -> pl.DataFrame:
+    """The date a departure is known to have happened by: its own date, else `left_by`."""
+    left_by = pl.col("left_by") if "left_by" in departures.columns else pl.lit(None, dtype=pl.Date)
+    return departures.with_columns(pl.coalesce("date", left_by).alias("known_by"))
+
+
+def undated_exits(tables, paths):
+    """`left_by` is the report date of an exit whose own date is unknown, and only of such an exit."""
+    departures = tables["departures"]
+    if "left_by" not in departures.columns:
+        return
+    for row, precision, left_by in _rows(departures).select(ROW, "date_precision", "left_by").rows():
+        if precision == "unknown" and left_by is None:
+            yield Problem(
+                paths["departures"],
+                row,
+                "left_by",
+                "undated-exit-without-report",
+                "The exit's date is unknown but `left_by` is empty.",
+                "Write the publication date of the earliest source that reports the person had left.",
+                "departures",
+            )
+        elif precision != "unknown" and left_by is not None:
+            yield Problem(
+                paths["departures"],
+                row,
+                "left_by",
+                "left-by-with-date",
+                f"`left_by` is {left_by} but the exit's date is known.",
+                "Empty `left_by`, or empty `date` and set `date_precision` to unknown.",
+                "departures",
+            )
+
+
+def subjects_for_every_claim(tables, paths):
+    """Every claim is tied to at least one model, person or organization it is about."""
+    links = [name for name in ("claim_models", "claim_people", "claim_organizations") if name in tables]
+    if not links:
+        return
+    tied = pl.concat([tables[name].select("claim_id") for name in links]).unique()
+    lacking = _rows(tables["claims"]).join(tied, on="claim_id", how="anti")
+    for row, claim_id in lacking.filter(pl.col("claim_id").is_not_null()).select(ROW, "claim_id").rows():
+        yield Problem(
+            paths["claims"],
+            row,
+            "claim_id",
+            "claim-without-subject",
+            f"Claim `{claim_id}` is not tied to any model, person or organization.",
+            f"Add a row for it to {', '.join(paths[name] for name in links)}.",
+            "claims",
         )
 
 
@@ -247,9 +343,9 @@ def _first_departures(tables) -> pl.DataFrame:
     """Each person's earliest departure from Meta, with the destination's name."""
     orgs = tables["organizations"].select(pl.col("org_id").alias("to_org_id"), pl.col("name").alias("destination"))
     return (
-        tables["departures"]
+        _known_by(tables["departures"])
         .filter(pl.col("from_org_id") == "meta")
-        .sort("person_id", "date", "departure_id", nulls_last=True)
+        .sort("person_id", "known_by", "departure_id", nulls_last=True)
         .unique("person_id", keep="first", maintain_order=True)
         .join(orgs, on="to_org_id", how="left")
         .select(
@@ -259,6 +355,7 @@ def _first_departures(tables) -> pl.DataFrame:
             pl.col("date").alias("departure_date"),
             pl.col("date_precision").alias("departure_precision"),
             "confidence",
+            "known_by",
         )
     )
 
@@ -321,7 +418,8 @@ def author_retention(tables):
         .dt.offset_by("-1d")
     )
     left = authors.join(_first_departures(tables), on="person_id", how="left").select(
-        "person_id", pl.coalesce(period_end, pl.when(pl.col("status") == "left").then("status_as_of")).alias("left_on")
+        "person_id",
+        pl.coalesce(period_end, "known_by", pl.when(pl.col("status") == "left").then("status_as_of")).alias("left_on"),
     )
     start = tables["releases"].filter(pl.col("model_id") == "llama")["date"].min()
     end = authors["status_as_of"].max()
@@ -349,8 +447,8 @@ def author_retention(tables):
         description=(
             "For each month from LLaMA's release to the latest status report, how many of the paper's "
             "authors were not known to have left Meta by the end of that month. A departure known only to the "
-            "month or year counts from the last day of that period; one with no date, from the report that "
-            "says the person left."
+            "month or year counts from the last day of that period; one with no date, from the earliest report "
+            "that says the person had left (`left_by`)."
         ),
         frame=frame,
         primary_key=["month"],
