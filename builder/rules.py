@@ -328,6 +328,7 @@ def ids_in_notes(resource, frame, tables, descriptor, root):
         return
     named = (
         numbered(frame)
+        .filter(pl.col("note").str.contains("`", literal=True))
         .select(ROW, pl.col("note").str.extract_all(r"`[^`]+`").alias("named"))
         .filter(pl.col("named").list.len() > 0)
         .explode("named")
