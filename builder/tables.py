@@ -594,7 +594,14 @@ def foreign_key_errors(resource, checked: dict[str, Checked]) -> list[SimpleName
         mine = own.keys.select(ROW, *[pl.col(f).alias(f"k{i}") for i, f in enumerate(fields)])
         mine = mine.filter(~pl.all_horizontal(pl.exclude(ROW).is_null()))
         for i in range(len(fields)):
-            if mine[f"k{i}"].dtype != lookup[f"k{i}"].dtype:
+            ours, theirs_ = mine[f"k{i}"].dtype, lookup[f"k{i}"].dtype
+            if ours == theirs_:
+                continue
+            if ours.is_numeric() and theirs_.is_numeric():  # 1 == 1.0, as in Python
+                mine = mine.with_columns(pl.col(f"k{i}").cast(pl.Float64))
+                lookup = lookup.with_columns(pl.col(f"k{i}").cast(pl.Float64))
+            else:  # a date never equals a text, as in Python: nothing matches
+                lookup = lookup.clear()
                 mine = mine.with_columns(pl.col(f"k{i}").cast(pl.String))
                 lookup = lookup.with_columns(pl.col(f"k{i}").cast(pl.String))
         on = [f"k{i}" for i in range(len(fields))]

@@ -286,6 +286,15 @@ BOOKSHELF_CASES = [
         [(AUTHORS, 2, "author_id", "type-error"), (BOOKS, 2, "author_id", "type-error")],
     ),
     (
+        "foreign key from a text column to an integer key",
+        lambda r: [
+            edit_field(r, "authors", "author_id", type="integer", constraints={"pattern": None}),
+            set_cell(r, AUTHORS, 2, "author_id", "1"),
+            set_cell(r, BOOKS, 2, "author_id", "1"),
+        ],
+        [(BOOKS, 2, "author_id", "foreign-key"), (AUTHORS, 3, "author_id", "type-error")],
+    ),
+    (
         "short, long and blank rows",
         lambda r: edit_text(
             r,
