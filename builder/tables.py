@@ -61,7 +61,7 @@ def python_dialect(dialect: dict) -> dict:
     }
 
 
-CHUNK_BYTES = 8 * 2**20  # parsed and checked a chunk at a time: memory grows with what is kept, not the file
+CHUNK_BYTES = 16 * 2**20  # parsed and checked a chunk at a time: bounded transient memory, few Polars calls
 
 
 class _SlowPath(Exception):
@@ -168,15 +168,15 @@ def _fast_parts(path: Path, options: dict):
         while data:
             if not data.endswith(b"\n"):
                 data += handle.readline()
-            cells, lines = _parse_chunk(data, options, width)
-            if header:
-                cells, lines, header = cells.slice(1), lines.slice(1), False
-            yield _with_counts(labels, _counts(cells, lines, options, width), cells, first_row)
+            cells = _parse_chunk(data, options, width)
+            skip = 1 if header else 0
+            cells, header = cells.slice(skip), False
+            yield _with_counts(labels, _counts(cells, data, skip, options, width), cells, first_row)
             first_row += cells.height
             data = handle.read(CHUNK_BYTES)
 
 
-def _parse_chunk(data: bytes, options: dict, width: int) -> tuple[pl.DataFrame, pl.Series]:
+def _parse_chunk(data: bytes, options: dict, width: int) -> pl.DataFrame:
     try:
         cells = pl.read_csv(
             data,
@@ -187,32 +187,40 @@ def _parse_chunk(data: bytes, options: dict, width: int) -> tuple[pl.DataFrame, 
             empty_string_is_null=False,
             truncate_ragged_lines=False,  # a longer row raises: the slow path counts its extra cells
         )
-        lines = pl.read_csv(
-            data,
-            has_header=False,
-            schema={"line": pl.String},
-            separator="\x1f",
-            quote_char=None,
-            empty_string_is_null=False,
-            truncate_ragged_lines=True,
-        )["line"]
     except pl.exceptions.PolarsError:
         raise _SlowPath from None
-    if cells.height != lines.len():
+    if cells.height != data.count(b"\n") + (0 if data.endswith(b"\n") else 1):
         raise _SlowPath  # a record spans lines (a quoted line break), or the parsers disagree
-    if cells.height and cells.select(pl.any_horizontal(pl.all().str.contains("\r", literal=True)).any()).item():
+    if b"\r" in data and cells.select(pl.any_horizontal(pl.all().str.contains("\r", literal=True)).any()).item():
         raise _SlowPath  # CR-only line ends: Python's csv ends a record there
+    return cells
+
+
+def _lines(data: bytes) -> pl.Series:
+    """The chunk's raw lines (only read when some row may be short)."""
+    lines = pl.read_csv(
+        data,
+        has_header=False,
+        schema={"line": pl.String},
+        separator="\x1f",
+        quote_char=None,
+        empty_string_is_null=False,
+        truncate_ragged_lines=True,
+    )["line"]
     if lines.str.contains("\x1f", literal=True).any():
-        raise _SlowPath
-    return cells, lines
+        raise _SlowPath  # the line reader split a line: count the slow way
+    return lines
 
 
-def _counts(cells: pl.DataFrame, lines: pl.Series, options: dict, width: int) -> pl.Series:
+def _counts(cells: pl.DataFrame, data: bytes, skip: int, options: dict, width: int) -> pl.Series:
     """Cells per row: only a row whose last cell is empty can be short; count those from their line."""
     counts = pl.Series("n", [width] * cells.height, dtype=pl.UInt32)
     maybe_short = (cells[f"c{width - 1}"] == "").fill_null(True)
     if not maybe_short.any():
         return counts
+    lines = _lines(data).slice(skip)
+    if lines.len() != cells.height:
+        raise _SlowPath
     candidates = lines.filter(maybe_short)
     quoted = candidates.str.contains(options["quotechar"], literal=True)
     counted = (candidates.str.count_matches(options["delimiter"], literal=True) + 1).cast(pl.UInt32)
