@@ -119,7 +119,11 @@ def write_xlsx(tables: list[Table], path: Path, *, title: str) -> None:
         sheet = workbook.add_worksheet(table.name[:31])
         for col, name in enumerate(table.frame.columns):
             sheet.write_string(0, col, name, header)
-        for row_index, row in enumerate(table.frame.iter_rows(), start=1):
+        frame, cut = table.frame, max(0, table.frame.height - (EXCEL_ROWS - 1))
+        if cut:  # Excel stops at 1,048,576 rows: fill the sheet, then say where the rest is
+            frame = frame.head(EXCEL_ROWS - 2)
+            sheet.write_string(EXCEL_ROWS - 1, 0, EXCEL_ROWS_NOTE.format(count=cut + 1, name=table.name))
+        for row_index, row in enumerate(frame.iter_rows(), start=1):
             for col, value in enumerate(row):
                 if value is None:
                     continue
@@ -135,6 +139,10 @@ def write_xlsx(tables: list[Table], path: Path, *, title: str) -> None:
     workbook.close()
 
 
+EXCEL_ROWS = 1_048_576  # rows in one Excel sheet, the header included
+EXCEL_ROWS_NOTE = (
+    "… {count:,} more rows: an Excel sheet holds 1,048,576 rows; the whole table is in {name}.csv and {name}.parquet."
+)
 EXCEL_CELL_LIMIT = 32767  # characters Excel keeps in one cell
 EXCEL_CUT = "… [cut: Excel's limit; the full text is in the CSV]"
 
