@@ -54,7 +54,7 @@ def validate_package(paths: Paths) -> tuple[Report, dict | None, dict[str, pl.Da
     cells = safety.check_tables(descriptor, tables)
     report.add(cells)
     if not cells:  # rules and pages must never see a control character or a clashing id
-        report.add(rules.check(descriptor, tables, paths.root, unreadable=unreadable))
+        report.add(without_type_echoes(rules.check(descriptor, tables, paths.root, unreadable=unreadable), table_problems))
     report.warn(safety.long_cells(descriptor, tables))
     return report, descriptor, tables
 
@@ -400,6 +400,19 @@ def constraint_problem(error, field: dict, problem) -> Problem:
             f"Use a value from {rules_.get('minimum', '…')} to {rules_.get('maximum', '…')}.",
         )
     return problem(f'"{cell}" breaks the `{constraint}` constraint of `{name}`.', "Correct the value.")
+
+
+def without_type_echoes(found: list[Problem], table_problems: list[Problem]) -> list[Problem]:
+    """A date that does not parse is a type error, not also "precision set but date empty"."""
+    bad_cells = {(p.path, p.row, p.field) for p in table_problems if p.type == "type-error"}
+    return [
+        p
+        for p in found
+        if not (
+            p.type == "precision-without-date"
+            and (p.path, p.row, (p.field or "").removesuffix("_precision") or "date") in bad_cells
+        )
+    ]
 
 
 def drop_echoes(problems: list[Problem], resources: dict[str, dict]) -> list[Problem]:

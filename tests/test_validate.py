@@ -216,3 +216,8 @@ def test_every_command_has_help(command):
     result = CliRunner().invoke(cli, [command, "--help"])
     assert result.exit_code == 0
     assert "Example:" in result.output
+
+
+def test_a_date_that_does_not_parse_is_one_problem(bookshelf):
+    rewrite(bookshelf, "authors", "1775-12-16,day", "1775-13-16,day")
+    assert problems(bookshelf) == [["data/authors.csv", 2, "born", "type-error"]]
