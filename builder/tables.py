@@ -13,7 +13,7 @@ at 1,000 per table); the declared dialect is used as is (frictionless also sniff
 guess `skipInitialSpace` or an escape character); a `pattern` is matched with Polars' (Rust) regex
 where it compiles, and with Python's `re` per distinct value where it does not (lookaround,
 backreferences) or where the value contains a line break (Python's `$` also matches before a
-final newline).
+final newline); integers are 64-bit (frictionless accepts any size). The README lists these too.
 """
 
 from __future__ import annotations
@@ -30,6 +30,14 @@ import polars as pl
 
 ROW = "__row"
 csv.field_size_limit(sys.maxsize)  # a long cell is data, not a parse error
+
+
+class PatternError(Exception):
+    """A `pattern` Python cannot compile the way frictionless anchors it (^pattern$)."""
+
+    def __init__(self, field: str, error: re.error):
+        super().__init__(f"{error}")
+        self.field = field
 
 
 class CsvError(Exception):
@@ -310,6 +318,11 @@ def read_column(cells: pl.Series, ffield) -> Column:
     present = cells.set(cells.is_in(missing_values(ffield)).fill_null(False), None)
     supported = set(ffield.supported_constraints)
     constraints = {k: v for k, v in ffield.constraints.items() if k in supported and v is not None}
+    if "pattern" in constraints:
+        try:
+            re.compile(f"^{constraints['pattern']}$")
+        except re.error as error:
+            raise PatternError(ffield.name, error) from None
     if fast_path(ffield):
         values = _fast_values(present, ffield)
         key = values

@@ -171,6 +171,20 @@ def check_tables(
         except UnicodeDecodeError:
             problems.append(encoding_problem(resource, inside(root, resource["path"])))
             unreadable.add(name)
+        except tables.PatternError as error:
+            problems.append(
+                Problem(
+                    load.DESCRIPTOR_FILE,
+                    None,
+                    error.field,
+                    "descriptor-invalid",
+                    f"resource `{name}`, field `{error.field}`: the pattern cannot be used as Table Schema anchors it"
+                    f" (^pattern$): {error}.",
+                    "Put inline flags such as (?i) inside a group, (?i:…), or drop them.",
+                    name,
+                )
+            )
+            unreadable.add(name)
         except tables.CsvError as error:
             problems.append(
                 Problem(

@@ -221,3 +221,13 @@ def test_every_command_has_help(command):
 def test_a_date_that_does_not_parse_is_one_problem(bookshelf):
     rewrite(bookshelf, "authors", "1775-12-16,day", "1775-13-16,day")
     assert problems(bookshelf) == [["data/authors.csv", 2, "born", "type-error"]]
+
+
+def test_a_pattern_frictionless_cannot_anchor_is_a_problem_not_a_traceback(bookshelf):
+    path = bookshelf / "datapackage.json"
+    path.write_text(path.read_text().replace('"^[a-z0-9]+(-[a-z0-9]+)*$"', '"(?i)[a-z0-9-]+"', 1))
+    result = run_validate(bookshelf)
+    assert result.exit_code == 1
+    assert "Traceback" not in result.output
+    assert problems(bookshelf) == [["datapackage.json", None, "source_id", "descriptor-invalid"]]
+    assert "global flags not at the start of the expression at position 1." in result.output
