@@ -5,7 +5,7 @@ the last row, in quoted cells, with unicode, odd dialects and Table Schema optio
 findings go through the same map_error/drop_echoes, and the sets of (file, row, field, type) must be
 equal. Each case also names findings it expects, so a case cannot pass by both finding nothing.
 
-Deliberate differences, kept out of the corpus and stated in the README: frictionless stops at
+Deliberate differences, stated in the README, are named tests at the end: frictionless stops at
 1,000 errors per table (we report all), and it sniffs a sample of each CSV even when the dialect is
 declared (we use the declared dialect as is).
 """
@@ -474,3 +474,25 @@ def test_descriptor_and_csv_with_a_byte_order_mark(bookshelf):
     ours, theirs, tables, _ = findings(bookshelf)
     assert ours == theirs == set()
     assert tables["books"]["book_id"][0] == "pride-and-prejudice"
+
+
+# Deliberate differences, named ------------------------------------------------------------------
+
+
+def test_difference_frictionless_stops_at_1000_errors_per_table(bookshelf):
+    edit_text(bookshelf, BOOKS, lambda t: t + "".join(book_line(book_id=f"b{i}", genre="romance") + "\n" for i in range(1005)))
+    ours, theirs, _, _ = findings(bookshelf)
+    assert len(ours) == 1005 and len(theirs) == 1000
+    assert theirs < ours
+
+
+def test_difference_frictionless_sniffs_a_declared_dialect(bookshelf):
+    """A space after each comma: frictionless's sniffer guesses skipInitialSpace; we read what is declared."""
+    edit_text(bookshelf, BOOKS, lambda t: t.replace(",", ", "))
+    ours, theirs, _, _ = findings(bookshelf)
+    assert theirs == set()
+    assert (BOOKS, 1, "title", "incorrect-label") in ours and (BOOKS, 2, "genre", "constraint-error") in ours
+    edit_resource(bookshelf, "books", dialect={"delimiter": ",", "skipInitialSpace": True})
+    ours, theirs, tables, _ = findings(bookshelf)
+    assert ours == theirs == set()
+    assert tables["books"]["genre"].to_list() == ["novel", "novel", "essay"]
