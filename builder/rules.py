@@ -336,12 +336,15 @@ def ids_in_notes(resource, frame, tables, descriptor, root):
     )
     if named.height == 0:
         return
-    keys = [
-        tables[other["name"]].select(pl.col(load.primary_key(other)[0]).cast(pl.String).alias("named"))
+    wanted = named["named"].unique().implode()  # look up only the names the notes use: linear in the keys
+    known = [
+        tables[other["name"]]
+        .select(pl.col(load.primary_key(other)[0]).cast(pl.String).alias("named"))
+        .filter(pl.col("named").is_in(wanted))
         for other in load.resources(descriptor)
         if len(load.primary_key(other)) == 1 and other["name"] in tables
     ]
-    known = pl.concat(keys).unique() if keys else pl.DataFrame(schema={"named": pl.String})
+    known = pl.concat(known) if known else pl.DataFrame(schema={"named": pl.String})
     path, name = resource["path"], resource["name"]
     for row, unknown in named.join(known, on="named", how="anti", maintain_order="left").rows():
         yield Problem(
