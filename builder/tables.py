@@ -94,8 +94,9 @@ def read_parts(path: Path, dialect: dict, consume) -> list:
     Polars reads the values, a chunk of lines at a time. It cannot tell a short row from one
     ending in an empty cell, so the cells of each row whose last cell is empty are counted from
     its raw line. Where Polars cannot read the file as Python does (a quoted line break, stray
-    quotes, CR-only line ends, an escape character), the whole file is read again as one part
-    from Python's rows. Returns what `consume` returned for each part.
+    quotes, CR-only line ends, an escape character), the whole file is read again as one part:
+    cells counted by Python's csv, values from Polars where it agrees on the rows, else from
+    Python's rows. Returns what `consume` returned for each part.
     """
     options = python_dialect(dialect)
     if dialect.get("header", True) and _plain(options):
