@@ -210,7 +210,7 @@ def write_sqlite(tables: list[Table], path: Path) -> None:
             placeholders = ", ".join("?" for _ in table.frame.columns)
             connection.executemany(
                 f"INSERT INTO {_quote(table.name)} VALUES ({placeholders})",
-                [tuple(sqlite_value(v) for v in row) for row in table.frame.iter_rows()],
+                (tuple(sqlite_value(v) for v in row) for row in table.frame.iter_rows()),  # streamed, not a list
             )
         connection.commit()
         broken = connection.execute("PRAGMA foreign_key_check").fetchall()
