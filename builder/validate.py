@@ -54,7 +54,9 @@ def validate_package(paths: Paths) -> tuple[Report, dict | None, dict[str, pl.Da
     cells = safety.check_tables(descriptor, tables)
     report.add(cells)
     if not cells:  # rules and pages must never see a control character or a clashing id
-        report.add(without_type_echoes(rules.check(descriptor, tables, paths.root, unreadable=unreadable), table_problems))
+        found = without_type_echoes(rules.check(descriptor, tables, paths.root, unreadable=unreadable), table_problems)
+        report.problems = without_url_echoes(report.problems, found)
+        report.add(found)
     report.warn(safety.long_cells(descriptor, tables))
     return report, descriptor, tables
 
@@ -427,6 +429,12 @@ def without_type_echoes(found: list[Problem], table_problems: list[Problem]) -> 
             and (p.path, p.row, (p.field or "").removesuffix("_precision") or "date") in bad_cells
         )
     ]
+
+
+def without_url_echoes(problems: list[Problem], found: list[Problem]) -> list[Problem]:
+    """A bad URL is reported once: the unsafe-url rule, not also the schema's http(s) pattern."""
+    unsafe = {(p.path, p.row, p.field, p.fix) for p in found if p.type == "unsafe-url"}
+    return [p for p in problems if not (p.type == "constraint-error" and (p.path, p.row, p.field, p.fix) in unsafe)]
 
 
 def drop_echoes(problems: list[Problem], resources: dict[str, dict]) -> list[Problem]:
