@@ -10,7 +10,7 @@ export SOURCE_DATE_EPOCH
 export NO_MKDOCS_2_WARNING := 1
 
 .DEFAULT_GOAL := help
-.PHONY: help build test validate serve clean lint lock bench
+.PHONY: help build test validate diff serve clean lint lock bench
 
 help: ## List the targets
 	@grep -E '^[a-z]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-9s %s\n", $$1, $$2}'
@@ -28,6 +28,9 @@ test: $(STAMP) ## Run the tests (browser tests need /usr/bin/chromium)
 
 validate: $(STAMP) ## Check the package and list every problem
 	$(BIN)/builder validate
+
+diff: $(STAMP) ## What changed since the last release: make diff [OLD=0.1.0] [NEW=folder|commit] [FORMAT=--markdown]
+	$(BIN)/builder diff $(FORMAT) $(OLD) $(NEW)
 
 serve: $(STAMP) ## Preview the built site on http://127.0.0.1:8000/
 	$(BIN)/builder serve

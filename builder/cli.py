@@ -110,6 +110,29 @@ def serve(ctx: click.Context, root: str, port: int) -> None:
     _run(ctx, lambda: pipeline.serve(Paths.at(root), port=port, echo=click.echo))
 
 
+@cli.command()
+@root_option
+@click.argument("old", required=False)
+@click.argument("new", required=False)
+@click.option("--json", "as_json", is_flag=True, help="Print the diff as JSON (shape documented in builder/diff.py).")
+@click.option("--markdown", is_flag=True, help="Print Markdown, e.g. for a pull-request summary.")
+@click.option("--limit", default=10, show_default=True, type=click.IntRange(min=1), help="Changes listed per table.")
+@click.pass_context
+def diff(ctx: click.Context, root: str, old: str | None, new: str | None, as_json: bool, markdown: bool, limit: int) -> None:
+    """What changed between two versions: rows added, removed and changed, and schema changes.
+
+    OLD and NEW are release versions (0.1.0), commits or package folders; OLD defaults to the
+    last release and NEW to the working tree. Exit 0 with the diff, 1 on an error.
+
+    Example:
+
+        builder diff 0.1.0 --markdown
+    """
+    from builder import changes
+
+    _run(ctx, lambda: click.echo(changes.diff_command(Paths.at(root), old, new, as_json, markdown, limit), nl=False))
+
+
 def _run(ctx: click.Context, action):
     """Turn our errors into a message and exit 1; tracebacks only with --debug."""
     try:

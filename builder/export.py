@@ -224,9 +224,9 @@ def write_sqlite(tables: list[Table], path: Path) -> None:
 # ---------------------------------------------------------------- zip and descriptor
 
 
-def write_zip(entries: dict[str, bytes], path: Path) -> None:
+def write_zip(entries: dict[str, bytes], path: Path, when: dt.datetime | None = None) -> None:
     """Sorted names, fixed timestamps and permissions: same bytes for the same content."""
-    stamp = clock.build_time().timetuple()[:6]
+    stamp = (when or clock.build_time()).timetuple()[:6]  # `when`: a release's commit time
     with zipfile.ZipFile(path, "w", compression=zipfile.ZIP_DEFLATED, compresslevel=9) as archive:
         for name in sorted(entries):
             info = zipfile.ZipInfo(name, date_time=stamp)

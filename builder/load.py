@@ -81,6 +81,33 @@ def label_field(resource: dict) -> str:
     return resource.get("ledger", {}).get("label") or primary_key(resource)[0]
 
 
+def read_tables(descriptor: dict, root: Path, skip: set[str] = frozenset()) -> dict[str, pl.DataFrame]:
+    """Every resource as a typed frame, read exactly as `validate` reads it (builder.tables).
+
+    For a package already validated (an earlier release, say): problems are not reported here,
+    and a table that cannot be read at all comes back empty.
+    """
+    from frictionless import Package
+
+    from builder.paths import inside
+    from builder.tables import CsvError, PatternError, check_table
+    from builder.validate import with_default_dialect
+
+    package = Package(with_default_dialect(descriptor), basepath=str(root))
+    frames = {}
+    for resource in resources(descriptor):
+        if resource["name"] in skip:
+            continue
+        try:
+            path = inside(root, resource["path"])
+            frames[resource["name"]] = check_table(
+                package.get_resource(resource["name"]), path, resource.get("dialect", {}), set()
+            ).frame
+        except (OSError, UnicodeDecodeError, CsvError, PatternError):
+            frames[resource["name"]] = empty_table(resource)
+    return frames
+
+
 def empty_table(resource: dict) -> pl.DataFrame:
     """A zero-row frame with the resource's columns, for a table we could not read."""
     return pl.DataFrame({f["name"]: pl.Series([], dtype=POLARS_TYPES.get(f.get("type"), pl.String)) for f in fields(resource)})

@@ -29,7 +29,8 @@ def build(paths: Paths, *, echo=print) -> None:
     from builder import clock
 
     clock.pin()
-    stages = [("validate", _validate), ("derive", _derive), ("export", _export), ("render", _render), ("publish", _publish)]
+    stages = [("validate", _validate), ("derive", _derive), ("export", _export), ("history", _history)]
+    stages += [("render", _render), ("publish", _publish), ("api", _api)]
     staging = _staging(paths)
     state: dict = {"paths": paths, "staging": staging}
     try:
@@ -138,6 +139,7 @@ def _render(state: dict) -> str:
     site = render.Site(
         state["descriptor"], state["tables"], state["views"], state["published"], state["report"], state["paths"].root
     )
+    site.history = state.get("history")
     docs_dir = state["staging"] / "docs"
     pages = render.render_pages(site, state["paths"].docs)
     state["generated"] = render.write_pages(pages, docs_dir, state["paths"].docs)
@@ -155,6 +157,29 @@ def _publish(state: dict) -> str:
     )
     files = [p for p in site_dir.rglob("*") if p.is_file()]
     return f"{count} HTML pages, {sum(p.stat().st_size for p in files) / 1024 / 1024:.1f} MiB in site/"
+
+
+def _history(state: dict) -> str:
+    """Releases from git, their diffs, and each release's own downloads in dist/<version>/ (issue 10)."""
+    from builder import changes
+
+    ledger = changes.collect(state["paths"], state["descriptor"], state["staging"] / "dist")
+    state["history"] = ledger
+    if not ledger.available:
+        return f"history unavailable: {ledger.reason}"
+    skipped = f"; skipped {'; '.join(ledger.skipped)}" if ledger.skipped else ""
+    return (
+        f"{len(ledger.releases)} release{'s' if len(ledger.releases) != 1 else ''}: "
+        + ", ".join(r.version for r in reversed(ledger.releases))
+        + skipped
+    )
+
+
+def _api(state: dict) -> str:
+    from builder import api
+
+    count = api.write(state, state["staging"] / "site" / "api" / "v1")
+    return f"{count} files in site/api/v1/"
 
 
 def _swap(staging: Path, paths: Paths) -> None:

@@ -21,7 +21,7 @@ import jinja2.sandbox
 import polars as pl
 from markupsafe import Markup, escape
 
-from builder import load, safety, stories
+from builder import changes, load, safety, stories
 from builder.derive import View
 from builder.errors import Report
 from builder.mkdocs_hooks import MARKER
@@ -102,6 +102,7 @@ class Site:
     published: dict
     report: Report
     root: Path
+    history: object = None  # changes.Ledger: releases and row history, when the build read them
     resources: dict[str, dict] = field(init=False)
     rows_by_id: dict[str, dict[str, dict]] = field(init=False)
 
@@ -166,6 +167,7 @@ class Renderer:
             fields_of=load.fields,
             label_field=load.label_field,
             primary_key=load.primary_key,
+            site_url=changes.site_url(site),  # absolute address for code snippets, "" when unknown
         )
         self.env.filters["kib"] = lambda n: f"{n / 1024:,.1f} KiB" if n >= 1024 else f"{n} bytes"
         self.env.filters["yaml_title"] = yaml_title
@@ -414,6 +416,8 @@ def render_pages(site: Site, docs: Path | None) -> list[Page]:
             pages.append(Page(path, renderer.render(template, page_depth(path), **story.page_context(site))))
     else:
         pages.append(Page("index.md", renderer.render("home.md.j2", 0)))
+
+    pages += changes.pages(site, renderer)  # Changes, Atom feed, API (issue 10)
 
     if docs and docs.is_dir():
         env, context = docs_environment(), docs_context(site.published)

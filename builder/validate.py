@@ -12,7 +12,7 @@ from pathlib import Path
 import polars as pl
 from frictionless import FrictionlessException, Package
 
-from builder import load, rules, safety, stories, tables
+from builder import history, load, rules, safety, stories, tables
 from builder.errors import Problem, Report
 from builder.paths import Paths, inside
 
@@ -39,6 +39,7 @@ def validate_package(paths: Paths) -> tuple[Report, dict | None, dict[str, pl.Da
         return report, None, {}
     package, structure = check_descriptor(descriptor, paths.root)
     report.add(structure)
+    report.add(history.check_release_notes(descriptor))  # issue 10: one line per release
     if structure:
         return report, None, {}
 

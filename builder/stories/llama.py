@@ -644,3 +644,11 @@ def page_context(site) -> dict:
         "retention_svg": retention_svg,
         "timeline": timeline.rows(named=True),
     }
+
+
+# Changes a reader of a diff should see first, in words (builder/diff.py): a claim's verdict,
+# and where and when someone left.
+DIFF_HIGHLIGHTS = {
+    "claims": {"noun": "claim", "fields": ["verdict"]},
+    "departures": {"noun": "departure of", "fields": ["to_org_id", "date"], "subject": "person_id"},
+}

@@ -1,0 +1,369 @@
+"""A static JSON API under site/api/v1/: plain files any static host serves, no server code.
+
+    index.json                 the package, its tables (with where their files are) and releases
+    <table>.json               every row of a table or view, sorted by primary key
+    <table>/<id>.json          for tables with pages: the row, rows joined to it, citations, history
+    schemas/<table>.json       JSON Schema of <table>.json, generated from the Table Schema; its
+                               $defs.row is one row and $defs.entity a <table>/<id>.json file
+    schemas/index.json         JSON Schema of index.json
+
+Every file is written with fixed key order and indentation, so two builds give the same bytes.
+A row's file is named like its page (render.page_slug), checked to stay inside the folder.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import polars as pl
+
+from builder import export, load
+from builder.errors import BuilderError
+from builder.render import page_slug
+
+VERSION = "v1"
+SCHEMA_DIALECT = "https://json-schema.org/draft/2020-12/schema"
+JSON_TYPES = {"string": "string", "integer": "integer", "number": "number", "boolean": "boolean", "date": "string"}
+
+
+def dumps(data) -> str:
+    # Compact: smaller files, and json's C encoder (indenting falls back to the slow pure-Python one).
+    return json.dumps(data, ensure_ascii=False, separators=(",", ":")) + "\n"
+
+
+def records(frame: pl.DataFrame) -> list[dict]:
+    return [{k: export.json_value(v) for k, v in row.items()} for row in frame.iter_rows(named=True)]
+
+
+def inside(base: Path, *parts: str) -> Path:
+    """A path under `base`, refusing anything that would land outside it."""
+    path = base.joinpath(*parts).resolve()
+    if not path.is_relative_to(base.resolve()) or path == base.resolve():
+        raise BuilderError(f"API file name {'/'.join(parts)!r} would leave the API folder.")
+    return path
+
+
+# ---------------------------------------------------------------- JSON Schema from Table Schema
+
+
+def field_schema(f: dict) -> dict:
+    kind = f.get("type", "string")
+    constraints = f.get("constraints", {})
+    schema: dict = {"title": f.get("title", f["name"]), "description": f.get("description", "")}
+    if kind == "date":
+        schema["format"] = "date"
+        schema["pattern"] = r"^\d{4}-\d{2}-\d{2}$"
+    if "pattern" in constraints and kind == "string":
+        pattern = constraints["pattern"]
+        schema["pattern"] = pattern if pattern.startswith("^") and pattern.endswith("$") else f"^(?:{pattern})$"
+    for key in ("minimum", "maximum", "minLength", "maxLength"):
+        if key in constraints:
+            schema[key] = constraints[key]
+    required = bool(constraints.get("required"))
+    json_type = JSON_TYPES.get(kind, "string")
+    schema["type"] = json_type if required else [json_type, "null"]
+    if "enum" in constraints:
+        schema["enum"] = list(constraints["enum"]) + ([] if required else [None])
+    return schema
+
+
+def row_schema(schema: dict) -> dict:
+    names = [f["name"] for f in schema["fields"]]
+    return {
+        "type": "object",
+        "properties": {f["name"]: field_schema(f) for f in schema["fields"]},
+        "required": names,
+        "additionalProperties": False,
+    }
+
+
+EVENT_SCHEMA = {
+    "type": "object",
+    "properties": {
+        "release": {"type": ["string", "null"], "description": "The version, or null for unreleased changes."},
+        "date": {"type": ["string", "null"], "format": "date"},
+        "kind": {"enum": ["added", "changed", "removed"]},
+        "fields": {
+            "type": "array",
+            "items": {
+                "type": "object",
+                "properties": {
+                    "field": {"type": "string"},
+                    "old": {"type": ["string", "null"]},
+                    "new": {"type": ["string", "null"]},
+                },
+                "required": ["field", "old", "new"],
+                "additionalProperties": False,
+            },
+        },
+        "changes": {"type": "string", "description": "The release's section of the Changes page."},
+    },
+    "required": ["release", "date", "kind", "fields", "changes"],
+    "additionalProperties": False,
+}
+ROWS = {"type": "array", "items": {"type": "object"}}
+
+
+def table_schema(name: str, title: str, description: str, schema: dict) -> dict:
+    return {
+        "$schema": SCHEMA_DIALECT,
+        "title": f"{title} ({name}.json)",
+        "description": description,
+        "type": "object",
+        "properties": {
+            "table": {"const": name},
+            "title": {"type": "string"},
+            "description": {"type": "string"},
+            "primary_key": {"type": "array", "items": {"type": "string"}},
+            "count": {"type": "integer", "minimum": 0},
+            "rows": {"type": "array", "items": {"$ref": "#/$defs/row"}},
+        },
+        "required": ["table", "title", "description", "primary_key", "count", "rows"],
+        "additionalProperties": False,
+        "$defs": {
+            "row": row_schema(schema),
+            "entity": {
+                "type": "object",
+                "properties": {
+                    "table": {"const": name},
+                    "id": {"type": "string"},
+                    "page": {"type": "string"},
+                    "row": {"$ref": "#/$defs/row"},
+                    "references": {"type": "object", "additionalProperties": {"type": "object"}},
+                    "referenced_by": {
+                        "type": "array",
+                        "items": {
+                            "type": "object",
+                            "properties": {"table": {"type": "string"}, "field": {"type": "string"}, "rows": ROWS},
+                            "required": ["table", "field", "rows"],
+                        },
+                    },
+                    "linked": {
+                        "type": "array",
+                        "items": {
+                            "type": "object",
+                            "properties": {"table": {"type": "string"}, "via": {"type": "string"}, "rows": ROWS},
+                            "required": ["table", "via", "rows"],
+                        },
+                    },
+                    "citations": ROWS,
+                    "history": {"type": "array", "items": EVENT_SCHEMA},
+                },
+                "required": ["table", "id", "page", "row", "references", "referenced_by", "linked", "citations", "history"],
+                "additionalProperties": False,
+            },
+        },
+    }
+
+
+INDEX_SCHEMA = {
+    "$schema": SCHEMA_DIALECT,
+    "title": "API index (index.json)",
+    "type": "object",
+    "properties": {
+        "api": {"const": VERSION},
+        "package": {"type": "object", "required": ["name", "title", "version"]},
+        "tables": {
+            "type": "array",
+            "items": {
+                "type": "object",
+                "properties": {
+                    "name": {"type": "string"},
+                    "title": {"type": "string"},
+                    "kind": {"enum": ["table", "view"]},
+                    "count": {"type": "integer"},
+                    "primary_key": {"type": "array", "items": {"type": "string"}},
+                    "data": {"type": "string"},
+                    "schema": {"type": "string"},
+                    "rows": {"type": ["string", "null"]},
+                    "downloads": {"type": "object", "additionalProperties": {"type": "string"}},
+                },
+                "required": ["name", "title", "kind", "count", "primary_key", "data", "schema", "rows", "downloads"],
+            },
+        },
+        "history": {
+            "type": "object",
+            "properties": {"available": {"type": "boolean"}, "reason": {"type": "string"}},
+            "required": ["available", "reason"],
+        },
+        "releases": {
+            "type": "array",
+            "items": {
+                "type": "object",
+                "properties": {
+                    "version": {"type": "string"},
+                    "date": {"type": "string", "format": "date"},
+                    "commit": {"type": "string", "pattern": "^[0-9a-f]{40}$"},
+                    "summary": {"type": "string"},
+                    "changes": {"type": "string"},
+                    "downloads": {"type": "object", "additionalProperties": {"type": "string"}},
+                },
+                "required": ["version", "date", "commit", "summary", "changes", "downloads"],
+            },
+        },
+    },
+    "required": ["api", "package", "tables", "history", "releases"],
+    "additionalProperties": False,
+}
+
+
+# ---------------------------------------------------------------- the files
+
+
+def write(state: dict, base: Path) -> int:
+    """Write the API into `base` (site/api/v1); return how many files."""
+    descriptor, tables, views, ledger = state["descriptor"], state["tables"], state["views"], state.get("history")
+    resources = {r["name"]: r for r in load.resources(descriptor)}
+    exported = export.collect(descriptor, tables, views)
+    rows_of = {t.name: records(t.frame) for t in exported if not t.is_view}  # sorted, JSON-ready, read once
+    base.mkdir(parents=True)
+    (base / "schemas").mkdir()
+    files: dict[Path, str] = {}
+    index_tables = []
+    for table in exported:
+        pages = table.name in resources and has_pages(resources[table.name])
+        key = load.primary_key({"schema": table.schema})
+        files[inside(base, f"{table.name}.json")] = dumps(
+            {
+                "table": table.name,
+                "title": table.title,
+                "description": table.description,
+                "primary_key": key,
+                "count": table.frame.height,
+                "rows": rows_of[table.name] if table.name in rows_of else records(table.frame),
+            }
+        )
+        files[inside(base, "schemas", f"{table.name}.json")] = dumps(
+            table_schema(table.name, table.title, table.description, table.schema)
+        )
+        index_tables.append(
+            {
+                "name": table.name,
+                "title": table.title,
+                "kind": "view" if table.is_view else "table",
+                "count": table.frame.height,
+                "primary_key": key,
+                "data": f"{table.name}.json",
+                "schema": f"schemas/{table.name}.json",
+                "rows": f"{table.name}/{{id}}.json" if pages else None,
+                "downloads": {fmt: f"../../downloads/data/{table.name}.{fmt}" for fmt in ("csv", "json", "parquet")},
+            }
+        )
+        if pages:
+            files.update(entity_files(base, table.name, resources, rows_of, ledger))
+    releases = ledger.releases if ledger and ledger.available else []
+    index = {
+        "api": VERSION,
+        "package": {
+            k: descriptor[k]
+            for k in ("name", "title", "description", "version", "licenses", "homepage", "keywords")
+            if k in descriptor
+        },
+        "tables": index_tables,
+        "history": {"available": bool(ledger and ledger.available), "reason": ledger.reason if ledger else "not read"},
+        "releases": [
+            {
+                "version": r.version,
+                "date": r.date.date().isoformat(),
+                "commit": r.commit,
+                "summary": r.summary,
+                "changes": f"../../changes/#{r.anchor}",
+                "downloads": {
+                    "zip": f"../../downloads/{r.version}/{descriptor.get('name', 'package')}-{r.version}.zip",
+                    "datapackage": f"../../downloads/{r.version}/datapackage.json",
+                },
+            }
+            for r in releases  # newest first
+        ],
+    }
+    files[inside(base, "index.json")] = dumps(index)
+    files[inside(base, "schemas", "index.json")] = dumps(INDEX_SCHEMA)
+    for path in sorted(files):
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(files[path], encoding="utf-8")
+    return len(files)
+
+
+def has_pages(resource: dict) -> bool:
+    options = resource.get("ledger", {})
+    return bool(options.get("pages", "label" in options)) and len(load.primary_key(resource)) == 1
+
+
+def entity_files(base: Path, name: str, resources: dict, rows_of: dict[str, list[dict]], ledger) -> dict[Path, str]:
+    """One file per row: the row, what it references, what references it, citations, history."""
+    resource = resources[name]
+    key = load.primary_key(resource)[0]
+    by_key = {
+        table: {row[load.primary_key(r)[0]]: row for row in rows_of[table]}
+        for table, r in resources.items()
+        if len(load.primary_key(r)) == 1
+    }
+    incoming = [
+        (other, own[0], r)
+        for other, r in resources.items()
+        for own, target, _ in load.foreign_keys(r)
+        if target == name and len(own) == 1
+    ]
+    citing = [t for t, rows in rows_of.items() if rows and {"resource", "row_id"} <= set(rows[0])]
+    grouped = {(other, column): group(rows_of[other], column) for other, column, _ in incoming}
+    cited = {t: group([r for r in rows_of[t] if r["resource"] == name], "row_id") for t in citing}
+    files: dict[Path, str] = {}
+    for row in rows_of[name]:
+        value = row[key]
+        path = inside(base, name, f"{page_slug(value)}.json")
+        if path in files:
+            raise BuilderError(
+                f"two rows of {name} share the API file name {page_slug(value)}.json; "
+                "make their ids differ in more than case or punctuation."
+            )
+        references = {}
+        for own, target, _ in load.foreign_keys(resource):
+            if len(own) == 1 and row.get(own[0]) is not None and target in by_key:
+                found = by_key[target].get(row[own[0]])
+                if found is not None:
+                    references[own[0]] = found
+        referenced_by, linked = [], []
+        for other, column, other_resource in incoming:
+            rows = grouped[(other, column)].get(value, [])
+            if not rows:
+                continue
+            referenced_by.append({"table": other, "field": column, "rows": rows})
+            # A link table (key = two foreign keys) joins this row to rows of another table.
+            pk = load.primary_key(other_resource)
+            for own, target, _ in load.foreign_keys(other_resource):
+                if len(pk) == 2 and own[0] in pk and own[0] != column and target in by_key:
+                    joined = [by_key[target][r[own[0]]] for r in rows if r[own[0]] in by_key[target]]
+                    linked.append({"table": target, "via": other, "rows": joined})
+        citations = [r for t in citing for r in cited[t].get(value, [])]
+        history = [
+            {
+                "release": e["release"],
+                "date": e["date"],
+                "kind": e["kind"],
+                "fields": e["fields"],
+                "changes": f"../../../changes/#{e['anchor']}",
+            }
+            for e in (ledger.row_history(name, value) if ledger else [])
+        ]
+        files[path] = dumps(
+            {
+                "table": name,
+                "id": str(value),
+                "page": f"../../../{name}/{page_slug(value)}/",
+                "row": row,
+                "references": references,
+                "referenced_by": referenced_by,
+                "linked": linked,
+                "citations": citations,
+                "history": history,
+            }
+        )
+    return files
+
+
+def group(rows: list[dict], column: str) -> dict:
+    grouped: dict = {}
+    for row in rows:
+        grouped.setdefault(row.get(column), []).append(row)
+    return grouped

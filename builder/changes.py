@@ -1,0 +1,315 @@
+"""History on the site: releases, their semantic diffs, each row's history, old downloads, the feed.
+
+`collect` runs as the build's history stage: it reads the releases from git, diffs each against
+the one before (the first against nothing) and the working tree against the last, and writes
+every release's own downloads to dist/<version>/ from that release's data. Pages and the Atom
+feed are rendered from the result. Outside git or in a shallow clone, `Ledger.available` is False
+and the pages say why.
+"""
+
+from __future__ import annotations
+
+import copy
+import datetime as dt
+import hashlib
+import json
+import shutil
+import tarfile
+from dataclasses import dataclass, field
+from pathlib import Path
+from xml.sax.saxutils import escape as xml_escape
+
+from builder import clock, export, load
+from builder import diff as semantic
+from builder import history as git_history
+from builder.errors import BuilderError
+from builder.paths import Paths
+
+UNRELEASED = "unreleased"
+LIMIT = 20  # row changes listed per table and release on the Changes page
+
+
+@dataclass
+class Entry:
+    """One section of the Changes page: a release, or the unreleased changes."""
+
+    release: git_history.Release | None  # None for the unreleased changes
+    diff: dict
+    downloads: list[dict] = field(default_factory=list)
+
+    @property
+    def anchor(self) -> str:
+        return self.release.anchor if self.release else UNRELEASED
+
+    @property
+    def title(self) -> str:
+        return self.release.version if self.release else "Unreleased"
+
+
+@dataclass
+class Ledger:
+    available: bool
+    reason: str
+    entries: list[Entry] = field(default_factory=list)  # newest first; unreleased on top
+    rows: dict[tuple[str, str], list[dict]] = field(default_factory=dict)  # (table, key) → events, oldest first
+    skipped: list[str] = field(default_factory=list)  # releases that could not be read, and why
+
+    @property
+    def releases(self) -> list[git_history.Release]:
+        return [e.release for e in self.entries if e.release]
+
+    def row_history(self, table: str, key) -> list[dict]:
+        return self.rows.get((table, str(key)), [])
+
+
+def empty_snapshot() -> semantic.Snapshot:
+    return semantic.Snapshot("nothing", Path("."), {"resources": []})
+
+
+def collect(paths: Paths, descriptor: dict, dist: Path | None) -> Ledger:
+    history = git_history.read(paths.root, git_history.release_summaries(descriptor))
+    if not history.available:
+        return Ledger(False, history.reason)
+    cache = paths.work / "history"
+    previous = empty_snapshot()
+    entries = []
+    skipped = []
+    for release in history.releases:
+        # A release that cannot be read safely or exported (a path outside the package, a file it
+        # names but never committed) is left out and named on the Changes page: history is fixed,
+        # so one bad old commit must not stop every later build.
+        try:
+            folder = git_history.checkout(history, release.commit, cache)
+            snapshot = semantic.folder_snapshot(folder, release.version, release.commit, release.timestamp)
+            downloads = cached_release(snapshot, release, dist, cache) if dist is not None else []
+        except (BuilderError, OSError, ValueError, tarfile.TarError) as error:
+            skipped.append(f"{release.version} (commit {release.commit[:12]}): {error}")
+            continue
+        entries.append(Entry(release, semantic.compare(previous, snapshot), downloads))
+        previous = snapshot
+    if entries:
+        current = semantic.folder_snapshot(paths.root, git_history.WORKING)
+        unreleased = semantic.compare(previous, current)
+        if not semantic.is_empty(unreleased):
+            entries.append(Entry(None, unreleased))
+    entries.reverse()
+    ledger = Ledger(True, "" if entries else "no commit has a datapackage.json with a version yet.", entries, skipped=skipped)
+    ledger.rows = row_events(entries)
+    return ledger
+
+
+def row_events(entries: list[Entry]) -> dict[tuple[str, str], list[dict]]:
+    """For every row: the release that added it and each release that changed or removed it."""
+    events: dict[tuple[str, str], list[dict]] = {}
+    for entry in reversed(entries):  # oldest first
+        when = {
+            "release": entry.release.version if entry.release else None,
+            "anchor": entry.anchor,
+            "date": entry.diff["new"]["date"],
+        }
+        for table in entry.diff["tables"]:
+            for kind in ("added", "removed", "changed"):
+                for change in table[kind]:
+                    event = {**when, "kind": kind, "fields": change.get("fields", [])}
+                    events.setdefault((table["name"], change["key"]), []).append(event)
+    return events
+
+
+# ---------------------------------------------------------------- a release's downloads
+
+
+# Release downloads depend on the commit and on the code that writes them: both name the cache entry.
+CODE_FINGERPRINT = hashlib.sha256(
+    b"".join((Path(__file__).parent / name).read_bytes() for name in ("changes.py", "export.py", "load.py"))
+).hexdigest()[:16]
+
+
+def cached_release(snapshot: semantic.Snapshot, release: git_history.Release, dist: Path, cache: Path) -> list[dict]:
+    """write_release once per commit (and builder code); later builds copy the result."""
+    entry = cache / "downloads" / f"{release.commit}-{CODE_FINGERPRINT}"
+    listing = entry / "downloads.json"
+    if not listing.is_file():
+        shutil.rmtree(entry, ignore_errors=True)
+        entry.mkdir(parents=True)
+        downloads = write_release(snapshot, release, entry)
+        listing.write_text(json.dumps(downloads), encoding="utf-8")  # written last: marks the entry complete
+    target = (dist / release.version).resolve()
+    if not git_history.SAFE_VERSION.match(release.version) or target.parent != dist.resolve() or target.exists():
+        raise BuilderError(f"release version {release.version!r} cannot name a download folder.")
+    shutil.copytree(entry / release.version, target)
+    return json.loads(listing.read_text(encoding="utf-8"))
+
+
+def write_release(snapshot: semantic.Snapshot, release: git_history.Release, dist: Path) -> list[dict]:
+    """dist/<version>/: the release's datapackage.json, its CSVs and its zip, stamped with its commit time."""
+    target = (dist / release.version).resolve()
+    if not git_history.SAFE_VERSION.match(release.version) or target.parent != dist.resolve() or target.exists():
+        raise BuilderError(f"release version {release.version!r} cannot name a download folder.")
+    try:
+        return _write_release(snapshot, release, target)
+    except BaseException:
+        shutil.rmtree(target, ignore_errors=True)  # no half-written release in the downloads
+        raise
+
+
+def _write_release(snapshot: semantic.Snapshot, release: git_history.Release, target: Path) -> list[dict]:
+    descriptor = snapshot.descriptor
+    tables = load.read_tables(descriptor, snapshot.root)
+    exported = export.collect(descriptor, tables, [])
+    (target / "data").mkdir(parents=True)
+    resources = []
+    for table in exported:
+        csv_path = target / "data" / f"{table.name}.csv"
+        export.write_csv(table.frame, csv_path)
+        entry = export.file_entry(csv_path, target, "csv")
+        resources.append(
+            {
+                "name": table.name,
+                "path": entry["path"],
+                "profile": "tabular-data-resource",
+                "title": table.title,
+                "description": table.description,
+                "format": "csv",
+                "mediatype": "text/csv",
+                "encoding": "utf-8",
+                "bytes": entry["bytes"],
+                "hash": entry["hash"],
+                "schema": copy.deepcopy(table.schema),
+            }
+        )
+    published = {key: value for key, value in descriptor.items() if key != "resources"}
+    published["resources"] = resources
+    name = descriptor.get("name", "package")
+    licence = (descriptor.get("licenses") or [{}])[0]
+    entries = {
+        "datapackage.json": export.dumps(published).encode(),
+        "README.md": export.zip_readme(descriptor, exported).encode(),
+        "LICENSE.txt": export.DATA_LICENCE_NOTE.format(
+            licence=licence.get("title", licence.get("name", "")),
+            licence_url=licence.get("path", ""),
+            title=descriptor.get("title", name),
+            version=release.version,
+        ).encode(),
+    }
+    for resource in resources:
+        entries[resource["path"]] = (target / resource["path"]).read_bytes()
+    for document in export.stored_documents(descriptor, tables, snapshot.root):
+        entries[document] = (snapshot.root / document).read_bytes()
+    archive = target / f"{name}-{release.version}.zip"
+    export.write_zip(entries, archive, when=release.date)
+    published["downloads"] = [export.file_entry(archive, target, "zip")]
+    (target / "datapackage.json").write_text(export.dumps(published), encoding="utf-8")
+    prefix = f"{release.version}/"
+    return [
+        {**d, "path": prefix + d["path"]}
+        for d in [*published["downloads"], export.file_entry(target / "datapackage.json", target, "json")]
+    ]
+
+
+# ---------------------------------------------------------------- pages and feed
+
+
+def pages(site, renderer) -> list:
+    """The Changes page, the Atom feed and the API page (they need the history of the build)."""
+    from builder.render import Page
+
+    ledger = site.history or Ledger(False, "the build did not read the history.")
+    result = [
+        Page(
+            "changes.md",
+            renderer.render("changes.md.j2", 1, ledger=ledger, first=first_changes, brief=brief_highlights, limit=LIMIT),
+        ),
+        Page("changes.xml", atom(site.descriptor, ledger)),
+    ]
+    result.append(Page("api.md", renderer.render("api.md.j2", 1, ledger=ledger)))
+    return result
+
+
+def site_url(site) -> str:
+    """The site's public address, with a trailing slash; "" if unknown. The build's own (`Site.site_url`,
+    where the build is given one) wins over `site_url` in the package's MkDocs config."""
+    from builder.publish import site_config
+
+    url = getattr(site, "site_url", "") or site_config(site.root, site.descriptor).get("site_url") or ""
+    return url.rstrip("/") + "/" if isinstance(url, str) and url.startswith(("https://", "http://")) else ""
+
+
+def brief_highlights(highlights: list[dict], per_group: int = 5) -> list[str]:
+    """Every changed value, but at most `per_group` rows added (or removed) per table, then a count."""
+    lines, groups = [], {}
+    for h in highlights:
+        if h["kind"] == "changed":
+            lines.append(h["text"].replace("`", ""))
+        else:
+            groups.setdefault((h["kind"], h["table"]), []).append(h["text"].replace("`", ""))
+    for (kind, table), texts in groups.items():
+        lines += texts[:per_group]
+        if len(texts) > per_group:
+            lines.append(f"… and {len(texts) - per_group} more rows {kind} in {table}.")
+    return lines
+
+
+def first_changes(table: dict, limit: int) -> list[tuple[str, dict]]:
+    return [(kind, change) for kind in ("added", "removed", "changed") for change in table[kind]][:limit]
+
+
+def atom(descriptor: dict, ledger: Ledger) -> str:
+    """An Atom feed of releases: ids and dates from commits, so it is byte-stable."""
+    name = descriptor.get("name", "package")
+    title = descriptor.get("title", name)
+    releases = [e for e in ledger.entries if e.release]
+    updated = releases[0].release.date if releases else dt.datetime.fromtimestamp(clock.source_date_epoch(), tz=dt.UTC)
+    lines = [
+        '<?xml version="1.0" encoding="utf-8"?>',
+        '<feed xmlns="http://www.w3.org/2005/Atom">',
+        f"  <title>{xml_escape(title)}: releases</title>",
+        f"  <id>urn:data-package:{xml_escape(name)}:releases</id>",
+        f"  <updated>{updated.strftime('%Y-%m-%dT%H:%M:%SZ')}</updated>",
+        '  <link rel="alternate" type="text/html" href="changes/"/>',
+        f"  <author><name>{xml_escape((descriptor.get('contributors') or [{}])[0].get('title', title))}</name></author>",
+    ]
+    for entry in releases:
+        release = entry.release
+        s = entry.diff["summary"]
+        words = (
+            f"{s['rows_added']} rows added, {s['rows_removed']} removed, {s['rows_changed']} changed"
+            f" in {s['tables_changed'] + s['tables_added'] + s['tables_removed']} tables."
+        )
+        headline = [h["text"].replace("`", "") for h in entry.diff["highlights"][:5]]
+        summary = " ".join([release.summary, words, *headline]).strip()
+        lines += [
+            "  <entry>",
+            f"    <title>{xml_escape(title)} {xml_escape(release.version)}</title>",
+            f"    <id>urn:data-package:{xml_escape(name)}:release:{xml_escape(release.version)}</id>",
+            f"    <updated>{release.date.strftime('%Y-%m-%dT%H:%M:%SZ')}</updated>",
+            f'    <link rel="alternate" type="text/html" href="changes/#{release.anchor}"/>',
+            f"    <summary>{xml_escape(summary)}</summary>",
+            "  </entry>",
+        ]
+    lines.append("</feed>")
+    return "\n".join(lines) + "\n"
+
+
+# ---------------------------------------------------------------- the command
+
+
+def diff_command(paths: Paths, old: str | None, new: str | None, as_json: bool, markdown: bool, limit: int) -> str:
+    descriptor, problems = load.read_descriptor(paths.descriptor)
+    if descriptor is None and not (old and new):
+        raise BuilderError(f"{paths.root.name or paths.root} is not a data package: {problems[0].message}")
+    history = git_history.read(paths.root, git_history.release_summaries(descriptor or {}))
+    cache = paths.work / "history"
+    if old is None:
+        if not history.available:
+            raise BuilderError(f"no release to compare with: {history.reason} Name OLD as a folder.")
+        if not history.releases:
+            raise BuilderError("no release to compare with: no commit has a datapackage.json with a version yet.")
+        old = history.releases[-1].version
+    before = semantic.resolve(old, paths.root, history, cache)
+    after = semantic.resolve(new, paths.root, history, cache)
+    result = semantic.compare(before, after)
+    if as_json:
+        return semantic.to_json(result)
+    if markdown:
+        return semantic.to_markdown(result, limit)
+    return semantic.to_text(result, limit)

@@ -1,0 +1,229 @@
+"""Releases from the repository's own history: no tags, no old data copied into the tree.
+
+A release is a `version` of datapackage.json and the first commit that carried it; its date is
+that commit's committer date. Old versions are read with git (`git archive COMMIT`) into a cache
+folder under .build/history/<commit>/, which never changes once written because a commit never
+does. Git runs without a shell, with a fixed environment (no user or system config, C locale), so
+one checkout gives the same releases on any machine. Outside git, or in a shallow clone, there is
+no history: `History.available` is False and `History.reason` says why, in words.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import io
+import json
+import os
+import re
+import shutil
+import subprocess
+import tarfile
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from builder.errors import BuilderError, Problem
+from builder.load import DESCRIPTOR_FILE
+
+SAFE_VERSION = re.compile(r"^[0-9][0-9A-Za-z.+_-]{0,63}$")  # also a folder name under downloads/
+COMMIT = re.compile(r"^[0-9a-f]{40}$")
+WORKING = "working tree"
+
+
+class HistoryError(BuilderError):
+    """A version, commit or folder that cannot be read as a package."""
+
+
+@dataclass(frozen=True)
+class Release:
+    version: str
+    commit: str
+    timestamp: int  # committer time, seconds since the epoch
+    summary: str = ""
+
+    @property
+    def date(self) -> dt.datetime:
+        return dt.datetime.fromtimestamp(self.timestamp, tz=dt.UTC)
+
+    @property
+    def anchor(self) -> str:
+        return "v" + re.sub(r"[^a-z0-9]+", "-", self.version.lower()).strip("-")
+
+
+@dataclass
+class History:
+    """What git tells us about one package folder."""
+
+    root: Path
+    available: bool
+    reason: str = ""
+    top: Path | None = None  # the repository's top folder
+    prefix: str = ""  # the package folder inside the repository, "" or "sub/dir/"
+    releases: list[Release] = field(default_factory=list)  # oldest first
+
+    def release(self, version: str) -> Release | None:
+        wanted = version.removeprefix("v") if version.startswith("v") and version[1:2].isdigit() else version
+        return next((r for r in self.releases if r.version == wanted), None)
+
+
+def git(top: Path, *args: str, data: bytes | None = None, check: bool = True) -> subprocess.CompletedProcess:
+    """Run git with no shell and no configuration but the repository's own."""
+    env = {
+        "PATH": os.environ.get("PATH", "/usr/bin:/bin"),
+        "HOME": "/nonexistent",
+        "LC_ALL": "C",
+        "TZ": "UTC",
+        "GIT_CONFIG_NOSYSTEM": "1",
+        "GIT_CONFIG_GLOBAL": os.devnull,
+        "GIT_TERMINAL_PROMPT": "0",
+        "GIT_PAGER": "cat",
+        "GIT_LITERAL_PATHSPECS": "1",  # a package folder named `*` or `:x` is a name, not a pattern
+    }
+    try:
+        result = subprocess.run(
+            ["git", "-c", "core.quotepath=off", "-C", str(top), *args],
+            input=data,
+            capture_output=True,
+            env=env,
+            check=False,
+            timeout=60,
+        )
+    except (OSError, subprocess.TimeoutExpired) as error:
+        raise HistoryError(f"git could not run: {error}") from error
+    if check and result.returncode != 0:
+        message = result.stderr.decode("utf-8", "replace").strip().splitlines()
+        raise HistoryError(f"git {args[0]} failed: {message[-1] if message else 'exit ' + str(result.returncode)}")
+    return result
+
+
+def read(root: Path, summaries: dict | None = None) -> History:
+    """The releases of the package at `root`, or an unavailable History saying why."""
+    root = root.resolve()
+    if shutil.which("git") is None:
+        return History(root, False, "git is not installed, so the build cannot read earlier versions.")
+    probe = git(root, "rev-parse", "--show-toplevel", "--is-shallow-repository", check=False)
+    if probe.returncode != 0:
+        if b"dubious ownership" in probe.stderr:
+            return History(
+                root, False, "git refuses to read this checkout: it belongs to another user (see git's safe.directory)."
+            )
+        return History(root, False, "this build is not from a git checkout, so earlier versions cannot be read.")
+    top_text, shallow = probe.stdout.decode().splitlines()[:2]
+    if shallow.strip() == "true":
+        return History(
+            root, False, "this build is from a shallow git clone; fetch the full history (fetch-depth: 0) to list releases."
+        )
+    top = Path(top_text).resolve()
+    try:
+        prefix = root.relative_to(top).as_posix()
+    except ValueError:
+        return History(root, False, "the package folder is outside its git repository.")
+    prefix = "" if prefix == "." else prefix + "/"
+    if git(top, "rev-parse", "--verify", "--quiet", "HEAD", check=False).returncode != 0:
+        return History(root, False, "the git repository has no commits yet.", top, prefix)
+    history = History(root, True, "", top, prefix)
+    history.releases = find_releases(history, summaries or {})
+    return history
+
+
+def find_releases(history: History, summaries: dict) -> list[Release]:
+    """Every commit where the descriptor's version first appeared, oldest first."""
+    path = history.prefix + DESCRIPTOR_FILE
+    log = git(history.top, "log", "--reverse", "--topo-order", "--format=%H %ct", "HEAD", "--", path).stdout.decode()
+    commits = [(c, int(t)) for c, t in (line.split() for line in log.splitlines() if line.strip())]
+    if not commits:
+        return []
+    # One git process for every version of the descriptor.
+    batch = "".join(f"{commit}:{path}\n" for commit, _ in commits).encode()
+    output = git(history.top, "cat-file", "--batch", data=batch).stdout
+    releases, seen, position = [], set(), 0
+    for commit, timestamp in commits:
+        header_end = output.index(b"\n", position)
+        header = output[position:header_end].decode()
+        position = header_end + 1
+        if header.endswith("missing"):
+            continue
+        size = int(header.split()[2])
+        blob = output[position : position + size]
+        position += size + 1
+        try:
+            descriptor = json.loads(blob)
+        except ValueError:
+            continue  # a commit with a broken descriptor is not a release
+        version = descriptor.get("version") if isinstance(descriptor, dict) else None
+        if not isinstance(version, str) or version in seen or not SAFE_VERSION.match(version):
+            continue
+        seen.add(version)
+        summary = summaries.get(version) or release_summaries(descriptor).get(version, "")
+        releases.append(Release(version, commit, timestamp, summary))
+    return releases
+
+
+def resolve_commit(history: History, ref: str) -> str | None:
+    """The full commit id `ref` names, or None."""
+    if not history.available or ref.startswith("-"):
+        return None
+    result = git(history.top, "rev-parse", "--verify", "--quiet", "--end-of-options", f"{ref}^{{commit}}", check=False)
+    text = result.stdout.decode().strip()
+    return text if result.returncode == 0 and COMMIT.match(text) else None
+
+
+def has_descriptor(history: History, commit: str) -> bool:
+    spec = f"{commit}:{history.prefix}{DESCRIPTOR_FILE}"
+    return git(history.top, "cat-file", "-e", spec, check=False).returncode == 0
+
+
+def checkout(history: History, commit: str, cache: Path) -> Path:
+    """The package folder as it was at `commit`, extracted once into cache/<commit>/."""
+    if not COMMIT.match(commit):
+        raise HistoryError(f"not a full commit id: {commit!r}")
+    target = (cache / commit).resolve()
+    if not target.is_relative_to(cache.resolve()):
+        raise HistoryError(f"cache path for {commit} escapes {cache}")
+    package = target / history.prefix if history.prefix else target
+    if (target / ".complete").exists():
+        return package
+    if not has_descriptor(history, commit):
+        raise HistoryError(f"commit {commit[:12]} has no {history.prefix}{DESCRIPTOR_FILE}: it holds no package.")
+    shutil.rmtree(target, ignore_errors=True)
+    target.mkdir(parents=True)
+    args = ["archive", "--format=tar", commit]
+    if history.prefix:
+        args += ["--", history.prefix.rstrip("/")]
+    archive = git(history.top, *args).stdout
+    with tarfile.open(fileobj=io.BytesIO(archive)) as tar:
+        tar.extractall(target, filter="data")  # refuses absolute paths, links out and special files
+    (target / ".complete").write_text(commit + "\n", encoding="utf-8")
+    return package
+
+
+def release_summaries(descriptor: dict) -> dict[str, str]:
+    """Curated one-line summaries per version: `ledger.release_notes` (checked by `check_release_notes`)."""
+    notes = descriptor.get("ledger", {}).get("release_notes", {}) if isinstance(descriptor.get("ledger"), dict) else {}
+    return {k: v for k, v in notes.items() if isinstance(v, str)} if isinstance(notes, dict) else {}
+
+
+def check_release_notes(descriptor: dict) -> list[Problem]:
+    """`ledger.release_notes` maps versions to one line of text each."""
+    ledger = descriptor.get("ledger")
+    notes = ledger.get("release_notes") if isinstance(ledger, dict) else None
+    if notes is None:
+        return []
+
+    def problem(message: str, fix: str) -> Problem:
+        return Problem(DESCRIPTOR_FILE, None, "ledger.release_notes", "release-notes", message, fix)
+
+    if not isinstance(notes, dict):
+        return [problem("`ledger.release_notes` must be an object.", 'Write e.g. {"0.2.0": "One line on what changed."}.')]
+    problems = []
+    for version, text in notes.items():
+        if not SAFE_VERSION.match(version):
+            problems.append(
+                problem(f"`ledger.release_notes` names {version!r}, which is not a version.", "Use the version, e.g. 0.2.0.")
+            )
+        elif not isinstance(text, str) or not text.strip() or "\n" in text or len(text) > 300:
+            problems.append(
+                problem(
+                    f"The release note for {version} must be one line of text (at most 300 characters).", "Write one short line."
+                )
+            )
+    return problems

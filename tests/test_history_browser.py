@@ -1,0 +1,48 @@
+"""History in headless Chromium: from a claim's History to its release on the Changes page, and the
+JSON API fetched by a page script, on the throwaway two-release repository of test_history."""
+
+import os
+from pathlib import Path
+from urllib.parse import urlsplit
+
+import pytest
+from test_history import built, repo  # noqa: F401  (the module-scoped repository and its build)
+
+CHROMIUM = "/usr/bin/chromium"
+pytestmark = pytest.mark.browser
+
+if not Path(CHROMIUM).exists():
+    if os.environ.get("CI"):
+        raise RuntimeError(f"{CHROMIUM} is missing: .ci/run must install Debian's chromium package")
+    pytest.skip(f"{CHROMIUM} not installed (apt-get install chromium)", allow_module_level=True)
+
+from playwright.sync_api import expect, sync_playwright  # noqa: E402
+from test_browser import ARGS, serve  # noqa: E402
+
+
+def test_history_links_to_the_release_and_the_api_is_fetchable(built):  # noqa: F811
+    httpd, address = serve(built / "site")
+    try:
+        with sync_playwright() as playwright:
+            browser = playwright.chromium.launch(executable_path=CHROMIUM, args=ARGS)
+            page = browser.new_page()
+            page.set_default_timeout(15000)
+            errors, hosts = [], set()
+            page.on("pageerror", lambda error: errors.append(str(error)))
+            page.on("console", lambda message: errors.append(message.text) if message.type == "error" else None)
+            page.on("request", lambda request: hosts.add(urlsplit(request.url).hostname))
+            page.goto(address + "/claims/c1/")
+            page.locator(".ledger-history a", has_text="0.2.0").click()
+            page.wait_for_url("**/changes/#v0-2-0")
+            section = page.locator("h2#v0-2-0")
+            expect(section).to_be_in_viewport()
+            expect(page.locator(".ledger-highlights").first).to_contain_text("verdict supported → false")
+            releases = page.evaluate(
+                "async () => (await (await fetch('../api/v1/index.json')).json()).releases.map(r => r.version)"
+            )
+            assert releases == ["0.2.0", "0.1.0"]
+            assert errors == []
+            assert hosts == {"127.0.0.1"}
+            browser.close()
+    finally:
+        httpd.shutdown()
