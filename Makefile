@@ -38,8 +38,8 @@ serve: $(STAMP) ## Preview the built site on http://127.0.0.1:8000/
 lint: $(STAMP) ## Run ruff
 	$(BIN)/ruff check . && $(BIN)/ruff format --check builder tests scripts
 
-bench: $(STAMP) ## Time validate and build (median of 5) and peak memory
-	$(BIN)/python scripts/benchmark.py
+bench: $(STAMP) ## Time the Ledger, and builder vs frictionless validate at 100k and 1M rows (QUICK=1: smoke)
+	$(BIN)/python scripts/benchmark.py $(if $(QUICK),--quick)
 
 citation: $(STAMP) ## Regenerate CITATION.cff from datapackage.json
 	$(BIN)/python -c 'import json; from builder import cite; print(cite.citation_cff(json.load(open("datapackage.json"))), end="")' > CITATION.cff

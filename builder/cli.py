@@ -5,10 +5,13 @@ from __future__ import annotations
 import json
 import re
 import sys
+from collections import Counter
+from pathlib import Path
 
 import click
 
 from builder import pipeline
+from builder import synth as synth_module
 from builder.errors import BuilderError, InvalidPackage, Report
 from builder.paths import Paths
 
@@ -84,6 +87,30 @@ def build(ctx: click.Context, root: str, quiet: bool, site_url: str) -> None:
 
 @cli.command()
 @root_option
+@click.option(
+    "--rows", type=click.IntRange(min=1), required=True, help="About how many rows in all (whole copies of the package's rows)."
+)
+@click.option("--out", type=click.Path(file_okay=False), required=True, help="Empty or new folder for the package.")
+@click.option(
+    "--errors",
+    default="",
+    help=f"Comma-separated error types to inject, 10 of each: {', '.join(synth_module.ERROR_TYPES)}.",
+)
+@click.pass_context
+def synth(ctx: click.Context, root: str, rows: int, out: str, errors: str) -> None:
+    """Write a large package of this package's own shape, every rule satisfied, for benchmarks.
+
+    Example:
+
+        builder synth --rows 1000000 --out /tmp/ledger-1m --errors type-error,foreign-key
+    """
+    wanted = [e.strip() for e in errors.split(",") if e.strip()]
+    counts = _run(ctx, lambda: synth_module.synth(Paths.at(root).root, Path(out), rows, wanted))
+    click.echo(f"{sum(counts.values())} rows in {len(counts)} tables written to {out}")
+
+
+@cli.command()
+@root_option
 @click.option("--port", default=8000, show_default=True, help="Port on localhost.")
 @click.pass_context
 def serve(ctx: click.Context, root: str, port: int) -> None:
@@ -135,34 +162,54 @@ def _run(ctx: click.Context, action):
         ctx.exit(1)
 
 
-def format_report(report: Report) -> str:
-    """Problems grouped by file, each with row, field, type and the fix; then any warnings."""
-    warnings = _grouped(sorted(set(report.warnings)), prefix="warning ")
+SHOWN_PER_KIND = 10  # problems printed per file, field and type; --json carries every one
+
+
+def format_report(report: Report, shown: int = SHOWN_PER_KIND) -> str:
+    """Problems grouped by file, each with row, field, type and the fix; then any warnings.
+
+    A file with many problems of one kind (a column of bad dates) shows the count per field and
+    type, then the first `shown` of each.
+    """
+    warnings = _grouped(sorted(set(report.warnings)), prefix="warning ", shown=shown)
     if report.valid:
         return "\n".join([f"The package {report.package or 'at this root'} is valid.", *warnings])
     grouped = report.by_path()
-    lines = _grouped(report.sorted_problems())
+    lines = _grouped(report.sorted_problems(), shown=shown)
     lines += warnings
     count = sum(len(v) for v in grouped.values())
     lines.append(
-        f"{count} problem{'s' if count != 1 else ''} in {len(grouped)} file{'s' if len(grouped) != 1 else ''}: "
+        f"{count:,} problem{'s' if count != 1 else ''} in {len(grouped)} file{'s' if len(grouped) != 1 else ''}: "
         "the package is not valid."
     )
     return "\n".join(lines)
 
 
-def _grouped(problems, prefix: str = "") -> list[str]:
-    lines, current = [], None
+def _grouped(problems, prefix: str = "", shown: int = SHOWN_PER_KIND) -> list[str]:
+    by_path: dict[str, list] = {}
     for p in problems:
-        if p.path != current:
-            lines.append(p.path)
-            current = p.path
-        where = ", ".join(
-            part for part in (f"row {p.row}" if p.row is not None else "", f"field {p.field}" if p.field else "") if part
-        )
-        lines.append(f"  {prefix}{where or 'file'} [{p.type}]: {p.message}")
-        if p.fix:
-            lines.append(f"      fix: {p.fix}")
+        by_path.setdefault(p.path, []).append(p)
+    lines = []
+    for path, items in by_path.items():
+        lines.append(path)
+        kinds = Counter((p.field or "", p.type) for p in items)
+        if any(count > shown for count in kinds.values()):
+            for (field, kind), count in sorted(kinds.items(), key=lambda item: (-item[1], item[0])):
+                lines.append(f"  {prefix}{count:,} × {'field ' + field + ' ' if field else ''}[{kind}]")
+        printed: Counter = Counter()
+        for p in items:
+            kind = (p.field or "", p.type)
+            printed[kind] += 1
+            if printed[kind] > shown:
+                continue
+            where = ", ".join(
+                part for part in (f"row {p.row}" if p.row is not None else "", f"field {p.field}" if p.field else "") if part
+            )
+            lines.append(f"  {prefix}{where or 'file'} [{p.type}]: {p.message}")
+            if p.fix:
+                lines.append(f"      fix: {p.fix}")
+            if printed[kind] == shown and kinds[kind] > shown:
+                lines.append(f"  … {kinds[kind] - shown:,} more like this (builder validate --json lists them all)")
     return lines
 
 

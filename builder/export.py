@@ -145,7 +145,11 @@ def write_xlsx(tables: list[Table], path: Path, *, title: str, description: str 
         sheet = workbook.add_worksheet(table.name[:31])
         for col, name in enumerate(table.frame.columns):
             sheet.write_string(0, col, name, header)
-        for row_index, row in enumerate(table.frame.iter_rows(), start=1):
+        frame, cut = table.frame, max(0, table.frame.height - (EXCEL_ROWS - 1))
+        if cut:  # Excel stops at 1,048,576 rows: fill the sheet, then say where the rest is
+            frame = frame.head(EXCEL_ROWS - 2)
+            sheet.write_string(EXCEL_ROWS - 1, 0, EXCEL_ROWS_NOTE.format(count=cut + 1, name=table.name))
+        for row_index, row in enumerate(frame.iter_rows(), start=1):
             for col, value in enumerate(row):
                 if value is None:
                     continue
@@ -168,6 +172,10 @@ def write_xlsx(tables: list[Table], path: Path, *, title: str, description: str 
     workbook.close()
 
 
+EXCEL_ROWS = 1_048_576  # rows in one Excel sheet, the header included
+EXCEL_ROWS_NOTE = (
+    "… {count:,} more rows: an Excel sheet holds 1,048,576 rows; the whole table is in {name}.csv and {name}.parquet."
+)
 EXCEL_CELL_LIMIT = 32767  # characters Excel keeps in one cell
 EXCEL_CUT = "… [cut: Excel's limit; the full text is in the CSV]"
 
@@ -235,7 +243,7 @@ def write_sqlite(tables: list[Table], path: Path) -> None:
             placeholders = ", ".join("?" for _ in table.frame.columns)
             connection.executemany(
                 f"INSERT INTO {_quote(table.name)} VALUES ({placeholders})",
-                [tuple(sqlite_value(v) for v in row) for row in table.frame.iter_rows()],
+                (tuple(sqlite_value(v) for v in row) for row in table.frame.iter_rows()),  # streamed, not a list
             )
         connection.commit()
         broken = connection.execute("PRAGMA foreign_key_check").fetchall()

@@ -1,7 +1,7 @@
-"""Read the descriptor and the CSVs into Polars frames typed from the Table Schema.
+"""Read the descriptor, and name what it says about resources, fields and keys.
 
-Cells are read as text and cast with strict=False, so a bad cell becomes null instead of
-stopping the read: frictionless has already reported it with its row number.
+The CSVs themselves are read once, by builder.tables, which checks them and hands the same typed
+frames on: what validates is exactly what is published.
 """
 
 from __future__ import annotations
@@ -12,7 +12,7 @@ from pathlib import Path
 import polars as pl
 
 from builder.errors import Problem
-from builder.paths import inside
+from builder.tables import POLARS_TYPES
 
 DESCRIPTOR_FILE = "datapackage.json"
 
@@ -81,51 +81,31 @@ def label_field(resource: dict) -> str:
     return resource.get("ledger", {}).get("label") or primary_key(resource)[0]
 
 
-POLARS_TYPES = {
-    "integer": pl.Int64,
-    "number": pl.Float64,
-    "date": pl.Date,
-    "boolean": pl.Boolean,
-}
-
-
-def _cast(column: pl.Expr, field: dict) -> pl.Expr:
-    kind = field.get("type", "string")
-    if kind == "date":
-        return column.str.to_date(field.get("format", "%Y-%m-%d").replace("default", "%Y-%m-%d"), strict=False)
-    if kind == "boolean":
-        lowered = column.str.to_lowercase()
-        return (
-            pl.when(lowered.is_in(["true", "1", "yes"]))
-            .then(True)
-            .when(lowered.is_in(["false", "0", "no"]))
-            .then(False)
-            .otherwise(None)
-        )
-    if kind in POLARS_TYPES:
-        return column.cast(POLARS_TYPES[kind], strict=False)
-    return column
-
-
-def read_table(resource: dict, root: Path) -> pl.DataFrame:
-    """One resource as a typed frame, columns in schema order."""
-    schema_fields = fields(resource)
-    names = [f["name"] for f in schema_fields]
-    raw = pl.read_csv(
-        inside(root, resource["path"]),  # never a file outside the package, even through a symlink
-        infer_schema=False,
-        encoding="utf8",
-        truncate_ragged_lines=True,
-    )
-    for name in names:
-        if name not in raw.columns:
-            raw = raw.with_columns(pl.lit(None, dtype=pl.String).alias(name))
-    return raw.select([_cast(pl.col(f["name"]), f).alias(f["name"]) for f in schema_fields])
-
-
 def read_tables(descriptor: dict, root: Path, skip: set[str] = frozenset()) -> dict[str, pl.DataFrame]:
-    """Every readable resource as a typed frame, keyed by resource name."""
-    return {resource["name"]: read_table(resource, root) for resource in resources(descriptor) if resource["name"] not in skip}
+    """Every resource as a typed frame, read exactly as `validate` reads it (builder.tables).
+
+    For a package already validated (an earlier release, say): problems are not reported here,
+    and a table that cannot be read at all comes back empty.
+    """
+    from frictionless import Package
+
+    from builder.paths import inside
+    from builder.tables import CsvError, PatternError, check_table
+    from builder.validate import with_default_dialect
+
+    package = Package(with_default_dialect(descriptor), basepath=str(root))
+    frames = {}
+    for resource in resources(descriptor):
+        if resource["name"] in skip:
+            continue
+        try:
+            path = inside(root, resource["path"])
+            frames[resource["name"]] = check_table(
+                package.get_resource(resource["name"]), path, resource.get("dialect", {}), set()
+            ).frame
+        except (OSError, UnicodeDecodeError, CsvError, PatternError):
+            frames[resource["name"]] = empty_table(resource)
+    return frames
 
 
 def empty_table(resource: dict) -> pl.DataFrame:

@@ -16,7 +16,6 @@ import time
 from contextlib import contextmanager
 from pathlib import Path
 
-from builder import api, changes, clock, derive, export, notfound, publish, render
 from builder import validate as validation
 from builder.errors import BuilderError, InvalidPackage, Report, StageFailed
 from builder.paths import Paths
@@ -28,6 +27,8 @@ def validate(paths: Paths) -> Report:
 
 
 def build(paths: Paths, *, echo=print, site_url: str = "") -> None:
+    from builder import clock
+
     clock.pin()
     stages = [("validate", _validate), ("derive", _derive), ("export", _export), ("history", _history)]
     stages += [("render", _render), ("publish", _publish), ("api", _api)]
@@ -112,7 +113,12 @@ def _validate(state: dict) -> str:
     return f"{len(tables)} tables, {sum(t.height for t in tables.values())} rows, no problems"
 
 
+# The later stages are imported where they run, so `builder validate` does not pay for them.
+
+
 def _derive(state: dict) -> str:
+    from builder import derive
+
     views, problems = derive.derive(state["descriptor"], state["tables"])
     if problems:
         raise InvalidPackage(Report(package=state["descriptor"].get("name", ""), problems=problems))
@@ -121,6 +127,8 @@ def _derive(state: dict) -> str:
 
 
 def _export(state: dict) -> str:
+    from builder import export
+
     dist = state["staging"] / "dist"
     dist.mkdir()
     state["published"] = export.export(state["descriptor"], state["tables"], state["views"], dist, state["paths"].root)
@@ -129,6 +137,8 @@ def _export(state: dict) -> str:
 
 
 def _render(state: dict) -> str:
+    from builder import render
+
     site = render.Site(
         state["descriptor"],
         state["tables"],
@@ -147,6 +157,8 @@ def _render(state: dict) -> str:
 
 
 def _publish(state: dict) -> str:
+    from builder import clock, notfound, publish
+
     config = publish.site_config(state["paths"].root, state["descriptor"])
     if state.get("site_url"):
         config["site_url"] = state["site_url"]
@@ -166,6 +178,8 @@ def _publish(state: dict) -> str:
 
 def _history(state: dict) -> str:
     """Releases from git, their diffs, and each release's own downloads in dist/<version>/ (issue 10)."""
+    from builder import changes
+
     ledger = changes.collect(state["paths"], state["descriptor"], state["staging"] / "dist")
     state["history"] = ledger
     if not ledger.available:
@@ -179,6 +193,8 @@ def _history(state: dict) -> str:
 
 
 def _api(state: dict) -> str:
+    from builder import api
+
     count = api.write(state, state["staging"] / "site" / "api" / "v1")
     return f"{count} files in site/api/v1/"
 

@@ -8,7 +8,6 @@ Each rule yields Problems with a stable kebab-case type; none raises for bad dat
 
 from __future__ import annotations
 
-import re
 from pathlib import Path
 
 import polars as pl
@@ -62,7 +61,15 @@ def date_precision(resource, frame, tables, descriptor, root):
         base = field["name"].removesuffix("_precision") or "date"
         if base not in frame.columns or frame.schema[base] != pl.Date:
             continue
-        rows = numbered(frame).select(ROW, base, field["name"]).rows()
+        precision, date = pl.col(field["name"]), pl.col(base)
+        suspect = (
+            (date.is_null() & precision.is_not_null())
+            | (date.is_not_null() & precision.is_null())
+            | ((precision == "month") & (date.dt.day() != 1))
+            | ((precision == "year") & ((date.dt.day() != 1) | (date.dt.month() != 1)))
+            | ((precision == "unknown") & date.is_not_null())
+        )
+        rows = numbered(frame).filter(suspect.fill_null(False)).select(ROW, base, field["name"]).rows()
         for row, date, precision in rows:
             if precision == "unknown":  # an explicitly undated row: the date must stay empty
                 if date is not None:
@@ -169,23 +176,11 @@ def documents_exist(resource, frame, tables, descriptor, root):
     if "path" not in frame.columns:
         return
     path, name = resource["path"], resource["name"]
-    for row, document in numbered(frame).select(ROW, "path").rows():
-        if document is None:
-            continue
-        reason = unsafe_path(root, document)
-        if reason:
-            yield Problem(
-                path,
-                row,
-                "path",
-                "unsafe-path",
-                f"The document path {document} {reason}.",
-                "Store the document inside the package folder (not through a symlink) and give its relative path.",
-                name,
-            )
-            continue
-        file = root / document
-        if not file.is_file():
+    faults = {document: _document_fault(root, document) for document in frame["path"].drop_nulls().unique().to_list()}
+    bad = [document for document, fault in faults.items() if fault]
+    for row, document in numbered(frame).filter(pl.col("path").is_in(bad)).select(ROW, "path").rows():
+        fault = faults[document]
+        if fault == "missing":
             yield Problem(
                 path,
                 row,
@@ -195,10 +190,7 @@ def documents_exist(resource, frame, tables, descriptor, root):
                 "Store the document there, or correct `path`.",
                 name,
             )
-            continue
-        try:
-            file.read_text(encoding="utf-8")
-        except UnicodeDecodeError:
+        elif fault == "encoding":
             yield Problem(
                 path,
                 row,
@@ -208,10 +200,39 @@ def documents_exist(resource, frame, tables, descriptor, root):
                 "Re-save the document as UTF-8.",
                 name,
             )
+        else:
+            yield Problem(
+                path,
+                row,
+                "path",
+                "unsafe-path",
+                f"The document path {document} {fault}.",
+                "Store the document inside the package folder (not through a symlink) and give its relative path.",
+                name,
+            )
+
+
+def _document_fault(root: Path, document: str) -> str | None:
+    """None for a readable UTF-8 document inside the package; else "missing", "encoding" or why it is unsafe."""
+    reason = unsafe_path(root, document)
+    if reason:
+        return reason
+    file = root / document
+    if not file.is_file():
+        return "missing"
+    try:
+        file.read_text(encoding="utf-8")
+    except UnicodeDecodeError:
+        return "encoding"
+    return None
 
 
 def quotes_found(resource, frame, tables, descriptor, root):
-    """A `quote` must occur word for word in the document its row points to."""
+    """A `quote` must occur word for word in the document its row points to.
+
+    Linear in the rows: each document file is read once, and each distinct (document, quote)
+    pair is searched once, however many rows repeat it.
+    """
     if "quote" not in frame.columns:
         return
     path, name = resource["path"], resource["name"]
@@ -219,53 +240,77 @@ def quotes_found(resource, frame, tables, descriptor, root):
         documents = tables.get(target)
         if len(own) != 1 or documents is None or "path" not in documents.columns:
             continue
-        texts = {}
-        for key, document in documents.select(theirs[0], "path").rows():
-            file = root / (document or "")
-            if document and not unsafe_path(root, document) and file.is_file():
+        by_path: dict[str, str | None] = {}
+        for document in documents["path"].drop_nulls().unique().to_list():
+            file = root / document
+            by_path[document] = None
+            if not unsafe_path(root, document) and file.is_file():
                 try:
-                    texts[key] = file.read_text(encoding="utf-8")
+                    by_path[document] = file.read_text(encoding="utf-8")
                 except UnicodeDecodeError:
                     pass
-        for row, key, quote in numbered(frame).select(ROW, own[0], "quote").rows():
-            if quote is None or key not in texts:
-                continue
-            if quote not in texts[key]:
-                yield Problem(
-                    path,
-                    row,
-                    "quote",
-                    "quote-not-found",
-                    f'The quote "{shorten(quote)}" does not occur word for word in document `{key}`.',
-                    "Copy the quote exactly from the document (punctuation and curly apostrophes included).",
-                    name,
-                )
+        pairs = (
+            numbered(frame)
+            .select(ROW, pl.col(own[0]).alias("__key"), "quote")
+            .filter(pl.col("quote").is_not_null())
+            .join(documents.select(pl.col(theirs[0]).alias("__key"), "path").unique("__key"), on="__key", how="inner")
+        )
+        distinct = pairs.select("path", "quote").unique()
+        missing = [
+            (document, quote)
+            for document, quote in distinct.iter_rows()
+            if by_path.get(document) is not None and quote not in by_path[document]
+        ]
+        if not missing:
+            continue
+        absent = pl.DataFrame(missing, schema={"path": pl.String, "quote": pl.String}, orient="row")
+        for row, key, quote in (
+            pairs.join(absent, on=["path", "quote"], how="semi").select(ROW, "__key", "quote").sort(ROW).rows()
+        ):
+            yield Problem(
+                path,
+                row,
+                "quote",
+                "quote-not-found",
+                f'The quote "{shorten(quote)}" does not occur word for word in document `{key}`.',
+                "Copy the quote exactly from the document (punctuation and curly apostrophes included).",
+                name,
+            )
 
 
 def rows_exist(resource, frame, tables, descriptor, root):
     """A link table (`resource` + `row_id` columns) may point at any table: the row must exist there."""
     if not {"resource", "row_id"} <= set(frame.columns):
         return
-    keys = {}
+    keyed = []
     for other in load.resources(descriptor):
         key = load.primary_key(other)
         if len(key) == 1 and other["name"] in tables:
-            keys[other["name"]] = set(tables[other["name"]][key[0]].drop_nulls())
+            keyed.append(
+                tables[other["name"]].select(
+                    pl.lit(other["name"]).alias("resource"), pl.col(key[0]).cast(pl.String).alias("row_id")
+                )
+            )
+    tables_with_keys = {o["name"] for o in load.resources(descriptor) if len(load.primary_key(o)) == 1 and o["name"] in tables}
     path, name = resource["path"], resource["name"]
-    for row, table, row_id in numbered(frame).select(ROW, "resource", "row_id").rows():
-        if table is None or row_id is None:
-            continue
-        if table not in keys:
+    links = (
+        numbered(frame)
+        .select(ROW, "resource", "row_id")
+        .filter(pl.col("resource").is_not_null() & pl.col("row_id").is_not_null())
+    )
+    known = pl.concat(keyed) if keyed else pl.DataFrame(schema={"resource": pl.String, "row_id": pl.String})
+    for row, table, row_id in links.join(known, on=["resource", "row_id"], how="anti", maintain_order="left").rows():
+        if table not in tables_with_keys:
             yield Problem(
                 path,
                 row,
                 "resource",
                 "table-not-found",
                 f'"{table}" is not a table with a single-field key.',
-                f"Use one of: {', '.join(sorted(keys))}.",
+                f"Use one of: {', '.join(sorted(tables_with_keys))}.",
                 name,
             )
-        elif row_id not in keys[table]:
+        else:
             yield Problem(
                 path,
                 row,
@@ -281,24 +326,36 @@ def ids_in_notes(resource, frame, tables, descriptor, root):
     """An id a `note` names in backticks must be the key of a row somewhere, so notes cannot cite a missing source."""
     if "note" not in frame.columns:
         return
-    keys = set()
-    for other in load.resources(descriptor):
-        key = load.primary_key(other)
-        if len(key) == 1 and other["name"] in tables:
-            keys |= set(tables[other["name"]][key[0]].drop_nulls().cast(pl.String))
+    named = (
+        numbered(frame)
+        .filter(pl.col("note").str.contains("`", literal=True))
+        .select(ROW, pl.col("note").str.extract_all(r"`[^`]+`").alias("named"))
+        .filter(pl.col("named").list.len() > 0)
+        .explode("named")
+        .with_columns(pl.col("named").str.slice(1).str.strip_suffix("`"))
+    )
+    if named.height == 0:
+        return
+    wanted = named["named"].unique().implode()  # look up only the names the notes use: linear in the keys
+    known = [
+        tables[other["name"]]
+        .select(pl.col(load.primary_key(other)[0]).cast(pl.String).alias("named"))
+        .filter(pl.col("named").is_in(wanted))
+        for other in load.resources(descriptor)
+        if len(load.primary_key(other)) == 1 and other["name"] in tables
+    ]
+    known = pl.concat(known) if known else pl.DataFrame(schema={"named": pl.String})
     path, name = resource["path"], resource["name"]
-    for row, note in numbered(frame).select(ROW, "note").rows():
-        for named in re.findall(r"`([^`]+)`", note or ""):
-            if named not in keys:
-                yield Problem(
-                    path,
-                    row,
-                    "note",
-                    "note-names-unknown-id",
-                    f"The note names `{named}`, which is not the id of any row.",
-                    "Correct the id, add the row it names, or drop the backticks (they mark ids only).",
-                    name,
-                )
+    for row, unknown in named.join(known, on="named", how="anti", maintain_order="left").rows():
+        yield Problem(
+            path,
+            row,
+            "note",
+            "note-names-unknown-id",
+            f"The note names `{unknown}`, which is not the id of any row.",
+            "Correct the id, add the row it names, or drop the backticks (they mark ids only).",
+            name,
+        )
 
 
 def shorten(text: str, limit: int = 60) -> str:

@@ -482,7 +482,16 @@ def _page_names(resource: dict, frame: pl.DataFrame) -> list[Problem]:
         return []
     problems = []
     seen: dict[str, tuple[int, str]] = {}
-    for row, value in _numbered(frame).select("__row", key[0]).rows():
+    # page_slug in Polars, to look only at rows that can be a problem (too long, reserved, shared):
+    # linear at any size, and the loop below still decides with page_slug itself.
+    slug = pl.col(key[0]).cast(pl.String).str.to_lowercase().str.replace_all("[^a-z0-9]+", "-").str.strip_chars("-")
+    slug = pl.when(slug == "").then(pl.lit("row")).otherwise(slug)
+    suspects = (
+        _numbered(frame)
+        .select("__row", key[0], slug.alias("__slug"))
+        .filter((pl.col("__slug").str.len_chars() > MAX_SLUG) | (pl.col("__slug") == "index") | pl.col("__slug").is_duplicated())
+    )
+    for row, value in suspects.select("__row", key[0]).rows():
         if value is None:
             continue
         slug = page_slug(value)

@@ -12,7 +12,7 @@ from pathlib import Path
 import polars as pl
 from frictionless import FrictionlessException, Package
 
-from builder import history, load, rules, safety, stories
+from builder import history, load, rules, safety, stories, tables
 from builder.errors import Problem, Report
 from builder.paths import Paths, inside
 
@@ -43,11 +43,10 @@ def validate_package(paths: Paths) -> tuple[Report, dict | None, dict[str, pl.Da
     if structure:
         return report, None, {}
 
-    unreadable, file_problems = check_files(descriptor, paths.root)
+    unreadable, file_problems = check_files(descriptor, paths.root, utf8=False)
     report.add(file_problems)
-    report.add(frictionless_problems(package, descriptor, unreadable))
-
-    tables = load.read_tables(descriptor, paths.root, skip=unreadable)
+    tables, table_problems = check_tables(package, descriptor, paths.root, unreadable)
+    report.add(table_problems)
     for resource in load.resources(descriptor):
         if resource["name"] in unreadable:
             tables[resource["name"]] = load.empty_table(resource)
@@ -56,7 +55,9 @@ def validate_package(paths: Paths) -> tuple[Report, dict | None, dict[str, pl.Da
     cells = safety.check_tables(descriptor, tables)
     report.add(cells)
     if not cells:  # rules and pages must never see a control character or a clashing id
-        report.add(rules.check(descriptor, tables, paths.root, unreadable=unreadable))
+        found = without_type_echoes(rules.check(descriptor, tables, paths.root, unreadable=unreadable), table_problems)
+        report.problems = without_url_echoes(report.problems, found)
+        report.add(found)
     report.warn(safety.long_cells(descriptor, tables))
     return report, descriptor, tables
 
@@ -108,8 +109,11 @@ def check_descriptor(descriptor: dict, root: Path) -> tuple[Package | None, list
     return package, problems
 
 
-def check_files(descriptor: dict, root: Path) -> tuple[set[str], list[Problem]]:
-    """Files that are missing, empty or not UTF-8 (frictionless reports these confusingly)."""
+def check_files(descriptor: dict, root: Path, *, utf8: bool = True) -> tuple[set[str], list[Problem]]:
+    """Files that are missing, empty or not UTF-8 (frictionless reports these confusingly).
+
+    `utf8=False` leaves the encoding to the table reader, which finds it in the same pass.
+    """
     unreadable: set[str] = set()
     problems = []
     for resource in load.resources(descriptor):
@@ -141,29 +145,121 @@ def check_files(descriptor: dict, root: Path) -> tuple[set[str], list[Problem]]:
                 )
             )
         else:
-            data = file.read_bytes()
-            try:
-                data.decode("utf-8")
+            problem = encoding_problem(resource, file) if utf8 else None
+            if problem is None:
                 continue
-            except UnicodeDecodeError as error:
-                row = data[: error.start].count(b"\n") + 1
-                problems.append(
-                    Problem(
-                        path,
-                        row,
-                        None,
-                        "encoding-error",
-                        f"{path} is not UTF-8: byte 0x{data[error.start]:02x} at row {row} cannot be decoded.",
-                        "Re-save the file as UTF-8 (in a spreadsheet: 'CSV UTF-8').",
-                        name,
-                    )
-                )
+            problems.append(problem)
         unreadable.add(name)
     return unreadable, problems
 
 
+def check_tables(
+    package: Package, descriptor: dict, root: Path, unreadable: set[str]
+) -> tuple[dict[str, pl.DataFrame], list[Problem]]:
+    """Table Schema checks of every readable CSV, vectorised (builder.tables), and the typed frames.
+
+    Adds to `unreadable` a file that is not UTF-8 or that Python's csv module cannot read at all.
+    """
+    resource_by_name = {r["name"]: r for r in load.resources(descriptor)}
+    key_fields = key_fields_of(descriptor)
+    checked: dict[str, tables.Checked] = {}
+    problems = []
+    for name, resource in resource_by_name.items():
+        if name in unreadable:
+            continue
+        try:
+            checked[name] = tables.check_table(
+                package.get_resource(name), inside(root, resource["path"]), resource.get("dialect", {}), key_fields[name]
+            )
+        except UnicodeDecodeError:
+            problems.append(encoding_problem(resource, inside(root, resource["path"])))
+            unreadable.add(name)
+        except tables.PatternError as error:
+            problems.append(
+                Problem(
+                    load.DESCRIPTOR_FILE,
+                    None,
+                    error.field,
+                    "descriptor-invalid",
+                    f"resource `{name}`, field `{error.field}`: the pattern cannot be used as Table Schema anchors it"
+                    f" (^pattern$): {error}.",
+                    "Put inline flags such as (?i) inside a group, (?i:…), or drop them.",
+                    name,
+                )
+            )
+            unreadable.add(name)
+        except tables.CsvError as error:
+            problems.append(
+                Problem(
+                    resource["path"],
+                    error.row,
+                    None,
+                    "csv-error",
+                    f"{resource['path']} {error}.",
+                    "Open the file in a text editor at that row: a NUL byte or a broken quote is the usual cause.",
+                    name,
+                )
+            )
+            unreadable.add(name)
+    for name, result in checked.items():
+        found = result.errors + tables.foreign_key_errors(package.get_resource(name), checked)
+        problems.extend(p for p in (map_error(e, resource_by_name[name], unreadable) for e in found) if p is not None)
+    return {name: result.frame for name, result in checked.items()}, drop_echoes(problems, resource_by_name)
+
+
+def key_fields_of(descriptor: dict) -> dict[str, set[str]]:
+    """Per resource, the fields key checks compare: primary key, unique, foreign keys both ways."""
+    found = {r["name"]: set(load.primary_key(r)) for r in load.resources(descriptor)}
+    for resource in load.resources(descriptor):
+        name = resource["name"]
+        found[name] |= {f["name"] for f in load.fields(resource) if f.get("constraints", {}).get("unique")}
+        for own, target, theirs in load.foreign_keys(resource):
+            found[name] |= set(own)
+            found.setdefault(target, set()).update(theirs)
+    return found
+
+
+def encoding_problem(resource: dict, file: Path) -> Problem | None:
+    bad = _first_bad_utf8(file)
+    if bad is None:
+        return None
+    row, _, byte = bad
+    path = resource["path"]
+    return Problem(
+        path,
+        row,
+        None,
+        "encoding-error",
+        f"{path} is not UTF-8: byte 0x{byte:02x} at row {row} cannot be decoded.",
+        "Re-save the file as UTF-8 (in a spreadsheet: 'CSV UTF-8').",
+        resource["name"],
+    )
+
+
+def _first_bad_utf8(file: Path, chunk: int = 2**20) -> tuple[int, int, int] | None:
+    """(row, offset, byte) of the first byte that is not UTF-8, reading a megabyte at a time."""
+    carry, offset, lines = b"", 0, 0
+    with open(file, "rb") as handle:
+        while True:
+            data = handle.read(chunk)
+            buffer = carry + data
+            try:
+                buffer.decode("utf-8")
+                done, carry = len(buffer), b""
+            except UnicodeDecodeError as error:
+                if data and error.reason == "unexpected end of data":  # a character split by the chunk
+                    done, carry = error.start, buffer[error.start :]
+                else:
+                    return lines + buffer[: error.start].count(b"\n") + 1, offset + error.start, buffer[error.start]
+            lines += buffer[:done].count(b"\n")
+            offset += done
+            if not data:
+                return None
+
+
 def frictionless_problems(package: Package, descriptor: dict, unreadable: set[str]) -> list[Problem]:
-    """Validate through the package, so primary and foreign keys are checked too."""
+    """`frictionless validate`'s findings as Problems: the reference tests/test_differential.py holds
+    check_tables to (the builder itself no longer calls it)."""
     resource_by_name = {r["name"]: r for r in load.resources(descriptor)}
     problems = []
     for task in package.validate().tasks:
@@ -219,6 +315,8 @@ def map_error(error, resource: dict, unreadable: set[str]) -> Problem | None:
         )
     if kind == "primary-key":
         key = ", ".join(load.primary_key(resource))
+        if 'all "None"' in (error.note or ""):
+            return problem(f"The primary key ({key}) is empty.", "Fill in the row's id.", key)
         earlier = re.search(r"row at position (\d+)", error.note or "")
         where = f" (same as row {earlier.group(1)})" if earlier else ""
         return problem(f"Duplicate primary key ({key}){where}.", "Give this row a new id, or delete the duplicate.", key)
@@ -268,6 +366,26 @@ def map_error(error, resource: dict, unreadable: set[str]) -> Problem | None:
             f'Add the column "{field_name}" where the schema places it.',
             name,
         )
+    if kind == "duplicate-label":
+        return Problem(
+            path,
+            1,
+            field_name,
+            kind,
+            f'Column {error.field_number} is headed "{error.label}" like an earlier column; the schema expects "{field_name}".',
+            f'Rename the column to "{field_name}".',
+            name,
+        )
+    if kind == "blank-label":
+        return Problem(
+            path,
+            1,
+            field_name,
+            kind,
+            f'Column {error.field_number} has no heading; the schema expects "{field_name}".',
+            f'Write "{field_name}" in the header row.',
+            name,
+        )
     if kind == "blank-row":
         return problem("The row is blank.", "Delete the blank row.")
     return problem(error.message, "See the message; the Frictionless docs describe this error type.")
@@ -301,13 +419,39 @@ def constraint_problem(error, field: dict, problem) -> Problem:
     return problem(f'"{cell}" breaks the `{constraint}` constraint of `{name}`.', "Correct the value.")
 
 
+def without_type_echoes(found: list[Problem], table_problems: list[Problem]) -> list[Problem]:
+    """A date that does not parse is a type error, not also "precision set but date empty"."""
+    bad_cells = {(p.path, p.row, p.field) for p in table_problems if p.type == "type-error"}
+    return [
+        p
+        for p in found
+        if not (
+            p.type == "precision-without-date"
+            and (p.path, p.row, (p.field or "").removesuffix("_precision") or "date") in bad_cells
+        )
+    ]
+
+
+def without_url_echoes(problems: list[Problem], found: list[Problem]) -> list[Problem]:
+    """A bad URL is reported once: the unsafe-url rule, not also the schema's http(s) pattern."""
+    unsafe = {(p.path, p.row, p.field, p.fix) for p in found if p.type == "unsafe-url"}
+    return [p for p in problems if not (p.type == "constraint-error" and (p.path, p.row, p.field, p.fix) in unsafe)]
+
+
 def drop_echoes(problems: list[Problem], resources: dict[str, dict]) -> list[Problem]:
     """Frictionless reports some faults twice; keep the clearer report of each."""
     missing = {(p.path, p.row, p.field) for p in problems if p.type == "missing-cell"}
     duplicate_keys = {(p.path, p.row) for p in problems if p.type == "primary-key"}
     single_keys = {r.get("path"): load.primary_key(r) for r in resources.values()}
+    faulty_rows = {
+        (p.path, p.row)
+        for p in problems
+        if p.type == "blank-row" or (p.type in ("type-error", "constraint-error") and p.field in single_keys.get(p.path, []))
+    }
     kept = []
     for p in problems:
+        if p.type == "primary-key" and p.message.endswith("is empty.") and (p.path, p.row) in faulty_rows:
+            continue  # an empty key is the blank row, the missing required id or the id that is not of its type
         if p.type == "constraint-error" and (p.path, p.row, p.field) in missing:
             continue  # a short row: "missing cell" says it better than "required"
         if p.type == "unique-error" and (p.path, p.row) in duplicate_keys and single_keys.get(p.path) == [p.field]:

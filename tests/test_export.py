@@ -208,3 +208,19 @@ def test_sqlite_cli_opens_the_database(built):
         check=True,
     )
     assert result.stdout.strip() == str(people)
+
+
+def test_a_table_longer_than_an_excel_sheet_is_cut_with_a_note(tmp_path, monkeypatch):
+    from builder import export
+
+    monkeypatch.setattr(export, "EXCEL_ROWS", 6)  # header + 4 rows + the note, instead of 1,048,576
+    table = export.Table(
+        "t", "T", "", {"fields": [{"name": "x", "type": "integer"}]}, pl.DataFrame({"x": list(range(10))}), False
+    )
+    export.write_xlsx([table], tmp_path / "t.xlsx", title="t")
+    with zipfile.ZipFile(tmp_path / "t.xlsx") as book:
+        sheet = book.read("xl/worksheets/sheet1.xml").decode()
+        strings = book.read("xl/sharedStrings.xml").decode()
+    assert sheet.count("<row ") == 6
+    assert '<c r="A5"><v>3</v></c>' in sheet and "<v>4</v>" not in sheet
+    assert "… 6 more rows: an Excel sheet holds 1,048,576 rows; the whole table is in t.csv and t.parquet." in strings

@@ -1,0 +1,644 @@
+"""One reader for checking and loading: each CSV is parsed once, checked against its Table Schema
+column at a time in Polars, and the same typed frames go on to derive, export and render.
+
+Frictionless stays the reference. Its own objects decide what it decides best and cheaply: the
+header (`Header`: which label pairs with which field) and, for any value the vectorised fast path
+does not recognise, the field's own cell reader, called once per distinct value. So " 432" in an
+integer column, `1,5` with `decimalChar: ","`, `trueValues`, date `format`s and `missingValues`
+load with exactly the semantics that validated them. tests/test_differential.py compares the
+findings with `frictionless validate` on a corpus of broken packages.
+
+Deliberate differences from `frictionless validate`: every error is reported (frictionless stops
+at 1,000 per table); the declared dialect is used as is (frictionless also sniffs a sample and may
+guess `skipInitialSpace` or an escape character); a `pattern` is matched with Polars' (Rust) regex
+where it compiles, and with Python's `re` per distinct value where it does not (lookaround,
+backreferences) or where the value contains a line break (Python's `$` also matches before a
+final newline); integers are 64-bit (frictionless accepts any size). The README lists these too.
+"""
+
+from __future__ import annotations
+
+import csv
+import re
+import sys
+from array import array
+from dataclasses import dataclass, field
+from pathlib import Path
+from types import SimpleNamespace
+
+import polars as pl
+
+ROW = "__row"
+csv.field_size_limit(sys.maxsize)  # a long cell is data, not a parse error
+
+
+class PatternError(Exception):
+    """A `pattern` Python cannot compile the way frictionless anchors it (^pattern$)."""
+
+    def __init__(self, field: str, error: re.error):
+        super().__init__(f"{error}")
+        self.field = field
+
+
+class CsvError(Exception):
+    """The CSV cannot be read at all (a NUL byte, say): file and row are in the message."""
+
+    def __init__(self, row: int, message: str):
+        super().__init__(message)
+        self.row = row
+
+
+@dataclass
+class Parsed:
+    """A CSV as text: header labels, the number of cells in each data row, and the cells."""
+
+    labels: list[str]
+    counts: pl.Series  # cells in each data row (a short row has fewer than the header)
+    cells: pl.DataFrame  # String columns c0…; null where the row has no such cell, "" for an empty one
+    first_row: int  # row number of the first data row (2 below a header)
+
+
+def python_dialect(dialect: dict) -> dict:
+    return {
+        "delimiter": dialect.get("delimiter", ","),
+        "quotechar": dialect.get("quoteChar", '"'),
+        "doublequote": dialect.get("doubleQuote", True),
+        "escapechar": dialect.get("escapeChar"),
+        "skipinitialspace": dialect.get("skipInitialSpace", False),
+        "strict": False,
+    }
+
+
+CHUNK_BYTES = 16 * 2**20  # parsed and checked a chunk at a time: bounded transient memory, few Polars calls
+
+
+class _SlowPath(Exception):
+    """Polars cannot read this file exactly as Python's csv does: read it with Python's rows."""
+
+
+def labels_of(path: Path, dialect: dict) -> list[str]:
+    """The header row (none when the dialect says the file has no header)."""
+    if not dialect.get("header", True):
+        return []
+    with open(path, newline="", encoding="utf-8-sig") as handle:
+        reader = csv.reader(handle, **python_dialect(dialect))
+        try:
+            return next(reader, [])
+        except csv.Error as error:
+            raise CsvError(1, f"cannot be read as CSV at row 1: {error}") from None
+
+
+def read_parts(path: Path, dialect: dict, consume) -> list:
+    """Parse the CSV with Python's csv module's semantics at Polars' speed; `consume` each part.
+
+    Polars reads the values, a chunk of lines at a time. It cannot tell a short row from one
+    ending in an empty cell, so the cells of each row whose last cell is empty are counted from
+    its raw line. Where Polars cannot read the file as Python does (a quoted line break, stray
+    quotes, CR-only line ends, an escape character), the whole file is read again as one part:
+    cells counted by Python's csv, values from Polars where it agrees on the rows, else from
+    Python's rows. Returns what `consume` returned for each part.
+    """
+    options = python_dialect(dialect)
+    if dialect.get("header", True) and _plain(options):
+        try:
+            return [consume(part) for part in _fast_parts(path, options)]
+        except _SlowPath:
+            pass
+    return [consume(_slow_parse(path, options, dialect.get("header", True)))]
+
+
+def parse_csv(path: Path, dialect: dict) -> Parsed:
+    """The whole CSV as one part."""
+    parts = read_parts(path, dialect, lambda part: part)
+    if len(parts) == 1:
+        return parts[0]
+    return Parsed(
+        parts[0].labels,
+        pl.concat([p.counts for p in parts]),
+        pl.concat([p.cells for p in parts]),
+        parts[0].first_row,
+    )
+
+
+def _slow_parse(path: Path, options: dict, header: bool) -> Parsed:
+    counts = array("I")
+    labels: list[str] | None = None
+    with open(path, newline="", encoding="utf-8-sig") as handle:
+        reader = csv.reader(handle, **options)
+        try:
+            if header:
+                labels = next(reader, [])
+            counts.extend(map(len, reader))
+        except csv.Error as error:
+            raise CsvError(reader.line_num, f"cannot be read as CSV at row {reader.line_num}: {error}") from None
+    width = max([len(labels or [])] + ([max(counts)] if counts else []))
+    first_row = 2 if header else 1
+    cells = _polars_cells(path, options, width, len(counts) + (1 if header else 0))
+    if cells is None:
+        cells = _python_cells(path, options, width)
+    if header:
+        cells = cells.slice(1)
+    return _with_counts(labels or [], pl.Series("n", counts, dtype=pl.UInt32), cells, first_row)
+
+
+def _with_counts(labels: list[str], counts: pl.Series, cells: pl.DataFrame, first_row: int) -> Parsed:
+    """Null, not "", where a short row has no cell."""
+    width = cells.width
+    if counts.len() and counts.min() < width:
+        cells = cells.with_columns(
+            pl.when(pl.lit(counts) > j).then(pl.col(f"c{j}")).otherwise(None).alias(f"c{j}") for j in range(width)
+        )
+    return Parsed(labels, counts, cells, first_row)
+
+
+def _plain(options: dict) -> bool:
+    """A dialect Polars reads exactly as Python's csv does."""
+    return (
+        options["doublequote"]
+        and options["escapechar"] is None
+        and not options["skipinitialspace"]
+        and len(options["delimiter"]) == 1
+        and len(options["quotechar"] or "") == 1
+    )
+
+
+def _fast_parts(path: Path, options: dict):
+    """Chunks of whole lines, each parsed by Polars; raises _SlowPath where that is not exact."""
+    labels = labels_of(path, {"delimiter": options["delimiter"], "quoteChar": options["quotechar"]})
+    width = len(labels)
+    if width == 0:
+        raise _SlowPath
+    first_row = 2
+    with open(path, "rb") as handle:
+        data = handle.read(CHUNK_BYTES)
+        if data.startswith(b"\xef\xbb\xbf"):
+            data = data[3:]
+        header = True
+        while data:
+            if not data.endswith(b"\n"):
+                data += handle.readline()
+            cells = _parse_chunk(data, options, width)
+            skip = 1 if header else 0
+            cells, header = cells.slice(skip), False
+            yield _with_counts(labels, _counts(cells, data, skip, options, width), cells, first_row)
+            first_row += cells.height
+            data = handle.read(CHUNK_BYTES)
+
+
+def _parse_chunk(data: bytes, options: dict, width: int) -> pl.DataFrame:
+    try:
+        cells = pl.read_csv(
+            data,
+            has_header=False,
+            schema={f"c{j}": pl.String for j in range(width)},
+            separator=options["delimiter"],
+            quote_char=options["quotechar"],
+            empty_string_is_null=False,
+            truncate_ragged_lines=False,  # a longer row raises: the slow path counts its extra cells
+        )
+    except pl.exceptions.PolarsError:
+        raise _SlowPath from None
+    if cells.height != data.count(b"\n") + (0 if data.endswith(b"\n") else 1):
+        raise _SlowPath  # a record spans lines (a quoted line break), or the parsers disagree
+    if b"\r" in data and cells.select(pl.any_horizontal(pl.all().str.contains("\r", literal=True)).any()).item():
+        raise _SlowPath  # CR-only line ends: Python's csv ends a record there
+    return cells
+
+
+def _lines(data: bytes) -> pl.Series:
+    """The chunk's raw lines (only read when some row may be short)."""
+    lines = pl.read_csv(
+        data,
+        has_header=False,
+        schema={"line": pl.String},
+        separator="\x1f",
+        quote_char=None,
+        empty_string_is_null=False,
+        truncate_ragged_lines=True,
+    )["line"]
+    if lines.str.contains("\x1f", literal=True).any():
+        raise _SlowPath  # the line reader split a line: count the slow way
+    return lines
+
+
+def _counts(cells: pl.DataFrame, data: bytes, skip: int, options: dict, width: int) -> pl.Series:
+    """Cells per row: only a row whose last cell is empty can be short; count those from their line."""
+    counts = pl.Series("n", [width] * cells.height, dtype=pl.UInt32)
+    maybe_short = (cells[f"c{width - 1}"] == "").fill_null(True)
+    if not maybe_short.any():
+        return counts
+    lines = _lines(data).slice(skip)
+    if lines.len() != cells.height:
+        raise _SlowPath
+    candidates = lines.filter(maybe_short)
+    quoted = candidates.str.contains(options["quotechar"], literal=True)
+    counted = (candidates.str.count_matches(options["delimiter"], literal=True) + 1).cast(pl.UInt32)
+    counted = counted.set(candidates.str.len_bytes() == 0, 0)  # an empty line is a row of no cells
+    if quoted.any():
+        exact = [len(row) for row in csv.reader(candidates.filter(quoted).to_list(), **options)]
+        counted = counted.scatter(quoted.arg_true(), pl.Series(exact, dtype=pl.UInt32))
+    return counts.scatter(maybe_short.arg_true(), counted)
+
+
+def _polars_cells(path: Path, options: dict, width: int, records: int) -> pl.DataFrame | None:
+    plain = options["doublequote"] and options["escapechar"] is None and not options["skipinitialspace"]
+    if not plain or width == 0 or len(options["delimiter"]) != 1 or len(options["quotechar"] or '"') != 1:
+        return None
+    try:
+        frame = pl.read_csv(
+            path,
+            has_header=False,
+            schema={f"c{j}": pl.String for j in range(width)},
+            missing_columns="insert",
+            separator=options["delimiter"],
+            quote_char=options["quotechar"],
+            empty_string_is_null=False,
+            truncate_ragged_lines=True,
+            encoding="utf8",
+        )
+    except pl.exceptions.PolarsError:
+        return None
+    if frame.height != records:
+        return None
+    if frame.height and frame[0, 0] is not None and frame[0, 0].startswith("\ufeff"):
+        frame = frame.with_columns(pl.col("c0").str.strip_prefix("\ufeff"))
+    return frame
+
+
+def _python_cells(path: Path, options: dict, width: int) -> pl.DataFrame:
+    with open(path, newline="", encoding="utf-8-sig") as handle:
+        rows = list(csv.reader(handle, **options))
+    return pl.DataFrame(
+        {f"c{j}": pl.Series([row[j] if j < len(row) else None for row in rows], dtype=pl.String) for j in range(width)}
+    )
+
+
+# Typed reading of one column ------------------------------------------------------------------
+
+POLARS_TYPES = {"integer": pl.Int64, "number": pl.Float64, "date": pl.Date, "boolean": pl.Boolean}
+INTEGER = r"^-?[0-9]{1,18}$"
+NUMBER = r"^-?[0-9]{1,15}(\.[0-9]{1,15})?$"
+ISO_DATE = r"^[0-9]{4}-[0-9]{2}-[0-9]{2}$"
+
+
+@dataclass
+class Column:
+    """One field read from its cells: typed values and where each rule failed."""
+
+    values: pl.Series  # typed; null where missing or not of the type
+    key: pl.Series  # what unique/primary/foreign keys compare (values, or their text for other types)
+    type_error: pl.Series  # bool
+    constraints: dict[str, pl.Series] = field(default_factory=dict)  # constraint name -> bool
+
+
+def dtype_for(ffield) -> pl.DataType:
+    return POLARS_TYPES.get(ffield.type, pl.String)
+
+
+def fast_path(ffield) -> bool:
+    kind = ffield.type
+    if kind == "string":
+        return ffield.format == "default"
+    if kind == "integer":
+        return ffield.bare_number
+    if kind == "number":
+        return ffield.bare_number and ffield.group_char == "" and ffield.decimal_char == "."
+    if kind == "date":
+        return ffield.format in ("default", "%Y-%m-%d")
+    return kind == "boolean"
+
+
+def missing_values(ffield) -> list[str]:
+    if not ffield.has_defined("missing_values") and ffield.schema:
+        return list(ffield.schema.missing_values)
+    return list(ffield.missing_values)
+
+
+def read_column(cells: pl.Series, ffield) -> Column:
+    """The field's values from its cells, with frictionless's semantics."""
+    present = cells.set(cells.is_in(missing_values(ffield)).fill_null(False), None)
+    supported = set(ffield.supported_constraints)
+    constraints = {k: v for k, v in ffield.constraints.items() if k in supported and v is not None}
+    if "pattern" in constraints:
+        try:
+            re.compile(f"^{constraints['pattern']}$")
+        except re.error as error:
+            raise PatternError(ffield.name, error) from None
+    if fast_path(ffield):
+        values = _fast_values(present, ffield)
+        key = values
+        checked: dict[str, pl.Series] = {}
+        slow = set()
+    else:  # any other type: the field's own cell reader, once per distinct value
+        values, key, checked = _slow_values(present, ffield, constraints)
+        slow = set(constraints) - {"required", "unique"}
+    type_error = present.is_not_null() & values.is_null() if fast_path(ffield) else checked.pop("type")
+    ok = ~type_error
+    out: dict[str, pl.Series] = {}
+    if constraints.get("required"):
+        out["required"] = key.is_null() & ok
+    for name, bound in constraints.items():
+        if name in slow:
+            out[name] = checked[name] & ok
+        elif name in ("minimum", "maximum", "exclusiveMinimum", "exclusiveMaximum"):
+            limit = ffield.create_value_reader()(bound)
+            test = {"minimum": values < limit, "maximum": values > limit}.get(name)
+            if test is None:
+                test = values <= limit if name == "exclusiveMinimum" else values >= limit
+            if values.dtype == pl.Float64:
+                test = test | values.is_nan()
+            out[name] = test.fill_null(False) & ok
+        elif name == "enum":
+            reader = ffield.create_value_reader()
+            allowed = pl.Series([reader(v) for v in bound], dtype=values.dtype, strict=False)
+            out[name] = (values.is_not_null() & ~values.is_in(allowed.drop_nulls().implode())).fill_null(False) & ok
+        elif name == "pattern":
+            out[name] = pattern_fails(values, bound) & ok
+        elif name in ("minLength", "maxLength"):
+            length = values.str.len_chars()
+            out[name] = ((length < bound) if name == "minLength" else (length > bound)).fill_null(False) & ok
+    return Column(values.set(type_error, None), key.set(type_error, None), type_error, out)
+
+
+def _fast_values(present: pl.Series, ffield) -> pl.Series:
+    kind = ffield.type
+    if kind == "string":
+        return present
+    if kind == "boolean":
+        mapping = {v: True for v in ffield.true_values} | {v: False for v in ffield.false_values}
+        return present.replace_strict(mapping, default=None, return_dtype=pl.Boolean)
+    if kind == "integer":
+        fast = present.set(~present.str.contains(INTEGER).fill_null(False), None).cast(pl.Int64, strict=False)
+    elif kind == "number":
+        fast = present.set(~present.str.contains(NUMBER).fill_null(False), None).cast(pl.Float64, strict=False)
+    else:  # date
+        fast = present.set(~present.str.contains(ISO_DATE).fill_null(False), None).str.to_date("%Y-%m-%d", strict=False)
+    leftover = present.filter(present.is_not_null() & fast.is_null()).unique()
+    if leftover.len() == 0:
+        return fast
+    reader = ffield.create_value_reader()
+    parsed = [reader(value) for value in leftover.to_list()]
+    if kind == "number":
+        parsed = [None if value is None else float(value) for value in parsed]
+    mapped = present.replace_strict(leftover, pl.Series(parsed, dtype=fast.dtype, strict=False), default=None)
+    return fast.fill_null(mapped)
+
+
+def _slow_values(present: pl.Series, ffield, constraints: dict) -> tuple[pl.Series, pl.Series, dict[str, pl.Series]]:
+    distinct = present.drop_nulls().unique()
+    reader = ffield.create_cell_reader()
+    names = ["type"] + [n for n in constraints if n not in ("required", "unique")]
+    targets: list = []
+    flags: dict[str, list[bool]] = {n: [] for n in names}
+    for value in distinct.to_list():
+        target, notes = reader(value)
+        notes = notes or {}
+        targets.append(float(target) if ffield.type == "number" and target is not None else target)
+        for name in names:
+            flags[name].append(name in notes)
+    keys = pl.Series([None if t is None else str(t) for t in targets], dtype=pl.String)
+    key = present.replace_strict(distinct, keys, default=None)
+    checked = {name: present.replace_strict(distinct, pl.Series(flags[name], dtype=pl.Boolean), default=False) for name in names}
+    if ffield.type in POLARS_TYPES:  # typed as the fast path types them; other types keep their text
+        values = present.replace_strict(distinct, pl.Series(targets, dtype=dtype_for(ffield), strict=False), default=None)
+        key = values
+    else:
+        values = present.set(checked["type"], None)
+    return values, key, checked
+
+
+def pattern_fails(values: pl.Series, pattern: str) -> pl.Series:
+    """Frictionless matches re.compile("^" + pattern + "$").match(value); so do we, in Rust where we can."""
+    python = re.compile(f"^{pattern}$")
+    try:
+        rust = values.str.contains(rf"\A(?:^{pattern}$)")
+    except pl.exceptions.PolarsError:
+        rust = None
+    if rust is None:
+        odd = values.is_not_null()
+    else:
+        odd = values.str.contains("\n", literal=True).fill_null(False)  # Python's $ matches before a final \n
+    if not odd.any():
+        return (~rust).fill_null(False)
+    distinct = values.filter(odd).unique()
+    verdicts = pl.Series([python.match(v) is None for v in distinct.to_list()], dtype=pl.Boolean)
+    by_python = values.replace_strict(distinct, verdicts, default=False)
+    return by_python if rust is None else by_python.zip_with(odd, ~rust).fill_null(False)
+
+
+# Checking a table ------------------------------------------------------------------------------
+
+
+def error(kind: str, row: int | None = None, **attributes) -> SimpleNamespace:
+    """An error shaped like frictionless's, so validate.map_error words both alike."""
+    base = dict(
+        type=kind,
+        row_number=row,
+        field_name="",
+        cell="",
+        note="",
+        message="",
+        field_number=None,
+        label="",
+        field_names=[],
+        field_cells=[],
+        reference_name="",
+        reference_field_names=[],
+    )
+    return SimpleNamespace(**(base | attributes))
+
+
+@dataclass
+class Checked:
+    """A resource after its row checks: the typed frame and what the key checks compare."""
+
+    frame: pl.DataFrame  # schema fields, typed, in schema order: what is derived and published
+    keys: pl.DataFrame  # expected fields' comparable values (null for a type error), plus ROW
+    expected: list[str]
+    errors: list[SimpleNamespace]
+
+
+def check_table(resource, path: Path, dialect: dict, key_fields: set[str]) -> Checked:
+    """Header, cell and row checks of one frictionless resource, a chunk of rows at a time.
+
+    Only `key_fields` are kept for the key checks (unique, primary and foreign keys).
+    """
+    from frictionless.table.fields_match import resolve
+    from frictionless.table.header import Header
+
+    schema = resource.schema
+    labels = labels_of(path, dialect)
+    header = Header(
+        labels,
+        fields=schema.fields,
+        row_numbers=[1],
+        ignore_case=not resource.dialect.header_case,
+        fields_match=resolve(schema.fields_match if schema.has_defined("fields_match") else None, schema_sync=False),
+    )
+    expected = header.get_expected_fields() if labels else list(schema.fields)
+    names = [f.name for f in expected]
+    parts = read_parts(path, dialect, lambda parsed: _check_part(parsed, expected, schema.fields, key_fields))
+    errors = list(header.errors)
+    for part in parts:
+        errors.extend(part[2])
+    frame = pl.concat([part[0] for part in parts])
+    keys = pl.concat([part[1] for part in parts])
+    errors.extend(unique_errors(schema, names, keys))
+    return Checked(frame, keys, names, errors)
+
+
+def _check_part(parsed: Parsed, expected: list, wanted: list, key_fields: set[str]):
+    """(typed frame, key frame, errors) of one part of a table."""
+    n = len(expected)
+    height = parsed.cells.height
+    rows = pl.int_range(parsed.first_row, parsed.first_row + height, eager=True, dtype=pl.Int64).alias(ROW)
+    width = parsed.cells.width
+    errors: list[SimpleNamespace] = []
+
+    def cells_of(j: int) -> pl.Series:
+        return parsed.cells[f"c{j}"] if j < width else pl.Series([None] * height, dtype=pl.String)
+
+    columns = [read_column(cells_of(j), f) for j, f in enumerate(expected)]
+    blank = pl.Series([True] * height, dtype=pl.Boolean)
+    for column in columns:
+        blank = blank & column.key.is_null() & ~column.type_error
+    not_blank = ~blank
+
+    def emit(mask: pl.Series, make) -> None:
+        if mask.any():
+            picked = pl.DataFrame([rows, *make.series]).filter(mask & not_blank)
+            errors.extend(make.build(*values) for values in picked.iter_rows())
+
+    for j, (ffield, column) in enumerate(zip(expected, columns, strict=True)):
+        source = cells_of(j).alias("cell")
+        emit(
+            column.type_error,
+            _maker(
+                [source],
+                lambda row, cell, f=ffield, j=j: error(
+                    "type-error", row, field_name=f.name, field_number=j + 1, cell=cell, note=f'type is "{f.type}/{f.format}"'
+                ),
+            ),
+        )
+        for name, mask in column.constraints.items():
+            emit(
+                mask,
+                _maker(
+                    [source.fill_null("")],
+                    lambda row, cell, f=ffield, j=j, name=name: error(
+                        "constraint-error",
+                        row,
+                        field_name=f.name,
+                        field_number=j + 1,
+                        cell=cell,
+                        note=f'constraint "{name}" is "{f.constraints[name]}"',
+                    ),
+                ),
+            )
+        emit(
+            parsed.counts <= j,
+            _maker([], lambda row, f=ffield, j=j: error("missing-cell", row, field_name=f.name, field_number=j + 1)),
+        )
+    for j in range(n, width):
+        emit(
+            parsed.counts > j,
+            _maker(
+                [parsed.cells[f"c{j}"].alias("cell")],
+                lambda row, cell, j=j: error("extra-cell", row, field_number=j + 1, cell=cell),
+            ),
+        )
+    if blank.any():
+        errors.extend(error("blank-row", row) for row in rows.filter(blank).to_list())
+
+    by_name = {f.name: c for f, c in zip(expected, columns, strict=True)}
+    keys = pl.DataFrame([rows] + [by_name[name].key.alias(name) for name in by_name if name in key_fields])
+    frame = pl.DataFrame(
+        [
+            (by_name[f.name].values if f.name in by_name else pl.Series([None] * height, dtype=dtype_for(f)))
+            .cast(dtype_for(f), strict=False)
+            .alias(f.name)
+            for f in wanted
+        ],
+        height=height,
+    )
+    return frame, keys, errors
+
+
+@dataclass
+class _maker:
+    series: list
+    build: object
+
+
+def unique_errors(schema, names: list[str], keys: pl.DataFrame) -> list[SimpleNamespace]:
+    """`unique` fields and the primary key: a later row repeating an earlier value."""
+    found = []
+    for name in names:
+        ffield = schema.get_field(name) if schema.has_field(name) else None
+        if ffield is None or not ffield.constraints.get("unique") or name not in keys.columns:
+            continue
+        column = keys[name]
+        repeated = column.is_not_null() & ~column.is_first_distinct()
+        for row, value in keys.filter(repeated).select(ROW, name).iter_rows():
+            found.append(error("unique-error", row, field_name=name, cell=str(value)))
+    key = list(schema.primary_key)
+    if key and set(key) <= set(names) and set(key) <= set(keys.columns):
+        empty = keys.select(pl.all_horizontal(pl.col(k).is_null() for k in key)).to_series()
+        for row in keys[ROW].filter(empty).to_list():
+            found.append(error("primary-key", row, note='cells composing the primary keys are all "None"'))
+        packed = keys[key[0]] if len(key) == 1 else keys.select(pl.struct(key)).to_series()
+        repeated = packed.is_duplicated() & ~empty
+        if repeated.any():  # name the previous row with the same key, as frictionless does
+            twins = keys.filter(repeated).select(ROW, pl.col(ROW).shift(1).over(key).alias("previous"))
+            for row, earlier in twins.filter(pl.col("previous").is_not_null()).iter_rows():
+                found.append(error("primary-key", row, note=f"the same as in the row at position {earlier}"))
+    return found
+
+
+def foreign_key_errors(resource, checked: dict[str, Checked]) -> list[SimpleNamespace]:
+    """Each foreign key as one anti-join against the referenced table's values."""
+    own = checked[resource.name]
+    found = []
+    for fk in resource.schema.foreign_keys:
+        fields, ref = list(fk["fields"]), fk["reference"]
+        target = ref["resource"] or resource.name
+        theirs = list(ref["fields"])
+        if not set(fields) <= set(own.expected) or target not in checked:
+            continue
+        other = checked[target]
+        lookup = pl.DataFrame(
+            [
+                other.keys[t].alias(f"k{i}") if t in other.expected else pl.Series(f"k{i}", [None] * other.keys.height)
+                for i, t in enumerate(theirs)
+            ]
+        )
+        lookup = lookup.filter(~pl.all_horizontal(pl.all().is_null())).unique()
+        mine = own.keys.select(ROW, *[pl.col(f).alias(f"k{i}") for i, f in enumerate(fields)])
+        mine = mine.filter(~pl.all_horizontal(pl.exclude(ROW).is_null()))
+        for i in range(len(fields)):
+            ours, theirs_ = mine[f"k{i}"].dtype, lookup[f"k{i}"].dtype
+            if ours == theirs_:
+                continue
+            if ours.is_numeric() and theirs_.is_numeric():  # 1 == 1.0, as in Python
+                mine = mine.with_columns(pl.col(f"k{i}").cast(pl.Float64))
+                lookup = lookup.with_columns(pl.col(f"k{i}").cast(pl.Float64))
+            else:  # a date never equals a text, as in Python: nothing matches
+                lookup = lookup.clear()
+                mine = mine.with_columns(pl.col(f"k{i}").cast(pl.String))
+                lookup = lookup.with_columns(pl.col(f"k{i}").cast(pl.String))
+        on = [f"k{i}" for i in range(len(fields))]
+        dangling = mine.join(lookup, on=on, how="anti", nulls_equal=True, maintain_order="left")
+        for row, *values in dangling.iter_rows():
+            cells = ["None" if v is None else str(v) for v in values]
+            found.append(
+                error(
+                    "foreign-key",
+                    row,
+                    field_names=fields,
+                    field_cells=cells,
+                    reference_name=ref["resource"],
+                    reference_field_names=theirs,
+                    note=f'for "{", ".join(fields)}": values "{", ".join(cells)}" not found',
+                )
+            )
+    return found
