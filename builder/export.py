@@ -162,8 +162,8 @@ def write_xlsx(tables: list[Table], path: Path, *, title: str, description: str 
                 else:
                     sheet.write_string(row_index, col, excel_text(str(value)))
         sheet.freeze_panes(1, 0)
-        if table.frame.width:
-            sheet.autofilter(0, 0, table.frame.height, table.frame.width - 1)
+        if frame.width:
+            sheet.autofilter(0, 0, frame.height, frame.width - 1)  # the rows written, not those cut
             # Wide enough for the header and most values (not the longest note), within Excel's sense.
             for col, name in enumerate(table.frame.columns):
                 lengths = sorted(len(str(v)) for v in table.frame[name].head(1000).to_list() if v is not None)

@@ -239,7 +239,8 @@ class Renderer:
             return Markup(f'<span class="ledger-tag ledger-tag--{page_slug(value)}">{escape(value)}</span>')
         if isinstance(value, int) and not isinstance(value, bool):
             return escape(f"{value:,}" if abs(value) >= 10000 else str(value))
-        return escape(value)
+        # Curated notes use inline Markdown (`ids`, links): rendered, everything else escaped.
+        return inline_markdown(value) if isinstance(value, str) else escape(value)
 
     def td(self, table: str, name: str, row: dict, content=None, label: str | None = None) -> Markup:
         """A table cell: `data-label` names its column on a phone (stacked cards), long text gets width."""
