@@ -71,6 +71,9 @@ def test_tables_on_a_phone_neither_squeeze_words_nor_scroll_the_page(phone, serv
     # A URL or a long id may wrap; a name or a word may not.
     words = [w for w in words if not re.match(r"^(https?:|[0-9a-f]{16,})", w) and len(w) < 25]
     assert words == [], f"words split across lines: {words[:10]}"
+    # Sortable tables keep their sort buttons on a phone.
+    for button in phone.locator(".ledger-sortable .ledger-sort").all()[:3]:
+        assert button.is_visible()
     # Rows are stacked cards: each cell says which column it is.
     cell = phone.locator(".ledger-table tbody td").first
     assert phone.evaluate("c => getComputedStyle(c, '::before').content", cell.element_handle()) not in ("none", "normal", '""')
