@@ -90,7 +90,7 @@ def timeline_chart(
 
     Key events get a dashed line and a direct label; undated events are hollow, at their report's date.
     """
-    labels = len(key_events) if width >= WIDE else 0  # too crowded at 380 units: the narrow chart leaves them out
+    labels = len(key_events) if width >= WIDE else 0  # too crowded at 380 units: the page lists them under the narrow chart
     height = 100 * len(lanes) + 18 * labels + MARGIN["top"] + MARGIN["bottom"]
     frame = _Frame(start, end, width, height)
     body = frame.axis("Year")
