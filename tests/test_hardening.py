@@ -445,6 +445,7 @@ def test_stale_staging_of_a_dead_build_is_removed(bookshelf):
             lambda d: resource(d, "books")["schema"]["fields"][1]["constraints"].update(pattern="(["),
             "is not a regular expression",
         ),
+        (lambda d: resource(d, "books")["schema"]["fields"][1]["constraints"].update(pattern="(?i)x"), "global flags"),
         (lambda d: resource(d, "books")["schema"]["fields"][1].update(name="__row"), "two underscores"),
         (lambda d: resource(d, "books")["schema"]["fields"][1].update(name="Book_ID"), "differ only in case"),
         (
