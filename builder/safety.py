@@ -313,7 +313,7 @@ def _fields(where: str, fields: list[dict], schema: dict) -> Iterator[Problem]:
         pattern = constraints.get("pattern")
         if pattern is not None:
             try:
-                re.compile(pattern)
+                re.compile(f"^{pattern}$")  # as frictionless anchors it: `(?i)…` is an error there too
             except (re.error, TypeError) as error:
                 yield problem(
                     f"{where}, field `{name}` has a pattern that is not a regular expression: {error}.",
