@@ -212,21 +212,39 @@ def test_colour_scheme_follows_the_system_and_toggles(browser, server, scheme): 
     context.close()
 
 
-@pytest.mark.parametrize("scheme", ["light", "dark"])
-def test_no_serious_accessibility_violations_on_any_kind_of_page(browser, server, scheme):  # noqa: F811
+@pytest.fixture(scope="module")
+def axe():
     from axe_playwright_python.sync_playwright import Axe
 
-    axe = Axe()
-    context = browser.new_context(color_scheme=scheme)
-    tab = context.new_page()
-    found = []
-    for kind, path in PAGE_KINDS.items():
-        tab.goto(server + path)
-        results = axe.run(tab)
-        for violation in results.response["violations"]:
-            if violation["impact"] in ("serious", "critical"):
-                found.append(f"{kind}: {violation['id']} ({len(violation['nodes'])}) {violation['nodes'][0]['target']}")
-    context.close()
+    return Axe()
+
+
+@pytest.fixture(scope="module")
+def schemed(browser):  # noqa: F811
+    """One tab per colour scheme, reused across pages."""
+    tabs = {}
+
+    def tab(scheme):
+        if scheme not in tabs:
+            tabs[scheme] = browser.new_context(color_scheme=scheme).new_page()
+        return tabs[scheme]
+
+    yield tab
+    for opened in tabs.values():
+        opened.context.close()
+
+
+@pytest.mark.parametrize("scheme", ["light", "dark"])
+@pytest.mark.parametrize("kind", PAGE_KINDS)
+def test_no_serious_accessibility_violations_on_any_kind_of_page(schemed, server, axe, scheme, kind):  # noqa: F811
+    tab = schemed(scheme)
+    tab.goto(server + PAGE_KINDS[kind])
+    results = axe.run(tab)
+    found = [
+        f"{violation['id']} ({len(violation['nodes'])}) {violation['nodes'][0]['target']}"
+        for violation in results.response["violations"]
+        if violation["impact"] in ("serious", "critical")
+    ]
     assert found == []
 
 
