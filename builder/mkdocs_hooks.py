@@ -13,13 +13,20 @@ Hand-written pages (a package's docs/*.md) are Markdown; their HTML is sanitised
 
 import json
 import os
+import re
+from html import escape
 
 import jinja2
 import nh3
+from mkdocs.utils import get_relative_url
 
 MARKER = "<!-- ledger:html -->\n"
 CACHE_VARIABLE = "LEDGER_JINJA_CACHE"
 MANIFEST_VARIABLE = "LEDGER_GENERATED_PAGES"
+FEED = "changes.xml"  # the Atom feed of releases (builder/changes.py)
+# Material's search worker, named in each page's __config; the builder's wrapper (render.SEARCH_WORKER)
+# sits beside it, loads it and puts the page titled exactly as the query first.
+MATERIAL_WORKER = re.compile(r'("search": "[^"]*assets/javascripts/workers/)(search\.[0-9a-f]+\.min\.js)"')
 
 ALLOWED_ATTRIBUTES = {
     "*": {"id", "class", "title", "lang", "dir"},
@@ -83,9 +90,8 @@ def on_page_content(html, page, **kwargs):
 
 def on_post_page(output, page, config, **kwargs):
     """Open Graph and Twitter tags from the page's own title and description, so a shared link
-    previews this page (not the site's one description). og:url only when the site's address is known."""
-    from html import escape
-
+    previews this page (not the site's one description). og:url only when the site's address is known.
+    Every page also names the releases' Atom feed, and searches through the builder's worker."""
     title = page.meta.get("title") or page.title or config["site_name"]
     description = page.meta.get("description") or config.get("site_description") or ""
     tags = [
@@ -100,4 +106,22 @@ def on_post_page(output, page, config, **kwargs):
     if page.canonical_url:
         tags.append(("property", "og:url", page.canonical_url))
     meta = "".join(f'<meta {kind}="{name}" content="{escape(str(value))}">' for kind, name, value in tags)
-    return output.replace("</head>", meta + "</head>", 1)
+    feed = config["site_url"] + FEED if config.get("site_url") else get_relative_url(FEED, page.url)
+    return head_links(output, config, feed, meta)
+
+
+def on_post_template(output, template_name, config, **kwargs):
+    """The 404 page (a theme template, not a page) gets the feed and the search worker too; its links
+    are root-absolute, which notfound.relocatable rewrites when the site's address is unknown."""
+    if template_name != "404.html":
+        return output
+    return head_links(output, config, (config.get("site_url") or "/") + FEED, "")
+
+
+def head_links(output: str, config, feed: str, extra: str) -> str:
+    link = (
+        f'<link rel="alternate" type="application/atom+xml" title="{escape(config["site_name"])}: releases"'
+        f' href="{escape(feed)}">'
+    )
+    output = MATERIAL_WORKER.sub(r'\1ledger-search.js?worker=\2"', output, count=1)
+    return output.replace("</head>", extra + link + "</head>", 1)

@@ -19,10 +19,11 @@ FIND_ROOT = (
     "if(r.status===200){document.write('<base href=\"'+root+'\">');return}}catch(e){}}"
     "document.write('<base href=\"/\">')})();</script>"
 )
-# Material resolves its base against the address bar, not <base>: give it the found root.
+# Material resolves its base against the address bar, not <base>: give it the found root, with its
+# trailing slash (Material finds search/search_index.json relative to it).
 FIX_CONFIG = (
     "<script>(function(){var c=document.getElementById('__config');"
-    "if(c){var v=JSON.parse(c.textContent);v.base=document.baseURI.replace(/\\/$/,'');"
+    "if(c){var v=JSON.parse(c.textContent);v.base=document.baseURI;"
     "v.search=new URL(v.search,document.baseURI).href;c.textContent=JSON.stringify(v)}})();</script>"
 )
 

@@ -30,6 +30,8 @@ from builder.paths import inside, output
 TEMPLATES = Path(__file__).parent / "templates"
 ASSETS = Path(__file__).parent / "assets"
 ASSET_FOLDER = "_ledger"  # where the builder's own assets go in the site
+# The search worker wrapper sits beside Material's worker, whose relative paths it must keep.
+SEARCH_WORKER = "assets/javascripts/workers/ledger-search.js"
 SAFE_URL = re.compile(r"^https?://[^\s<>\"']+$")
 PREVIEW_ROWS = 100  # a data page shows every row of a table this small, else the first this many
 SHORT_TEXT = 24  # shorter cells (dates, ids, tags) stay on one line
@@ -600,7 +602,7 @@ def write_pages(pages: list[Page], target: Path, docs: Path | None) -> list[str]
     target.mkdir(parents=True, exist_ok=True)
     # The builder's own script and styles (sortable tables, phone layout), served from the site.
     for asset in sorted(ASSETS.iterdir()):
-        destination = output(target, f"{ASSET_FOLDER}/{asset.name}")
+        destination = output(target, SEARCH_WORKER if asset.name == "search-worker.js" else f"{ASSET_FOLDER}/{asset.name}")
         destination.parent.mkdir(parents=True, exist_ok=True)
         shutil.copyfile(asset, destination)
     if docs and docs.is_dir():

@@ -174,3 +174,30 @@ def test_every_footer_says_which_data_it_shows(built):
     for path in ("", "claims", "data/sources", "people/yann-lecun"):
         footer = re.search(r'md-copyright__highlight">\s*(.*?)\s*</div>', html(built, path), re.S).group(1)
         assert re.fullmatch(rf"Data CC-BY-4.0 · Code MIT · Data as of \d+ \w+ \d{{4}} · version {re.escape(version)}", footer)
+
+
+FEED_LINK = re.compile(r'<link rel="alternate" type="application/atom\+xml" title="([^"]*)" href="([^"]*)">')
+
+
+def test_every_page_names_the_atom_feed_of_releases(built):
+    site = built / "site"
+    pages = sorted(site.rglob("*.html"))
+    assert len(pages) > 200
+    for page in pages:
+        head = page.read_text(encoding="utf-8").split("</head>", 1)[0]
+        links = FEED_LINK.findall(head)
+        assert len(links) == 1, page
+        title, href = links[0]
+        assert title == "Llama Ledger: releases"
+        # Relative to the page (the 404 page is served at any depth: its links are relative to its <base>).
+        base = site if page.name == "404.html" else page.parent
+        assert (base / href).resolve() == (site / "changes.xml").resolve(), (page, href)
+    assert (site / "changes.xml").read_text(encoding="utf-8").startswith('<?xml version="1.0" encoding="utf-8"?>\n<feed')
+
+
+def test_with_a_site_url_the_feed_link_is_absolute(bookshelf):
+    result = CliRunner().invoke(cli, ["build", "--root", str(bookshelf), "--quiet", "--site-url", "https://example.org/shelf"])
+    assert result.exit_code == 0, result.output
+    for page in ("index.html", "data/index.html", "404.html"):
+        head = (bookshelf / "site" / page).read_text(encoding="utf-8").split("</head>", 1)[0]
+        assert FEED_LINK.findall(head) == [("Bookshelf: releases", "https://example.org/shelf/changes.xml")], page
