@@ -171,6 +171,7 @@ class Renderer:
             entity_url=self.entity_url,
             download=self.download,
             cell=self.cell,
+            history_value=self.history_value,
             td=self.td,
             permalink=self.permalink,
             build_date=clock.build_time().date(),
@@ -191,6 +192,7 @@ class Renderer:
         )
         self.env.filters["kib"] = lambda n: f"{n / 1024:,.1f} KiB" if n >= 1024 else f"{n} bytes"
         self.env.filters["yaml_title"] = yaml_title
+        self.env.filters["day"] = lambda iso: format_date(dt.date.fromisoformat(iso), "day")
 
     # ------------------------------------------------------------ links
     def url(self, target: str) -> str:
@@ -243,6 +245,25 @@ class Renderer:
             return escape(f"{value:,}" if abs(value) >= 10000 else str(value))
         # Curated notes use inline Markdown (`ids`, links): rendered, everything else escaped.
         return inline_markdown(value) if isinstance(value, str) else escape(value)
+
+    def history_value(self, table: str, name: str, row: dict, fields: list[dict], side: str) -> Markup:
+        """A field's old or new value in a History section, shown as the page shows that field: a date
+        as a date (at the precision it had then), an id as a link to its row, Markdown rendered.
+
+        `fields` are the event's changes ({field, old, new}, as text); `row` is the row today, which
+        gives the fields that did not change (a date's precision, say).
+        """
+        value = next(f[side] for f in fields if f["field"] == name)
+        if value is None or value == "":
+            return Markup('<span class="ledger-empty">(empty)</span>')
+        resource = self.site.resources.get(table, {})
+        for own, target, _ in load.foreign_keys(resource):
+            if own == [name] and self.site.has_pages(target) and value not in self.site.rows_by_id[target]:
+                return Markup("<code>{}</code>").format(value)  # a row that is gone has no page to link to
+        then = {**row, **{f["field"]: typed_text(resource, f["field"], f[side]) for f in fields}}
+        if isinstance(then[name], str) and len(then[name]) > CELL_LIMIT:
+            then[name] = then[name][:CELL_LIMIT] + CUT_NOTE
+        return Markup(self.cell(table, name, then))
 
     def td(self, table: str, name: str, row: dict, content=None, label: str | None = None) -> Markup:
         """A table cell: `data-label` names its column on a phone (stacked cards), long text gets width."""
@@ -323,6 +344,23 @@ def jsonld(data: dict):
     text = json.dumps(data, ensure_ascii=False, indent=1, sort_keys=True)
     text = text.replace("<", "\\u003c").replace(">", "\\u003e").replace("&", "\\u0026")
     return Markup(f'<script type="application/ld+json">\n{text}\n</script>')
+
+
+def typed_text(resource: dict, name: str, text: str | None):
+    """A CSV cell of a past release as the type its field has today (text if it does not parse)."""
+    if text is None or text == "":
+        return None
+    kind = next((f.get("type") for f in load.fields(resource) if f["name"] == name), "string")
+    try:
+        if kind == "date":
+            return dt.date.fromisoformat(text)
+        if kind == "integer":
+            return int(text)
+    except ValueError:
+        return text
+    if kind == "boolean" and text.lower() in ("true", "false"):
+        return text.lower() == "true"
+    return text
 
 
 def capped(frame: pl.DataFrame) -> pl.DataFrame:

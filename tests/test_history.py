@@ -346,11 +346,86 @@ def test_atom_feed_dates_come_from_commits(built):
 def test_history_section_on_entity_pages(built):
     claim = (built / "site" / "claims" / "c1" / "index.html").read_text(encoding="utf-8")
     history_html = claim[claim.index("<h2>History</h2>") :]
-    assert '<a href="../../changes/#v0-1-0">0.1.0</a> (2023-11-14): added' in history_html
-    assert '<a href="../../changes/#v0-2-0">0.2.0</a> (2024-03-09): changed' in history_html
-    assert "<li>Verdict: <del>supported</del> → <ins>false</ins></li>" in history_html
+    assert '<a href="../../changes/#v0-1-0">0.1.0</a> (14 November 2023): added' in history_html
+    assert '<a href="../../changes/#v0-2-0">0.2.0</a> (9 March 2024): changed' in history_html
+    tag = '<span class="ledger-tag ledger-tag--{0}">{0}</span>'
+    assert f"<li>Verdict: <del>{tag.format('supported')}</del> → <ins>{tag.format('false')}</ins></li>" in history_html
     dee = (built / "site" / "claims" / "c3" / "index.html").read_text(encoding="utf-8")
     assert '<a href="../../changes/#unreleased">Unreleased</a>: changed' in dee
+
+
+def test_history_shows_old_and_new_values_as_the_page_shows_the_field(tmp_path):
+    """Dates read as dates at the precision they had, ids link to their row (or are named when the row
+    is gone), a note's Markdown is rendered safely: no backticks, no Markdown source, no javascript: link."""
+    root = tmp_path / "notes"
+    (root / "data").mkdir(parents=True)
+    package = {
+        "name": "notes",
+        "title": "Notes",
+        "description": "People and their notes.",
+        "version": "0.1.0",
+        "licenses": [{"name": "CC0-1.0", "title": "CC0 1.0", "path": "https://creativecommons.org/publicdomain/zero/1.0/"}],
+        "resources": [
+            {
+                "name": "organizations",
+                "path": "data/organizations.csv",
+                "title": "Organizations",
+                "description": "Employers.",
+                "schema": {"fields": [field("org_id", "Organization"), field("name", "Name")], "primaryKey": ["org_id"]},
+                "ledger": {"label": "name"},
+            },
+            {
+                "name": "people",
+                "path": "data/people.csv",
+                "title": "People",
+                "description": "People.",
+                "schema": {
+                    "fields": [
+                        field("person_id", "Person"),
+                        field("name", "Name"),
+                        field("born", "Born", type="date"),
+                        field("born_precision", "Born precision", constraints={"enum": ["day", "month"]}),
+                        field("org_id", "Employer"),
+                        field("note", "Note"),
+                    ],
+                    "primaryKey": ["person_id"],
+                    "foreignKeys": [{"fields": ["org_id"], "reference": {"resource": "organizations", "fields": ["org_id"]}}],
+                },
+                "ledger": {"label": "name"},
+            },
+        ],
+    }
+
+    def release(version: str, organizations: str, people: str, when: int) -> None:
+        (root / "datapackage.json").write_text(json.dumps({**package, "version": version}), encoding="utf-8")
+        (root / "data" / "organizations.csv").write_text(organizations, encoding="utf-8")
+        (root / "data" / "people.csv").write_text(people, encoding="utf-8")
+        commit(root, version, when)
+
+    run_git(root, "init", "-q", "-b", "main")
+    header = "person_id,name,born,born_precision,org_id,note\n"
+    release("0.1.0", "org_id,name\nold-co,Old Co\nnew-co,New Co\n", header + "ada,Ada,1815-12-10,day,old-co,\n", FIRST)
+    note = '"Moved to `new-co`, see [her letter](https://example.org/ada) and [this](javascript:alert(1)) <b>x</b>."'
+    release("0.2.0", "org_id,name\nnew-co,New Co\n", header + f"ada,Ada,1815-12-01,month,new-co,{note}\n", SECOND)
+    result = CliRunner().invoke(cli, ["build", "--root", str(root), "--quiet"])
+    assert result.exit_code == 0, result.output
+    page = (root / "site" / "people" / "ada" / "index.html").read_text(encoding="utf-8")
+    history_html = page[page.index("<h2>History</h2>") : page.index("</div>", page.index("<h2>History</h2>"))]
+    assert '<a href="../../changes/#v0-2-0">0.2.0</a> (9 March 2024): changed' in history_html
+    assert "<li>Born: <del>10 December 1815</del> → <ins>December 1815</ins></li>" in history_html
+    assert (
+        '<li>Employer: <del><code>old-co</code></del> → <ins><a href="../../organizations/new-co/">New Co</a></ins></li>'
+        in history_html
+    )
+    assert (
+        '<li>Note: <del><span class="ledger-empty">(empty)</span></del> → <ins>Moved to <code>new-co</code>, see '
+        '<a href="https://example.org/ada" rel="noopener">her letter</a> and [this](javascript:alert(1))'
+        " &lt;b&gt;x&lt;/b&gt;.</ins></li>"
+    ) in history_html
+    assert "`" not in history_html and "javascript:" not in re.findall(r'href="([^"]*)"', history_html)
+    # The Changes page shows the same values the same way.
+    changes_page = (root / "site" / "changes" / "index.html").read_text(encoding="utf-8")
+    assert "<li>Born: <del>10 December 1815</del> → <ins>December 1815</ins></li>" in changes_page
 
 
 def test_old_release_downloads_hold_that_release(built, repo):
