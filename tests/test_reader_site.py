@@ -201,3 +201,14 @@ def test_with_a_site_url_the_feed_link_is_absolute(bookshelf):
     for page in ("index.html", "data/index.html", "404.html"):
         head = (bookshelf / "site" / page).read_text(encoding="utf-8").split("</head>", 1)[0]
         assert FEED_LINK.findall(head) == [("Bookshelf: releases", "https://example.org/shelf/changes.xml")], page
+
+
+def test_about_links_to_the_changes_instead_of_keeping_its_own_changelog(built):
+    descriptor = json.loads((built / "datapackage.json").read_text(encoding="utf-8"))
+    version = descriptor["version"]
+    about = html(built, "about")
+    assert "Changelog" not in about and "0.1.0" not in about  # no hand-written list of releases to go stale
+    section = about[about.index('<h2 id="changes">') :]
+    assert f"This is version <strong>{version}</strong>. " in section
+    assert html_escape(descriptor["ledger"]["release_notes"][version], quote=False) in section
+    assert re.search(r'<a href="\.\./changes/"[^>]*>Changes</a> page', section)
