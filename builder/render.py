@@ -224,7 +224,8 @@ class Renderer:
             return Markup('<span class="ledger-empty">—</span>')
         resource = self.site.resources.get(table)
         field = next((f for f in load.fields(resource or {}) if f["name"] == name), {})
-        for own, target, _ in load.foreign_keys(resource) if resource else []:
+        fks = load.foreign_keys(resource) if resource else []
+        for own, target, _ in fks:
             if own == [name] and self.site.has_pages(target):
                 return Markup(f'<a href="{escape(self.entity_url(target, value))}">{escape(self.site.label(target, value))}</a>')
         if name == "row_id" and self.site.has_pages(row.get("resource")):
@@ -240,7 +241,9 @@ class Renderer:
                 return Markup(f'<a href="{escape(value)}" rel="noopener">{escape(value)}</a>')
             return escape(value)
         if field.get("constraints", {}).get("enum"):
-            return Markup(f'<span class="ledger-tag ledger-tag--{page_slug(value)}">{escape(value)}</span>')
+            # A code a lookup table names (a verdict "partly-supported" is "Partly supported") reads by its name.
+            shown = next((self.site.label(t, value) for own, t, _ in fks if own == [name] and t in self.site.rows_by_id), value)
+            return Markup(f'<span class="ledger-tag ledger-tag--{page_slug(value)}">{escape(shown)}</span>')
         if isinstance(value, int) and not isinstance(value, bool):
             return escape(f"{value:,}" if abs(value) >= 10000 else str(value))
         # Curated notes use inline Markdown (`ids`, links): rendered, everything else escaped.

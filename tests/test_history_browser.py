@@ -32,6 +32,12 @@ def test_history_links_to_the_release_and_the_api_is_fetchable(built):  # noqa: 
             page.on("console", lambda message: errors.append(message.text) if message.type == "error" else None)
             page.on("request", lambda request: hosts.add(urlsplit(request.url).hostname))
             page.goto(address + "/claims/c1/")
+            # Old and new values read apart: the old struck through, the new not underlined like a link.
+            change = page.locator(".ledger-history .ledger-change").first
+            style = "e => getComputedStyle(e).textDecorationLine"
+            assert change.locator("del").evaluate(style) == "line-through"
+            assert change.locator("ins").evaluate(style) == "none"
+            assert change.locator(".ledger-arrow").is_visible()
             page.locator(".ledger-history a", has_text="0.2.0").click()
             page.wait_for_url("**/changes/#v0-2-0")
             section = page.locator("h2#v0-2-0")

@@ -34,7 +34,17 @@ PAGE_KINDS = {
     "data table": "/data/release_cadence/",
     "about": "/about/",
 }
-TABLE_PAGES = ["/claims/", "/models/", "/people/", "/organizations/", "/sources/", "/timeline/", "/data/", "/data/releases/"]
+TABLE_PAGES = [
+    "/claims/",
+    "/models/",
+    "/people/",
+    "/organizations/",
+    "/sources/",
+    "/timeline/",
+    "/data/",
+    "/data/releases/",
+    "/api/",
+]
 
 
 @pytest.fixture
@@ -77,6 +87,17 @@ def test_tables_on_a_phone_neither_squeeze_words_nor_scroll_the_page(phone, serv
     # Rows are stacked cards: each cell says which column it is.
     cell = phone.locator(".ledger-table tbody td").first
     assert phone.evaluate("c => getComputedStyle(c, '::before').content", cell.element_handle()) not in ("none", "normal", '""')
+
+
+def test_api_page_fits_a_desktop_screen(page, server):  # noqa: F811
+    page.set_viewport_size({"width": 1280, "height": 900})
+    page.goto(server + "/api/")
+    assert page.evaluate("document.documentElement.scrollWidth") <= 1280, "the page scrolls sideways"
+    # Every table fits its column: nothing hides behind a sideways scroll.
+    wrappers = page.locator(".ledger-api .ledger-scroll")
+    assert wrappers.count() == 2
+    for wrapper in wrappers.all():
+        assert wrapper.evaluate("w => w.scrollWidth <= w.clientWidth + 1")
 
 
 def test_data_page_shows_every_row_first_and_in_release_order(page, server):  # noqa: F811

@@ -212,3 +212,12 @@ def test_about_links_to_the_changes_instead_of_keeping_its_own_changelog(built):
     assert f"This is version <strong>{version}</strong>. " in section
     assert html_escape(descriptor["ledger"]["release_notes"][version], quote=False) in section
     assert re.search(r'<a href="\.\./changes/"[^>]*>Changes</a> page', section)
+
+
+def test_verdicts_read_by_their_names_not_their_codes(built):
+    labels = {row["verdict"]: row["label"] for row in rows(built, "verdicts")}
+    model = html(built, "models/llama-2")
+    tags = re.findall(r'<span class="ledger-tag ledger-tag--([a-z-]+)">([^<]*)</span>', model)
+    verdicts = [(code, shown) for code, shown in tags if code in labels]
+    assert verdicts and all(shown == labels[code] for code, shown in verdicts)
+    assert ">partly-supported<" not in html(built, "claims")
