@@ -365,10 +365,11 @@ def test_history_section_on_entity_pages(built):
     assert '<a href="../../changes/#unreleased">Unreleased</a>: changed' in dee
 
 
-def test_history_shows_old_and_new_values_as_the_page_shows_the_field(tmp_path):
-    """Dates read as dates at the precision they had, ids link to their row (or are named when the row
-    is gone), a note's Markdown is rendered safely: no backticks, no Markdown source, no javascript: link."""
-    root = tmp_path / "notes"
+@pytest.fixture(scope="module")
+def notes(tmp_path_factory) -> Path:
+    """Two releases of a small package whose changes touch a date and its precision, ids (one to a row
+    that is gone, one to a row that is still there) and a note with Markdown; built."""
+    root = tmp_path_factory.mktemp("notes") / "notes"
     (root / "data").mkdir(parents=True)
     package = {
         "name": "notes",
@@ -415,22 +416,36 @@ def test_history_shows_old_and_new_values_as_the_page_shows_the_field(tmp_path):
 
     run_git(root, "init", "-q", "-b", "main")
     header = "person_id,name,born,born_precision,org_id,note\n"
-    release("0.1.0", "org_id,name\nold-co,Old Co\nnew-co,New Co\n", header + "ada,Ada,1815-12-10,day,old-co,\n", FIRST)
+    organizations = "org_id,name\nnew-co,New Co\nold-co,Old Co\n"
+    release("0.1.0", organizations + "gone-co,Gone Co\n", header + "ada,Ada,1815-12-10,day,gone-co,\nbob,Bob,,,old-co,\n", FIRST)
     note = '"Moved to `new-co`, see [her letter](https://example.org/ada) and [this](javascript:alert(1)) <b>x</b>."'
-    release("0.2.0", "org_id,name\nnew-co,New Co\n", header + f"ada,Ada,1815-12-01,month,new-co,{note}\n", SECOND)
+    release("0.2.0", organizations, header + f"ada,Ada,1815-12-01,month,new-co,{note}\nbob,Bob,,,new-co,\n", SECOND)
     result = CliRunner().invoke(cli, ["build", "--root", str(root), "--quiet"])
     assert result.exit_code == 0, result.output
+    return root
+
+
+def test_history_shows_old_and_new_values_as_the_page_shows_the_field(notes):
+    """Dates read as dates at the precision they had, ids link to their row (or are named when the row
+    is gone), a note's Markdown is rendered safely: no backticks, no Markdown source, no javascript: link."""
+    root = notes
     page = (root / "site" / "people" / "ada" / "index.html").read_text(encoding="utf-8")
     history_html = page[page.index("<h2>History</h2>") : page.index("</div>", page.index("<h2>History</h2>"))]
     assert '<a href="../../changes/#v0-2-0">0.2.0</a> (9 March 2024): changed' in history_html
     changed = {title: (old, new) for title, old, new in field_changes(history_html)}
     assert changed["Born"] == ("10 December 1815", "December 1815")
-    assert changed["Employer"] == ("<code>old-co</code>", '<a href="../../organizations/new-co/">New Co</a>')
+    assert changed["Employer"] == ("<code>gone-co</code>", '<a href="../../organizations/new-co/">New Co</a>')
     assert changed["Note"] == (
         '<span class="ledger-empty">(empty)</span>',
         'Moved to <code>new-co</code>, see <a href="https://example.org/ada" rel="noopener">her letter</a> and'
         " [this](javascript:alert(1)) &lt;b&gt;x&lt;/b&gt;.",
     )
+    bob = (root / "site" / "people" / "bob" / "index.html").read_text(encoding="utf-8")
+    assert (
+        "Employer",
+        '<a href="../../organizations/old-co/">Old Co</a>',
+        '<a href="../../organizations/new-co/">New Co</a>',
+    ) in (field_changes(bob))
     # A long value gets a labelled block of its own (the stylesheet says Before / After).
     assert '<li class="ledger-change ledger-change--long">Note:' in history_html
     assert "`" not in history_html and "javascript:" not in re.findall(r'href="([^"]*)"', history_html)

@@ -6,7 +6,7 @@ from pathlib import Path
 from urllib.parse import urlsplit
 
 import pytest
-from test_history import built, repo  # noqa: F401  (the module-scoped repository and its build)
+from test_history import built, notes, repo  # noqa: F401  (the module-scoped repositories and their builds)
 
 CHROMIUM = "/usr/bin/chromium"
 pytestmark = pytest.mark.browser
@@ -50,5 +50,29 @@ def test_history_links_to_the_release_and_the_api_is_fetchable(built):  # noqa: 
             assert errors == []
             assert hosts == {"127.0.0.1"}
             browser.close()
+    finally:
+        httpd.shutdown()
+
+
+@pytest.mark.parametrize("scheme", ["light", "dark"])
+def test_changes_and_history_pass_axe_in_both_schemes(notes, scheme):  # noqa: F811
+    """Old and new values on their tints (links, empty values, long notes) keep AA contrast."""
+    from axe_playwright_python.sync_playwright import Axe
+
+    httpd, address = serve(notes / "site")
+    try:
+        with sync_playwright() as playwright:
+            browser = playwright.chromium.launch(executable_path=CHROMIUM, args=ARGS)
+            page = browser.new_context(color_scheme=scheme).new_page()
+            found = []
+            for path in ("/changes/", "/people/ada/", "/people/bob/"):
+                page.goto(address + path)
+                found += [
+                    f"{path} {violation['id']} ({len(violation['nodes'])}) {violation['nodes'][0]['target']}"
+                    for violation in Axe().run(page).response["violations"]
+                    if violation["impact"] in ("serious", "critical")
+                ]
+            browser.close()
+        assert found == []
     finally:
         httpd.shutdown()

@@ -33,6 +33,8 @@ PAGE_KINDS = {
     "data overview": "/data/",
     "data table": "/data/release_cadence/",
     "about": "/about/",
+    "changes": "/changes/",
+    "api": "/api/",
 }
 TABLE_PAGES = [
     "/claims/",
