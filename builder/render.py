@@ -40,6 +40,7 @@ LONG_TEXT = 80  # a cell with more characters than this gets a wide column, not 
 # pointer to the downloads, which keep every value whole.
 CELL_LIMIT = safety.CELL_LIMIT
 CUT_NOTE = " … [cut: the full text is in the downloads]"
+CODE_ID = re.compile(r"<code>([a-z0-9]+(?:-[a-z0-9]+)*)</code>")  # an id cited in a note, as inline_markdown writes it
 # Characters Python-Markdown lets a backslash escape: so escaped, a value is never Markdown syntax
 # (`<`, `>` and `&` are HTML-escaped after this).
 MARKDOWN_SYNTAX = re.compile(r"([\\`*_{}\[\]()#+\-.!])")
@@ -112,6 +113,7 @@ class Site:
     history: object = None  # changes.Ledger: releases and row history, when the build read them
     resources: dict[str, dict] = field(init=False)
     rows_by_id: dict[str, dict[str, dict]] = field(init=False)
+    page_ids: dict[str, str] = field(init=False)
 
     def __post_init__(self):
         self.resources = {r["name"]: r for r in load.resources(self.descriptor)}
@@ -122,6 +124,16 @@ class Site:
             key = load.primary_key(resource)
             if len(key) == 1:
                 self.rows_by_id[name] = {row[key[0]]: row for row in self.tables[name].iter_rows(named=True)}
+        # Ids a note may cite (`id`): each names the one table with pages that has it.
+        owners: dict = {}
+        for table in self.entity_tables():
+            for row_id in self.rows_by_id[table]:
+                owners.setdefault(row_id, []).append(table)
+        self.page_ids = {row_id: tables[0] for row_id, tables in owners.items() if len(tables) == 1}
+
+    def page_of_id(self, key: str) -> str | None:
+        """The table whose page has this id, when exactly one table with pages has it."""
+        return self.page_ids.get(key)
 
     def has_pages(self, table: str) -> bool:
         options = self.resources.get(table, {}).get("ledger", {})
@@ -246,8 +258,19 @@ class Renderer:
             return Markup(f'<span class="ledger-tag ledger-tag--{page_slug(value)}">{escape(shown)}</span>')
         if isinstance(value, int) and not isinstance(value, bool):
             return escape(f"{value:,}" if abs(value) >= 10000 else str(value))
-        # Curated notes use inline Markdown (`ids`, links): rendered, everything else escaped.
-        return inline_markdown(value) if isinstance(value, str) else escape(value)
+        # Curated notes use inline Markdown (`ids`, links): rendered, everything else escaped; an id
+        # with a page links to it, so a reader can follow the note's sources.
+        return self.link_ids(inline_markdown(value)) if isinstance(value, str) else escape(value)
+
+    def link_ids(self, html: Markup) -> Markup:
+        def link(match: re.Match) -> str:
+            table = self.site.page_of_id(match.group(1))
+            if table is None:
+                return match.group(0)
+            label = escape(self.site.label(table, match.group(1)))
+            return f'<a href="{escape(self.entity_url(table, match.group(1)))}" title="{label}">{match.group(0)}</a>'
+
+        return Markup(CODE_ID.sub(link, str(html)))
 
     def history_value(self, table: str, name: str, row: dict, fields: list[dict], side: str) -> Markup:
         """A field's old or new value in a History section, shown as the page shows that field: a date

@@ -221,3 +221,13 @@ def test_verdicts_read_by_their_names_not_their_codes(built):
     verdicts = [(code, shown) for code, shown in tags if code in labels]
     assert verdicts and all(shown == labels[code] for code, shown in verdicts)
     assert 'ledger-tag--partly-supported">Partly supported</span>' in html(built, "claims")
+
+
+def test_ids_cited_in_notes_link_to_their_pages(built):
+    """A note cites rows by id (`mintlify-llama-2`): the id links to that row's page, named in its title."""
+    model = html(built, "models/llama-2")
+    source = next(r for r in rows(built, "sources") if r["source_id"] == "mintlify-llama-2")
+    title = html_escape(source["title"])
+    assert f'<a href="../../sources/mintlify-llama-2/" title="{title}"><code>mintlify-llama-2</code></a>' in model
+    assert '"><code>alignmentforum-llama-2</code></a>' in model
+    assert "<td><code>llama-2</code></td>" in model  # the page's own id is not a link to itself
