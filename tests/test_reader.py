@@ -329,3 +329,42 @@ def test_404_page_works_under_a_sub_path_without_a_site_url(browser, built):  # 
     finally:
         context.close()
         httpd.shutdown()
+
+
+def test_search_puts_the_exact_name_first_with_instant_navigation(browser, ledger):  # noqa: F811
+    """Material's instant navigation swaps pages without reloading: the search worker started on the
+    first page keeps ranking the page titled as typed first on every page after it."""
+    from click.testing import CliRunner
+    from test_browser import serve
+
+    from builder.cli import cli
+
+    config = ledger / "mkdocs.yml"
+    config.write_text(
+        config.read_text(encoding="utf-8").replace("    - navigation.top\n", "    - navigation.top\n    - navigation.instant\n")
+    )
+    assert "navigation.instant" in config.read_text(encoding="utf-8")
+    # Instant navigation needs the site's address (Material reads the sitemap to tell its own pages).
+    httpd, address = serve(ledger / "site")
+    context = browser.new_context(viewport={"width": 1280, "height": 900})
+    tab = context.new_page()
+    try:
+        result = CliRunner().invoke(cli, ["build", "--root", str(ledger), "--quiet", "--site-url", address + "/"])
+        assert result.exit_code == 0, result.output
+        tab.goto(address + "/")
+        tab.evaluate("window.ledgerSamePage = true")
+        tab.locator(".md-tabs__link", has_text="People").click()
+        tab.wait_for_url("**/people/")
+        for query, expected in (("Google", "/organizations/google/"), ("LLaMA", "/models/llama/")):
+            box = tab.locator(".md-search__input")
+            box.click()
+            box.fill("")
+            box.press_sequentially(query)
+            first = tab.locator(".md-search-result__item > a").first
+            expect(first).to_have_attribute("href", re.compile(re.escape(expected) + r"\?h=" + query.lower() + "$"))
+            first.click()
+            tab.wait_for_url("**" + expected + "**")
+        assert tab.evaluate("window.ledgerSamePage === true")  # instant navigation: never a reload
+    finally:
+        context.close()
+        httpd.shutdown()
