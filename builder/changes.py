@@ -272,7 +272,8 @@ def atom(descriptor: dict, ledger: Ledger) -> str:
         release = entry.release
         s = entry.diff["summary"]
         words = (
-            f"{s['rows_added']} rows added, {s['rows_removed']} removed, {s['rows_changed']} changed"
+            f"{s['rows_added']} row{'s' if s['rows_added'] != 1 else ''} added, {s['rows_removed']} removed,"
+            f" {s['rows_changed']} changed"
             f" in {s['tables_changed'] + s['tables_added'] + s['tables_removed']} tables."
         )
         headline = [h["text"].replace("`", "") for h in entry.diff["highlights"][:5]]
