@@ -437,7 +437,8 @@ def test_history_shows_old_and_new_values_as_the_page_shows_the_field(notes):
     assert changed["Employer"] == ("<code>gone-co</code>", '<a href="../../organizations/new-co/">New Co</a>')
     assert changed["Note"] == (
         '<span class="ledger-empty">(empty)</span>',
-        'Moved to <code>new-co</code>, see <a href="https://example.org/ada" rel="noopener">her letter</a> and'
+        'Moved to <a href="../../organizations/new-co/" title="New Co"><code>new-co</code></a>, see'
+        ' <a href="https://example.org/ada" rel="noopener">her letter</a> and'
         " [this](javascript:alert(1)) &lt;b&gt;x&lt;/b&gt;.",
     )
     bob = (root / "site" / "people" / "bob" / "index.html").read_text(encoding="utf-8")
