@@ -150,6 +150,15 @@ def _package_options(descriptor: dict) -> list[Problem]:
                 f"Use one of: {', '.join(sorted(stories.KNOWN))}, or remove `ledger.story` to publish with generic pages only.",
             )
         )
+    for label in ("title", "description"):
+        if not isinstance(descriptor.get(label), str) or not descriptor[label].strip():
+            problems.append(
+                problem(
+                    f"The package has no {label}.",
+                    f"Add a `{label}`: the site's pages and the downloads are made from it.",
+                    label,
+                )
+            )
     version = descriptor.get("version")
     if version is not None and not (isinstance(version, str) and re.fullmatch(r"\d+\.\d+\.\d+([-+][0-9A-Za-z.-]+)?", version)):
         problems.append(

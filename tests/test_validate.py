@@ -141,7 +141,9 @@ def test_descriptor_json_syntax_error(bookshelf):
 
 
 def test_descriptor_not_a_data_package(bookshelf):
-    (bookshelf / "datapackage.json").write_text('{"name": "bookshelf", "resources": [{"name": "books"}]}\n')
+    (bookshelf / "datapackage.json").write_text(
+        '{"name": "bookshelf", "title": "B", "description": "D", "resources": [{"name": "books"}]}\n'
+    )
     assert problems(bookshelf) == [["datapackage.json", None, None, "descriptor-invalid"]] * 2
     output = run_validate(bookshelf).output
     assert "resource `books` has no CSV `path`." in output
