@@ -32,6 +32,12 @@ ASSETS = Path(__file__).parent / "assets"
 ASSET_FOLDER = "_ledger"  # where the builder's own assets go in the site
 SAFE_URL = re.compile(r"^https?://[^\s<>\"']+$")
 PREVIEW_ROWS = 100  # a data page shows every row of a table this small, else the first this many
+# No page grows with the package: an index of more rows than this is split into numbered pages
+# (table/, table/pages/2/, …), and an entity page lists at most SECTION_ROWS rows per related
+# table, linking to the table's data page for the rest. Both keep a page well under 150 KB.
+INDEX_PAGE_ROWS = 150
+PREVIEW_BYTES = 110_000  # a data page's preview stops before its rows' HTML passes this many bytes
+SECTION_ROWS = 50
 SHORT_TEXT = 24  # shorter cells (dates, ids, tags) stay on one line
 LONG_TEXT = 80  # a cell with more characters than this gets a wide column, not a tall row
 # What one cell may contribute to a page (and so to the search index): longer text is cut, with a
@@ -432,6 +438,57 @@ class Section:
     columns: list[str]
     skip: tuple[str, ...] = ()
     link: bool = False  # rows reached through a link table (e.g. the models a claim is about)
+    total: int = 0  # how many rows there are; `rows` holds the first SECTION_ROWS of them
+
+    def __post_init__(self):
+        self.total = max(self.total, len(self.rows))
+        self.rows = self.rows[:SECTION_ROWS]
+
+
+@dataclass
+class Pager:
+    """Where one page of a long index sits among its pages; `pages` is the window of links shown."""
+
+    table: str
+    number: int
+    count: int
+    total: int
+    size: int
+
+    @property
+    def first(self) -> int:
+        return (self.number - 1) * self.size + 1
+
+    @property
+    def last(self) -> int:
+        return min(self.total, self.number * self.size)
+
+    @property
+    def pages(self) -> list[int | None]:
+        """Page numbers to link, None for a gap: the first, the last and two either side of this one."""
+        shown = sorted({1, self.count, *range(max(1, self.number - 2), min(self.count, self.number + 2) + 1)})
+        out: list[int | None] = []
+        for n in shown:
+            if out and n - out[-1] > 1:
+                out.append(None)
+            out.append(n)
+        return out
+
+    def path(self, number: int) -> str:
+        return f"{self.table}/" if number == 1 else f"{self.table}/pages/{number}/"
+
+
+def index_pages(table: str, rows: list[dict], size: int) -> list[tuple[str, int, list[dict], Pager | None]]:
+    """(page path, depth, rows, pager) for an entity index: one page, or numbered pages of `size` rows."""
+    if len(rows) <= size:
+        return [(f"{table}/index.md", 1, rows, None)]
+    count = -(-len(rows) // size)
+    pages = []
+    for number in range(1, count + 1):
+        pager = Pager(table, number, count, len(rows), size)
+        path = f"{table}/index.md" if number == 1 else f"{table}/pages/{number}.md"
+        pages.append((path, 1 if number == 1 else 3, rows[(number - 1) * size : number * size], pager))
+    return pages
 
 
 def sections_for(site: Site, table: str, label: str, related: list, headings: dict) -> list[Section]:
@@ -501,19 +558,22 @@ def render_pages(site: Site, docs: Path | None) -> list[Page]:
             else "entity_index.md.j2"
         )
         frame = site.tables[table]
-        pages.append(
-            Page(
-                f"{table}/index.md",
-                renderer.render(
-                    index_template,
-                    1,
-                    table=table,
-                    resource=resource,
-                    rows=list(frame.iter_rows(named=True)),
-                    extra_filters=index_filters.get(table, []),
-                ),
+        for path, depth, rows, pager in index_pages(table, list(frame.iter_rows(named=True)), INDEX_PAGE_ROWS):
+            pages.append(
+                Page(
+                    path,
+                    renderer.render(
+                        index_template,
+                        depth,
+                        table=table,
+                        resource=resource,
+                        rows=rows,
+                        total=frame.height,
+                        pager=pager,
+                        extra_filters=index_filters.get(table, []),
+                    ),
+                )
             )
-        )
         key = load.primary_key(resource)[0]
         for row in frame.iter_rows(named=True):
             related = []
@@ -564,7 +624,7 @@ def render_pages(site: Site, docs: Path | None) -> list[Page]:
                     2,
                     name=name,
                     published=published,
-                    preview=list(frame.head(PREVIEW_ROWS).iter_rows(named=True)),
+                    preview=preview_rows(renderer, name, published, frame.head(PREVIEW_ROWS)),
                     is_view=name in views,
                     source=site.resources.get(name),
                 ),
@@ -589,6 +649,18 @@ def render_pages(site: Site, docs: Path | None) -> list[Page]:
             relative = source.relative_to(docs).as_posix()
             pages.append(Page(relative, env.from_string(source.read_text(encoding="utf-8")).render(**context), generated=False))
     return sorted(pages, key=lambda page: page.path)
+
+
+def preview_rows(renderer: Renderer, name: str, published: dict, frame: pl.DataFrame) -> list[dict]:
+    """The preview's rows, as many as fit in PREVIEW_BYTES of HTML (at least one): wide tables show fewer."""
+    rows, size = [], 0
+    fields = [f["name"] for f in published["schema"]["fields"]]
+    for row in frame.iter_rows(named=True):
+        size += sum(len(renderer.td(name, f, row, label=f)) for f in fields) + len("<tr></tr>\n")
+        if rows and size > PREVIEW_BYTES:
+            break
+        rows.append(row)
+    return rows
 
 
 def write_pages(pages: list[Page], target: Path, docs: Path | None) -> list[str]:
