@@ -18,7 +18,7 @@ from pathlib import Path
 
 import polars as pl
 
-from builder import export, load
+from builder import export, load, progress
 from builder.errors import BuilderError
 from builder.render import page_slug
 
@@ -279,9 +279,14 @@ def write(state: dict, base: Path) -> int:
     }
     files[inside(base, "index.json")] = dumps(index)
     files[inside(base, "schemas", "index.json")] = dumps(INDEX_SCHEMA)
+    progress.start("api", len(files), "files written")
+    folders = set()
     for path in sorted(files):
-        path.parent.mkdir(parents=True, exist_ok=True)
+        if path.parent not in folders:  # once per folder, not once per file
+            path.parent.mkdir(parents=True, exist_ok=True)
+            folders.add(path.parent)
         path.write_text(files[path], encoding="utf-8")
+        progress.advance()
     return len(files)
 
 

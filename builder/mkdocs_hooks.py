@@ -17,6 +17,8 @@ import os
 import jinja2
 import nh3
 
+from builder import progress
+
 MARKER = "<!-- ledger:html -->\n"
 CACHE_VARIABLE = "LEDGER_JINJA_CACHE"
 MANIFEST_VARIABLE = "LEDGER_GENERATED_PAGES"
@@ -100,4 +102,5 @@ def on_post_page(output, page, config, **kwargs):
     if page.canonical_url:
         tags.append(("property", "og:url", page.canonical_url))
     meta = "".join(f'<meta {kind}="{name}" content="{escape(str(value))}">' for kind, name, value in tags)
+    progress.advance()
     return output.replace("</head>", meta + "</head>", 1)

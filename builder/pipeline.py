@@ -16,13 +16,17 @@ import time
 from contextlib import contextmanager
 from pathlib import Path
 
+from builder import progress
 from builder import validate as validation
 from builder.errors import BuilderError, InvalidPackage, Report, StageFailed
 from builder.paths import Paths
 
 
 def validate(paths: Paths) -> Report:
-    report, _, _ = validation.validate_package(paths)
+    try:
+        report, _, _ = validation.validate_package(paths)
+    finally:
+        progress.finish()
     return report
 
 
@@ -48,10 +52,12 @@ def build(paths: Paths, *, echo=print, site_url: str = "") -> None:
                 raise StageFailed(
                     f"stage {name} failed: {type(error).__name__}: {error} (run with --debug for the traceback)"
                 ) from error
+            progress.finish()
             echo(f"[{number}/{len(stages)}] {name:<9} {time.perf_counter() - started:6.2f}s  {detail}")
         _swap(staging, paths)
         echo(f"built in {time.perf_counter() - total:.2f}s")
     finally:
+        progress.finish()
         shutil.rmtree(staging, ignore_errors=True)
 
 

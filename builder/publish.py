@@ -17,7 +17,7 @@ from pathlib import Path
 
 import yaml
 
-from builder import clock, safety
+from builder import clock, progress, safety
 from builder.errors import StageFailed
 from builder.mkdocs_hooks import CACHE_VARIABLE, MANIFEST_VARIABLE
 from builder.render import plain_title
@@ -90,6 +90,7 @@ def publish(config: dict, docs_dir: Path, site_dir: Path, downloads: Path, cache
     handler = _Collect()
     logger = logging.getLogger("mkdocs")
     logger.addHandler(handler)
+    progress.start("mkdocs", len(generated), "pages built")
     try:
         mkdocs_config = load_config(config_file=config_file, docs_dir=str(docs_dir), site_dir=str(site_dir), strict=True)
         build(mkdocs_config)

@@ -21,7 +21,7 @@ import jinja2.sandbox
 import polars as pl
 from markupsafe import Markup, escape
 
-from builder import changes, clock, load, safety, stories
+from builder import changes, clock, load, progress, safety, stories
 from builder.derive import View
 from builder.errors import Report
 from builder.mkdocs_hooks import MARKER
@@ -30,6 +30,7 @@ from builder.paths import inside, output
 TEMPLATES = Path(__file__).parent / "templates"
 ASSETS = Path(__file__).parent / "assets"
 ASSET_FOLDER = "_ledger"  # where the builder's own assets go in the site
+TAG = re.compile(r"<[^>]+>")
 SAFE_URL = re.compile(r"^https?://[^\s<>\"']+$")
 PREVIEW_ROWS = 100  # a data page shows every row of a table this small, else the first this many
 # No page grows with the package: an index of more rows than this is split into numbered pages
@@ -169,6 +170,7 @@ class Renderer:
         )
         self.site = site
         self.depth = 0
+        self._columns: dict[tuple[str, str], tuple[str, dict, str | None]] = {}
         self.env.globals.update(
             site=site,
             url=self.url,
@@ -214,21 +216,30 @@ class Renderer:
 
     # ------------------------------------------------------------ values
     def field_title(self, table: str, name: str) -> str:
-        for f in load.fields(self.site.resources.get(table, {})):
-            if f["name"] == name:
-                return f.get("title", name)
-        return name.replace("_", " ").capitalize()
+        return self.column(table, name)[0]
+
+    def column(self, table: str, name: str) -> tuple[str, dict, str | None]:
+        """(title, field, table its values link to) of a column, looked up once per build, not per cell."""
+        found = self._columns.get((table, name))
+        if found is None:
+            resource = self.site.resources.get(table, {})
+            field = next((f for f in load.fields(resource) if f["name"] == name), None)
+            title = field.get("title", name) if field else name.replace("_", " ").capitalize()
+            target = next(
+                (t for own, t, _ in load.foreign_keys(resource) if own == [name] and self.site.has_pages(t)),
+                None,
+            )
+            found = self._columns[(table, name)] = (title, field or {}, target)
+        return found
 
     def cell(self, table: str, name: str, row: dict):
         """One value as safe HTML: linked ids, readable dates, tags for enums, http(s) links only."""
         value = row.get(name)
         if value is None or value == "":
             return Markup('<span class="ledger-empty">—</span>')
-        resource = self.site.resources.get(table)
-        field = next((f for f in load.fields(resource or {}) if f["name"] == name), {})
-        for own, target, _ in load.foreign_keys(resource) if resource else []:
-            if own == [name] and self.site.has_pages(target):
-                return Markup(f'<a href="{escape(self.entity_url(target, value))}">{escape(self.site.label(target, value))}</a>')
+        _, field, target = self.column(table, name)
+        if target:
+            return Markup(f'<a href="{escape(self.entity_url(target, value))}">{escape(self.site.label(target, value))}</a>')
         if name == "row_id" and self.site.has_pages(row.get("resource")):
             target = row["resource"]
             return Markup(f'<a href="{escape(self.entity_url(target, value))}">{escape(self.site.label(target, value))}</a>')
@@ -250,15 +261,16 @@ class Renderer:
 
     def td(self, table: str, name: str, row: dict, content=None, label: str | None = None) -> Markup:
         """A table cell: `data-label` names its column on a phone (stacked cards), long text gets width."""
-        body = self.cell(table, name, row) if content is None else content
-        shown = re.sub(r"<[^>]+>", "", str(body))
+        body = escape(self.cell(table, name, row) if content is None else content)
+        shown = len(TAG.sub("", body)) if "<" in body else len(body)
         css = ""
-        if len(shown) > LONG_TEXT:
+        if shown > LONG_TEXT:
             css = ' class="ledger-long"'
-        elif len(shown) <= SHORT_TEXT:
+        elif shown <= SHORT_TEXT:
             css = ' class="ledger-short"'
-        heading = label if label is not None else self.field_title(table, name)
-        return Markup('<td data-label="{}"{}>{}</td>').format(heading, Markup(css), body)
+        heading = escape(label if label is not None else self.field_title(table, name))
+        # Plain string formatting: every piece is already escaped (Markup.format costs 3x as much).
+        return Markup(f'<td data-label="{heading}"{css}>{body}</td>')
 
     def render(self, template: str, depth: int, **context) -> str:
         """A generated page: front matter, then the marker that keeps its HTML out of Markdown."""
@@ -549,6 +561,7 @@ def render_pages(site: Site, docs: Path | None) -> list[Page]:
         for table in site.entity_tables()
     }
 
+    progress.start("render", sum(site.tables[t].height for t in site.entity_tables()), "pages rendered")
     for table in site.entity_tables():
         resource = site.resources[table]
         template = f"{table}.md.j2" if story_templates and (story_templates / f"{table}.md.j2").exists() else "entity.md.j2"
@@ -586,6 +599,7 @@ def render_pages(site: Site, docs: Path | None) -> list[Page]:
                 if rows:
                     related.append((name, "row_id", rows))
             sections = sections_for(site, table, site.label(table, row[key]), related, headings)
+            progress.advance()
             pages.append(
                 Page(
                     f"{table}/{page_slug(row[key])}.md",
@@ -681,8 +695,13 @@ def write_pages(pages: list[Page], target: Path, docs: Path | None) -> list[str]
                 destination = output(target, asset.relative_to(docs).as_posix())
                 destination.parent.mkdir(parents=True, exist_ok=True)
                 shutil.copyfile(asset, destination)
+    progress.start("write", len(pages), "pages written")
+    folders = set()
     for page in pages:
         destination = output(target, page.path)
-        destination.parent.mkdir(parents=True, exist_ok=True)
+        if destination.parent not in folders:  # once per folder, not once per page
+            destination.parent.mkdir(parents=True, exist_ok=True)
+            folders.add(destination.parent)
         destination.write_text(page.text, encoding="utf-8")
+        progress.advance()
     return sorted(page.path for page in pages if page.generated)

@@ -4,12 +4,13 @@ The limits are lowered so a package of a few copies of the Ledger already crosse
 benchmark (`make bench`) checks the real limits at 1,000 and 5,000 entity pages.
 """
 
+import io
 import re
 from pathlib import Path
 
 import pytest
 
-from builder import pipeline, render, synth
+from builder import pipeline, progress, render, synth
 from builder.paths import Paths
 from tests.conftest import ROOT
 
@@ -35,6 +36,12 @@ def rendered(tmp_path: Path, copies: int) -> tuple[dict[str, str], dict[str, int
     docs = state["docs_dir"]
     pages = {path: (docs / path).read_text(encoding="utf-8") for path in state["generated"]}
     return pages, counts
+
+
+def synth_package(tmp_path: Path) -> Path:
+    out = tmp_path / "one-copy"
+    synth.synth(ROOT, out, rows=636, errors=[])
+    return out
 
 
 def body_rows(text: str) -> int:
@@ -104,3 +111,48 @@ def test_pager_shows_a_window_of_pages():
     assert render.Pager("sources", 1, 3, 100, 40).pages == [1, 2, 3]
     assert render.Pager("sources", 3, 3, 100, 40).last == 100
     assert pager.path(1) == "sources/" and pager.path(2) == "sources/pages/2/"
+
+
+class Terminal(io.StringIO):
+    def isatty(self):
+        return True
+
+
+def test_progress_shows_on_a_terminal_only(monkeypatch):
+    monkeypatch.delenv("CI", raising=False)
+    assert progress.wanted(quiet=False, stream=Terminal())
+    assert not progress.wanted(quiet=True, stream=Terminal())
+    assert not progress.wanted(quiet=False, stream=io.StringIO())  # a log or a pipe
+    monkeypatch.setenv("CI", "true")
+    assert not progress.wanted(quiet=False, stream=Terminal())
+
+
+def test_progress_line_draws_after_the_delay_and_is_erased(monkeypatch):
+    terminal = Terminal()
+    monkeypatch.setattr(progress.sys, "stderr", terminal)
+    monkeypatch.setattr(progress, "DELAY", 0.0)
+    progress.enable(True)
+    try:
+        progress.start("render", 4, "pages rendered")
+        progress.advance(2)
+        progress.finish()
+    finally:
+        progress.enable(False)
+    assert terminal.getvalue() == "\rrender [###############---------------] 2/4 pages rendered\x1b[K\r\x1b[K"
+    drawn = terminal.getvalue()
+    progress.start("render", 4, "pages rendered")  # disabled: nothing drawn
+    progress.advance(4)
+    progress.finish()
+    assert terminal.getvalue() == drawn
+
+
+def test_a_build_in_a_log_has_no_progress_line(tmp_path):
+    from click.testing import CliRunner
+
+    from builder.cli import cli
+
+    package = synth_package(tmp_path)
+    result = CliRunner().invoke(cli, ["build", "--root", str(package)])
+    assert result.exit_code == 0, result.output
+    assert "\r" not in result.output and "\x1b" not in result.output
+    assert result.output.splitlines()[-1].startswith("built in ")
