@@ -13,9 +13,11 @@ Hand-written pages (a package's docs/*.md) are Markdown; their HTML is sanitised
 
 import json
 import os
+import re
 
 import jinja2
 import nh3
+from mkdocs.plugins import CombinedEvent, event_priority
 
 from builder import progress
 
@@ -65,6 +67,62 @@ def on_page_markdown(markdown, page, config, **kwargs):
         page.ledger_html = markdown[start + len(MARKER) :]
         return ""
     return markdown
+
+
+# What Material's search parser skips: from a start tag with data-search-exclude to the first end
+# tag of the same name (its parser ends the exclusion there, however the tags nest).
+EXCLUDED_START = re.compile(r"<([a-z][a-z0-9]*)\b[^>]*\sdata-search-exclude(?=[\s=/>])[^>]*>")
+HEADING_WITH_ID = re.compile(r"<h[1-6]\b[^>]*\sid=")
+# What the search plugin removes from every page it indexes (its own expression, kept as is).
+SEARCH_ATTRIBUTES = re.compile(r"\s?data-search-\w+=\"[^\"]+\"")
+
+
+def without_excluded(html: str) -> str:
+    """The page's HTML without the parts search skips, so its parser does not read them at all.
+
+    A skipped part holding a heading with an id is kept: the parser opens a search section there.
+    """
+    pieces, position = [], 0
+    for start in EXCLUDED_START.finditer(html):
+        if start.start() < position:
+            continue  # inside a part already cut
+        end = html.find(f"</{start.group(1)}>", start.end())
+        if end < 0:
+            break
+        end += len(start.group(1)) + 3
+        if HEADING_WITH_ID.search(html, start.end(), end):
+            continue
+        pieces.append(html[position : start.start()])
+        position = end
+    pieces.append(html[position:])
+    return "".join(pieces)
+
+
+def _search_on(config) -> bool:
+    plugin = config["plugins"].get("material/search") or config["plugins"].get("search")
+    return plugin is not None and getattr(getattr(plugin, "config", None), "enabled", True)
+
+
+@event_priority(100)  # before Material's search plugin (priority 0) indexes the page
+def _hide_excluded(context, page, config, nav):
+    if page.file.src_uri in config.get("ledger_generated", ()) and _search_on(config):
+        page.ledger_full_content = page.content
+        page.content = without_excluded(page.content)
+    return context
+
+
+@event_priority(-100)  # after it: the page is rendered whole, with the attributes search removes removed
+def _show_excluded(context, page, config, nav):
+    full = getattr(page, "ledger_full_content", None)
+    if full is not None:
+        page.content = SEARCH_ATTRIBUTES.sub("", full)
+        page.ledger_full_content = None
+    return context
+
+
+# Generated pages are mostly parts search skips (related rows, citations, history): its HTML
+# parser was half of a large build's time reading them only to throw them away.
+on_page_context = CombinedEvent(_hide_excluded, _show_excluded)
 
 
 def clean(html: str) -> str:

@@ -156,3 +156,37 @@ def test_a_build_in_a_log_has_no_progress_line(tmp_path):
     assert result.exit_code == 0, result.output
     assert "\r" not in result.output and "\x1b" not in result.output
     assert result.output.splitlines()[-1].startswith("built in ")
+
+
+def test_search_reads_the_same_text_without_the_parts_it_skips(tmp_path):
+    """The publish hook hands Material's search parser each generated page without its
+    data-search-exclude parts: the parser must find exactly the sections and text it finds in the whole page."""
+    from material.plugins.search.plugin import Parser
+
+    from builder.mkdocs_hooks import MARKER, without_excluded
+
+    def sections(html):
+        parser = Parser()
+        parser.feed(html)
+        parser.close()
+        return [(s.id, "".join(s.title), "".join(s.text)) for s in parser.data if not s.is_excluded()]
+
+    pages, _ = rendered(tmp_path, 1)
+    cut = 0
+    for path, text in pages.items():
+        if MARKER not in text:
+            continue  # not a page (the Atom feed)
+        html = text.split(MARKER, 1)[1]
+        shorter = without_excluded(html)
+        cut += len(html) - len(shorter)
+        assert sections(shorter) == sections(html), path
+    assert cut > sum(len(text) for text in pages.values()) / 3  # most of what search would parse
+
+
+def test_excluded_parts_end_where_material_ends_them():
+    from builder.mkdocs_hooks import without_excluded
+
+    html = '<p>a</p>\n<div data-search-exclude><div>x</div>tail</div>\n<p data-search-exclude="">b</p><p>c</p>'
+    assert without_excluded(html) == "<p>a</p>\ntail</div>\n<p>c</p>"
+    kept = '<section data-search-exclude><h2 id="h">Heading</h2></section>'
+    assert without_excluded(kept) == kept  # the parser opens a search section at a heading with an id
