@@ -18,6 +18,7 @@ import re
 import jinja2
 import nh3
 from mkdocs.plugins import CombinedEvent, event_priority
+from mkdocs.structure.files import File, Files
 
 from builder import progress
 
@@ -37,17 +38,38 @@ ALLOWED_ATTRIBUTES = {
 ALLOWED_TAGS = nh3.ALLOWED_TAGS - {"area", "map"}
 
 
-def _generated() -> set[str]:
+def _generated() -> dict[str, str | None]:
+    """The generated pages: path -> text (or a list of paths whose files are in docs_dir)."""
     manifest = os.environ.get(MANIFEST_VARIABLE)
     if not manifest:
-        return set()
+        return {}
     with open(manifest, encoding="utf-8") as handle:
-        return set(json.load(handle))
+        pages = json.load(handle)
+    return pages if isinstance(pages, dict) else dict.fromkeys(pages)
 
 
 def on_config(config):
-    config["ledger_generated"] = _generated()
+    pages = _generated()
+    config["ledger_generated"] = set(pages)
+    config["ledger_pages"] = {path: text for path, text in pages.items() if text is not None}
     return config
+
+
+def on_files(files, config):
+    """The generated pages, from the manifest in memory: MkDocs treats them as files in docs_dir."""
+    pages = config.get("ledger_pages", {})
+    if not pages:
+        return files
+    added = [File.generated(config, path, content=text) for path, text in pages.items()]
+    config["ledger_pages"] = {}  # MkDocs keeps the text in the files now
+    # In the order MkDocs walks a docs folder (it builds pages, and so orders the search index, so).
+    return Files(sorted([*files, *added], key=lambda f: walk_order(f.src_uri)))
+
+
+def walk_order(path: str) -> tuple:
+    """A file's place in MkDocs' walk of docs_dir: a folder's files (index first), then its subfolders by name."""
+    *folders, name = path.split("/")
+    return (*((1, folder) for folder in folders), (0, os.path.splitext(name)[0] not in ("index", "README"), name))
 
 
 def on_env(env, config, files):

@@ -74,11 +74,11 @@ def normalise_sitemap(site_dir: Path) -> None:
         compressed.write_bytes(gzip.compress(data, compresslevel=9, mtime=clock.source_date_epoch()))
 
 
-def publish(config: dict, docs_dir: Path, site_dir: Path, downloads: Path, cache: Path, generated: list[str]) -> int:
+def publish(config: dict, docs_dir: Path, site_dir: Path, downloads: Path, cache: Path, generated: dict[str, str]) -> int:
     """Run MkDocs strictly, add the downloads beside the pages, return the number of HTML pages."""
     os.environ.setdefault("NO_MKDOCS_2_WARNING", "1")
     os.environ[CACHE_VARIABLE] = str(cache)
-    manifest = docs_dir.parent / "generated-pages.json"  # outside docs_dir: never published
+    manifest = docs_dir.parent / "generated-pages.json"  # outside docs_dir: never published; path -> page
     manifest.write_text(json.dumps(generated), encoding="utf-8")
     os.environ[MANIFEST_VARIABLE] = str(manifest)
     from mkdocs.commands.build import build

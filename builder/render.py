@@ -677,11 +677,12 @@ def preview_rows(renderer: Renderer, name: str, published: dict, frame: pl.DataF
     return rows
 
 
-def write_pages(pages: list[Page], target: Path, docs: Path | None) -> list[str]:
-    """Write the pages, then the hand-written assets (CSS, images) from docs/ beside them.
+def write_pages(pages: list[Page], target: Path, docs: Path | None) -> dict[str, str]:
+    """Write the hand-written pages and files, and the assets (CSS, images) from docs/ beside them.
 
-    Returns the paths of the generated pages, for the MkDocs hook's manifest. Every path is
-    checked to stay inside `target`; validation has already refused anything that would not.
+    Returns the generated pages, path to text, for the MkDocs hook's manifest: MkDocs reads them
+    from there, not from one file each (thousands of small files cost more to write than to render).
+    Every path is checked to stay inside `target`; validation has already refused anything that would not.
     """
     target.mkdir(parents=True, exist_ok=True)
     # The builder's own script and styles (sortable tables, phone layout), served from the site.
@@ -695,13 +696,12 @@ def write_pages(pages: list[Page], target: Path, docs: Path | None) -> list[str]
                 destination = output(target, asset.relative_to(docs).as_posix())
                 destination.parent.mkdir(parents=True, exist_ok=True)
                 shutil.copyfile(asset, destination)
-    progress.start("write", len(pages), "pages written")
-    folders = set()
+    generated = {}
     for page in pages:
         destination = output(target, page.path)
-        if destination.parent not in folders:  # once per folder, not once per page
-            destination.parent.mkdir(parents=True, exist_ok=True)
-            folders.add(destination.parent)
+        if page.generated:
+            generated[page.path] = page.text
+            continue
+        destination.parent.mkdir(parents=True, exist_ok=True)
         destination.write_text(page.text, encoding="utf-8")
-        progress.advance()
-    return sorted(page.path for page in pages if page.generated)
+    return dict(sorted(generated.items()))

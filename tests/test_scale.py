@@ -33,8 +33,7 @@ def rendered(tmp_path: Path, copies: int) -> tuple[dict[str, str], dict[str, int
     state["staging"].mkdir()
     for stage in (pipeline._validate, pipeline._derive, pipeline._export, pipeline._render):
         stage(state)
-    docs = state["docs_dir"]
-    pages = {path: (docs / path).read_text(encoding="utf-8") for path in state["generated"]}
+    pages = dict(state["generated"])  # path -> text, as the MkDocs hook receives them
     return pages, counts
 
 
