@@ -9,7 +9,6 @@ and the pages say why.
 
 from __future__ import annotations
 
-import copy
 import datetime as dt
 import hashlib
 import json
@@ -161,40 +160,11 @@ def _write_release(snapshot: semantic.Snapshot, release: git_history.Release, ta
     for table in exported:
         csv_path = target / "data" / f"{table.name}.csv"
         export.write_csv(table.frame, csv_path)
-        entry = export.file_entry(csv_path, target, "csv")
-        resources.append(
-            {
-                "name": table.name,
-                "path": entry["path"],
-                "profile": "tabular-data-resource",
-                "title": table.title,
-                "description": table.description,
-                "format": "csv",
-                "mediatype": "text/csv",
-                "encoding": "utf-8",
-                "bytes": entry["bytes"],
-                "hash": entry["hash"],
-                "schema": copy.deepcopy(table.schema),
-            }
-        )
+        resources.append(export.resource_entry(table, export.file_entry(csv_path, target, "csv")))
     published = {key: value for key, value in descriptor.items() if key != "resources"}
     published["resources"] = resources
     name = descriptor.get("name", "package")
-    licence = (descriptor.get("licenses") or [{}])[0]
-    entries = {
-        "datapackage.json": export.dumps(published).encode(),
-        "README.md": export.zip_readme(descriptor, exported).encode(),
-        "LICENSE.txt": export.DATA_LICENCE_NOTE.format(
-            licence=licence.get("title", licence.get("name", "")),
-            licence_url=licence.get("path", ""),
-            title=descriptor.get("title", name),
-            version=release.version,
-        ).encode(),
-    }
-    for resource in resources:
-        entries[resource["path"]] = (target / resource["path"]).read_bytes()
-    for document in export.stored_documents(descriptor, tables, snapshot.root):
-        entries[document] = (snapshot.root / document).read_bytes()
+    entries = export.package_files(descriptor, published, exported, release.version, target, snapshot.root, tables)
     archive = target / f"{name}-{release.version}.zip"
     export.write_zip(entries, archive, when=release.date)
     published["downloads"] = [export.file_entry(archive, target, "zip")]
@@ -272,7 +242,8 @@ def atom(descriptor: dict, ledger: Ledger) -> str:
         release = entry.release
         s = entry.diff["summary"]
         words = (
-            f"{s['rows_added']} rows added, {s['rows_removed']} removed, {s['rows_changed']} changed"
+            f"{s['rows_added']} row{'s' if s['rows_added'] != 1 else ''} added, {s['rows_removed']} removed,"
+            f" {s['rows_changed']} changed"
             f" in {s['tables_changed'] + s['tables_added'] + s['tables_removed']} tables."
         )
         headline = [h["text"].replace("`", "") for h in entry.diff["highlights"][:5]]

@@ -288,20 +288,10 @@ def export(descriptor: dict, tables: dict[str, pl.DataFrame], views: list[View],
         write_json(table.frame, stem.with_suffix(".json"))
         write_parquet(table.frame, stem.with_suffix(".parquet"))
         csv_entry = file_entry(stem.with_suffix(".csv"), dist, "csv")
+        ledger = {"view": table.is_view, "rows": table.frame.height, "sorted_by": list(table.sorted_by)}
         resources.append(
-            {
-                "name": table.name,
-                "path": csv_entry["path"],
-                "profile": "tabular-data-resource",
-                "title": table.title,
-                "description": table.description,
-                "format": "csv",
-                "mediatype": "text/csv",
-                "encoding": "utf-8",
-                "bytes": csv_entry["bytes"],
-                "hash": csv_entry["hash"],
-                "ledger": {"view": table.is_view, "rows": table.frame.height, "sorted_by": list(table.sorted_by)},
-                "schema": table.schema,
+            resource_entry(table, csv_entry, ledger)
+            | {
                 "downloads": [
                     csv_entry,
                     file_entry(stem.with_suffix(".json"), dist, "json"),
@@ -313,21 +303,7 @@ def export(descriptor: dict, tables: dict[str, pl.DataFrame], views: list[View],
     # The descriptor inside the zip: every resource with its CSV's bytes and hash.
     published = {key: value for key, value in descriptor.items() if key != "resources"}
     published["resources"] = [{k: v for k, v in r.items() if k != "downloads"} for r in resources]
-    licence = (descriptor.get("licenses") or [{}])[0]
-    entries = {
-        "datapackage.json": dumps(published).encode(),
-        "README.md": zip_readme(descriptor, exported).encode(),
-        "LICENSE.txt": DATA_LICENCE_NOTE.format(
-            licence=licence.get("title", licence.get("name", "")),
-            licence_url=licence.get("path", ""),
-            title=descriptor.get("title", name),
-            version=version,
-        ).encode(),
-    }
-    for resource in resources:
-        entries[resource["path"]] = (dist / resource["path"]).read_bytes()
-    for document in stored_documents(descriptor, tables, root):
-        entries[document] = inside(root, document).read_bytes()  # so `documents.path` resolves inside the zip
+    entries = package_files(descriptor, published, exported, version, dist, root, tables)
 
     workbook = dist / f"{name}.xlsx"
     database = dist / f"{name}.sqlite"
@@ -355,6 +331,50 @@ def export(descriptor: dict, tables: dict[str, pl.DataFrame], views: list[View],
         "".join(f"{digest}  {path}\n" for digest, path in sorted(checksums, key=lambda item: item[1])), encoding="utf-8"
     )
     return published_dist
+
+
+def resource_entry(table: Table, csv_entry: dict, ledger: dict | None = None) -> dict:
+    """A table as a published resource: its CSV's path, bytes and hash, builder facts, and its schema."""
+    entry = {
+        "name": table.name,
+        "path": csv_entry["path"],
+        "profile": "tabular-data-resource",
+        "title": table.title,
+        "description": table.description,
+        "format": "csv",
+        "mediatype": "text/csv",
+        "encoding": "utf-8",
+        "bytes": csv_entry["bytes"],
+        "hash": csv_entry["hash"],
+    }
+    if ledger is not None:
+        entry["ledger"] = ledger
+    entry["schema"] = copy.deepcopy(table.schema)
+    return entry
+
+
+def package_files(
+    descriptor: dict, published: dict, exported: list[Table], version: str, folder: Path, root: Path, tables: dict
+) -> dict[str, bytes]:
+    """What the zip holds: the published descriptor, a README, the licence note, every CSV (written
+    under `folder`) and the documents the tables point to, so `documents.path` resolves inside it."""
+    name = descriptor.get("name", "package")
+    licence = (descriptor.get("licenses") or [{}])[0]
+    entries = {
+        "datapackage.json": dumps(published).encode(),
+        "README.md": zip_readme(descriptor, exported).encode(),
+        "LICENSE.txt": DATA_LICENCE_NOTE.format(
+            licence=licence.get("title", licence.get("name", "")),
+            licence_url=licence.get("path", ""),
+            title=descriptor.get("title", name),
+            version=version,
+        ).encode(),
+    }
+    for resource in published["resources"]:
+        entries[resource["path"]] = (folder / resource["path"]).read_bytes()
+    for document in stored_documents(descriptor, tables, root):
+        entries[document] = inside(root, document).read_bytes()
+    return entries
 
 
 def stored_documents(descriptor: dict, tables: dict[str, pl.DataFrame], root: Path) -> list[str]:

@@ -629,6 +629,8 @@ def page_context(site) -> dict:
     left = status.filter(pl.col("status") == "left").height
     at_meta = status.filter(pl.col("status") == "at-meta").height
     as_of = status["status_as_of"].max()
+    # Those still at Meta are "still there" only as of the latest report on them, not as of the newest report on anyone.
+    at_meta_as_of = status.filter(pl.col("status") == "at-meta")["status_as_of"].max()
     destinations = (
         status.filter(pl.col("destination").is_not_null())
         .group_by("to_org_id", "destination")
@@ -715,6 +717,7 @@ def page_context(site) -> dict:
         "left": left,
         "at_meta": at_meta,
         "as_of": as_of,
+        "at_meta_as_of": at_meta_as_of,
         "destinations": destinations.rows(named=True),
         "cadence": cadence.rows(named=True),
         "median_gap": median_release_gap(cadence),
