@@ -20,6 +20,7 @@ import polars as pl
 
 from builder import export, load, progress
 from builder.errors import BuilderError
+from builder.paths import resolved
 from builder.render import page_slug
 
 VERSION = "v1"
@@ -39,7 +40,8 @@ def records(frame: pl.DataFrame) -> list[dict]:
 def inside(base: Path, *parts: str) -> Path:
     """A path under `base`, refusing anything that would land outside it."""
     path = base.joinpath(*parts).resolve()
-    if not path.is_relative_to(base.resolve()) or path == base.resolve():
+    root = resolved(base)
+    if not path.is_relative_to(root) or path == root:
         raise BuilderError(f"API file name {'/'.join(parts)!r} would leave the API folder.")
     return path
 
