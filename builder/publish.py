@@ -104,4 +104,4 @@ def publish(config: dict, docs_dir: Path, site_dir: Path, downloads: Path, cache
     normalise_sitemap(site_dir)
     # Copied once, after the build: MkDocs has nothing to do with them but copy them again.
     shutil.copytree(downloads, site_dir / "downloads")
-    return sum(1 for _ in site_dir.rglob("*.html"))
+    return sum(name.endswith(".html") for _, _, names in os.walk(site_dir) for name in names)
