@@ -92,6 +92,7 @@ def test_no_page_grows_with_the_package(tmp_path, low_limits):
     assert 'href="../../../sources/" rel="prev">← Previous</a>' in large["sources/pages/2.md"]
     assert f'href="../../../sources/pages/{last}/">{last}</a>' in large["sources/pages/2.md"]
     assert 'title: "Sources, page 2"' in large["sources/pages/2.md"]
+    assert "<h1>Sources, page 2</h1>" in large["sources/pages/2.md"] and "<h1>Sources</h1>" in large["sources/index.md"]
 
     # The timeline lists its first events and counts all of them.
     timeline = large["timeline.md"]
