@@ -38,8 +38,8 @@ serve: $(STAMP) ## Preview the built site on http://127.0.0.1:8000/
 lint: $(STAMP) ## Run ruff
 	$(BIN)/ruff check . && $(BIN)/ruff format --check builder tests scripts
 
-bench: $(STAMP) ## Time the Ledger, and builder vs frictionless validate at 100k and 1M rows (QUICK=1: smoke)
-	$(BIN)/python scripts/benchmark.py $(if $(QUICK),--quick)
+bench: $(STAMP) ## Time the Ledger; builder vs frictionless validate (100k, 1M rows); builder vs bare mkdocs build (1k, 5k pages). QUICK=1: smoke; ONLY=build|validate
+	$(BIN)/python scripts/benchmark.py $(if $(QUICK),--quick) $(if $(ONLY),--only $(ONLY))
 
 citation: $(STAMP) ## Regenerate CITATION.cff from datapackage.json
 	$(BIN)/python -c 'import json; from builder import cite; print(cite.citation_cff(json.load(open("datapackage.json"))), end="")' > CITATION.cff

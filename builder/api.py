@@ -18,8 +18,9 @@ from pathlib import Path
 
 import polars as pl
 
-from builder import export, load
+from builder import export, load, progress
 from builder.errors import BuilderError
+from builder.paths import resolved
 from builder.render import page_slug
 
 VERSION = "v1"
@@ -39,7 +40,8 @@ def records(frame: pl.DataFrame) -> list[dict]:
 def inside(base: Path, *parts: str) -> Path:
     """A path under `base`, refusing anything that would land outside it."""
     path = base.joinpath(*parts).resolve()
-    if not path.is_relative_to(base.resolve()) or path == base.resolve():
+    root = resolved(base)
+    if not path.is_relative_to(root) or path == root:
         raise BuilderError(f"API file name {'/'.join(parts)!r} would leave the API folder.")
     return path
 
@@ -279,9 +281,14 @@ def write(state: dict, base: Path) -> int:
     }
     files[inside(base, "index.json")] = dumps(index)
     files[inside(base, "schemas", "index.json")] = dumps(INDEX_SCHEMA)
+    progress.start("api", len(files), "files written")
+    folders = set()
     for path in sorted(files):
-        path.parent.mkdir(parents=True, exist_ok=True)
+        if path.parent not in folders:  # once per folder, not once per file
+            path.parent.mkdir(parents=True, exist_ok=True)
+            folders.add(path.parent)
         path.write_text(files[path], encoding="utf-8")
+        progress.advance()
     return len(files)
 
 

@@ -10,7 +10,7 @@ from pathlib import Path
 
 import click
 
-from builder import pipeline
+from builder import pipeline, progress
 from builder import synth as synth_module
 from builder.errors import BuilderError, InvalidPackage, Report
 from builder.paths import Paths
@@ -46,6 +46,7 @@ def validate(ctx: click.Context, root: str, as_json: bool) -> None:
 
         builder validate --root . --json
     """
+    progress.enable(progress.wanted(quiet=as_json))
     report = _run(ctx, lambda: pipeline.validate(Paths.at(root)))
     if as_json:
         click.echo(json.dumps(report.to_dict(), indent=2, ensure_ascii=False))
@@ -81,6 +82,7 @@ def build(ctx: click.Context, root: str, quiet: bool, site_url: str) -> None:
             f"{site_url!r} is not an http(s) address such as https://example.org/ledger/.", param_hint="--site-url"
         )
     echo = (lambda line: None) if quiet else click.echo
+    progress.enable(progress.wanted(quiet))  # a progress line on a terminal only, never in logs or CI
     with pipeline.interruptible():
         _run(ctx, lambda: pipeline.build(Paths.at(root), echo=echo, site_url=site_url))
 

@@ -18,7 +18,11 @@ from html import escape
 
 import jinja2
 import nh3
+from mkdocs.plugins import CombinedEvent, event_priority
+from mkdocs.structure.files import File, Files
 from mkdocs.utils import get_relative_url
+
+from builder import progress
 
 MARKER = "<!-- ledger:html -->\n"
 CACHE_VARIABLE = "LEDGER_JINJA_CACHE"
@@ -40,17 +44,38 @@ ALLOWED_ATTRIBUTES = {
 ALLOWED_TAGS = nh3.ALLOWED_TAGS - {"area", "map"}
 
 
-def _generated() -> set[str]:
+def _generated() -> dict[str, str | None]:
+    """The generated pages: path -> text (or a list of paths whose files are in docs_dir)."""
     manifest = os.environ.get(MANIFEST_VARIABLE)
     if not manifest:
-        return set()
+        return {}
     with open(manifest, encoding="utf-8") as handle:
-        return set(json.load(handle))
+        pages = json.load(handle)
+    return pages if isinstance(pages, dict) else dict.fromkeys(pages)
 
 
 def on_config(config):
-    config["ledger_generated"] = _generated()
+    pages = _generated()
+    config["ledger_generated"] = set(pages)
+    config["ledger_pages"] = {path: text for path, text in pages.items() if text is not None}
     return config
+
+
+def on_files(files, config):
+    """The generated pages, from the manifest in memory: MkDocs treats them as files in docs_dir."""
+    pages = config.get("ledger_pages", {})
+    if not pages:
+        return files
+    added = [File.generated(config, path, content=text) for path, text in pages.items()]
+    config["ledger_pages"] = {}  # MkDocs keeps the text in the files now
+    # In the order MkDocs walks a docs folder (it builds pages, and so orders the search index, so).
+    return Files(sorted([*files, *added], key=lambda f: walk_order(f.src_uri)))
+
+
+def walk_order(path: str) -> tuple:
+    """A file's place in MkDocs' walk of docs_dir: a folder's files (index first), then its subfolders by name."""
+    *folders, name = path.split("/")
+    return (*((1, folder) for folder in folders), (0, os.path.splitext(name)[0] not in ("index", "README"), name))
 
 
 def on_env(env, config, files):
@@ -70,6 +95,62 @@ def on_page_markdown(markdown, page, config, **kwargs):
         page.ledger_html = markdown[start + len(MARKER) :]
         return ""
     return markdown
+
+
+# What Material's search parser skips: from a start tag with data-search-exclude to the first end
+# tag of the same name (its parser ends the exclusion there, however the tags nest).
+EXCLUDED_START = re.compile(r"<([a-z][a-z0-9]*)\b[^>]*\sdata-search-exclude(?=[\s=/>])[^>]*>")
+HEADING_WITH_ID = re.compile(r"<h[1-6]\b[^>]*\sid=")
+# What the search plugin removes from every page it indexes (its own expression, kept as is).
+SEARCH_ATTRIBUTES = re.compile(r"\s?data-search-\w+=\"[^\"]+\"")
+
+
+def without_excluded(html: str) -> str:
+    """The page's HTML without the parts search skips, so its parser does not read them at all.
+
+    A skipped part holding a heading with an id is kept: the parser opens a search section there.
+    """
+    pieces, position = [], 0
+    for start in EXCLUDED_START.finditer(html):
+        if start.start() < position:
+            continue  # inside a part already cut
+        end = html.find(f"</{start.group(1)}>", start.end())
+        if end < 0:
+            break
+        end += len(start.group(1)) + 3
+        if HEADING_WITH_ID.search(html, start.end(), end):
+            continue
+        pieces.append(html[position : start.start()])
+        position = end
+    pieces.append(html[position:])
+    return "".join(pieces)
+
+
+def _search_on(config) -> bool:
+    plugin = config["plugins"].get("material/search") or config["plugins"].get("search")
+    return plugin is not None and getattr(getattr(plugin, "config", None), "enabled", True)
+
+
+@event_priority(100)  # before Material's search plugin (priority 0) indexes the page
+def _hide_excluded(context, page, config, nav):
+    if page.file.src_uri in config.get("ledger_generated", ()) and _search_on(config):
+        page.ledger_full_content = page.content
+        page.content = without_excluded(page.content)
+    return context
+
+
+@event_priority(-100)  # after it: the page is rendered whole, with the attributes search removes removed
+def _show_excluded(context, page, config, nav):
+    full = getattr(page, "ledger_full_content", None)
+    if full is not None:
+        page.content = SEARCH_ATTRIBUTES.sub("", full)
+        page.ledger_full_content = None
+    return context
+
+
+# Generated pages are mostly parts search skips (related rows, citations, history): its HTML
+# parser was half of a large build's time reading them only to throw them away.
+on_page_context = CombinedEvent(_hide_excluded, _show_excluded)
 
 
 def clean(html: str) -> str:
@@ -107,6 +188,7 @@ def on_post_page(output, page, config, **kwargs):
         tags.append(("property", "og:url", page.canonical_url))
     meta = "".join(f'<meta {kind}="{name}" content="{escape(str(value))}">' for kind, name, value in tags)
     feed = config["site_url"] + FEED if config.get("site_url") else get_relative_url(FEED, page.url)
+    progress.advance()
     return head_links(output, config, feed, meta)
 
 

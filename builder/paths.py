@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import re
 from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
@@ -71,9 +72,15 @@ def inside(root: Path, relative: str) -> Path:
     return (root / relative).resolve()
 
 
+@functools.lru_cache(maxsize=64)
+def resolved(folder: Path) -> Path:
+    """A folder's resolved path, worked out once: thousands of files are checked against the same folder."""
+    return folder.resolve()
+
+
 def output(base: Path, relative: str) -> Path:
     """A file to write under `base` (the staging folder): refused if it would land anywhere else."""
     target = (base / relative).resolve()
-    if not target.is_relative_to(base.resolve()):
+    if not target.is_relative_to(resolved(base)):
         raise PermissionError(f"refusing to write {relative}: it is outside {base.name}/")
     return target

@@ -16,13 +16,17 @@ import time
 from contextlib import contextmanager
 from pathlib import Path
 
+from builder import progress
 from builder import validate as validation
 from builder.errors import BuilderError, InvalidPackage, Report, StageFailed
 from builder.paths import Paths
 
 
 def validate(paths: Paths) -> Report:
-    report, _, _ = validation.validate_package(paths)
+    try:
+        report, _, _ = validation.validate_package(paths)
+    finally:
+        progress.finish()
     return report
 
 
@@ -48,10 +52,12 @@ def build(paths: Paths, *, echo=print, site_url: str = "") -> None:
                 raise StageFailed(
                     f"stage {name} failed: {type(error).__name__}: {error} (run with --debug for the traceback)"
                 ) from error
+            progress.finish()
             echo(f"[{number}/{len(stages)}] {name:<9} {time.perf_counter() - started:6.2f}s  {detail}")
         _swap(staging, paths)
         echo(f"built in {time.perf_counter() - total:.2f}s")
     finally:
+        progress.finish()
         shutil.rmtree(staging, ignore_errors=True)
 
 
@@ -172,8 +178,12 @@ def _publish(state: dict) -> str:
     )
     if not state.get("site_url"):
         notfound.relocatable(site_dir)  # no known address: the 404 page finds the site's root itself
-    files = [p for p in site_dir.rglob("*") if p.is_file()]
-    return f"{count} HTML pages, {sum(p.stat().st_size for p in files) / 1024 / 1024:.1f} MiB in site/"
+    return f"{count} HTML pages, {folder_bytes(site_dir) / 1024 / 1024:.1f} MiB in site/"
+
+
+def folder_bytes(folder: Path) -> int:
+    """The size of every file under `folder` (os.walk: a site of 5,000 pages in a tenth of pathlib's time)."""
+    return sum(os.stat(os.path.join(top, name)).st_size for top, _, names in os.walk(folder) for name in names)
 
 
 def _history(state: dict) -> str:

@@ -17,7 +17,7 @@ from pathlib import Path
 
 import yaml
 
-from builder import clock, safety
+from builder import clock, progress, safety
 from builder.errors import StageFailed
 from builder.mkdocs_hooks import CACHE_VARIABLE, MANIFEST_VARIABLE
 from builder.render import plain_title
@@ -74,11 +74,11 @@ def normalise_sitemap(site_dir: Path) -> None:
         compressed.write_bytes(gzip.compress(data, compresslevel=9, mtime=clock.source_date_epoch()))
 
 
-def publish(config: dict, docs_dir: Path, site_dir: Path, downloads: Path, cache: Path, generated: list[str]) -> int:
+def publish(config: dict, docs_dir: Path, site_dir: Path, downloads: Path, cache: Path, generated: dict[str, str]) -> int:
     """Run MkDocs strictly, add the downloads beside the pages, return the number of HTML pages."""
     os.environ.setdefault("NO_MKDOCS_2_WARNING", "1")
     os.environ[CACHE_VARIABLE] = str(cache)
-    manifest = docs_dir.parent / "generated-pages.json"  # outside docs_dir: never published
+    manifest = docs_dir.parent / "generated-pages.json"  # outside docs_dir: never published; path -> page
     manifest.write_text(json.dumps(generated), encoding="utf-8")
     os.environ[MANIFEST_VARIABLE] = str(manifest)
     from mkdocs.commands.build import build
@@ -90,6 +90,7 @@ def publish(config: dict, docs_dir: Path, site_dir: Path, downloads: Path, cache
     handler = _Collect()
     logger = logging.getLogger("mkdocs")
     logger.addHandler(handler)
+    progress.start("mkdocs", len(generated), "pages built")
     try:
         mkdocs_config = load_config(config_file=config_file, docs_dir=str(docs_dir), site_dir=str(site_dir), strict=True)
         build(mkdocs_config)
@@ -103,4 +104,4 @@ def publish(config: dict, docs_dir: Path, site_dir: Path, downloads: Path, cache
     normalise_sitemap(site_dir)
     # Copied once, after the build: MkDocs has nothing to do with them but copy them again.
     shutil.copytree(downloads, site_dir / "downloads")
-    return sum(1 for _ in site_dir.rglob("*.html"))
+    return sum(name.endswith(".html") for _, _, names in os.walk(site_dir) for name in names)

@@ -21,7 +21,7 @@ import jinja2.sandbox
 import polars as pl
 from markupsafe import Markup, escape
 
-from builder import changes, clock, load, safety, stories
+from builder import changes, clock, load, progress, safety, stories
 from builder.derive import View
 from builder.errors import Report
 from builder.mkdocs_hooks import MARKER
@@ -32,8 +32,15 @@ ASSETS = Path(__file__).parent / "assets"
 ASSET_FOLDER = "_ledger"  # where the builder's own assets go in the site
 # The search worker wrapper sits beside Material's worker, whose relative paths it must keep.
 SEARCH_WORKER = "assets/javascripts/workers/ledger-search.js"
+TAG = re.compile(r"<[^>]+>")
 SAFE_URL = re.compile(r"^https?://[^\s<>\"']+$")
 PREVIEW_ROWS = 100  # a data page shows every row of a table this small, else the first this many
+# No page grows with the package: an index of more rows than this is split into numbered pages
+# (table/, table/pages/2/, …), and an entity page lists at most SECTION_ROWS rows per related
+# table, linking to the table's data page for the rest. Both keep a page well under 150 KB.
+INDEX_PAGE_ROWS = 150
+PREVIEW_BYTES = 110_000  # a data page's preview stops before its rows' HTML passes this many bytes
+SECTION_ROWS = 50
 SHORT_TEXT = 24  # shorter cells (dates, ids, tags) stay on one line
 LONG_TEXT = 80  # a cell with more characters than this gets a wide column, not a tall row
 # What one cell may contribute to a page (and so to the search index): longer text is cut, with a
@@ -177,6 +184,7 @@ class Renderer:
         )
         self.site = site
         self.depth = 0
+        self._columns: dict[tuple[str, str], tuple[str, dict, str | None]] = {}
         self.env.globals.update(
             site=site,
             url=self.url,
@@ -224,22 +232,30 @@ class Renderer:
 
     # ------------------------------------------------------------ values
     def field_title(self, table: str, name: str) -> str:
-        for f in load.fields(self.site.resources.get(table, {})):
-            if f["name"] == name:
-                return f.get("title", name)
-        return name.replace("_", " ").capitalize()
+        return self.column(table, name)[0]
+
+    def column(self, table: str, name: str) -> tuple[str, dict, str | None]:
+        """(title, field, table its values link to) of a column, looked up once per build, not per cell."""
+        found = self._columns.get((table, name))
+        if found is None:
+            resource = self.site.resources.get(table, {})
+            field = next((f for f in load.fields(resource) if f["name"] == name), None)
+            title = field.get("title", name) if field else name.replace("_", " ").capitalize()
+            target = next(
+                (t for own, t, _ in load.foreign_keys(resource) if own == [name] and self.site.has_pages(t)),
+                None,
+            )
+            found = self._columns[(table, name)] = (title, field or {}, target)
+        return found
 
     def cell(self, table: str, name: str, row: dict):
         """One value as safe HTML: linked ids, readable dates, tags for enums, http(s) links only."""
         value = row.get(name)
         if value is None or value == "":
             return Markup('<span class="ledger-empty">—</span>')
-        resource = self.site.resources.get(table)
-        field = next((f for f in load.fields(resource or {}) if f["name"] == name), {})
-        fks = load.foreign_keys(resource) if resource else []
-        for own, target, _ in fks:
-            if own == [name] and self.site.has_pages(target):
-                return Markup(f'<a href="{escape(self.entity_url(target, value))}">{escape(self.site.label(target, value))}</a>')
+        _, field, target = self.column(table, name)
+        if target:
+            return Markup(f'<a href="{escape(self.entity_url(target, value))}">{escape(self.site.label(target, value))}</a>')
         if name == "row_id" and self.site.has_pages(row.get("resource")):
             target = row["resource"]
             return Markup(f'<a href="{escape(self.entity_url(target, value))}">{escape(self.site.label(target, value))}</a>')
@@ -254,6 +270,7 @@ class Renderer:
             return escape(value)
         if field.get("constraints", {}).get("enum"):
             # A code a lookup table names (a verdict "partly-supported" is "Partly supported") reads by its name.
+            fks = load.foreign_keys(self.site.resources.get(table, {}))
             shown = next((self.site.label(t, value) for own, t, _ in fks if own == [name] and t in self.site.rows_by_id), value)
             return Markup(f'<span class="ledger-tag ledger-tag--{page_slug(value)}">{escape(shown)}</span>')
         if isinstance(value, int) and not isinstance(value, bool):
@@ -293,15 +310,16 @@ class Renderer:
 
     def td(self, table: str, name: str, row: dict, content=None, label: str | None = None) -> Markup:
         """A table cell: `data-label` names its column on a phone (stacked cards), long text gets width."""
-        body = self.cell(table, name, row) if content is None else content
-        shown = re.sub(r"<[^>]+>", "", str(body))
+        body = escape(self.cell(table, name, row) if content is None else content)
+        shown = len(TAG.sub("", body)) if "<" in body else len(body)
         css = ""
-        if len(shown) > LONG_TEXT:
+        if shown > LONG_TEXT:
             css = ' class="ledger-long"'
-        elif len(shown) <= SHORT_TEXT:
+        elif shown <= SHORT_TEXT:
             css = ' class="ledger-short"'
-        heading = label if label is not None else self.field_title(table, name)
-        return Markup('<td data-label="{}"{}>{}</td>').format(heading, Markup(css), body)
+        heading = escape(label if label is not None else self.field_title(table, name))
+        # Plain string formatting: every piece is already escaped (Markup.format costs 3x as much).
+        return Markup(f'<td data-label="{heading}"{css}>{body}</td>')
 
     def render(self, template: str, depth: int, **context) -> str:
         """A generated page: front matter, then the marker that keeps its HTML out of Markdown."""
@@ -498,6 +516,57 @@ class Section:
     columns: list[str]
     skip: tuple[str, ...] = ()
     link: bool = False  # rows reached through a link table (e.g. the models a claim is about)
+    total: int = 0  # how many rows there are; `rows` holds the first SECTION_ROWS of them
+
+    def __post_init__(self):
+        self.total = max(self.total, len(self.rows))
+        self.rows = self.rows[:SECTION_ROWS]
+
+
+@dataclass
+class Pager:
+    """Where one page of a long index sits among its pages; `pages` is the window of links shown."""
+
+    table: str
+    number: int
+    count: int
+    total: int
+    size: int
+
+    @property
+    def first(self) -> int:
+        return (self.number - 1) * self.size + 1
+
+    @property
+    def last(self) -> int:
+        return min(self.total, self.number * self.size)
+
+    @property
+    def pages(self) -> list[int | None]:
+        """Page numbers to link, None for a gap: the first, the last and two either side of this one."""
+        shown = sorted({1, self.count, *range(max(1, self.number - 2), min(self.count, self.number + 2) + 1)})
+        out: list[int | None] = []
+        for n in shown:
+            if out and n - out[-1] > 1:
+                out.append(None)
+            out.append(n)
+        return out
+
+    def path(self, number: int) -> str:
+        return f"{self.table}/" if number == 1 else f"{self.table}/pages/{number}/"
+
+
+def index_pages(table: str, rows: list[dict], size: int) -> list[tuple[str, int, list[dict], Pager | None]]:
+    """(page path, depth, rows, pager) for an entity index: one page, or numbered pages of `size` rows."""
+    if len(rows) <= size:
+        return [(f"{table}/index.md", 1, rows, None)]
+    count = -(-len(rows) // size)
+    pages = []
+    for number in range(1, count + 1):
+        pager = Pager(table, number, count, len(rows), size)
+        path = f"{table}/index.md" if number == 1 else f"{table}/pages/{number}.md"
+        pages.append((path, 1 if number == 1 else 3, rows[(number - 1) * size : number * size], pager))
+    return pages
 
 
 def sections_for(site: Site, table: str, label: str, related: list, headings: dict) -> list[Section]:
@@ -558,6 +627,7 @@ def render_pages(site: Site, docs: Path | None) -> list[Page]:
         for table in site.entity_tables()
     }
 
+    progress.start("render", sum(site.tables[t].height for t in site.entity_tables()), "pages rendered")
     for table in site.entity_tables():
         resource = site.resources[table]
         template = f"{table}.md.j2" if story_templates and (story_templates / f"{table}.md.j2").exists() else "entity.md.j2"
@@ -567,19 +637,22 @@ def render_pages(site: Site, docs: Path | None) -> list[Page]:
             else "entity_index.md.j2"
         )
         frame = site.tables[table]
-        pages.append(
-            Page(
-                f"{table}/index.md",
-                renderer.render(
-                    index_template,
-                    1,
-                    table=table,
-                    resource=resource,
-                    rows=list(frame.iter_rows(named=True)),
-                    extra_filters=index_filters.get(table, []),
-                ),
+        for path, depth, rows, pager in index_pages(table, list(frame.iter_rows(named=True)), INDEX_PAGE_ROWS):
+            pages.append(
+                Page(
+                    path,
+                    renderer.render(
+                        index_template,
+                        depth,
+                        table=table,
+                        resource=resource,
+                        rows=rows,
+                        total=frame.height,
+                        pager=pager,
+                        extra_filters=index_filters.get(table, []),
+                    ),
+                )
             )
-        )
         key = load.primary_key(resource)[0]
         for row in frame.iter_rows(named=True):
             related = []
@@ -592,6 +665,7 @@ def render_pages(site: Site, docs: Path | None) -> list[Page]:
                 if rows:
                     related.append((name, "row_id", rows))
             sections = sections_for(site, table, site.label(table, row[key]), related, headings)
+            progress.advance()
             pages.append(
                 Page(
                     f"{table}/{page_slug(row[key])}.md",
@@ -630,7 +704,7 @@ def render_pages(site: Site, docs: Path | None) -> list[Page]:
                     2,
                     name=name,
                     published=published,
-                    preview=list(frame.head(PREVIEW_ROWS).iter_rows(named=True)),
+                    preview=preview_rows(renderer, name, published, frame.head(PREVIEW_ROWS)),
                     is_view=name in views,
                     source=site.resources.get(name),
                 ),
@@ -657,11 +731,24 @@ def render_pages(site: Site, docs: Path | None) -> list[Page]:
     return sorted(pages, key=lambda page: page.path)
 
 
-def write_pages(pages: list[Page], target: Path, docs: Path | None) -> list[str]:
-    """Write the pages, then the hand-written assets (CSS, images) from docs/ beside them.
+def preview_rows(renderer: Renderer, name: str, published: dict, frame: pl.DataFrame) -> list[dict]:
+    """The preview's rows, as many as fit in PREVIEW_BYTES of HTML (at least one): wide tables show fewer."""
+    rows, size = [], 0
+    fields = [f["name"] for f in published["schema"]["fields"]]
+    for row in frame.iter_rows(named=True):
+        size += sum(len(renderer.td(name, f, row, label=f)) for f in fields) + len("<tr></tr>\n")
+        if rows and size > PREVIEW_BYTES:
+            break
+        rows.append(row)
+    return rows
 
-    Returns the paths of the generated pages, for the MkDocs hook's manifest. Every path is
-    checked to stay inside `target`; validation has already refused anything that would not.
+
+def write_pages(pages: list[Page], target: Path, docs: Path | None) -> dict[str, str]:
+    """Write the hand-written pages and files, and the assets (CSS, images) from docs/ beside them.
+
+    Returns the generated pages, path to text, for the MkDocs hook's manifest: MkDocs reads them
+    from there, not from one file each (thousands of small files cost more to write than to render).
+    Every path is checked to stay inside `target`; validation has already refused anything that would not.
     """
     target.mkdir(parents=True, exist_ok=True)
     # The builder's own script and styles (sortable tables, phone layout), served from the site.
@@ -675,8 +762,12 @@ def write_pages(pages: list[Page], target: Path, docs: Path | None) -> list[str]
                 destination = output(target, asset.relative_to(docs).as_posix())
                 destination.parent.mkdir(parents=True, exist_ok=True)
                 shutil.copyfile(asset, destination)
+    generated = {}
     for page in pages:
         destination = output(target, page.path)
+        if page.generated:
+            generated[page.path] = page.text
+            continue
         destination.parent.mkdir(parents=True, exist_ok=True)
         destination.write_text(page.text, encoding="utf-8")
-    return sorted(page.path for page in pages if page.generated)
+    return dict(sorted(generated.items()))

@@ -12,7 +12,7 @@ from pathlib import Path
 import polars as pl
 from frictionless import FrictionlessException, Package
 
-from builder import history, load, rules, safety, stories, tables
+from builder import history, load, progress, rules, safety, stories, tables
 from builder.errors import Problem, Report
 from builder.paths import Paths, inside
 
@@ -164,7 +164,9 @@ def check_tables(
     key_fields = key_fields_of(descriptor)
     checked: dict[str, tables.Checked] = {}
     problems = []
+    progress.start("validate", len(resource_by_name), "tables checked")
     for name, resource in resource_by_name.items():
+        progress.advance()
         if name in unreadable:
             continue
         try:

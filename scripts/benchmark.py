@@ -1,14 +1,19 @@
 """Time the builder: the Ledger's own `validate` and `build`, then `builder validate` against
 `frictionless validate` on synthetic packages of the Ledger's shape (`builder synth`).
 
-Run with `make bench` (warm .venv); `--quick` is a smoke run (10k rows, one run each). Each run is
+Then `builder build` of synthetic packages with 1,000 and 5,000 entity pages against a bare
+`mkdocs build` (same theme, search on) of a plain Markdown site with as many HTML pages.
+
+Run with `make bench` (warm .venv); `--quick` is a smoke run (10k rows, 500 entity pages, one run each). Each run is
 a fresh process, as a user or CI runs it; peak memory is that process's max RSS (os.wait4), CPU
 is its user + system time (steadier than wall time on a shared machine). frictionless is run once
 per size (at 1M rows it takes a minute or more; `--reuse FILE` takes its figures from an earlier
 run's output instead). Timing goals live here, not in tests:
   - the Ledger: validate <= 1.5 s and <= 300 MiB; warm `make build` <= 3 s and <= 500 MiB;
   - synthetic, 1M rows: builder validate >= 30x faster than frictionless validate, and no more
-    peak memory (both reported; see README "Validating big packages" for the figures).
+    peak memory (both reported; see README "Validating big packages" for the figures);
+  - synthetic, 1k and 5k entity pages: builder build <= 1.5x a bare mkdocs build, < 1 GiB peak,
+    no HTML page over 150 KiB, search index <= 1.5 KiB per entity page (README "Publishing big packages").
 """
 
 from __future__ import annotations
@@ -123,9 +128,119 @@ def versus(rows: int, runs: int, work: Path, reference: dict | None = None) -> d
     }
 
 
+# ------------------------------------------------------------ build vs bare mkdocs
+
+BUILD_GOAL = 1.5  # builder build at most this many times a bare `mkdocs build` of as many pages
+BUILD_MEMORY_MIB = 1024
+PAGE_KIB, SEARCH_KIB_PER_ENTITY = 150, 1.5
+
+BARE_CONFIG = """site_name: Bare
+theme:
+  name: material
+  font: false
+  palette:
+    - media: "(prefers-color-scheme: light)"
+      scheme: default
+    - media: "(prefers-color-scheme: dark)"
+      scheme: slate
+  features:
+    - search.highlight
+    - navigation.top
+plugins:
+  - search
+use_directory_urls: true
+nav:
+  - Home: index.md
+"""
+
+
+def entity_rows_per_copy() -> tuple[int, int]:
+    """(entity rows, all rows) of the package: how many entity pages one synth copy adds."""
+    descriptor = json.loads((ROOT / "datapackage.json").read_text(encoding="utf-8"))
+    entities = total = 0
+    for resource in descriptor["resources"]:
+        rows = sum(1 for _ in open(ROOT / resource["path"], encoding="utf-8")) - 1
+        total += rows
+        options = resource.get("ledger", {})
+        if options.get("pages", "label" in options):
+            entities += rows
+    return entities, total
+
+
+def bare_docs(folder: Path, pages: int) -> None:
+    """A plain Markdown site of `pages` pages: a title, a paragraph and a small table on each."""
+    docs = folder / "docs"
+    docs.mkdir(parents=True)
+    (folder / "mkdocs.yml").write_text(BARE_CONFIG, encoding="utf-8")
+    (docs / "index.md").write_text("# Home\n\nA bare MkDocs site for the benchmark.\n", encoding="utf-8")
+    table = "| Field | Value |\n|---|---|\n" + "".join(f"| field {i} | value {i} |\n" for i in range(5))
+    for number in range(1, pages):
+        text = f"# Page {number}\n\nPage {number} of the benchmark, one paragraph of plain text about it.\n\n{table}"
+        (docs / f"section-{number % 10}" / f"page-{number}.md").parent.mkdir(exist_ok=True)
+        (docs / f"section-{number % 10}" / f"page-{number}.md").write_text(text, encoding="utf-8")
+
+
+def site_sizes(site: Path, entity_tables: set[str]) -> dict:
+    pages = list(site.rglob("*.html"))
+    entity = [p for p in pages if p.parent.parent.parent == site and p.parent.parent.name in entity_tables]
+    largest = max(pages, key=lambda p: p.stat().st_size)
+    index = (site / "search" / "search_index.json").stat().st_size
+    return {
+        "html_pages": len(pages),
+        "entity_pages": len(entity),
+        "largest_page_kib": round(largest.stat().st_size / 1024, 1),
+        "largest_page": largest.parent.relative_to(site).as_posix() + "/",
+        "search_index_per_entity_page_kib": round(index / 1024 / max(1, len(entity)), 2),
+    }
+
+
+def build_versus(entity_pages: int, runs: int, work: Path) -> dict:
+    """builder build of a synthetic package with about `entity_pages` entity pages vs a bare
+    `mkdocs build` of a plain Markdown site with the same number of HTML pages."""
+    entities, total = entity_rows_per_copy()
+    copies = max(1, round(entity_pages / entities))
+    package = work / f"site-{entity_pages}"
+    subprocess.run(
+        [str(BUILDER), "synth", "--rows", str(copies * total), "--out", str(package)],
+        cwd=ROOT,
+        check=True,
+        stdout=subprocess.DEVNULL,
+    )
+    ours = measure([str(BUILDER), "build", "--quiet", "--root", str(package)], runs)
+    descriptor = json.loads((package / "datapackage.json").read_text(encoding="utf-8"))
+    tables = {r["name"] for r in descriptor["resources"] if r.get("ledger", {}).get("pages", "label" in r.get("ledger", {}))}
+    sizes = site_sizes(package / "site", tables)
+    bare = work / f"bare-{entity_pages}"
+    bare_docs(bare, sizes["html_pages"])
+    theirs = measure([str(BIN / "mkdocs"), "build", "--quiet", "-f", str(bare / "mkdocs.yml")], runs, cwd=bare)
+    ratio = round(ours["median_s"] / theirs["median_s"], 2)
+    ok = (
+        ratio <= BUILD_GOAL
+        and ours["peak_mib"] < BUILD_MEMORY_MIB
+        and sizes["largest_page_kib"] <= PAGE_KIB
+        and sizes["search_index_per_entity_page_kib"] <= SEARCH_KIB_PER_ENTITY
+    )
+    return {
+        "entity_pages": sizes["entity_pages"],
+        "rows": copies * total,
+        "builder build": ours,
+        "mkdocs build (bare)": theirs,
+        "ratio_wall": ratio,
+        "ratio_cpu": round(ours["cpu_s"] / theirs["cpu_s"], 2),
+        "site": sizes,
+        "goal": f"<= {BUILD_GOAL}x bare mkdocs, < {BUILD_MEMORY_MIB} MiB, pages <= {PAGE_KIB} KiB, "
+        f"search <= {SEARCH_KIB_PER_ENTITY} KiB per entity page: {'ok' if ok else 'OVER'}"
+        # A smoke-sized site is mostly fixed costs (validation, downloads): the ratio goal is for 1k pages and up.
+        + ("" if entity_pages >= 1_000 else " (smoke size: the ratio goal applies from 1,000 entity pages)"),
+    }
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--quick", action="store_true", help="smoke run: 10k rows, one run each, no Ledger build")
+    parser.add_argument(
+        "--only", choices=("validate", "build"), help="run one half: validate (and the Ledger) or build (synthetic sites)"
+    )
     parser.add_argument("--reuse", type=Path, help="JSON printed by an earlier run: reuse its frictionless figures")
     args = parser.parse_args()
     previous = {}
@@ -134,11 +249,16 @@ def main() -> None:
         earlier = json.loads(text[: text.index("\n\n|")] if "\n\n|" in text else text)
         previous = {r["rows"]: r["frictionless validate"] for r in earlier["synthetic"]}
     sizes, runs = ([10_000], 1) if args.quick else ([100_000, 1_000_000], 3)
+    site_sizes_wanted = [500] if args.quick else [1_000, 5_000]
+    os.environ.setdefault("SOURCE_DATE_EPOCH", "1700000000")
     results: dict = {}
-    if not args.quick:
+    if not args.quick and args.only != "build":
         results["ledger"] = ledger(5)
     with tempfile.TemporaryDirectory(prefix="bench-") as work:
-        results["synthetic"] = [versus(rows, runs, Path(work), previous.get(rows)) for rows in sizes]
+        if args.only != "build":
+            results["synthetic"] = [versus(rows, runs, Path(work), previous.get(rows)) for rows in sizes]
+        if args.only != "validate":
+            results["sites"] = [build_versus(pages, runs, Path(work)) for pages in site_sizes_wanted]
     print(json.dumps(results, indent=2))
     for line in summary(results):
         print(line)
@@ -146,21 +266,36 @@ def main() -> None:
 
 def summary(results: dict) -> list[str]:
     lines = ["", "| rows | builder validate | frictionless validate | speed-up (wall / CPU) | memory |", "|---|---|---|---|---|"]
-    for r in results["synthetic"]:
+    for r in results.get("synthetic", []):
         ours, theirs = r["builder validate"], r["frictionless validate"]
         lines.append(
             f"| {r['rows']:,} | {ours['median_s']} s, {ours['peak_mib']} MiB | {theirs['median_s']} s, {theirs['peak_mib']} MiB "
             f"| {r['speedup_wall']}x / {r['speedup_cpu']}x | {r['memory_ratio']}x |"
         )
+    lines += [
+        "",
+        "| entity pages | builder build | bare mkdocs build | ratio (wall / CPU) | largest page | search / entity page |",
+    ]
+    lines.append("|---|---|---|---|---|---|")
+    for r in results.get("sites", []):
+        ours, theirs, site = r["builder build"], r["mkdocs build (bare)"], r["site"]
+        lines.append(
+            f"| {r['entity_pages']:,} ({site['html_pages']:,} HTML) | {ours['median_s']} s, {ours['peak_mib']} MiB "
+            f"| {theirs['median_s']} s, {theirs['peak_mib']} MiB | {r['ratio_wall']}x / {r['ratio_cpu']}x "
+            f"| {site['largest_page_kib']} KiB ({site['largest_page']}) | {site['search_index_per_entity_page_kib']} KiB |"
+        )
+    for r in results.get("sites", []):
+        lines.append(f"{r['entity_pages']:,} entity pages: {r['goal']}")
     for name, result in results.get("ledger", {}).items():
         if "goal" in result:
             lines.append(f"Ledger {name}: median {result['median_s']} s, peak {result['peak_mib']} MiB ({result['goal']})")
-    biggest = results["synthetic"][-1]
-    lines.append(
-        f"{biggest['rows']:,} rows: {biggest['speedup_wall']}x faster than frictionless "
-        f"(goal {SPEED_GOAL}x: {'ok' if biggest['speedup_wall'] >= SPEED_GOAL else 'OVER'}), "
-        f"{biggest['memory_ratio']}x its peak memory (goal <= 1: {'ok' if biggest['memory_ratio'] <= 1 else 'OVER'})"
-    )
+    if results.get("synthetic"):
+        biggest = results["synthetic"][-1]
+        lines.append(
+            f"{biggest['rows']:,} rows: {biggest['speedup_wall']}x faster than frictionless "
+            f"(goal {SPEED_GOAL}x: {'ok' if biggest['speedup_wall'] >= SPEED_GOAL else 'OVER'}), "
+            f"{biggest['memory_ratio']}x its peak memory (goal <= 1: {'ok' if biggest['memory_ratio'] <= 1 else 'OVER'})"
+        )
     return lines
 
 

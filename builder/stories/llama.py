@@ -621,6 +621,8 @@ def median_release_gap(cadence: pl.DataFrame) -> float | None:
 
 def page_context(site) -> dict:
     """Headline figures and charts, computed from the data (never typed in)."""
+    from builder.render import INDEX_PAGE_ROWS  # here, not at the top: `builder validate` never renders
+
     views = {view.name: view.frame for view in site.views}
     status = views["author_status"]
     authors = status.height
@@ -728,7 +730,10 @@ def page_context(site) -> dict:
         "dated_leavers": len(departures) - len(undated),
         "undated_leavers": undated,
         "key_events": key_events,
-        "timeline": timeline.rows(named=True),
+        # A long timeline lists its first events and counts the rest (no page grows with the package).
+        "timeline": timeline.head(INDEX_PAGE_ROWS).rows(named=True),
+        "timeline_total": timeline.height,
+        "timeline_kinds": timeline.group_by("kind").agg(pl.len().alias("events")).sort("kind").rows(),
         "files": files,
     }
 

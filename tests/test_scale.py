@@ -1,0 +1,192 @@
+"""No page grows with the package: proved on synthetic packages (`builder synth`) with low limits.
+
+The limits are lowered so a package of a few copies of the Ledger already crosses them; the
+benchmark (`make bench`) checks the real limits at 1,000 and 5,000 entity pages.
+"""
+
+import io
+import re
+from pathlib import Path
+
+import pytest
+
+from builder import pipeline, progress, render, synth
+from builder.paths import Paths
+from tests.conftest import ROOT
+
+ROWS_PER_PAGE = 40
+SECTION = 3
+
+
+@pytest.fixture
+def low_limits(monkeypatch):
+    monkeypatch.setattr(render, "INDEX_PAGE_ROWS", ROWS_PER_PAGE)
+    monkeypatch.setattr(render, "SECTION_ROWS", SECTION)
+    monkeypatch.setattr(render, "PREVIEW_BYTES", 8_000)
+
+
+def rendered(tmp_path: Path, copies: int) -> tuple[dict[str, str], dict[str, int]]:
+    """The generated pages of the Ledger scaled to `copies` copies, by path, and its tables' heights."""
+    out = tmp_path / f"x{copies}"
+    counts = synth.synth(ROOT, out, rows=636 * copies, errors=[])
+    state = {"paths": Paths.at(out), "staging": tmp_path / f"staging{copies}"}
+    state["staging"].mkdir()
+    for stage in (pipeline._validate, pipeline._derive, pipeline._export, pipeline._render):
+        stage(state)
+    pages = dict(state["generated"])  # path -> text, as the MkDocs hook receives them
+    return pages, counts
+
+
+def synth_package(tmp_path: Path) -> Path:
+    out = tmp_path / "one-copy"
+    synth.synth(ROOT, out, rows=636, errors=[])
+    return out
+
+
+def body_rows(text: str) -> int:
+    """Rows of the page's first sortable table (the index's list)."""
+    table = text.split('class="ledger-table ledger-sortable"', 1)[1].split("</table>", 1)[0]
+    return table.split("<tbody>", 1)[1].count("<tr")
+
+
+def shape(path: str) -> str:
+    """A page's kind: numbered index pages and entity pages each count as one kind per table."""
+    return re.sub(r"/pages/\d+\.md$", "/pages/N.md", path) if "/pages/" in path else path
+
+
+def test_no_page_grows_with_the_package(tmp_path, low_limits):
+    small, _ = rendered(tmp_path, 2)
+    large, counts = rendered(tmp_path, 5)
+    assert len(large) > 2 * len(small)  # two and a half times the entities and entity pages
+
+    # Every kind of page of the large package is at most a little larger than the same kind in the
+    # small one (ids carry a copy suffix), or its list was under the limit there and is at most at it now.
+    def largest(pages):
+        found: dict[str, tuple[int, str]] = {}
+        for path, text in pages.items():
+            kind = shape(path) if path.count("/") != 1 or path.endswith("index.md") else path.split("/")[0] + "/*"
+            found[kind] = max(found.get(kind, (0, "")), (len(text.encode()), path))
+        return found
+
+    def under_limit(text):
+        return 'class="ledger-table ledger-sortable"' in text and body_rows(text) < ROWS_PER_PAGE
+
+    before, after = largest(small), largest(large)
+    grown = {
+        kind: (before[kind][0], size)
+        for kind, (size, path) in after.items()
+        if kind in before and size > 1.15 * before[kind][0] and not under_limit(small[before[kind][1]])
+    }
+    assert grown == {}
+    lists = [p for p, text in large.items() if 'class="ledger-table ledger-sortable"' in text]
+    assert max(body_rows(large[p]) for p in lists) == ROWS_PER_PAGE
+
+    # The sources index is split into numbered pages of at most ROWS_PER_PAGE rows that list every source once.
+    sources = counts["sources"]
+    pages = sorted(p for p in large if re.fullmatch(r"sources/(index|pages/\d+)\.md", p))
+    assert len(pages) == -(-sources // ROWS_PER_PAGE)
+    assert all(body_rows(large[p]) <= ROWS_PER_PAGE for p in pages)
+    assert sum(body_rows(large[p]) for p in pages) == sources
+    last = len(pages)
+    assert f"Rows {ROWS_PER_PAGE + 1}–{2 * ROWS_PER_PAGE} of {sources}, page 2 of {last}." in large["sources/pages/2.md"]
+    assert 'href="../../../sources/" rel="prev">← Previous</a>' in large["sources/pages/2.md"]
+    assert f'href="../../../sources/pages/{last}/">{last}</a>' in large["sources/pages/2.md"]
+    assert 'title: "Sources, page 2"' in large["sources/pages/2.md"]
+    assert "<h1>Sources, page 2</h1>" in large["sources/pages/2.md"] and "<h1>Sources</h1>" in large["sources/index.md"]
+
+    # The timeline lists its first events and counts all of them.
+    timeline = large["timeline.md"]
+    assert body_rows(timeline) == ROWS_PER_PAGE
+    assert "The table lists the first 40 by date" in timeline
+
+    # An organization with more related rows than SECTION shows the first ones and says how many.
+    meta = large["organizations/meta.md"]
+    assert re.search(rf"The first {SECTION} of \d+; <a href=\"../../data/models/\">the data page</a>", meta)
+
+
+def test_pager_shows_a_window_of_pages():
+    pager = render.Pager("sources", 7, 40, 1_600, 40)
+    assert pager.pages == [1, None, 5, 6, 7, 8, 9, None, 40]
+    assert (pager.first, pager.last) == (241, 280)
+    assert render.Pager("sources", 1, 3, 100, 40).pages == [1, 2, 3]
+    assert render.Pager("sources", 3, 3, 100, 40).last == 100
+    assert pager.path(1) == "sources/" and pager.path(2) == "sources/pages/2/"
+
+
+class Terminal(io.StringIO):
+    def isatty(self):
+        return True
+
+
+def test_progress_shows_on_a_terminal_only(monkeypatch):
+    monkeypatch.delenv("CI", raising=False)
+    assert progress.wanted(quiet=False, stream=Terminal())
+    assert not progress.wanted(quiet=True, stream=Terminal())
+    assert not progress.wanted(quiet=False, stream=io.StringIO())  # a log or a pipe
+    monkeypatch.setenv("CI", "true")
+    assert not progress.wanted(quiet=False, stream=Terminal())
+
+
+def test_progress_line_draws_after_the_delay_and_is_erased(monkeypatch):
+    terminal = Terminal()
+    monkeypatch.setattr(progress.sys, "stderr", terminal)
+    monkeypatch.setattr(progress, "DELAY", 0.0)
+    progress.enable(True)
+    try:
+        progress.start("render", 4, "pages rendered")
+        progress.advance(2)
+        progress.finish()
+    finally:
+        progress.enable(False)
+    assert terminal.getvalue() == "\rrender [###############---------------] 2/4 pages rendered\x1b[K\r\x1b[K"
+    drawn = terminal.getvalue()
+    progress.start("render", 4, "pages rendered")  # disabled: nothing drawn
+    progress.advance(4)
+    progress.finish()
+    assert terminal.getvalue() == drawn
+
+
+def test_a_build_in_a_log_has_no_progress_line(tmp_path):
+    from click.testing import CliRunner
+
+    from builder.cli import cli
+
+    package = synth_package(tmp_path)
+    result = CliRunner().invoke(cli, ["build", "--root", str(package)])
+    assert result.exit_code == 0, result.output
+    assert "\r" not in result.output and "\x1b" not in result.output
+    assert result.output.splitlines()[-1].startswith("built in ")
+
+
+def test_search_reads_the_same_text_without_the_parts_it_skips(tmp_path):
+    """The publish hook hands Material's search parser each generated page without its
+    data-search-exclude parts: the parser must find exactly the sections and text it finds in the whole page."""
+    from material.plugins.search.plugin import Parser
+
+    from builder.mkdocs_hooks import MARKER, without_excluded
+
+    def sections(html):
+        parser = Parser()
+        parser.feed(html)
+        parser.close()
+        return [(s.id, "".join(s.title), "".join(s.text)) for s in parser.data if not s.is_excluded()]
+
+    pages, _ = rendered(tmp_path, 1)
+    cut = 0
+    for path, text in pages.items():
+        if MARKER not in text:
+            continue  # not a page (the Atom feed)
+        html = text.split(MARKER, 1)[1]
+        shorter = without_excluded(html)
+        cut += len(html) - len(shorter)
+        assert sections(shorter) == sections(html), path
+    assert cut > sum(len(text) for text in pages.values()) / 3  # most of what search would parse
+
+
+def test_excluded_parts_end_where_material_ends_them():
+    from builder.mkdocs_hooks import without_excluded
+
+    html = '<p>a</p>\n<div data-search-exclude><div>x</div>tail</div>\n<p data-search-exclude="">b</p><p>c</p>'
+    assert without_excluded(html) == "<p>a</p>\ntail</div>\n<p>c</p>"
+    kept = '<section data-search-exclude><h2 id="h">Heading</h2></section>'
+    assert without_excluded(kept) == kept  # the parser opens a search section at a heading with an id
