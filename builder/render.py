@@ -43,6 +43,7 @@ PREVIEW_BYTES = 110_000  # a data page's preview stops before its rows' HTML pas
 SECTION_ROWS = 50
 SHORT_TEXT = 24  # shorter cells (dates, ids, tags) stay on one line
 LONG_TEXT = 80  # a cell with more characters than this gets a wide column, not a tall row
+VERY_LONG_TEXT = 400  # a note of paragraphs gets a wider one still, so its row stays a few lines high
 # What one cell may contribute to a page (and so to the search index): longer text is cut, with a
 # pointer to the downloads, which keep every value whole.
 CELL_LIMIT = safety.CELL_LIMIT
@@ -313,7 +314,9 @@ class Renderer:
         body = escape(self.cell(table, name, row) if content is None else content)
         shown = len(TAG.sub("", body)) if "<" in body else len(body)
         css = ""
-        if shown > LONG_TEXT:
+        if shown > VERY_LONG_TEXT:
+            css = ' class="ledger-long ledger-xlong"'
+        elif shown > LONG_TEXT:
             css = ' class="ledger-long"'
         elif shown <= SHORT_TEXT:
             css = ' class="ledger-short"'
