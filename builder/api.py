@@ -16,8 +16,6 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-import polars as pl
-
 from builder import export, load, progress
 from builder.errors import BuilderError
 from builder.paths import resolved
@@ -31,10 +29,6 @@ JSON_TYPES = {"string": "string", "integer": "integer", "number": "number", "boo
 def dumps(data) -> str:
     # Compact: smaller files, and json's C encoder (indenting falls back to the slow pure-Python one).
     return json.dumps(data, ensure_ascii=False, separators=(",", ":")) + "\n"
-
-
-def records(frame: pl.DataFrame) -> list[dict]:
-    return [{k: export.json_value(v) for k, v in row.items()} for row in frame.iter_rows(named=True)]
 
 
 def inside(base: Path, *parts: str) -> Path:
@@ -218,13 +212,18 @@ def write(state: dict, base: Path) -> int:
     descriptor, tables, views, ledger = state["descriptor"], state["tables"], state["views"], state.get("history")
     resources = {r["name"]: r for r in load.resources(descriptor)}
     exported = export.collect(descriptor, tables, views)
-    rows_of = {t.name: records(t.frame) for t in exported if not t.is_view}  # sorted, JSON-ready, read once
+    rows_of = {t.name: export.records(t.frame) for t in exported if not t.is_view}  # sorted, JSON-ready, read once
+    by_key = {
+        name: {row[load.primary_key(r)[0]]: row for row in rows_of[name]}
+        for name, r in resources.items()
+        if len(load.primary_key(r)) == 1
+    }
     base.mkdir(parents=True)
     (base / "schemas").mkdir()
     files: dict[Path, str] = {}
     index_tables = []
     for table in exported:
-        pages = table.name in resources and has_pages(resources[table.name])
+        pages = table.name in resources and load.gets_pages(resources[table.name])
         key = load.primary_key({"schema": table.schema})
         files[inside(base, f"{table.name}.json")] = dumps(
             {
@@ -233,7 +232,7 @@ def write(state: dict, base: Path) -> int:
                 "description": table.description,
                 "primary_key": key,
                 "count": table.frame.height,
-                "rows": rows_of[table.name] if table.name in rows_of else records(table.frame),
+                "rows": rows_of[table.name] if table.name in rows_of else export.records(table.frame),
             }
         )
         files[inside(base, "schemas", f"{table.name}.json")] = dumps(
@@ -253,7 +252,7 @@ def write(state: dict, base: Path) -> int:
             }
         )
         if pages:
-            files.update(entity_files(base, table.name, resources, rows_of, ledger))
+            files.update(entity_files(base, table.name, resources, rows_of, by_key, ledger))
     releases = ledger.releases if ledger and ledger.available else []
     index = {
         "api": VERSION,
@@ -292,56 +291,57 @@ def write(state: dict, base: Path) -> int:
     return len(files)
 
 
-def has_pages(resource: dict) -> bool:
-    options = resource.get("ledger", {})
-    return bool(options.get("pages", "label" in options)) and len(load.primary_key(resource)) == 1
-
-
-def entity_files(base: Path, name: str, resources: dict, rows_of: dict[str, list[dict]], ledger) -> dict[Path, str]:
+def entity_files(
+    base: Path, name: str, resources: dict, rows_of: dict[str, list[dict]], by_key: dict[str, dict], ledger
+) -> dict[Path, str]:
     """One file per row: the row, what it references, what references it, citations, history."""
     resource = resources[name]
     key = load.primary_key(resource)[0]
-    by_key = {
-        table: {row[load.primary_key(r)[0]]: row for row in rows_of[table]}
-        for table, r in resources.items()
-        if len(load.primary_key(r)) == 1
-    }
     incoming = [
         (other, own[0], r)
         for other, r in resources.items()
         for own, target, _ in load.foreign_keys(r)
         if target == name and len(own) == 1
     ]
+    # What each row is joined through, worked out once per table rather than once per row.
+    outgoing = [(own[0], target) for own, target, _ in load.foreign_keys(resource) if len(own) == 1 and target in by_key]
+    # A link table (key = two foreign keys) joins a row of this table to rows of another table.
+    through = {
+        (other, column): [
+            (own[0], target)
+            for own, target, _ in load.foreign_keys(r)
+            if len(load.primary_key(r)) == 2 and own[0] in load.primary_key(r) and own[0] != column and target in by_key
+        ]
+        for other, column, r in incoming
+    }
     citing = [t for t, rows in rows_of.items() if rows and {"resource", "row_id"} <= set(rows[0])]
     grouped = {(other, column): group(rows_of[other], column) for other, column, _ in incoming}
     cited = {t: group([r for r in rows_of[t] if r["resource"] == name], "row_id") for t in citing}
+    folder = inside(base, name)  # checked once: a row's file name is a page slug, [a-z0-9-] only
     files: dict[Path, str] = {}
     for row in rows_of[name]:
         value = row[key]
-        path = inside(base, name, f"{page_slug(value)}.json")
+        slug = page_slug(value)
+        path = folder / f"{slug}.json"
         if path in files:
             raise BuilderError(
-                f"two rows of {name} share the API file name {page_slug(value)}.json; "
-                "make their ids differ in more than case or punctuation."
+                f"two rows of {name} share the API file name {slug}.json; make their ids differ in more than case or punctuation."
             )
         references = {}
-        for own, target, _ in load.foreign_keys(resource):
-            if len(own) == 1 and row.get(own[0]) is not None and target in by_key:
-                found = by_key[target].get(row[own[0]])
+        for column, target in outgoing:
+            if row.get(column) is not None:
+                found = by_key[target].get(row[column])
                 if found is not None:
-                    references[own[0]] = found
+                    references[column] = found
         referenced_by, linked = [], []
-        for other, column, other_resource in incoming:
+        for other, column, _ in incoming:
             rows = grouped[(other, column)].get(value, [])
             if not rows:
                 continue
             referenced_by.append({"table": other, "field": column, "rows": rows})
-            # A link table (key = two foreign keys) joins this row to rows of another table.
-            pk = load.primary_key(other_resource)
-            for own, target, _ in load.foreign_keys(other_resource):
-                if len(pk) == 2 and own[0] in pk and own[0] != column and target in by_key:
-                    joined = [by_key[target][r[own[0]]] for r in rows if r[own[0]] in by_key[target]]
-                    linked.append({"table": target, "via": other, "rows": joined})
+            for own, target in through[(other, column)]:
+                joined = [by_key[target][r[own]] for r in rows if r[own] in by_key[target]]
+                linked.append({"table": target, "via": other, "rows": joined})
         citations = [r for t in citing for r in cited[t].get(value, [])]
         history = [
             {
@@ -357,7 +357,7 @@ def entity_files(base: Path, name: str, resources: dict, rows_of: dict[str, list
             {
                 "table": name,
                 "id": str(value),
-                "page": f"../../../{name}/{page_slug(value)}/",
+                "page": f"../../../{name}/{slug}/",
                 "row": row,
                 "references": references,
                 "referenced_by": referenced_by,

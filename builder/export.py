@@ -103,9 +103,13 @@ def json_value(value):
     return value
 
 
+def records(frame: pl.DataFrame) -> list[dict]:
+    """Rows as JSON-ready dicts: the JSON download and the API share them."""
+    return [{key: json_value(value) for key, value in row.items()} for row in frame.iter_rows(named=True)]
+
+
 def write_json(frame: pl.DataFrame, path: Path) -> None:
-    records = [{key: json_value(value) for key, value in row.items()} for row in frame.iter_rows(named=True)]
-    path.write_text(json.dumps(records, ensure_ascii=False, indent=1) + "\n", encoding="utf-8")
+    path.write_text(json.dumps(records(frame), ensure_ascii=False, indent=1) + "\n", encoding="utf-8")
 
 
 def write_parquet(frame: pl.DataFrame, path: Path) -> None:

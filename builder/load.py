@@ -76,6 +76,13 @@ def foreign_keys(resource: dict) -> list[tuple[list[str], str, list[str]]]:
     return found
 
 
+def gets_pages(resource: dict) -> bool:
+    """A table gets a page (and an API file) per row when it asks for them, or names a label field to
+    title them with, and one field identifies a row."""
+    options = resource.get("ledger", {})
+    return bool(options.get("pages", "label" in options)) and len(primary_key(resource)) == 1
+
+
 def label_field(resource: dict) -> str:
     """The field that names a row on the site (descriptor's `ledger.label`, else the key)."""
     return resource.get("ledger", {}).get("label") or primary_key(resource)[0]

@@ -121,10 +121,12 @@ class Site:
     history: object = None  # changes.Ledger: releases and row history, when the build read them
     resources: dict[str, dict] = field(init=False)
     rows_by_id: dict[str, dict[str, dict]] = field(init=False)
+    paged: set[str] = field(init=False)  # tables with a page per row (load.gets_pages)
     page_ids: dict[str, str] = field(init=False)
 
     def __post_init__(self):
         self.resources = {r["name"]: r for r in load.resources(self.descriptor)}
+        self.paged = {name for name, resource in self.resources.items() if load.gets_pages(resource)}
         self.tables = {name: capped(frame) for name, frame in self.tables.items()}
         self.views = [dataclasses.replace(view, frame=capped(view.frame)) for view in self.views]
         self.rows_by_id = {}
@@ -144,9 +146,7 @@ class Site:
         return self.page_ids.get(key)
 
     def has_pages(self, table: str) -> bool:
-        options = self.resources.get(table, {}).get("ledger", {})
-        # A table gets a page per row when it asks for them, or names a label field to title them with.
-        return bool(options.get("pages", "label" in options)) and table in self.rows_by_id
+        return table in self.paged
 
     def entity_tables(self) -> list[str]:
         return [name for name in self.resources if self.has_pages(name)]

@@ -485,9 +485,7 @@ def _page_names(resource: dict, frame: pl.DataFrame) -> list[Problem]:
     from builder.render import page_slug  # the one function that names pages
 
     key = load.primary_key(resource)
-    options = resource.get("ledger", {})
-    gets_pages = bool(options.get("pages", "label" in options))  # as render.Site.has_pages decides
-    if not gets_pages or len(key) != 1 or key[0] not in frame.columns:
+    if not load.gets_pages(resource) or key[0] not in frame.columns:
         return []
     problems = []
     seen: dict[str, tuple[int, str]] = {}
