@@ -119,8 +119,19 @@ def row_events(entries: list[Entry]) -> dict[tuple[str, str], list[dict]]:
 
 # Release downloads depend on the commit and on the code that writes them: both name the cache entry.
 CODE_FINGERPRINT = hashlib.sha256(
-    b"".join((Path(__file__).parent / name).read_bytes() for name in ("changes.py", "export.py", "load.py"))
+    b"".join(
+        (Path(__file__).parent / name).read_bytes()
+        for name in ("changes.py", "export.py", "load.py", "tables.py", "validate.py", "paths.py")
+    )
 ).hexdigest()[:16]
+
+
+def release_folder(parent: Path, version: str) -> Path:
+    """The folder a release's downloads go to: a new one, directly under `parent`."""
+    target = (parent / version).resolve()
+    if not git_history.SAFE_VERSION.match(version) or target.parent != parent.resolve() or target.exists():
+        raise BuilderError(f"release version {version!r} cannot name a download folder.")
+    return target
 
 
 def cached_release(snapshot: semantic.Snapshot, release: git_history.Release, dist: Path, cache: Path) -> list[dict]:
@@ -132,18 +143,13 @@ def cached_release(snapshot: semantic.Snapshot, release: git_history.Release, di
         entry.mkdir(parents=True)
         downloads = write_release(snapshot, release, entry)
         listing.write_text(json.dumps(downloads), encoding="utf-8")  # written last: marks the entry complete
-    target = (dist / release.version).resolve()
-    if not git_history.SAFE_VERSION.match(release.version) or target.parent != dist.resolve() or target.exists():
-        raise BuilderError(f"release version {release.version!r} cannot name a download folder.")
-    shutil.copytree(entry / release.version, target)
+    shutil.copytree(entry / release.version, release_folder(dist, release.version))
     return json.loads(listing.read_text(encoding="utf-8"))
 
 
 def write_release(snapshot: semantic.Snapshot, release: git_history.Release, dist: Path) -> list[dict]:
     """dist/<version>/: the release's datapackage.json, its CSVs and its zip, stamped with its commit time."""
-    target = (dist / release.version).resolve()
-    if not git_history.SAFE_VERSION.match(release.version) or target.parent != dist.resolve() or target.exists():
-        raise BuilderError(f"release version {release.version!r} cannot name a download folder.")
+    target = release_folder(dist, release.version)
     try:
         return _write_release(snapshot, release, target)
     except BaseException:

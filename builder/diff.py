@@ -23,6 +23,7 @@ from __future__ import annotations
 
 import csv
 import datetime as dt
+import functools
 import json
 import re
 from dataclasses import dataclass, field
@@ -31,11 +32,11 @@ from pathlib import Path
 from builder import history as git_history
 from builder import load, safety, stories
 from builder.history import HistoryError
+from builder.paths import unsafe_path
 
 FORMAT = "ledger-diff/1"
 VERSION_LIKE = re.compile(r"^v?\d+\.\d+(\.\d+)?([-+].*)?$")
 DEFAULT_LIMIT = 10
-MONTHS = "January February March April May June July August September October November December".split()
 
 
 @dataclass
@@ -54,13 +55,14 @@ class Snapshot:
         version = self.descriptor.get("version")
         return version if isinstance(version, str) else None
 
+    @functools.cached_property
     def resources(self) -> dict[str, dict]:
         return {r["name"]: r for r in load.resources(self.descriptor) if isinstance(r.get("name"), str)}
 
     def rows(self, name: str) -> dict[str, dict]:
         """A table's rows as {key: {field: text or None}}, read once."""
         if name not in self._rows:
-            resource = self.resources()[name]
+            resource = self.resources[name]
             self._rows[name] = read_rows(resource, self.root)
         return self._rows[name]
 
@@ -69,19 +71,15 @@ class Snapshot:
         return {"label": self.label, "version": self.version, "commit": self.commit, "date": date}
 
 
-def row_key(resource: dict, row: dict) -> str:
-    key = load.primary_key(resource) or list(row)
-    return " / ".join(str(row.get(k) or "") for k in key)
-
-
 def read_rows(resource: dict, root: Path) -> dict[str, dict]:
+    """A table's rows by key (its primary key's values joined by " / ")."""
     path = resource.get("path")
-    file = (root / path) if isinstance(path, str) else None
-    if file is None or not file.resolve().is_relative_to(root.resolve()) or not file.is_file():
+    if not isinstance(path, str) or unsafe_path(root, path) or not (root / path).is_file():
         return {}
-    with file.open(encoding="utf-8", errors="replace", newline="") as handle:
+    with (root / path).open(encoding="utf-8", errors="replace", newline="") as handle:
         rows = [{k: (v if v != "" else None) for k, v in row.items() if k is not None} for row in csv.DictReader(handle)]
-    return {row_key(resource, row): row for row in rows}
+    key = load.primary_key(resource)
+    return {" / ".join(str(row.get(k) or "") for k in (key or list(row))): row for row in rows}
 
 
 def folder_snapshot(folder: Path, label: str, commit: str | None = None, timestamp: int | None = None) -> Snapshot:
@@ -174,7 +172,7 @@ def label_of(resource: dict, row: dict, key: str) -> str:
 
 
 def compare_table(name: str, old: Snapshot, new: Snapshot) -> dict:
-    old_resource, new_resource = old.resources().get(name), new.resources().get(name)
+    old_resource, new_resource = old.resources.get(name), new.resources.get(name)
     resource = new_resource or old_resource
     before = old.rows(name) if old_resource else {}
     after = new.rows(name) if new_resource else {}
@@ -231,8 +229,8 @@ def package_metadata(descriptor: dict) -> dict:
 
 def compare(old: Snapshot, new: Snapshot) -> dict:
     """The whole diff, in the documented shape."""
-    new_names = list(new.resources())
-    names = new_names + [n for n in old.resources() if n not in new_names]
+    new_names = list(new.resources)
+    names = new_names + [n for n in old.resources if n not in new_names]
     tables = [compare_table(name, old, new) for name in names]
     before, after = package_metadata(old.descriptor), package_metadata(new.descriptor)
     package = [
@@ -292,22 +290,19 @@ def display_value(snapshot: Snapshot, resource: dict, name: str, row: dict) -> s
     if value is None:
         return "unknown" if row.get(f"{name}_precision") == "unknown" else "(empty)"
     for own, target, _ in load.foreign_keys(resource):
-        if own == [name] and target in snapshot.resources():
+        if own == [name] and target in snapshot.resources:
             ref = snapshot.rows(target).get(value)
             if ref is not None:
-                return label_of(snapshot.resources()[target], ref, value)
+                return label_of(snapshot.resources[target], ref, value)
     kind = next((f.get("type") for f in load.fields(resource) if f["name"] == name), "string")
     if kind == "date":
-        precision = row.get(f"{name}_precision")
+        from builder.render import format_date  # here: render imports changes, which imports this module
+
         try:
             day = dt.date.fromisoformat(value)
         except ValueError:
             return value
-        if precision == "year":
-            return str(day.year)
-        if precision == "month":
-            return f"{MONTHS[day.month - 1]} {day.year}"
-        return f"{day.day} {MONTHS[day.month - 1]} {day.year}"
+        return format_date(day, row.get(f"{name}_precision"))
     return shown(value)
 
 
@@ -321,7 +316,7 @@ def highlights(tables: list[dict], old: Snapshot, new: Snapshot) -> list[dict]:
         name = table["name"]
         noun = rule.get("noun", name)
         fields = rule["fields"]
-        new_resource, old_resource = new.resources()[name], old.resources()[name]
+        new_resource, old_resource = new.resources[name], old.resources[name]
 
         def subject(snapshot, resource, row, key, rule=rule):
             if rule.get("subject"):
@@ -335,7 +330,7 @@ def highlights(tables: list[dict], old: Snapshot, new: Snapshot) -> list[dict]:
             for f in fields:
                 # A date's precision belongs to the date: "June 2023 → May 2023" says both.
                 if f in names or f"{f}_precision" in names:
-                    title = next((x.get("title", f) for x in load.fields(new_resource) if x["name"] == f), f).lower()
+                    title = load.field_title(new_resource, f).lower()
                     parts.append(
                         f"{title} {display_value(old, old_resource, f, before)} → {display_value(new, new_resource, f, after)}"
                     )
@@ -357,8 +352,7 @@ def highlights(tables: list[dict], old: Snapshot, new: Snapshot) -> list[dict]:
             for entry in rows:
                 row = entry["row"]
                 details = ", ".join(
-                    f"{next((x.get('title', f) for x in load.fields(resource) if x['name'] == f), f).lower()} "
-                    f"{display_value(snapshot, resource, f, row)}"
+                    f"{load.field_title(resource, f).lower()} {display_value(snapshot, resource, f, row)}"
                     for f in fields
                     if f in row
                 )

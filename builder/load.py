@@ -76,6 +76,11 @@ def foreign_keys(resource: dict) -> list[tuple[list[str], str, list[str]]]:
     return found
 
 
+def field_title(resource: dict, name: str) -> str:
+    """A field's title from the schema, or its name."""
+    return next((f.get("title", name) for f in fields(resource) if f["name"] == name), name)
+
+
 def gets_pages(resource: dict) -> bool:
     """A table gets a page (and an API file) per row when it asks for them, or names a label field to
     title them with, and one field identifies a row."""

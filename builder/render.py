@@ -601,13 +601,9 @@ def sections_for(site: Site, table: str, label: str, related: list, headings: di
         elif same == 1 and other != table:
             heading = title
         else:
-            heading = f"{title} with {label} as {site_field_title(resource, column).lower()}"
+            heading = f"{title} with {label} as {load.field_title(resource, column).lower()}"
         sections.append(Section(heading, other, rows, columns, (column,)))
     return sections
-
-
-def site_field_title(resource: dict, name: str) -> str:
-    return next((f.get("title", name) for f in load.fields(resource) if f["name"] == name), name)
 
 
 def render_pages(site: Site, docs: Path | None) -> list[Page]:
