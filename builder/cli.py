@@ -173,16 +173,14 @@ def format_report(report: Report, shown: int = SHOWN_PER_KIND) -> str:
     A file with many problems of one kind (a column of bad dates) shows the count per field and
     type, then the first `shown` of each.
     """
-    warnings = _grouped(sorted(set(report.warnings)), prefix="warning ", shown=shown)
+    warnings = _grouped(report.sorted_warnings(), prefix="warning ", shown=shown)
     if report.valid:
         return "\n".join([f"The package {report.package or 'at this root'} is valid.", *warnings])
-    grouped = report.by_path()
-    lines = _grouped(report.sorted_problems(), shown=shown)
-    lines += warnings
-    count = sum(len(v) for v in grouped.values())
+    problems = report.sorted_problems()  # sorted once; _grouped keeps that order within each file
+    lines = _grouped(problems, shown=shown) + warnings
+    count, files = len(problems), len({p.path for p in problems})
     lines.append(
-        f"{count:,} problem{'s' if count != 1 else ''} in {len(grouped)} file{'s' if len(grouped) != 1 else ''}: "
-        "the package is not valid."
+        f"{count:,} problem{'s' if count != 1 else ''} in {files} file{'s' if files != 1 else ''}: the package is not valid."
     )
     return "\n".join(lines)
 

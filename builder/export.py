@@ -20,7 +20,7 @@ from pathlib import Path
 import polars as pl
 import xlsxwriter
 
-from builder import clock, load
+from builder import clock, load, safety
 from builder.derive import View, view_schema
 from builder.paths import inside, output, unsafe_path
 
@@ -180,7 +180,7 @@ EXCEL_ROWS = 1_048_576  # rows in one Excel sheet, the header included
 EXCEL_ROWS_NOTE = (
     "… {count:,} more rows: an Excel sheet holds 1,048,576 rows; the whole table is in {name}.csv and {name}.parquet."
 )
-EXCEL_CELL_LIMIT = 32767  # characters Excel keeps in one cell
+EXCEL_CELL_LIMIT = safety.EXCEL_CELL_LIMIT  # characters Excel keeps in one cell (validation warns past it)
 EXCEL_CUT = "… [cut: Excel's limit; the full text is in the CSV]"
 
 

@@ -93,6 +93,23 @@ def label_field(resource: dict) -> str:
     return resource.get("ledger", {}).get("label") or primary_key(resource)[0]
 
 
+# The spec's CSV dialect: the only one the builder reads (safety refuses any other).
+CSV_DIALECT = {"delimiter": ",", "quoteChar": '"', "doubleQuote": True, "header": True}
+
+
+def with_default_dialect(descriptor: dict) -> dict:
+    """The spec's CSV defaults where a resource names no dialect.
+
+    Without them frictionless sniffs the dialect from a sample, and a note full of commas and
+    apostrophes can make it guess wrong and misread the whole file.
+    """
+    if not isinstance(descriptor.get("resources"), list):
+        return descriptor  # not a package at all: frictionless says why
+    copied = dict(descriptor)
+    copied["resources"] = [r if "dialect" in r else {**r, "dialect": CSV_DIALECT} for r in resources(descriptor)]
+    return copied
+
+
 def read_tables(descriptor: dict, root: Path, skip: set[str] = frozenset()) -> dict[str, pl.DataFrame]:
     """Every resource as a typed frame, read exactly as `validate` reads it (builder.tables).
 
@@ -103,7 +120,6 @@ def read_tables(descriptor: dict, root: Path, skip: set[str] = frozenset()) -> d
 
     from builder.paths import inside
     from builder.tables import CsvError, PatternError, check_table
-    from builder.validate import with_default_dialect
 
     package = Package(with_default_dialect(descriptor), basepath=str(root))
     frames = {}

@@ -18,6 +18,7 @@ import polars as pl
 from builder import load, stories
 from builder.errors import Problem
 from builder.paths import unsafe_path
+from builder.rules import ROW, numbered
 
 DESCRIPTOR = load.DESCRIPTOR_FILE
 
@@ -42,8 +43,6 @@ RESERVED_NAMES = {
 KNOWN_PROFILES = {"data-package", "tabular-data-package", "data-resource", "tabular-data-resource"}
 REMOTE = re.compile(r"^[A-Za-z][A-Za-z0-9+.-]*:")  # http:, https:, ftp:, file:, data: …
 FIELD_TYPES = {"string", "integer", "number", "boolean", "date", "year", "datetime", "time", "any"}
-# The spec's CSV dialect: the loader reads exactly this, so a package must not ask for another.
-DEFAULT_DIALECT = {"delimiter": ",", "quoteChar": '"', "doubleQuote": True, "header": True}
 # Text that breaks YAML front matter, HTML or a spreadsheet: C0 controls but tab, newline and
 # carriage return; DEL; the C1 block (what Latin-1 mojibake leaves behind); line and paragraph
 # separators; the noncharacters U+FFFE and U+FFFF.
@@ -230,7 +229,7 @@ def _resource(resource: dict, index: int, root: Path) -> Iterator[Problem]:
     dialect = resource.get("dialect")
     if isinstance(dialect, dict):
         for key, value in dialect.items():
-            if key in DEFAULT_DIALECT and value != DEFAULT_DIALECT[key] or key not in DEFAULT_DIALECT and key != "$schema":
+            if key in load.CSV_DIALECT and value != load.CSV_DIALECT[key] or key not in load.CSV_DIALECT and key != "$schema":
                 yield problem(
                     f"{where} asks for the CSV dialect {key}={value!r}; the builder reads only comma-separated,"
                     " double-quoted files with a header row.",
@@ -425,23 +424,19 @@ def check_tables(descriptor: dict, tables: dict[str, pl.DataFrame]) -> list[Prob
         frame = tables.get(resource["name"])
         if frame is None or frame.height == 0:
             continue
-        problems += _control_characters(resource, frame)
-        problems += _not_finite(resource, frame)
-        problems += _page_names(resource, frame)
+        rows = numbered(frame)  # numbered once for the three checks
+        problems += _control_characters(resource, rows)
+        problems += _not_finite(resource, rows)
+        problems += _page_names(resource, rows)
     return problems
 
 
-def _numbered(frame: pl.DataFrame) -> pl.DataFrame:
-    return frame.with_row_index("__row", offset=2)
-
-
-def _control_characters(resource: dict, frame: pl.DataFrame) -> list[Problem]:
+def _control_characters(resource: dict, rows: pl.DataFrame) -> list[Problem]:
     problems = []
-    numbered = _numbered(frame)
-    for column, dtype in frame.schema.items():
+    for column, dtype in rows.schema.items():
         if dtype != pl.String:
             continue
-        bad = numbered.filter(pl.col(column).str.contains(POLARS_CONTROL)).select("__row", column)
+        bad = rows.filter(pl.col(column).str.contains(POLARS_CONTROL)).select(ROW, column)
         for row, value in bad.rows():
             char = CONTROL_RE.search(value).group()
             problems.append(
@@ -459,13 +454,12 @@ def _control_characters(resource: dict, frame: pl.DataFrame) -> list[Problem]:
     return problems
 
 
-def _not_finite(resource: dict, frame: pl.DataFrame) -> list[Problem]:
+def _not_finite(resource: dict, rows: pl.DataFrame) -> list[Problem]:
     problems = []
-    numbered = _numbered(frame)
-    for column, dtype in frame.schema.items():
+    for column, dtype in rows.schema.items():
         if dtype not in (pl.Float64, pl.Float32):
             continue
-        for row, value in numbered.filter(~pl.col(column).is_finite()).select("__row", column).rows():
+        for row, value in rows.filter(~pl.col(column).is_finite()).select(ROW, column).rows():
             problems.append(
                 Problem(
                     resource["path"],
@@ -480,12 +474,12 @@ def _not_finite(resource: dict, frame: pl.DataFrame) -> list[Problem]:
     return problems
 
 
-def _page_names(resource: dict, frame: pl.DataFrame) -> list[Problem]:
+def _page_names(resource: dict, rows: pl.DataFrame) -> list[Problem]:
     """Rows that get pages must get distinct, legal file names from their ids."""
     from builder.render import page_slug  # the one function that names pages
 
     key = load.primary_key(resource)
-    if not load.gets_pages(resource) or key[0] not in frame.columns:
+    if not load.gets_pages(resource) or key[0] not in rows.columns:
         return []
     problems = []
     seen: dict[str, tuple[int, str]] = {}
@@ -493,12 +487,10 @@ def _page_names(resource: dict, frame: pl.DataFrame) -> list[Problem]:
     # linear at any size, and the loop below still decides with page_slug itself.
     slug = pl.col(key[0]).cast(pl.String).str.to_lowercase().str.replace_all("[^a-z0-9]+", "-").str.strip_chars("-")
     slug = pl.when(slug == "").then(pl.lit("row")).otherwise(slug)
-    suspects = (
-        _numbered(frame)
-        .select("__row", key[0], slug.alias("__slug"))
-        .filter((pl.col("__slug").str.len_chars() > MAX_SLUG) | (pl.col("__slug") == "index") | pl.col("__slug").is_duplicated())
+    suspects = rows.select(ROW, key[0], slug.alias("__slug")).filter(
+        (pl.col("__slug").str.len_chars() > MAX_SLUG) | (pl.col("__slug") == "index") | pl.col("__slug").is_duplicated()
     )
-    for row, value in suspects.select("__row", key[0]).rows():
+    for row, value in suspects.select(ROW, key[0]).rows():
         if value is None:
             continue
         slug = page_slug(value)
@@ -551,11 +543,11 @@ def long_cells(descriptor: dict, tables: dict[str, pl.DataFrame]) -> list[Proble
         frame = tables.get(resource["name"])
         if frame is None:
             continue
-        numbered = _numbered(frame)
+        rows = numbered(frame)
         for column, dtype in frame.schema.items():
             if dtype != pl.String:
                 continue
-            long = numbered.filter(pl.col(column).str.len_chars() > CELL_LIMIT).select("__row", column)
+            long = rows.filter(pl.col(column).str.len_chars() > CELL_LIMIT).select(ROW, column)
             for row, value in long.rows():
                 excel = (
                     f"; the XLSX workbook keeps the first {EXCEL_CELL_LIMIT:,} (Excel's limit)"

@@ -79,7 +79,7 @@ def check_descriptor(descriptor: dict, root: Path) -> tuple[Package | None, list
         problems.append(Problem(load.DESCRIPTOR_FILE, None, field, "descriptor-invalid", message, fix))
 
     try:
-        package = Package(with_default_dialect(descriptor), basepath=str(root))
+        package = Package(load.with_default_dialect(descriptor), basepath=str(root))
     except FrictionlessException as error:
         reasons = getattr(error, "reasons", None) or [error.error]
         note = "; ".join(reason.note or reason.message for reason in reasons)
@@ -271,22 +271,6 @@ def frictionless_problems(package: Package, descriptor: dict, unreadable: set[st
             if problem is not None:
                 problems.append(problem)
     return drop_echoes(problems, resource_by_name)
-
-
-CSV_DIALECT = {"delimiter": ",", "quoteChar": '"', "doubleQuote": True, "header": True}
-
-
-def with_default_dialect(descriptor: dict) -> dict:
-    """The spec's CSV defaults where a resource names no dialect.
-
-    Without them frictionless sniffs the dialect from a sample, and a note full of commas and
-    apostrophes can make it guess wrong and misread the whole file.
-    """
-    if not isinstance(descriptor.get("resources"), list):
-        return descriptor  # not a package at all: frictionless says why
-    copied = dict(descriptor)
-    copied["resources"] = [r if "dialect" in r else {**r, "dialect": CSV_DIALECT} for r in load.resources(descriptor)]
-    return copied
 
 
 def map_error(error, resource: dict, unreadable: set[str]) -> Problem | None:
