@@ -8,6 +8,7 @@ Each rule yields Problems with a stable kebab-case type; none raises for bad dat
 
 from __future__ import annotations
 
+import functools
 from pathlib import Path
 
 import polars as pl
@@ -16,6 +17,7 @@ from builder import load, stories
 from builder.errors import Problem
 from builder.paths import unsafe_path
 
+URL_FIX = "Use a web address starting with http:// or https://."
 ROW = "__row"  # spreadsheet row number: header is row 1, first data row is 2
 
 
@@ -26,6 +28,7 @@ def numbered(frame: pl.DataFrame) -> pl.DataFrame:
 def check(descriptor: dict, tables: dict[str, pl.DataFrame], root: Path, *, unreadable: set[str] = frozenset()) -> list[Problem]:
     """Run every rule on the tables we could read; story rules need them all."""
     problems: list[Problem] = []
+    _document.cache_clear()  # documents are read once per validation, never remembered across them
     for resource in load.resources(descriptor):
         if resource["name"] in unreadable:
             continue
@@ -35,6 +38,7 @@ def check(descriptor: dict, tables: dict[str, pl.DataFrame], root: Path, *, unre
     story = stories.for_package(descriptor)
     if story is not None and not unreadable:
         problems.extend(story.check(descriptor, tables, root))
+    _document.cache_clear()
     return problems
 
 
@@ -166,7 +170,7 @@ def safe_urls(resource, frame, tables, descriptor, root):
                     field["name"],
                     "unsafe-url",
                     f'"{value}" is not an http(s) address.',
-                    "Use a web address starting with http:// or https://.",
+                    URL_FIX,
                     name,
                 )
 
@@ -214,17 +218,22 @@ def documents_exist(resource, frame, tables, descriptor, root):
 
 def _document_fault(root: Path, document: str) -> str | None:
     """None for a readable UTF-8 document inside the package; else "missing", "encoding" or why it is unsafe."""
+    return _document(root, document)[1]
+
+
+@functools.lru_cache(maxsize=256)
+def _document(root: Path, document: str) -> tuple[str | None, str | None]:
+    """(text, fault) of a stored document, read once per validation for both rules that need it."""
     reason = unsafe_path(root, document)
     if reason:
-        return reason
+        return None, reason
     file = root / document
     if not file.is_file():
-        return "missing"
+        return None, "missing"
     try:
-        file.read_text(encoding="utf-8")
+        return file.read_text(encoding="utf-8"), None
     except UnicodeDecodeError:
-        return "encoding"
-    return None
+        return None, "encoding"
 
 
 def quotes_found(resource, frame, tables, descriptor, root):
@@ -240,15 +249,7 @@ def quotes_found(resource, frame, tables, descriptor, root):
         documents = tables.get(target)
         if len(own) != 1 or documents is None or "path" not in documents.columns:
             continue
-        by_path: dict[str, str | None] = {}
-        for document in documents["path"].drop_nulls().unique().to_list():
-            file = root / document
-            by_path[document] = None
-            if not unsafe_path(root, document) and file.is_file():
-                try:
-                    by_path[document] = file.read_text(encoding="utf-8")
-                except UnicodeDecodeError:
-                    pass
+        by_path = {document: _document(root, document)[0] for document in documents["path"].drop_nulls().unique().to_list()}
         pairs = (
             numbered(frame)
             .select(ROW, pl.col(own[0]).alias("__key"), "quote")

@@ -176,20 +176,6 @@ def check_tables(
         except UnicodeDecodeError:
             problems.append(encoding_problem(resource, inside(root, resource["path"])))
             unreadable.add(name)
-        except tables.PatternError as error:
-            problems.append(
-                Problem(
-                    load.DESCRIPTOR_FILE,
-                    None,
-                    error.field,
-                    "descriptor-invalid",
-                    f"resource `{name}`, field `{error.field}`: the pattern cannot be used as Table Schema anchors it"
-                    f" (^pattern$): {error}.",
-                    "Put inline flags such as (?i) inside a group, (?i:…), or drop them.",
-                    name,
-                )
-            )
-            unreadable.add(name)
         except tables.CsvError as error:
             problems.append(
                 Problem(
@@ -393,7 +379,7 @@ def constraint_problem(error, field: dict, problem) -> Problem:
         if pattern == SLUG_PATTERN:
             fix = "Use lowercase letters, digits and single hyphens, e.g. llama-2."
         elif pattern.startswith("^https?://"):
-            fix = "Use a web address starting with http:// or https://."
+            fix = rules.URL_FIX  # the same text as the unsafe-url rule's, which without_url_echoes relies on
         else:
             fix = f"Make it match the pattern {pattern}."
         return problem(f'"{cell}" is not a valid `{name}`.', fix)
