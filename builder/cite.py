@@ -1,4 +1,4 @@
-"""How to cite the package, from its descriptor alone (one source of truth): CITATION.cff and a sentence."""
+"""How to cite the package, from its descriptor alone (one source of truth): CITATION.cff."""
 
 from __future__ import annotations
 
@@ -40,11 +40,3 @@ def citation_cff(descriptor: dict) -> str:
         lines.append("keywords:")
         lines += [f"  - {_q(keyword)}" for keyword in descriptor["keywords"]]
     return "\n".join(lines) + "\n"
-
-
-def sentence(descriptor: dict, year: int) -> str:
-    """The citation as a reader copies it."""
-    licence = next((licence.get("name") for licence in descriptor.get("licenses", []) if licence.get("name")), "")
-    title = descriptor.get("title") or descriptor.get("name")
-    version = f", version {descriptor['version']}" if descriptor.get("version") else ""
-    return f"{'; '.join(authors(descriptor))} ({year}). {title}{version}. Data package" + (f", {licence}." if licence else ".")

@@ -28,8 +28,9 @@ MARKER = "<!-- ledger:html -->\n"
 CACHE_VARIABLE = "LEDGER_JINJA_CACHE"
 MANIFEST_VARIABLE = "LEDGER_GENERATED_PAGES"
 FEED = "changes.xml"  # the Atom feed of releases (builder/changes.py)
-# Material's search worker, named in each page's __config; the builder's wrapper (render.SEARCH_WORKER)
-# sits beside it, loads it and puts the page titled exactly as the query first.
+# Material's search worker, named in each page's __config; the builder's wrapper (SEARCH_WORKER, copied
+# there by render.write_pages) sits beside it, loads it and puts the page titled exactly as the query first.
+SEARCH_WORKER = "assets/javascripts/workers/ledger-search.js"
 MATERIAL_WORKER = re.compile(r'("search": "[^"]*assets/javascripts/workers/)(search\.[0-9a-f]+\.min\.js)"')
 
 ALLOWED_ATTRIBUTES = {
@@ -205,5 +206,5 @@ def head_links(output: str, config, feed: str, extra: str) -> str:
         f'<link rel="alternate" type="application/atom+xml" title="{escape(config["site_name"])}: releases"'
         f' href="{escape(feed)}">'
     )
-    output = MATERIAL_WORKER.sub(r'\1ledger-search.js?worker=\2"', output, count=1)
+    output = MATERIAL_WORKER.sub(rf'\1{SEARCH_WORKER.rsplit("/", 1)[1]}?worker=\2"', output, count=1)
     return output.replace("</head>", extra + link + "</head>", 1)

@@ -24,14 +24,12 @@ from markupsafe import Markup, escape
 from builder import changes, clock, load, progress, safety, stories
 from builder.derive import View
 from builder.errors import Report
-from builder.mkdocs_hooks import MARKER
+from builder.mkdocs_hooks import MARKER, SEARCH_WORKER  # the search worker wrapper sits beside Material's
 from builder.paths import inside, output
 
 TEMPLATES = Path(__file__).parent / "templates"
 ASSETS = Path(__file__).parent / "assets"
 ASSET_FOLDER = "_ledger"  # where the builder's own assets go in the site
-# The search worker wrapper sits beside Material's worker, whose relative paths it must keep.
-SEARCH_WORKER = "assets/javascripts/workers/ledger-search.js"
 TAG = re.compile(r"<[^>]+>")
 SAFE_URL = re.compile(r"^https?://[^\s<>\"']+$")
 PREVIEW_ROWS = 100  # a data page shows every row of a table this small, else the first this many
@@ -185,7 +183,7 @@ class Renderer:
         )
         self.site = site
         self.depth = 0
-        self._columns: dict[tuple[str, str], tuple[str, dict, str | None]] = {}
+        self._columns: dict[tuple[str, str], tuple[str, dict, str | None, str | None]] = {}
         self.env.globals.update(
             site=site,
             url=self.url,
@@ -235,18 +233,18 @@ class Renderer:
     def field_title(self, table: str, name: str) -> str:
         return self.column(table, name)[0]
 
-    def column(self, table: str, name: str) -> tuple[str, dict, str | None]:
-        """(title, field, table its values link to) of a column, looked up once per build, not per cell."""
+    def column(self, table: str, name: str) -> tuple[str, dict, str | None, str | None]:
+        """(title, field, table its values link to, table that names its codes) of a column, looked up
+        once per build, not per cell."""
         found = self._columns.get((table, name))
         if found is None:
             resource = self.site.resources.get(table, {})
             field = next((f for f in load.fields(resource) if f["name"] == name), None)
             title = field.get("title", name) if field else name.replace("_", " ").capitalize()
-            target = next(
-                (t for own, t, _ in load.foreign_keys(resource) if own == [name] and self.site.has_pages(t)),
-                None,
-            )
-            found = self._columns[(table, name)] = (title, field or {}, target)
+            targets = [t for own, t, _ in load.foreign_keys(resource) if own == [name]]
+            target = next((t for t in targets if self.site.has_pages(t)), None)
+            lookup = next((t for t in targets if t in self.site.rows_by_id), None)
+            found = self._columns[(table, name)] = (title, field or {}, target, lookup)
         return found
 
     def cell(self, table: str, name: str, row: dict):
@@ -254,7 +252,7 @@ class Renderer:
         value = row.get(name)
         if value is None or value == "":
             return Markup('<span class="ledger-empty">—</span>')
-        _, field, target = self.column(table, name)
+        _, field, target, lookup = self.column(table, name)
         if target:
             return Markup(f'<a href="{escape(self.entity_url(target, value))}">{escape(self.site.label(target, value))}</a>')
         if name == "row_id" and self.site.has_pages(row.get("resource")):
@@ -271,8 +269,7 @@ class Renderer:
             return escape(value)
         if field.get("constraints", {}).get("enum"):
             # A code a lookup table names (a verdict "partly-supported" is "Partly supported") reads by its name.
-            fks = load.foreign_keys(self.site.resources.get(table, {}))
-            shown = next((self.site.label(t, value) for own, t, _ in fks if own == [name] and t in self.site.rows_by_id), value)
+            shown = self.site.label(lookup, value) if lookup else value
             return Markup(f'<span class="ledger-tag ledger-tag--{page_slug(value)}">{escape(shown)}</span>')
         if isinstance(value, int) and not isinstance(value, bool):
             return escape(f"{value:,}" if abs(value) >= 10000 else str(value))
@@ -301,9 +298,9 @@ class Renderer:
         if value is None or value == "":
             return Markup('<span class="ledger-empty">(empty)</span>')
         resource = self.site.resources.get(table, {})
-        for own, target, _ in load.foreign_keys(resource):
-            if own == [name] and self.site.has_pages(target) and value not in self.site.rows_by_id[target]:
-                return Markup("<code>{}</code>").format(value)  # a row that is gone has no page to link to
+        target = self.column(table, name)[2]
+        if target and value not in self.site.rows_by_id[target]:
+            return Markup("<code>{}</code>").format(value)  # a row that is gone has no page to link to
         then = {**row, **{f["field"]: typed_text(resource, f["field"], f[side]) for f in fields}}
         if isinstance(then[name], str) and len(then[name]) > CELL_LIMIT:
             then[name] = then[name][:CELL_LIMIT] + CUT_NOTE
@@ -636,7 +633,8 @@ def render_pages(site: Site, docs: Path | None) -> list[Page]:
             else "entity_index.md.j2"
         )
         frame = site.tables[table]
-        for path, depth, rows, pager in index_pages(table, list(frame.iter_rows(named=True)), INDEX_PAGE_ROWS):
+        table_rows = list(frame.iter_rows(named=True))  # read once for the index pages and the row pages
+        for path, depth, rows, pager in index_pages(table, table_rows, INDEX_PAGE_ROWS):
             pages.append(
                 Page(
                     path,
@@ -653,7 +651,7 @@ def render_pages(site: Site, docs: Path | None) -> list[Page]:
                 )
             )
         key = load.primary_key(resource)[0]
-        for row in frame.iter_rows(named=True):
+        for row in table_rows:
             related = []
             for other, column in refs[table]:
                 rows = groups[(other, column)].get(row[key])
@@ -730,15 +728,18 @@ def render_pages(site: Site, docs: Path | None) -> list[Page]:
     return sorted(pages, key=lambda page: page.path)
 
 
-def preview_rows(renderer: Renderer, name: str, published: dict, frame: pl.DataFrame) -> list[dict]:
-    """The preview's rows, as many as fit in PREVIEW_BYTES of HTML (at least one): wide tables show fewer."""
+def preview_rows(renderer: Renderer, name: str, published: dict, frame: pl.DataFrame) -> list[Markup]:
+    """The preview's rows as their cells' HTML, as many as fit in PREVIEW_BYTES (at least one): wide
+    tables show fewer. Rendered once, here, and measured as they will be written."""
+    renderer.depth = 2  # the data page's depth: its links are relative to it
     rows, size = [], 0
     fields = [f["name"] for f in published["schema"]["fields"]]
     for row in frame.iter_rows(named=True):
-        size += sum(len(renderer.td(name, f, row, label=f)) for f in fields) + len("<tr></tr>\n")
+        cells = Markup("").join(renderer.td(name, f, row, label=f) for f in fields)
+        size += len(cells) + len("<tr></tr>\n")
         if rows and size > PREVIEW_BYTES:
             break
-        rows.append(row)
+        rows.append(cells)
     return rows
 
 

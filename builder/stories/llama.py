@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import csv
 import datetime as dt
+import io
 import re
 from pathlib import Path
 
@@ -604,12 +606,9 @@ KEY_MODELS = {"llama": "LLaMA", "llama-2": "Llama 2", "llama-3": "Llama 3"}
 
 def _csv(header: list[str], rows: list[tuple]) -> str:
     """A small CSV for a chart's data download (values never start with a formula character)."""
-
-    def quote(value) -> str:
-        text = "" if value is None else str(value)
-        return '"' + text.replace('"', '""') + '"' if any(c in text for c in ',"\n') else text
-
-    return "".join(",".join(quote(v) for v in row) + "\n" for row in [tuple(header), *rows])
+    buffer = io.StringIO()
+    csv.writer(buffer, lineterminator="\n").writerows([tuple(header), *rows])
+    return buffer.getvalue()
 
 
 def median_release_gap(cadence: pl.DataFrame) -> float | None:
@@ -621,7 +620,7 @@ def median_release_gap(cadence: pl.DataFrame) -> float | None:
 
 def page_context(site) -> dict:
     """Headline figures and charts, computed from the data (never typed in)."""
-    from builder.render import INDEX_PAGE_ROWS  # here, not at the top: `builder validate` never renders
+    from builder.render import INDEX_PAGE_ROWS, format_date  # here, not at the top: `builder validate` never renders
 
     views = {view.name: view.frame for view in site.views}
     status = views["author_status"]
@@ -685,7 +684,7 @@ def page_context(site) -> dict:
     uncertain = None
     if undated:
         reported = min(e.day for e in undated)
-        uncertain = (reported.replace(day=1), f"{len(undated)} left, date unknown (reported {reported.day} {reported:%B %Y})")
+        uncertain = (reported.replace(day=1), f"{len(undated)} left, date unknown (reported {format_date(reported, 'day')})")
     retention_title = "LLaMA paper authors still at Meta"
     retention_charts = {
         width: charts.step_chart(
@@ -794,6 +793,8 @@ def model_spellings(name: str, family: str | None) -> list[str]:
 
 def summary(site, table: str, row: dict) -> str | None:
     """One plain sentence a reader (and the search index) sees at the top of an entity page."""
+    from builder.render import format_date  # here, not at the top: `builder validate` never renders
+
     label = site.label
     if table == "models":
         developer = label("organizations", row["developer_org_id"])
@@ -808,11 +809,11 @@ def summary(site, table: str, row: dict) -> str | None:
     if table == "people":
         position = row.get("llama_paper_position")
         text = row["name"]
-        text += f" is author {position} of 14 of the LLaMA paper" if position else " appears in the Llama story"
+        text += f" is author {position} of {PAPER_AUTHORS} of the LLaMA paper" if position else " appears in the Llama story"
         status = {"left": "has left Meta", "at-meta": "was still at Meta", "unknown": "has an unknown status"}
         as_of = row["status_as_of"]
         first = row["name"].split()[0]
-        text += f"; by the latest report ({as_of.day} {as_of:%B %Y}) {first} {status.get(row['status'], row['status'])}."
+        text += f"; by the latest report ({format_date(as_of, 'day')}) {first} {status.get(row['status'], row['status'])}."
         return text
     if table == "organizations":
         kind = row.get("kind") or "organization"
@@ -823,7 +824,7 @@ def summary(site, table: str, row: dict) -> str | None:
             text += f", founded {row['founded'].year}"
         return text + "."
     if table == "sources":
-        when = f" on {row['published'].day} {row['published']:%B %Y}" if row.get("published") else ""
+        when = f" on {format_date(row['published'], 'day')}" if row.get("published") else ""
         return f"A {row.get('tier') or ''} {row.get('kind') or 'source'} published by {row['publisher']}{when}.".replace(
             "  ", " "
         )
