@@ -81,6 +81,11 @@ def field_title(resource: dict, name: str) -> str:
     return next((f.get("title", name) for f in fields(resource) if f["name"] == name), name)
 
 
+def shown_columns(resource: dict) -> list[str]:
+    """The columns a table of its rows shows: `ledger.columns`, else its first five fields."""
+    return list(resource.get("ledger", {}).get("columns") or [f["name"] for f in fields(resource)][:5])
+
+
 def gets_pages(resource: dict) -> bool:
     """A table gets a page (and an API file) per row when it asks for them, or names a label field to
     title them with, and one field identifies a row."""

@@ -205,6 +205,7 @@ class Renderer:
             format_date=format_date,
             is_safe_url=is_safe_url,
             fields_of=load.fields,
+            shown_columns=load.shown_columns,
             label_field=load.label_field,
             primary_key=load.primary_key,
             site_url=changes.site_url(site),  # absolute address for code snippets, "" when unknown
@@ -574,16 +575,15 @@ def sections_for(site: Site, table: str, label: str, related: list, headings: di
     sections = []
     for other, column, rows in related:
         resource = site.resources[other]
-        columns = list(resource.get("ledger", {}).get("columns") or [f["name"] for f in load.fields(resource)][:5])
+        columns = load.shown_columns(resource)
         names = {f["name"] for f in load.fields(resource)}
         far = link_target(site, other, column)
         if far:
             far_key = next(name for name in load.primary_key(resource) if name != column)
             far_rows = [site.rows_by_id[far][r[far_key]] for r in rows if r[far_key] in site.rows_by_id[far]]
             far_resource = site.resources[far]
-            far_columns = far_resource.get("ledger", {}).get("columns") or [f["name"] for f in load.fields(far_resource)][:5]
             heading = headings.get((other, column), f"{far_resource.get('title', far)} about this")
-            sections.append(Section(heading, far, far_rows, list(far_columns), link=True))
+            sections.append(Section(heading, far, far_rows, load.shown_columns(far_resource), link=True))
             continue
         # Where a fact came from and what the editors noted travel with it.
         columns += [name for name in ("source_id", "note") if name in names and name not in columns and name != column]
