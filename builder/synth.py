@@ -162,14 +162,17 @@ def _copy_package_files(root: Path, out: Path, descriptor: dict) -> None:
             shutil.copytree(root / folder, out / folder, ignore=shutil.ignore_patterns("*.csv"), dirs_exist_ok=True)
 
 
+# Faults in the shape of a row (written into the CSV's lines, not into a cell).
+ROW_SHAPED = ("missing-cell", "extra-cell", "blank-row", "primary-key")
+
+
 def _inject(descriptor: dict, out: Path, errors: list[str], per_type: int) -> None:
     """`per_type` faults of each chosen type at spread-out rows of the largest table that can hold it.
 
     Each type hits its own rows, and no fault removes an id, so one fault gives one problem.
     """
     resources = sorted(load.resources(descriptor), key=lambda r: -(out / r["path"]).stat().st_size)
-    shaped = ("missing-cell", "extra-cell", "blank-row", "primary-key")
-    for number, kind in enumerate(sorted(errors, key=lambda kind: kind in shaped)):  # row shapes last
+    for number, kind in enumerate(sorted(errors, key=lambda kind: kind in ROW_SHAPED)):  # row shapes last
         for resource in resources:
             if _inject_one(resource, out, kind, per_type, number):
                 break
@@ -190,8 +193,8 @@ def _inject_one(resource: dict, out: Path, kind: str, count: int, number: int) -
     if frame.height == 0:
         return False
     hits = _hits(frame.height, count, number)
-    if kind in ("missing-cell", "extra-cell", "blank-row", "primary-key"):
-        return _inject_rows(path, resource, kind, hits, comma)
+    if kind in ROW_SHAPED:
+        return _inject_rows(path, resource, kind, hits, comma, frame.height)
     key = load.primary_key(resource)
     column, value = None, None
     if kind == "type-error":
@@ -217,12 +220,12 @@ def _inject_one(resource: dict, out: Path, kind: str, count: int, number: int) -
     return True
 
 
-def _inject_rows(path: Path, resource: dict, kind: str, hits: list[int], comma: str) -> bool:
+def _inject_rows(path: Path, resource: dict, kind: str, hits: list[int], comma: str, height: int) -> bool:
     """Faults in the shape of a row: a cell short, a cell too many, a blank row, a repeated key."""
     if kind == "primary-key" and len(load.primary_key(resource)) == 0:
         return False
     lines = path.read_text(encoding="utf-8").split("\n")
-    if len(lines) != len(pl.read_csv(path, infer_schema=False, separator=comma, truncate_ragged_lines=True)) + 2:
+    if len(lines) != height + 2:
         return False  # a record spans lines; keep it simple and pick another table
     for index in reversed(hits):
         line = index + 1  # the header is line 0
