@@ -29,6 +29,7 @@ def check(descriptor: dict, tables: dict[str, pl.DataFrame], root: Path, *, unre
     """Run every rule on the tables we could read; story rules need them all."""
     problems: list[Problem] = []
     _document.cache_clear()  # documents are read once per validation, never remembered across them
+    _memo.clear()
     for resource in load.resources(descriptor):
         if resource["name"] in unreadable:
             continue
@@ -39,7 +40,11 @@ def check(descriptor: dict, tables: dict[str, pl.DataFrame], root: Path, *, unre
     if story is not None and not unreadable:
         problems.extend(story.check(descriptor, tables, root))
     _document.cache_clear()
+    _memo.clear()
     return problems
+
+
+_memo: dict = {}  # lookups several tables' rules share, made once per validation (cleared by check)
 
 
 def no_rows(resource, frame, tables, descriptor, root):
@@ -135,10 +140,11 @@ def dates_before_access(resource, frame, tables, descriptor, root):
     if not date_fields:
         return
     if "accessed" in frame.columns:  # the sources table itself: published <= accessed
-        joined = numbered(frame)
+        joined = numbered(frame).select(ROW, *date_fields, "accessed")
     elif "source_id" in frame.columns and "accessed" in tables.get("sources", pl.DataFrame()).columns:
-        accessed = tables["sources"].select("source_id", "accessed").unique("source_id")
-        joined = numbered(frame).join(accessed, on="source_id", how="left")
+        joined = (
+            numbered(frame).select(ROW, "source_id", *date_fields).join(_accessed(tables["sources"]), on="source_id", how="left")
+        )
     else:
         return
     for field in date_fields:
@@ -153,6 +159,13 @@ def dates_before_access(resource, frame, tables, descriptor, root):
                 "Correct the date, or re-read the source and update its `accessed` date.",
                 name,
             )
+
+
+def _accessed(sources: pl.DataFrame) -> pl.DataFrame:
+    """Each source's `accessed` date, one row per id: made once per validation, for every table citing sources."""
+    if "accessed" not in _memo:
+        _memo["accessed"] = sources.select("source_id", "accessed").unique("source_id")
+    return _memo["accessed"]
 
 
 def safe_urls(resource, frame, tables, descriptor, root):
@@ -283,32 +296,35 @@ def rows_exist(resource, frame, tables, descriptor, root):
     """A link table (`resource` + `row_id` columns) may point at any table: the row must exist there."""
     if not {"resource", "row_id"} <= set(frame.columns):
         return
-    keyed = []
-    for other in load.resources(descriptor):
-        key = load.primary_key(other)
-        if len(key) == 1 and other["name"] in tables:
-            keyed.append(
-                tables[other["name"]].select(
-                    pl.lit(other["name"]).alias("resource"), pl.col(key[0]).cast(pl.String).alias("row_id")
-                )
-            )
-    tables_with_keys = {o["name"] for o in load.resources(descriptor) if len(load.primary_key(o)) == 1 and o["name"] in tables}
+    keys = {
+        other["name"]: load.primary_key(other)[0]
+        for other in load.resources(descriptor)
+        if len(load.primary_key(other)) == 1 and other["name"] in tables
+    }
     path, name = resource["path"], resource["name"]
     links = (
         numbered(frame)
         .select(ROW, "resource", "row_id")
         .filter(pl.col("resource").is_not_null() & pl.col("row_id").is_not_null())
     )
-    known = pl.concat(keyed) if keyed else pl.DataFrame(schema={"resource": pl.String, "row_id": pl.String})
-    for row, table, row_id in links.join(known, on=["resource", "row_id"], how="anti", maintain_order="left").rows():
-        if table not in tables_with_keys:
+    # One anti-join per table the links name, on its own key: each key column is hashed once.
+    dangling = []
+    for (table,), rows in links.partition_by("resource", as_dict=True, maintain_order=True).items():
+        if table in keys:
+            known = tables[table].select(pl.col(keys[table]).cast(pl.String).alias("row_id"))
+            rows = rows.join(known, on="row_id", how="anti", maintain_order="left")
+        dangling.append(rows)
+    if not dangling:
+        return
+    for row, table, row_id in pl.concat(dangling).sort(ROW).rows():
+        if table not in keys:
             yield Problem(
                 path,
                 row,
                 "resource",
                 "table-not-found",
                 f'"{table}" is not a table with a single-field key.',
-                f"Use one of: {', '.join(sorted(tables_with_keys))}.",
+                f"Use one of: {', '.join(sorted(keys))}.",
                 name,
             )
         else:

@@ -19,6 +19,7 @@ from builder import load, stories
 from builder.errors import Problem
 from builder.paths import unsafe_path
 from builder.rules import ROW, numbered
+from builder.tables import CONTROL_RE
 
 DESCRIPTOR = load.DESCRIPTOR_FILE
 
@@ -43,11 +44,8 @@ RESERVED_NAMES = {
 KNOWN_PROFILES = {"data-package", "tabular-data-package", "data-resource", "tabular-data-resource"}
 REMOTE = re.compile(r"^[A-Za-z][A-Za-z0-9+.-]*:")  # http:, https:, ftp:, file:, data: …
 FIELD_TYPES = {"string", "integer", "number", "boolean", "date", "year", "datetime", "time", "any"}
-# Text that breaks YAML front matter, HTML or a spreadsheet: C0 controls but tab, newline and
-# carriage return; DEL; the C1 block (what Latin-1 mojibake leaves behind); line and paragraph
-# separators; the noncharacters U+FFFE and U+FFFF.
-CONTROL = "[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\u2028\u2029\ufffe\uffff]"
-CONTROL_RE = re.compile(CONTROL)
+# CONTROL (builder.tables): text that breaks YAML front matter, HTML or a spreadsheet; the same
+# characters in Rust's regex syntax for Polars.
 POLARS_CONTROL = r"[\x00-\x08\x0B\x0C\x0E-\x1F\x7F-\x{9F}\x{2028}\x{2029}\x{FFFE}\x{FFFF}]"
 SURROGATE_RE = re.compile("[\ud800-\udfff]")
 # One page per row is named after its id: ids must give distinct, short file names.
@@ -418,14 +416,17 @@ def _story_known(descriptor: dict) -> bool:
 # ---------------------------------------------------------------- cells
 
 
-def check_tables(descriptor: dict, tables: dict[str, pl.DataFrame]) -> list[Problem]:
+def check_tables(descriptor: dict, tables: dict[str, pl.DataFrame], clean: set[str] = frozenset()) -> list[Problem]:
+    """Cells no page or download may hold. `clean`: tables whose bytes were found free of control
+    characters as they were read (builder.tables.no_control_characters), not scanned again."""
     problems: list[Problem] = []
     for resource in load.resources(descriptor):
         frame = tables.get(resource["name"])
         if frame is None or frame.height == 0:
             continue
         rows = numbered(frame)  # numbered once for the three checks
-        problems += _control_characters(resource, rows)
+        if resource["name"] not in clean:
+            problems += _control_characters(resource, rows)
         problems += _not_finite(resource, rows)
         problems += _page_names(resource, rows)
     return problems
@@ -484,11 +485,18 @@ def _page_names(resource: dict, rows: pl.DataFrame) -> list[Problem]:
     problems = []
     seen: dict[str, tuple[int, str]] = {}
     # page_slug in Polars, to look only at rows that can be a problem (too long, reserved, shared):
-    # linear at any size, and the loop below still decides with page_slug itself.
-    slug = pl.col(key[0]).cast(pl.String).str.to_lowercase().str.replace_all("[^a-z0-9]+", "-").str.strip_chars("-")
-    slug = pl.when(slug == "").then(pl.lit("row")).otherwise(slug)
+    # linear at any size, and the loop below still decides with page_slug itself. An id that is
+    # already a slug names its own page, and two such ids share a page only when they are equal
+    # (the primary key's problem), so when every id is one, only length and "index" can clash.
+    text = pl.col(key[0]).cast(pl.String)
+    if rows.select(text.str.contains(r"^[a-z0-9]+(?:-[a-z0-9]+)*$").or_(text.is_null()).all()).item():
+        slug, shared = text, pl.lit(False)
+    else:
+        slug = text.str.to_lowercase().str.replace_all("[^a-z0-9]+", "-").str.strip_chars("-")
+        slug = pl.when(slug == "").then(pl.lit("row")).otherwise(slug)
+        shared = pl.col("__slug").is_duplicated()
     suspects = rows.select(ROW, key[0], slug.alias("__slug")).filter(
-        (pl.col("__slug").str.len_chars() > MAX_SLUG) | (pl.col("__slug") == "index") | pl.col("__slug").is_duplicated()
+        (pl.col("__slug").str.len_chars() > MAX_SLUG) | (pl.col("__slug") == "index") | shared
     )
     for row, value in suspects.select(ROW, key[0]).rows():
         if value is None:

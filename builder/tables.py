@@ -21,7 +21,9 @@ from __future__ import annotations
 import csv
 import re
 import sys
+import threading
 from array import array
+from concurrent.futures import Executor
 from dataclasses import dataclass, field
 from pathlib import Path
 from types import SimpleNamespace
@@ -56,6 +58,7 @@ class Parsed:
     counts: pl.Series  # cells in each data row (a short row has fewer than the header)
     cells: pl.DataFrame  # String columns c0…; null where the row has no such cell, "" for an empty one
     first_row: int  # row number of the first data row (2 below a header)
+    clean: bool = False  # known to hold no control character (see no_control_characters)
 
 
 def python_dialect(dialect: dict) -> dict:
@@ -88,20 +91,21 @@ def labels_of(path: Path, dialect: dict) -> list[str]:
             raise CsvError(1, f"cannot be read as CSV at row 1: {error}") from None
 
 
-def read_parts(path: Path, dialect: dict, consume) -> list:
+def read_parts(path: Path, dialect: dict, consume, pool: Executor | None = None) -> list:
     """Parse the CSV with Python's csv module's semantics at Polars' speed; `consume` each part.
 
-    Polars reads the values, a chunk of lines at a time. It cannot tell a short row from one
-    ending in an empty cell, so the cells of each row whose last cell is empty are counted from
-    its raw line. Where Polars cannot read the file as Python does (a quoted line break, stray
-    quotes, CR-only line ends, an escape character), the whole file is read again as one part:
-    cells counted by Python's csv, values from Polars where it agrees on the rows, else from
-    Python's rows. Returns what `consume` returned for each part.
+    Polars reads the values, a chunk of lines at a time (on `pool`'s threads when given: Polars
+    releases the GIL, so chunks are parsed and checked side by side). It cannot tell a short row
+    from one ending in an empty cell, so the cells of each row whose last cell is empty are
+    counted from its raw line. Where Polars cannot read the file as Python does (a quoted line
+    break, stray quotes, CR-only line ends, an escape character), the whole file is read again as
+    one part: cells counted by Python's csv, values from Polars where it agrees on the rows, else
+    from Python's rows. Returns what `consume` returned for each part, in file order.
     """
     options = python_dialect(dialect)
     if dialect.get("header", True) and _plain(options):
         try:
-            return [consume(part) for part in _fast_parts(path, options)]
+            return _fast_parts(path, options, consume, pool)
         except _SlowPath:
             pass
     return [consume(_slow_parse(path, options, dialect.get("header", True)))]
@@ -162,30 +166,89 @@ def _plain(options: dict) -> bool:
     )
 
 
-def _fast_parts(path: Path, options: dict):
-    """Chunks of whole lines, each parsed by Polars; raises _SlowPath where that is not exact."""
+def _fast_parts(path: Path, options: dict, consume, pool: Executor | None) -> list:
+    """Chunks of whole lines, each parsed by Polars and consumed; raises _SlowPath where that is not exact.
+
+    At most `pool`'s worker count + 1 chunks are in flight, so memory stays bounded however
+    fast the file is read.
+    """
     labels = labels_of(path, {"delimiter": options["delimiter"], "quoteChar": options["quotechar"]})
     width = len(labels)
     if width == 0:
         raise _SlowPath
-    first_row = 2
+    jobs = []
+    slots = threading.BoundedSemaphore(getattr(pool, "_max_workers", 1) + 1)
+
+    def job(data: bytes, lines: int, skip: int, first_row: int):
+        try:
+            cells = _parse_chunk(data, lines, options, width).slice(skip)
+            parsed = _with_counts(labels, _counts(cells, data, skip, options, width), cells, first_row)
+            parsed.clean = no_control_characters(data)
+            return consume(parsed)
+        finally:
+            slots.release()
+
     with open(path, "rb") as handle:
         data = handle.read(CHUNK_BYTES)
         if data.startswith(b"\xef\xbb\xbf"):
             data = data[3:]
-        header = True
+        skip, first_row = 1, 2
         while data:
             if not data.endswith(b"\n"):
                 data += handle.readline()
-            cells = _parse_chunk(data, options, width)
-            skip = 1 if header else 0
-            cells, header = cells.slice(skip), False
-            yield _with_counts(labels, _counts(cells, data, skip, options, width), cells, first_row)
-            first_row += cells.height
+            lines = data.count(b"\n") + (0 if data.endswith(b"\n") else 1)
+            slots.acquire()
+            jobs.append(pool.submit(job, data, lines, skip, first_row) if pool else _Done(job, data, lines, skip, first_row))
+            first_row += lines - skip  # _parse_chunk holds a chunk to one row per line, else the slow path reads the file
+            skip = 0
             data = handle.read(CHUNK_BYTES)
+    results, slow = [], False
+    for done in jobs:  # wait for every chunk before giving up on any
+        try:
+            results.append(done.result())
+        except _SlowPath:
+            slow = True
+    if slow:
+        raise _SlowPath
+    return results
 
 
-def _parse_chunk(data: bytes, options: dict, width: int) -> pl.DataFrame:
+class _Done:
+    """A job run at once, shaped like a finished Future."""
+
+    def __init__(self, job, *args):
+        try:
+            self.value, self.error = job(*args), None
+        except _SlowPath as error:
+            self.value, self.error = None, error
+
+    def result(self):
+        if self.error:
+            raise self.error
+        return self.value
+
+
+# Text that breaks YAML front matter, HTML or a spreadsheet: C0 controls but tab, newline and
+# carriage return; DEL; the C1 block (what Latin-1 mojibake leaves behind); line and paragraph
+# separators; the noncharacters U+FFFE and U+FFFF. builder.safety refuses them in every cell.
+CONTROL = "[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\u2028\u2029\ufffe\uffff]"
+CONTROL_RE = re.compile(CONTROL)
+PLAIN_BYTES = bytes(range(0x20, 0x7F)) + b"\t\n\r"
+
+
+def no_control_characters(data: bytes) -> bool:
+    """True when the text holds no CONTROL character: checked on what is left once the printable
+    ASCII is deleted (a C-speed pass), which is still whole UTF-8 characters."""
+    rest = data.translate(None, PLAIN_BYTES)
+    if not rest:
+        return True
+    try:
+        return CONTROL_RE.search(rest.decode("utf-8")) is None
+    except UnicodeDecodeError:
+        return False
+
+
+def _parse_chunk(data: bytes, lines: int, options: dict, width: int) -> pl.DataFrame:
     try:
         cells = pl.read_csv(
             data,
@@ -198,7 +261,7 @@ def _parse_chunk(data: bytes, options: dict, width: int) -> pl.DataFrame:
         )
     except pl.exceptions.PolarsError:
         raise _SlowPath from None
-    if cells.height != data.count(b"\n") + (0 if data.endswith(b"\n") else 1):
+    if cells.height != lines:
         raise _SlowPath  # a record spans lines (a quoted line break), or the parsers disagree
     if b"\r" in data and cells.select(pl.any_horizontal(pl.all().str.contains("\r", literal=True)).any()).item():
         raise _SlowPath  # CR-only line ends: Python's csv ends a record there
@@ -456,10 +519,12 @@ class Checked:
     keys: pl.DataFrame  # expected fields' comparable values (null for a type error), plus ROW
     expected: list[str]
     errors: list[SimpleNamespace]
+    clean: bool  # no cell holds a control character (known from the bytes as they were read)
 
 
-def check_table(resource, path: Path, dialect: dict, key_fields: set[str]) -> Checked:
-    """Header, cell and row checks of one frictionless resource, a chunk of rows at a time.
+def check_table(resource, path: Path, dialect: dict, key_fields: set[str], pool: Executor | None = None) -> Checked:
+    """Header, cell and row checks of one frictionless resource, a chunk of rows at a time
+    (side by side on `pool`'s threads when given).
 
     Only `key_fields` are kept for the key checks (unique, primary and foreign keys).
     """
@@ -477,14 +542,14 @@ def check_table(resource, path: Path, dialect: dict, key_fields: set[str]) -> Ch
     )
     expected = header.get_expected_fields() if labels else list(schema.fields)
     names = [f.name for f in expected]
-    parts = read_parts(path, dialect, lambda parsed: _check_part(parsed, expected, schema.fields, key_fields))
+    parts = read_parts(path, dialect, lambda parsed: _check_part(parsed, expected, schema.fields, key_fields), pool)
     errors = list(header.errors)
     for part in parts:
         errors.extend(part[2])
     frame = pl.concat([part[0] for part in parts])
     keys = pl.concat([part[1] for part in parts])
     errors.extend(unique_errors(schema, names, keys))
-    return Checked(frame, keys, names, errors)
+    return Checked(frame, keys, names, errors, all(part[3] for part in parts))
 
 
 def _check_part(parsed: Parsed, expected: list, wanted: list, key_fields: set[str]):
@@ -561,7 +626,7 @@ def _check_part(parsed: Parsed, expected: list, wanted: list, key_fields: set[st
         ],
         height=height,
     )
-    return frame, keys, errors
+    return frame, keys, errors, parsed.clean
 
 
 @dataclass
@@ -571,11 +636,24 @@ class _maker:
 
 
 def unique_errors(schema, names: list[str], keys: pl.DataFrame) -> list[SimpleNamespace]:
-    """`unique` fields and the primary key: a later row repeating an earlier value."""
+    """`unique` fields and the primary key: a later row repeating an earlier value.
+
+    One hash pass per column finds whether anything repeats at all (a valid table stops there);
+    the primary key reuses its field's pass.
+    """
     found = []
+    duplicated: dict[str, pl.Series] = {}
+
+    def repeats(name: str) -> pl.Series:
+        if name not in duplicated:
+            duplicated[name] = keys[name].is_duplicated()
+        return duplicated[name]
+
     for name in names:
         ffield = schema.get_field(name) if schema.has_field(name) else None
         if ffield is None or not ffield.constraints.get("unique") or name not in keys.columns:
+            continue
+        if not repeats(name).any():
             continue
         column = keys[name]
         repeated = column.is_not_null() & ~column.is_first_distinct()
@@ -587,7 +665,7 @@ def unique_errors(schema, names: list[str], keys: pl.DataFrame) -> list[SimpleNa
         for row in keys[ROW].filter(empty).to_list():
             found.append(error("primary-key", row, note='cells composing the primary keys are all "None"'))
         packed = keys[key[0]] if len(key) == 1 else keys.select(pl.struct(key)).to_series()
-        repeated = packed.is_duplicated() & ~empty
+        repeated = (repeats(key[0]) if len(key) == 1 else packed.is_duplicated()) & ~empty
         if repeated.any():  # name the previous row with the same key, as frictionless does
             twins = keys.filter(repeated).select(ROW, pl.col(ROW).shift(1).over(key).alias("previous"))
             for row, earlier in twins.filter(pl.col("previous").is_not_null()).iter_rows():
@@ -595,50 +673,66 @@ def unique_errors(schema, names: list[str], keys: pl.DataFrame) -> list[SimpleNa
     return found
 
 
-def foreign_key_errors(resource, checked: dict[str, Checked]) -> list[SimpleNamespace]:
-    """Each foreign key as one anti-join against the referenced table's values."""
-    own = checked[resource.name]
-    found = []
-    for fk in resource.schema.foreign_keys:
-        fields, ref = list(fk["fields"]), fk["reference"]
-        target = ref["resource"] or resource.name
-        theirs = list(ref["fields"])
-        if not set(fields) <= set(own.expected) or target not in checked:
-            continue
-        other = checked[target]
-        lookup = pl.DataFrame(
-            [
-                other.keys[t].alias(f"k{i}") if t in other.expected else pl.Series(f"k{i}", [None] * other.keys.height)
-                for i, t in enumerate(theirs)
-            ]
-        )
-        lookup = lookup.filter(~pl.all_horizontal(pl.all().is_null())).unique()
-        mine = own.keys.select(ROW, *[pl.col(f).alias(f"k{i}") for i, f in enumerate(fields)])
-        mine = mine.filter(~pl.all_horizontal(pl.exclude(ROW).is_null()))
-        for i in range(len(fields)):
-            ours, theirs_ = mine[f"k{i}"].dtype, lookup[f"k{i}"].dtype
-            if ours == theirs_:
+def foreign_key_errors(resources: dict, checked: dict[str, Checked]) -> dict[str, list[SimpleNamespace]]:
+    """Every foreign key as anti-joins against the referenced tables' values, per table name.
+
+    The keys that reference the same fields of the same table (every table citing `sources`,
+    say) are stacked and joined at once: the referenced values are hashed once, not per key.
+    """
+    found: dict[str, list[SimpleNamespace]] = {name: [] for name in checked}
+    groups: dict[tuple, list] = {}
+    for name, own in checked.items():
+        for fk in resources[name].schema.foreign_keys:
+            fields, ref = list(fk["fields"]), fk["reference"]
+            target = ref["resource"] or name
+            theirs = list(ref["fields"])
+            if not set(fields) <= set(own.expected) or target not in checked:
                 continue
-            if ours.is_numeric() and theirs_.is_numeric():  # 1 == 1.0, as in Python
-                mine = mine.with_columns(pl.col(f"k{i}").cast(pl.Float64))
-                lookup = lookup.with_columns(pl.col(f"k{i}").cast(pl.Float64))
-            else:  # a date never equals a text, as in Python: nothing matches
-                lookup = lookup.clear()
-                mine = mine.with_columns(pl.col(f"k{i}").cast(pl.String))
-                lookup = lookup.with_columns(pl.col(f"k{i}").cast(pl.String))
-        on = [f"k{i}" for i in range(len(fields))]
-        dangling = mine.join(lookup, on=on, how="anti", nulls_equal=True, maintain_order="left")
-        for row, *values in dangling.iter_rows():
-            cells = ["None" if v is None else str(v) for v in values]
-            found.append(
-                error(
-                    "foreign-key",
-                    row,
-                    field_names=fields,
-                    field_cells=cells,
-                    reference_name=ref["resource"],
-                    reference_field_names=theirs,
-                    note=f'for "{", ".join(fields)}": values "{", ".join(cells)}" not found',
-                )
+            other = checked[target]
+            lookup = pl.DataFrame(
+                [
+                    other.keys[t].alias(f"k{i}") if t in other.expected else pl.Series(f"k{i}", [None] * other.keys.height)
+                    for i, t in enumerate(theirs)
+                ]
             )
+            mine = own.keys.select(ROW, *[pl.col(f).alias(f"k{i}") for i, f in enumerate(fields)])
+            mine = mine.filter(~pl.all_horizontal(pl.exclude(ROW).is_null()))
+            never = False  # a date never equals a text, as in Python: nothing matches
+            for i in range(len(fields)):
+                ours, theirs_ = mine[f"k{i}"].dtype, lookup[f"k{i}"].dtype
+                if ours == theirs_:
+                    continue
+                if ours.is_numeric() and theirs_.is_numeric():  # 1 == 1.0, as in Python
+                    mine = mine.with_columns(pl.col(f"k{i}").cast(pl.Float64))
+                    lookup = lookup.with_columns(pl.col(f"k{i}").cast(pl.Float64))
+                else:
+                    never = True
+                    mine = mine.with_columns(pl.col(f"k{i}").cast(pl.String))
+                    lookup = lookup.with_columns(pl.col(f"k{i}").cast(pl.String))
+            key = (target, tuple(theirs), tuple(lookup.dtypes), never)
+            if key not in groups:
+                lookup = lookup.clear() if never else lookup.filter(~pl.all_horizontal(pl.all().is_null()))
+                groups[key] = [lookup]
+            groups[key].append((name, fields, ref, theirs, mine))
+    for lookup, *members in groups.values():
+        stacked = pl.concat(
+            [mine.with_columns(pl.lit(index, dtype=pl.UInt32).alias("__fk")) for index, (*_, mine) in enumerate(members)]
+        )
+        on = [c for c in lookup.columns]
+        dangling = stacked.join(lookup, on=on, how="anti", nulls_equal=True, maintain_order="left")
+        for index, (name, fields, ref, theirs, _) in enumerate(members):
+            rows = dangling.filter(pl.col("__fk") == index).select(ROW, *on)
+            for row, *values in rows.iter_rows():
+                cells = ["None" if v is None else str(v) for v in values]
+                found[name].append(
+                    error(
+                        "foreign-key",
+                        row,
+                        field_names=fields,
+                        field_cells=cells,
+                        reference_name=ref["resource"],
+                        reference_field_names=theirs,
+                        note=f'for "{", ".join(fields)}": values "{", ".join(cells)}" not found',
+                    )
+                )
     return found

@@ -7,6 +7,8 @@ fix a curator can act on. Nothing here raises for bad data.
 from __future__ import annotations
 
 import re
+from concurrent.futures import ThreadPoolExecutor
+from contextlib import nullcontext
 from pathlib import Path
 
 import polars as pl
@@ -45,14 +47,15 @@ def validate_package(paths: Paths) -> tuple[Report, dict | None, dict[str, pl.Da
 
     unreadable, file_problems = check_files(descriptor, paths.root, utf8=False)
     report.add(file_problems)
-    tables, table_problems = check_tables(package, descriptor, paths.root, unreadable)
+    clean: set[str] = set()
+    tables, table_problems = check_tables(package, descriptor, paths.root, unreadable, clean=clean)
     report.add(table_problems)
     for resource in load.resources(descriptor):
         if resource["name"] in unreadable:
             tables[resource["name"]] = load.empty_table(resource)
     report.add(safety.read_site_config(paths.root)[1])
     report.add(safety.check_docs(paths.docs, paths.root, generated_names(descriptor), descriptor))
-    cells = safety.check_tables(descriptor, tables)
+    cells = safety.check_tables(descriptor, tables, clean)
     report.add(cells)
     if not cells:  # rules and pages must never see a control character or a clashing id
         found = without_type_echoes(rules.check(descriptor, tables, paths.root, unreadable=unreadable), table_problems)
@@ -154,44 +157,51 @@ def check_files(descriptor: dict, root: Path, *, utf8: bool = True) -> tuple[set
 
 
 def check_tables(
-    package: Package, descriptor: dict, root: Path, unreadable: set[str]
+    package: Package, descriptor: dict, root: Path, unreadable: set[str], *, clean: set[str] | None = None
 ) -> tuple[dict[str, pl.DataFrame], list[Problem]]:
     """Table Schema checks of every readable CSV, vectorised (builder.tables), and the typed frames.
 
-    Adds to `unreadable` a file that is not UTF-8 or that Python's csv module cannot read at all.
+    Adds to `unreadable` a file that is not UTF-8 or that Python's csv module cannot read at all,
+    and to `clean` each table whose bytes held no control character (safety need not look again).
     """
     resource_by_name = {r["name"]: r for r in load.resources(descriptor)}
     key_fields = key_fields_of(descriptor)
     checked: dict[str, tables.Checked] = {}
     problems = []
     progress.start("validate", len(resource_by_name), "tables checked")
-    for name, resource in resource_by_name.items():
-        progress.advance()
-        if name in unreadable:
-            continue
-        try:
-            checked[name] = tables.check_table(
-                package.get_resource(name), inside(root, resource["path"]), resource.get("dialect", {}), key_fields[name]
-            )
-        except UnicodeDecodeError:
-            problems.append(encoding_problem(resource, inside(root, resource["path"])))
-            unreadable.add(name)
-        except tables.CsvError as error:
-            problems.append(
-                Problem(
-                    resource["path"],
-                    error.row,
-                    None,
-                    "csv-error",
-                    f"{resource['path']} {error}.",
-                    "Open the file in a text editor at that row: a NUL byte or a broken quote is the usual cause.",
-                    name,
+    workers = pl.thread_pool_size()
+    with ThreadPoolExecutor(workers) if workers > 1 else nullcontext() as pool:
+        for name, resource in resource_by_name.items():
+            progress.advance()
+            if name in unreadable:
+                continue
+            path = inside(root, resource["path"])
+            try:
+                checked[name] = tables.check_table(
+                    package.get_resource(name), path, resource.get("dialect", {}), key_fields[name], pool
                 )
-            )
-            unreadable.add(name)
+            except UnicodeDecodeError:
+                problems.append(encoding_problem(resource, path))
+                unreadable.add(name)
+            except tables.CsvError as error:
+                problems.append(
+                    Problem(
+                        resource["path"],
+                        error.row,
+                        None,
+                        "csv-error",
+                        f"{resource['path']} {error}.",
+                        "Open the file in a text editor at that row: a NUL byte or a broken quote is the usual cause.",
+                        name,
+                    )
+                )
+                unreadable.add(name)
+    dangling = tables.foreign_key_errors({name: package.get_resource(name) for name in checked}, checked)
     for name, result in checked.items():
-        found = result.errors + tables.foreign_key_errors(package.get_resource(name), checked)
+        found = result.errors + dangling[name]
         problems.extend(p for p in (map_error(e, resource_by_name[name], unreadable) for e in found) if p is not None)
+        if clean is not None and result.clean:
+            clean.add(name)
     return {name: result.frame for name, result in checked.items()}, drop_echoes(problems, resource_by_name)
 
 
