@@ -72,7 +72,7 @@ def python_dialect(dialect: dict) -> dict:
     }
 
 
-CHUNK_BYTES = 16 * 2**20  # parsed and checked a chunk at a time: bounded transient memory, few Polars calls
+CHUNK_BYTES = 4 * 2**20  # parsed and checked a chunk at a time: bounded transient memory, few Polars calls
 
 
 class _SlowPath(Exception):
@@ -379,7 +379,8 @@ def missing_values(ffield) -> list[str]:
 
 def read_column(cells: pl.Series, ffield) -> Column:
     """The field's values from its cells, with frictionless's semantics."""
-    present = cells.set(cells.is_in(missing_values(ffield)).fill_null(False), None)
+    missing = cells.is_in(missing_values(ffield)).fill_null(False)
+    present = cells.set(missing, None) if missing.any() else cells
     supported = set(ffield.supported_constraints)
     constraints = {k: v for k, v in ffield.constraints.items() if k in supported and v is not None}
     if "pattern" in constraints:
@@ -420,7 +421,9 @@ def read_column(cells: pl.Series, ffield) -> Column:
         elif name in ("minLength", "maxLength"):
             length = values.str.len_chars()
             out[name] = ((length < bound) if name == "minLength" else (length > bound)).fill_null(False) & ok
-    return Column(values.set(type_error, None), key.set(type_error, None), type_error, out)
+    if type_error.any():  # a value that is not of the type is null in the frame and the keys
+        values, key = values.set(type_error, None), key.set(type_error, None)
+    return Column(values, key, type_error, out)
 
 
 def _fast_values(present: pl.Series, ffield) -> pl.Series:
@@ -515,18 +518,23 @@ def error(kind: str, row: int | None = None, **attributes) -> SimpleNamespace:
 class Checked:
     """A resource after its row checks: the typed frame and what the key checks compare."""
 
-    frame: pl.DataFrame  # schema fields, typed, in schema order: what is derived and published
-    keys: pl.DataFrame  # expected fields' comparable values (null for a type error), plus ROW
+    frame: pl.DataFrame | pl.LazyFrame  # schema fields, typed, in schema order: what is derived and published
+    keys: pl.DataFrame | pl.LazyFrame  # expected fields' comparable values (null for a type error), plus ROW
     expected: list[str]
     errors: list[SimpleNamespace]
     clean: bool  # no cell holds a control character (known from the bytes as they were read)
 
 
-def check_table(resource, path: Path, dialect: dict, key_fields: set[str], pool: Executor | None = None) -> Checked:
+def check_table(
+    resource, path: Path, dialect: dict, key_fields: set[str], pool: Executor | None = None, spill: Path | None = None
+) -> Checked:
     """Header, cell and row checks of one frictionless resource, a chunk of rows at a time
     (side by side on `pool`'s threads when given).
 
-    Only `key_fields` are kept for the key checks (unique, primary and foreign keys).
+    Only `key_fields` are kept for the key checks (unique, primary and foreign keys). With a
+    `spill` folder (a file too big to hold, see streaming_bytes) each chunk's typed rows and keys
+    go to Arrow IPC files there as soon as they are checked, and `frame` and `keys` come back as
+    LazyFrames scanning them: the key checks run on Polars' streaming engine.
     """
     from frictionless.table.fields_match import resolve
     from frictionless.table.header import Header
@@ -542,14 +550,61 @@ def check_table(resource, path: Path, dialect: dict, key_fields: set[str], pool:
     )
     expected = header.get_expected_fields() if labels else list(schema.fields)
     names = [f.name for f in expected]
-    parts = read_parts(path, dialect, lambda parsed: _check_part(parsed, expected, schema.fields, key_fields), pool)
+
+    def check(parsed: Parsed):
+        frame, keys, errors, clean = _check_part(parsed, expected, schema.fields, key_fields)
+        if spill is None:
+            return frame, keys, errors, clean
+        stem = f"{parsed.first_row:012d}"  # file order, whichever chunk finishes first
+        frame.write_ipc(spill / f"frame-{stem}.arrow")
+        keys.write_ipc(spill / f"keys-{stem}.arrow")
+        return None, None, errors, clean
+
+    parts = read_parts(path, dialect, check, pool)
     errors = list(header.errors)
     for part in parts:
         errors.extend(part[2])
-    frame = pl.concat([part[0] for part in parts])
-    keys = pl.concat([part[1] for part in parts])
-    errors.extend(unique_errors(schema, names, keys))
-    return Checked(frame, keys, names, errors, all(part[3] for part in parts))
+    clean = all(part[3] for part in parts)
+    if spill is None:
+        frame = pl.concat([part[0] for part in parts])
+        keys = pl.concat([part[1] for part in parts])
+        errors.extend(unique_errors(schema, names, keys))
+        return Checked(frame, keys, names, errors, clean)
+    keys = pl.scan_ipc(sorted(spill.glob("keys-*.arrow")))
+    if _may_repeat(schema, names, keys):  # only then are the key columns gathered, to name the rows
+        errors.extend(unique_errors(schema, names, keys.collect(engine="streaming")))
+    return Checked(pl.scan_ipc(sorted(spill.glob("frame-*.arrow"))), keys, names, errors, clean)
+
+
+def streaming_bytes() -> int:
+    """Files larger than this are checked from a spill on disk: LEDGER_STREAMING_BYTES, else a
+    quarter of the memory available (validation holds about 2.5 times a table's CSV size)."""
+    import os
+
+    override = os.environ.get("LEDGER_STREAMING_BYTES")
+    if override:
+        return int(override)
+    try:
+        with open("/proc/meminfo", encoding="ascii") as handle:
+            available = next(int(line.split()[1]) * 1024 for line in handle if line.startswith("MemAvailable:"))
+    except (OSError, StopIteration, ValueError):
+        available = os.sysconf("SC_AVPHYS_PAGES") * os.sysconf("SC_PAGE_SIZE")
+    return available // 4
+
+
+def _may_repeat(schema, names: list[str], keys: pl.LazyFrame) -> bool:
+    """Whether a unique field or the primary key repeats (or the key is empty), by streaming
+    group-bys: memory for the distinct keys, not the rows."""
+    columns = set(keys.collect_schema().names())
+    groups = [[name] for name in names if name in columns and schema.get_field(name).constraints.get("unique")]
+    key = list(schema.primary_key)
+    queries = []
+    if key and set(key) <= set(names) and set(key) <= columns:
+        groups.append(key)
+        queries.append(keys.filter(pl.all_horizontal(pl.col(k).is_null() for k in key)).select(pl.len()))
+    for group in groups:
+        queries.append(keys.group_by(group).agg(pl.len().alias("__n")).filter(pl.col("__n") > 1).select(pl.len()))
+    return any(result.item() for result in pl.collect_all(queries, engine="streaming"))
 
 
 def _check_part(parsed: Parsed, expected: list, wanted: list, key_fields: set[str]):
@@ -678,6 +733,7 @@ def foreign_key_errors(resources: dict, checked: dict[str, Checked]) -> dict[str
 
     The keys that reference the same fields of the same table (every table citing `sources`,
     say) are stacked and joined at once: the referenced values are hashed once, not per key.
+    The joins run on Polars' streaming engine, so spilled tables are scanned, not loaded.
     """
     found: dict[str, list[SimpleNamespace]] = {name: [] for name in checked}
     groups: dict[tuple, list] = {}
@@ -689,39 +745,41 @@ def foreign_key_errors(resources: dict, checked: dict[str, Checked]) -> dict[str
             if not set(fields) <= set(own.expected) or target not in checked:
                 continue
             other = checked[target]
-            lookup = pl.DataFrame(
-                [
-                    other.keys[t].alias(f"k{i}") if t in other.expected else pl.Series(f"k{i}", [None] * other.keys.height)
-                    for i, t in enumerate(theirs)
-                ]
+            lookup = other.keys.lazy().select(
+                pl.col(t).alias(f"k{i}") if t in other.expected else pl.lit(None).alias(f"k{i}") for i, t in enumerate(theirs)
             )
-            mine = own.keys.select(ROW, *[pl.col(f).alias(f"k{i}") for i, f in enumerate(fields)])
+            mine = own.keys.lazy().select(ROW, *[pl.col(f).alias(f"k{i}") for i, f in enumerate(fields)])
             mine = mine.filter(~pl.all_horizontal(pl.exclude(ROW).is_null()))
+            ours_, theirs_ = mine.collect_schema(), lookup.collect_schema()
             never = False  # a date never equals a text, as in Python: nothing matches
             for i in range(len(fields)):
-                ours, theirs_ = mine[f"k{i}"].dtype, lookup[f"k{i}"].dtype
-                if ours == theirs_:
+                ours, their = ours_[f"k{i}"], theirs_[f"k{i}"]
+                if ours == their:
                     continue
-                if ours.is_numeric() and theirs_.is_numeric():  # 1 == 1.0, as in Python
-                    mine = mine.with_columns(pl.col(f"k{i}").cast(pl.Float64))
-                    lookup = lookup.with_columns(pl.col(f"k{i}").cast(pl.Float64))
+                if ours.is_numeric() and their.is_numeric():  # 1 == 1.0, as in Python
+                    cast = pl.Float64
                 else:
-                    never = True
-                    mine = mine.with_columns(pl.col(f"k{i}").cast(pl.String))
-                    lookup = lookup.with_columns(pl.col(f"k{i}").cast(pl.String))
-            key = (target, tuple(theirs), tuple(lookup.dtypes), never)
+                    never, cast = True, pl.String
+                mine = mine.with_columns(pl.col(f"k{i}").cast(cast))
+                lookup = lookup.with_columns(pl.col(f"k{i}").cast(cast))
+            key = (target, tuple(theirs), tuple(lookup.collect_schema().dtypes()), never)
             if key not in groups:
-                lookup = lookup.clear() if never else lookup.filter(~pl.all_horizontal(pl.all().is_null()))
-                groups[key] = [lookup]
+                empty = pl.all_horizontal(pl.all().is_null())
+                groups[key] = [lookup.filter(pl.lit(False) if never else ~empty)]
             groups[key].append((name, fields, ref, theirs, mine))
+    queries, members_of = [], []
     for lookup, *members in groups.values():
         stacked = pl.concat(
             [mine.with_columns(pl.lit(index, dtype=pl.UInt32).alias("__fk")) for index, (*_, mine) in enumerate(members)]
         )
-        on = [c for c in lookup.columns]
-        dangling = stacked.join(lookup, on=on, how="anti", nulls_equal=True, maintain_order="left")
+        on = [f"k{i}" for i in range(len(members[0][1]))]
+        queries.append(stacked.join(lookup, on=on, how="anti", nulls_equal=True).sort("__fk", ROW))
+        members_of.append(members)
+    for dangling, members in zip(pl.collect_all(queries, engine="streaming"), members_of, strict=True):
+        if dangling.height == 0:
+            continue
         for index, (name, fields, ref, theirs, _) in enumerate(members):
-            rows = dangling.filter(pl.col("__fk") == index).select(ROW, *on)
+            rows = dangling.filter(pl.col("__fk") == index).drop("__fk")
             for row, *values in rows.iter_rows():
                 cells = ["None" if v is None else str(v) for v in values]
                 found[name].append(

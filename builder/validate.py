@@ -7,8 +7,9 @@ fix a curator can act on. Nothing here raises for bad data.
 from __future__ import annotations
 
 import re
+import tempfile
 from concurrent.futures import ThreadPoolExecutor
-from contextlib import nullcontext
+from contextlib import ExitStack
 from pathlib import Path
 
 import polars as pl
@@ -170,15 +171,23 @@ def check_tables(
     problems = []
     progress.start("validate", len(resource_by_name), "tables checked")
     workers = pl.thread_pool_size()
-    with ThreadPoolExecutor(workers) if workers > 1 else nullcontext() as pool:
+    limit = tables.streaming_bytes()
+    with ExitStack() as stack:
+        pool = stack.enter_context(ThreadPoolExecutor(workers)) if workers > 1 else None
+        spills = None
         for name, resource in resource_by_name.items():
             progress.advance()
             if name in unreadable:
                 continue
             path = inside(root, resource["path"])
+            spill = None
+            if path.is_file() and path.stat().st_size > limit:  # too big to hold: checked from a spill on disk
+                spills = spills or Path(stack.enter_context(tempfile.TemporaryDirectory(prefix="ledger-spill-")))
+                spill = spills / name
+                spill.mkdir()
             try:
                 checked[name] = tables.check_table(
-                    package.get_resource(name), path, resource.get("dialect", {}), key_fields[name], pool
+                    package.get_resource(name), path, resource.get("dialect", {}), key_fields[name], pool, spill
                 )
             except UnicodeDecodeError:
                 problems.append(encoding_problem(resource, path))
@@ -196,12 +205,14 @@ def check_tables(
                     )
                 )
                 unreadable.add(name)
-    dangling = tables.foreign_key_errors({name: package.get_resource(name) for name in checked}, checked)
-    for name, result in checked.items():
-        found = result.errors + dangling[name]
-        problems.extend(p for p in (map_error(e, resource_by_name[name], unreadable) for e in found) if p is not None)
-        if clean is not None and result.clean:
-            clean.add(name)
+        dangling = tables.foreign_key_errors({name: package.get_resource(name) for name in checked}, checked)
+        for name, result in checked.items():
+            found = result.errors + dangling[name]
+            problems.extend(p for p in (map_error(e, resource_by_name[name], unreadable) for e in found) if p is not None)
+            if clean is not None and result.clean:
+                clean.add(name)
+            if isinstance(result.frame, pl.LazyFrame):  # rules and the build read whole tables
+                result.frame = result.frame.collect(engine="streaming")
     return {name: result.frame for name, result in checked.items()}, drop_echoes(problems, resource_by_name)
 
 

@@ -34,6 +34,21 @@ def findings(root: Path):
     return {tuple(p.key()) for p in ours}, {tuple(p.key()) for p in theirs}, tables, descriptor
 
 
+def streamed(root: Path, monkeypatch, tables: dict) -> set:
+    """Our findings with every file checked from a spill on disk (the path of a file too big to
+    hold); the frames must be the same as the in-memory path's."""
+    monkeypatch.setenv("LEDGER_STREAMING_BYTES", "0")
+    descriptor, _ = load.read_descriptor(root / "datapackage.json")
+    package, _ = validation.check_descriptor(descriptor, root)
+    unreadable, _ = validation.check_files(descriptor, root)
+    frames, ours = validation.check_tables(package, descriptor, root, set(unreadable))
+    monkeypatch.delenv("LEDGER_STREAMING_BYTES")
+    assert frames.keys() == tables.keys()
+    for name, frame in frames.items():
+        assert frame.equals(tables[name]), name
+    return {tuple(p.key()) for p in ours}
+
+
 # Mutations --------------------------------------------------------------------------------------
 
 
@@ -364,16 +379,17 @@ BOOKSHELF_CASES = [
 
 
 @pytest.mark.parametrize("name, mutate, expected", BOOKSHELF_CASES, ids=[c[0] for c in BOOKSHELF_CASES])
-def test_same_findings_as_frictionless(bookshelf, name, mutate, expected):
+def test_same_findings_as_frictionless(bookshelf, name, mutate, expected, monkeypatch):
     mutate(bookshelf)
     ours, theirs, tables, descriptor = findings(bookshelf)
     assert ours == theirs
+    assert streamed(bookshelf, monkeypatch, tables) == ours
     assert set(expected) <= theirs
     if not theirs:
         assert_nothing_lost(bookshelf, descriptor, tables)
 
 
-def test_same_findings_on_the_ledger_with_many_faults(ledger):
+def test_same_findings_on_the_ledger_with_many_faults(ledger, monkeypatch):
     """Twenty faults across the Ledger's tables at once, so the big package is read only twice."""
     faults = [
         ("seeds/models.csv", 2, "context_tokens", "12k", "type-error"),
@@ -403,9 +419,10 @@ def test_same_findings_on_the_ledger_with_many_faults(ledger):
     rows = rows_of(ledger / "seeds/claim_evidence.csv")
     write_rows(ledger / "seeds/claim_evidence.csv", rows + [rows[1]])  # a composite key repeated
     expected.add(("seeds/claim_evidence.csv", len(rows) + 1, "claim_id, source_id", "primary-key"))
-    ours, theirs, _, _ = findings(ledger)
+    ours, theirs, tables, _ = findings(ledger)
     assert ours == theirs
     assert expected <= theirs
+    assert streamed(ledger, monkeypatch, tables) == ours
 
 
 def assert_nothing_lost(root: Path, descriptor: dict, tables: dict) -> None:
