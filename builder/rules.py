@@ -142,13 +142,12 @@ def dates_before_access(resource, frame, tables, descriptor, root):
     if "accessed" in frame.columns:  # the sources table itself: published <= accessed
         joined = numbered(frame).select(ROW, *date_fields, "accessed")
     elif "source_id" in frame.columns and "accessed" in tables.get("sources", pl.DataFrame()).columns:
-        joined = (
-            numbered(frame).select(ROW, "source_id", *date_fields).join(_accessed(tables["sources"]), on="source_id", how="left")
-        )
+        # inner: a row whose source is unknown has no access date to be after (the foreign key says so)
+        joined = _accessed(tables["sources"]).join(numbered(frame).select(ROW, "source_id", *date_fields), on="source_id")
     else:
         return
     for field in date_fields:
-        late = joined.filter(pl.col(field) > pl.col("accessed")).select(ROW, field, "accessed")
+        late = joined.filter(pl.col(field) > pl.col("accessed")).select(ROW, field, "accessed").sort(ROW)
         for row, date, accessed in late.rows():
             yield Problem(
                 path,
@@ -164,7 +163,7 @@ def dates_before_access(resource, frame, tables, descriptor, root):
 def _accessed(sources: pl.DataFrame) -> pl.DataFrame:
     """Each source's `accessed` date, one row per id: made once per validation, for every table citing sources."""
     if "accessed" not in _memo:
-        _memo["accessed"] = sources.select("source_id", "accessed").unique("source_id")
+        _memo["accessed"] = sources.select("source_id", "accessed").filter(pl.col("source_id").is_first_distinct())
     return _memo["accessed"]
 
 
@@ -345,6 +344,7 @@ def ids_in_notes(resource, frame, tables, descriptor, root):
         return
     named = (
         numbered(frame)
+        .select(ROW, "note")
         .filter(pl.col("note").str.contains("`", literal=True))
         .select(ROW, pl.col("note").str.extract_all(r"`[^`]+`").alias("named"))
         .filter(pl.col("named").list.len() > 0)
@@ -354,14 +354,7 @@ def ids_in_notes(resource, frame, tables, descriptor, root):
     if named.height == 0:
         return
     wanted = named["named"].unique().implode()  # look up only the names the notes use: linear in the keys
-    known = [
-        tables[other["name"]]
-        .select(pl.col(load.primary_key(other)[0]).cast(pl.String).alias("named"))
-        .filter(pl.col("named").is_in(wanted))
-        for other in load.resources(descriptor)
-        if len(load.primary_key(other)) == 1 and other["name"] in tables
-    ]
-    known = pl.concat(known) if known else pl.DataFrame(schema={"named": pl.String})
+    known = _all_ids(descriptor, tables).filter(pl.col("named").is_in(wanted))
     path, name = resource["path"], resource["name"]
     for row, unknown in named.join(known, on="named", how="anti", maintain_order="left").rows():
         yield Problem(
@@ -373,6 +366,18 @@ def ids_in_notes(resource, frame, tables, descriptor, root):
             "Correct the id, add the row it names, or drop the backticks (they mark ids only).",
             name,
         )
+
+
+def _all_ids(descriptor: dict, tables: dict[str, pl.DataFrame]) -> pl.DataFrame:
+    """The key of every row of every table with a one-field key, as text (made once per validation)."""
+    if "ids" not in _memo:
+        known = [
+            tables[other["name"]].select(pl.col(load.primary_key(other)[0]).cast(pl.String).alias("named"))
+            for other in load.resources(descriptor)
+            if len(load.primary_key(other)) == 1 and other["name"] in tables
+        ]
+        _memo["ids"] = pl.concat(known) if known else pl.DataFrame(schema={"named": pl.String})
+    return _memo["ids"]
 
 
 def shorten(text: str, limit: int = 60) -> str:

@@ -72,7 +72,7 @@ def python_dialect(dialect: dict) -> dict:
     }
 
 
-CHUNK_BYTES = 4 * 2**20  # parsed and checked a chunk at a time: bounded transient memory, few Polars calls
+CHUNK_BYTES = 16 * 2**20  # parsed and checked a chunk at a time: bounded transient memory, few Polars calls
 
 
 class _SlowPath(Exception):
@@ -396,7 +396,12 @@ def read_column(cells: pl.Series, ffield) -> Column:
     else:  # any other type: the field's own cell reader, once per distinct value
         values, key, checked = _slow_values(present, ffield, constraints)
         slow = set(constraints) - {"required", "unique"}
-    type_error = present.is_not_null() & values.is_null() if fast_path(ffield) else checked.pop("type")
+    if not fast_path(ffield):
+        type_error = checked.pop("type")
+    elif ffield.type == "string":  # any text is a string
+        type_error = pl.repeat(False, present.len(), dtype=pl.Boolean, eager=True)
+    else:
+        type_error = present.is_not_null() & values.is_null()
     ok = ~type_error
     out: dict[str, pl.Series] = {}
     if constraints.get("required"):
@@ -619,14 +624,18 @@ def _check_part(parsed: Parsed, expected: list, wanted: list, key_fields: set[st
         return parsed.cells[f"c{j}"] if j < width else pl.Series([None] * height, dtype=pl.String)
 
     columns = [read_column(cells_of(j), f) for j, f in enumerate(expected)]
-    blank = pl.Series([True] * height, dtype=pl.Boolean)
-    for column in columns:
-        blank = blank & column.key.is_null() & ~column.type_error
+    # A blank row has every field empty; a column with no null (a required id, say) rules them out.
+    blank = pl.Series([False] * height, dtype=pl.Boolean)
+    if height and all(column.key.null_count() for column in columns):
+        blank = ~blank
+        for column in columns:
+            blank = blank & column.key.is_null() & ~column.type_error
     not_blank = ~blank
+    shortest, longest = (parsed.counts.min(), parsed.counts.max()) if height else (n, n)
 
     def emit(mask: pl.Series, make) -> None:
         if mask.any():
-            picked = pl.DataFrame([rows, *make.series]).filter(mask & not_blank)
+            picked = pl.DataFrame([rows, *make.series()]).filter(mask & not_blank)
             errors.extend(make.build(*values) for values in picked.iter_rows())
 
     for j, (ffield, column) in enumerate(zip(expected, columns, strict=True)):
@@ -634,7 +643,7 @@ def _check_part(parsed: Parsed, expected: list, wanted: list, key_fields: set[st
         emit(
             column.type_error,
             _maker(
-                [source],
+                lambda source=source: [source],
                 lambda row, cell, f=ffield, j=j: error(
                     "type-error", row, field_name=f.name, field_number=j + 1, cell=cell, note=f'type is "{f.type}/{f.format}"'
                 ),
@@ -644,7 +653,7 @@ def _check_part(parsed: Parsed, expected: list, wanted: list, key_fields: set[st
             emit(
                 mask,
                 _maker(
-                    [source.fill_null("")],
+                    lambda source=source: [source.fill_null("")],
                     lambda row, cell, f=ffield, j=j, name=name: error(
                         "constraint-error",
                         row,
@@ -655,15 +664,16 @@ def _check_part(parsed: Parsed, expected: list, wanted: list, key_fields: set[st
                     ),
                 ),
             )
-        emit(
-            parsed.counts <= j,
-            _maker([], lambda row, f=ffield, j=j: error("missing-cell", row, field_name=f.name, field_number=j + 1)),
-        )
-    for j in range(n, width):
+        if shortest <= j:
+            emit(
+                parsed.counts <= j,
+                _maker(list, lambda row, f=ffield, j=j: error("missing-cell", row, field_name=f.name, field_number=j + 1)),
+            )
+    for j in range(n, width if longest > n else n):
         emit(
             parsed.counts > j,
             _maker(
-                [parsed.cells[f"c{j}"].alias("cell")],
+                lambda j=j: [parsed.cells[f"c{j}"].alias("cell")],
                 lambda row, cell, j=j: error("extra-cell", row, field_number=j + 1, cell=cell),
             ),
         )
@@ -686,7 +696,7 @@ def _check_part(parsed: Parsed, expected: list, wanted: list, key_fields: set[st
 
 @dataclass
 class _maker:
-    series: list
+    series: object  # () -> the Series an error shows beside the row number, made only when one is found
     build: object
 
 
