@@ -9,6 +9,7 @@ Each rule yields Problems with a stable kebab-case type; none raises for bad dat
 from __future__ import annotations
 
 import functools
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import polars as pl
@@ -27,15 +28,16 @@ def numbered(frame: pl.DataFrame) -> pl.DataFrame:
 
 def check(descriptor: dict, tables: dict[str, pl.DataFrame], root: Path, *, unreadable: set[str] = frozenset()) -> list[Problem]:
     """Run every rule on the tables we could read; story rules need them all."""
-    problems: list[Problem] = []
     _document.cache_clear()  # documents are read once per validation, never remembered across them
     _memo.clear()
-    for resource in load.resources(descriptor):
-        if resource["name"] in unreadable:
-            continue
+
+    def run(resource: dict) -> list[Problem]:
         frame = tables[resource["name"]]
-        for rule in GENERIC_RULES:
-            problems.extend(rule(resource, frame, tables, descriptor, root))
+        return [problem for rule in GENERIC_RULES for problem in rule(resource, frame, tables, descriptor, root)]
+
+    readable = [resource for resource in load.resources(descriptor) if resource["name"] not in unreadable]
+    with ThreadPoolExecutor(pl.thread_pool_size()) as pool:  # Polars releases the GIL: tables side by side
+        problems = [problem for found in pool.map(run, readable) for problem in found]
     story = stories.for_package(descriptor)
     if story is not None and not unreadable:
         problems.extend(story.check(descriptor, tables, root))

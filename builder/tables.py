@@ -729,8 +729,12 @@ def unique_errors(schema, names: list[str], keys: pl.DataFrame) -> list[SimpleNa
         empty = keys.select(pl.all_horizontal(pl.col(k).is_null() for k in key)).to_series()
         for row in keys[ROW].filter(empty).to_list():
             found.append(error("primary-key", row, note='cells composing the primary keys are all "None"'))
-        packed = keys[key[0]] if len(key) == 1 else keys.select(pl.struct(key)).to_series()
-        repeated = (repeats(key[0]) if len(key) == 1 else packed.is_duplicated()) & ~empty
+        if len(key) == 1:
+            repeated = repeats(key[0]) & ~empty
+        elif keys.select(key).hash_rows().is_duplicated().any():  # equal rows hash alike: else nothing repeats
+            repeated = keys.select(pl.struct(key)).to_series().is_duplicated() & ~empty
+        else:
+            repeated = empty & False
         if repeated.any():  # name the previous row with the same key, as frictionless does
             twins = keys.filter(repeated).select(ROW, pl.col(ROW).shift(1).over(key).alias("previous"))
             for row, earlier in twins.filter(pl.col("previous").is_not_null()).iter_rows():

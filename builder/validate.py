@@ -49,13 +49,14 @@ def validate_package(paths: Paths) -> tuple[Report, dict | None, dict[str, pl.Da
     unreadable, file_problems = check_files(descriptor, paths.root, utf8=False)
     report.add(file_problems)
     clean: set[str] = set()
-    tables, table_problems = check_tables(package, descriptor, paths.root, unreadable, clean=clean)
-    report.add(table_problems)
+    with ThreadPoolExecutor(1) as aside:  # the site's pages are checked while Polars reads the tables
+        site = aside.submit(site_problems, paths, descriptor)
+        tables, table_problems = check_tables(package, descriptor, paths.root, unreadable, clean=clean)
+        report.add(table_problems)
+        report.add(site.result())
     for resource in load.resources(descriptor):
         if resource["name"] in unreadable:
             tables[resource["name"]] = load.empty_table(resource)
-    report.add(safety.read_site_config(paths.root)[1])
-    report.add(safety.check_docs(paths.docs, paths.root, generated_names(descriptor), descriptor))
     cells = safety.check_tables(descriptor, tables, clean)
     report.add(cells)
     if not cells:  # rules and pages must never see a control character or a clashing id
@@ -64,6 +65,13 @@ def validate_package(paths: Paths) -> tuple[Report, dict | None, dict[str, pl.Da
         report.add(found)
     report.warn(safety.long_cells(descriptor, tables))
     return report, descriptor, tables
+
+
+def site_problems(paths: Paths, descriptor: dict) -> list[Problem]:
+    """The package's mkdocs.yml and hand-written pages (they need no table)."""
+    return safety.read_site_config(paths.root)[1] + safety.check_docs(
+        paths.docs, paths.root, generated_names(descriptor), descriptor
+    )
 
 
 def generated_names(descriptor: dict) -> set[str]:
