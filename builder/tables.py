@@ -23,7 +23,7 @@ import re
 import sys
 import threading
 from array import array
-from concurrent.futures import Executor
+from concurrent.futures import Executor, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 from types import SimpleNamespace
@@ -102,13 +102,34 @@ def read_parts(path: Path, dialect: dict, consume, pool: Executor | None = None)
     one part: cells counted by Python's csv, values from Polars where it agrees on the rows, else
     from Python's rows. Returns what `consume` returned for each part, in file order.
     """
+    return start_parts(path, dialect, consume, pool)()
+
+
+def start_parts(path: Path, dialect: dict, consume, pool: Executor | None = None):
+    """read_parts in two steps: the chunks are read and handed to `pool` now; the function
+    returned waits for them (so the next file can be read meanwhile)."""
     options = python_dialect(dialect)
-    if dialect.get("header", True) and _plain(options):
-        try:
-            return _fast_parts(path, options, consume, pool)
-        except _SlowPath:
-            pass
-    return [consume(_slow_parse(path, options, dialect.get("header", True)))]
+
+    def slow() -> list:
+        return [consume(_slow_parse(path, options, dialect.get("header", True)))]
+
+    if not (dialect.get("header", True) and _plain(options)):
+        return slow
+    try:
+        jobs = _fast_parts(path, options, consume, pool)
+    except _SlowPath:
+        return slow
+
+    def finish() -> list:
+        results, fast = [], True
+        for done in jobs:  # wait for every chunk before giving up on any
+            try:
+                results.append(done.result())
+            except _SlowPath:
+                fast = False
+        return results if fast else slow()
+
+    return finish
 
 
 def parse_csv(path: Path, dialect: dict) -> Parsed:
@@ -167,17 +188,17 @@ def _plain(options: dict) -> bool:
 
 
 def _fast_parts(path: Path, options: dict, consume, pool: Executor | None) -> list:
-    """Chunks of whole lines, each parsed by Polars and consumed; raises _SlowPath where that is not exact.
+    """Chunks of whole lines, each parsed by Polars and consumed, as Futures (a chunk's raises
+    _SlowPath where Polars' reading is not exact).
 
-    At most `pool`'s worker count + 1 chunks are in flight, so memory stays bounded however
-    fast the file is read.
+    On a ChunkPool, chunks wait for a free slot before they are read.
     """
     labels = labels_of(path, {"delimiter": options["delimiter"], "quoteChar": options["quotechar"]})
     width = len(labels)
     if width == 0:
         raise _SlowPath
     jobs = []
-    slots = threading.BoundedSemaphore(getattr(pool, "_max_workers", 1) + 1)
+    slots = pool.slots if isinstance(pool, ChunkPool) else threading.BoundedSemaphore(1)
 
     def job(data: bytes, lines: int, skip: int, first_row: int):
         try:
@@ -202,15 +223,16 @@ def _fast_parts(path: Path, options: dict, consume, pool: Executor | None) -> li
             first_row += lines - skip  # _parse_chunk holds a chunk to one row per line, else the slow path reads the file
             skip = 0
             data = handle.read(CHUNK_BYTES)
-    results, slow = [], False
-    for done in jobs:  # wait for every chunk before giving up on any
-        try:
-            results.append(done.result())
-        except _SlowPath:
-            slow = True
-    if slow:
-        raise _SlowPath
-    return results
+    return jobs
+
+
+class ChunkPool(ThreadPoolExecutor):
+    """Threads that parse and check chunks, with at most one chunk more in flight than threads
+    (across every table using the pool), so memory stays bounded however fast files are read."""
+
+    def __init__(self, workers: int):
+        super().__init__(workers)
+        self.slots = threading.BoundedSemaphore(workers)
 
 
 class _Done:
@@ -534,7 +556,15 @@ def check_table(
     resource, path: Path, dialect: dict, key_fields: set[str], pool: Executor | None = None, spill: Path | None = None
 ) -> Checked:
     """Header, cell and row checks of one frictionless resource, a chunk of rows at a time
-    (side by side on `pool`'s threads when given).
+    (side by side on `pool`'s threads when given)."""
+    return start_table(resource, path, dialect, key_fields, pool, spill)()
+
+
+def start_table(
+    resource, path: Path, dialect: dict, key_fields: set[str], pool: Executor | None = None, spill: Path | None = None
+):
+    """check_table in two steps: the chunks are read and handed to `pool` now; the function
+    returned waits for them and gives the Checked table.
 
     Only `key_fields` are kept for the key checks (unique, primary and foreign keys). With a
     `spill` folder (a file too big to hold, see streaming_bytes) each chunk's typed rows and keys
@@ -565,7 +595,11 @@ def check_table(
         keys.write_ipc(spill / f"keys-{stem}.arrow")
         return None, None, errors, clean
 
-    parts = read_parts(path, dialect, check, pool)
+    pending = start_parts(path, dialect, check, pool)
+    return lambda: _finish_table(pending(), header, schema, names, spill)
+
+
+def _finish_table(parts: list, header, schema, names: list[str], spill: Path | None) -> Checked:
     errors = list(header.errors)
     for part in parts:
         errors.extend(part[2])
@@ -789,7 +823,8 @@ def foreign_key_errors(resources: dict, checked: dict[str, Checked]) -> dict[str
         on = [f"k{i}" for i in range(len(members[0][1]))]
         queries.append(stacked.join(lookup, on=on, how="anti", nulls_equal=True).sort("__fk", ROW))
         members_of.append(members)
-    for dangling, members in zip(pl.collect_all(queries, engine="streaming"), members_of, strict=True):
+    for query, members in zip(queries, members_of, strict=True):  # one at a time: one hash table in memory
+        dangling = query.collect(engine="streaming")
         if dangling.height == 0:
             continue
         for index, (name, fields, ref, theirs, _) in enumerate(members):

@@ -181,10 +181,10 @@ def check_tables(
     workers = pl.thread_pool_size()
     limit = tables.streaming_bytes()
     with ExitStack() as stack:
-        pool = stack.enter_context(ThreadPoolExecutor(workers)) if workers > 1 else None
+        pool = stack.enter_context(tables.ChunkPool(workers)) if workers > 1 else None
         spills = None
+        started = {}
         for name, resource in resource_by_name.items():
-            progress.advance()
             if name in unreadable:
                 continue
             path = inside(root, resource["path"])
@@ -193,26 +193,16 @@ def check_tables(
                 spills = spills or Path(stack.enter_context(tempfile.TemporaryDirectory(prefix="ledger-spill-")))
                 spill = spills / name
                 spill.mkdir()
-            try:
-                checked[name] = tables.check_table(
-                    package.get_resource(name), path, resource.get("dialect", {}), key_fields[name], pool, spill
-                )
-            except UnicodeDecodeError:
-                problems.append(encoding_problem(resource, path))
-                unreadable.add(name)
-            except tables.CsvError as error:
-                problems.append(
-                    Problem(
-                        resource["path"],
-                        error.row,
-                        None,
-                        "csv-error",
-                        f"{resource['path']} {error}.",
-                        "Open the file in a text editor at that row: a NUL byte or a broken quote is the usual cause.",
-                        name,
-                    )
-                )
-                unreadable.add(name)
+            # Each file's chunks are handed to the pool as they are read, then the next file's:
+            # a small table (one chunk) is checked beside the next one.
+            arguments = (package.get_resource(name), path, resource.get("dialect", {}), key_fields[name], pool, spill)
+            started[name] = path, unless_unreadable(resource, path, unreadable, problems, tables.start_table, *arguments)
+        for name, (path, finish) in started.items():
+            progress.advance()
+            if finish is not None:
+                result = unless_unreadable(resource_by_name[name], path, unreadable, problems, finish)
+                if result is not None:
+                    checked[name] = result
         dangling = tables.foreign_key_errors({name: package.get_resource(name) for name in checked}, checked)
         for name, result in checked.items():
             found = result.errors + dangling[name]
@@ -222,6 +212,28 @@ def check_tables(
             if isinstance(result.frame, pl.LazyFrame):  # rules and the build read whole tables
                 result.frame = result.frame.collect(engine="streaming")
     return {name: result.frame for name, result in checked.items()}, drop_echoes(problems, resource_by_name)
+
+
+def unless_unreadable(resource: dict, path: Path, unreadable: set[str], problems: list, step, *arguments):
+    """step(*arguments), or None when the file cannot be read at all (its problem is added)."""
+    try:
+        return step(*arguments)
+    except UnicodeDecodeError:
+        problems.append(encoding_problem(resource, path))
+    except tables.CsvError as error:
+        problems.append(
+            Problem(
+                resource["path"],
+                error.row,
+                None,
+                "csv-error",
+                f"{resource['path']} {error}.",
+                "Open the file in a text editor at that row: a NUL byte or a broken quote is the usual cause.",
+                resource["name"],
+            )
+        )
+    unreadable.add(resource["name"])
+    return None
 
 
 def key_fields_of(descriptor: dict) -> dict[str, set[str]]:
