@@ -549,7 +549,9 @@ def long_cells(descriptor: dict, tables: dict[str, pl.DataFrame]) -> list[Proble
     warnings = []
     for resource in load.resources(descriptor):
         frame = tables.get(resource["name"])
-        if frame is None:
+        text = [column for column, dtype in (frame.schema.items() if frame is not None else ()) if dtype == pl.String]
+        # A character is at least one byte, and a cell's byte length is known without reading it.
+        if not text or (frame.select(pl.max_horizontal(pl.col(text).str.len_bytes().max())).item() or 0) <= CELL_LIMIT:
             continue
         rows = numbered(frame)
         for column, dtype in frame.schema.items():

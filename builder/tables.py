@@ -59,6 +59,7 @@ class Parsed:
     cells: pl.DataFrame  # String columns c0…; null where the row has no such cell, "" for an empty one
     first_row: int  # row number of the first data row (2 below a header)
     clean: bool = False  # known to hold no control character (see no_control_characters)
+    one_line: bool = False  # known to hold no line break in any cell (one row per line)
 
 
 def python_dialect(dialect: dict) -> dict:
@@ -204,7 +205,7 @@ def _fast_parts(path: Path, options: dict, consume, pool: Executor | None) -> li
         try:
             cells = _parse_chunk(data, lines, options, width).slice(skip)
             parsed = _with_counts(labels, _counts(cells, data, skip, options, width), cells, first_row)
-            parsed.clean = no_control_characters(data)
+            parsed.clean, parsed.one_line = no_control_characters(data), True
             return consume(parsed)
         finally:
             slots.release()
@@ -399,8 +400,9 @@ def missing_values(ffield) -> list[str]:
     return list(ffield.missing_values)
 
 
-def read_column(cells: pl.Series, ffield) -> Column:
-    """The field's values from its cells, with frictionless's semantics."""
+def read_column(cells: pl.Series, ffield, one_line: bool = False) -> Column:
+    """The field's values from its cells, with frictionless's semantics (`one_line`: no cell
+    holds a line break)."""
     missing = cells.is_in(missing_values(ffield)).fill_null(False)
     present = cells.set(missing, None) if missing.any() else cells
     supported = set(ffield.supported_constraints)
@@ -444,7 +446,7 @@ def read_column(cells: pl.Series, ffield) -> Column:
             allowed = pl.Series([reader(v) for v in bound], dtype=values.dtype, strict=False)
             out[name] = (values.is_not_null() & ~values.is_in(allowed.drop_nulls().implode())).fill_null(False) & ok
         elif name == "pattern":
-            out[name] = pattern_fails(values, bound) & ok
+            out[name] = pattern_fails(values, bound, one_line) & ok
         elif name in ("minLength", "maxLength"):
             length = values.str.len_chars()
             out[name] = ((length < bound) if name == "minLength" else (length > bound)).fill_null(False) & ok
@@ -500,7 +502,7 @@ def _slow_values(present: pl.Series, ffield, constraints: dict) -> tuple[pl.Seri
     return values, key, checked
 
 
-def pattern_fails(values: pl.Series, pattern: str) -> pl.Series:
+def pattern_fails(values: pl.Series, pattern: str, one_line: bool = False) -> pl.Series:
     """Frictionless matches re.compile("^" + pattern + "$").match(value); so do we, in Rust where we can."""
     python = re.compile(f"^{pattern}$")
     try:
@@ -509,6 +511,8 @@ def pattern_fails(values: pl.Series, pattern: str) -> pl.Series:
         rust = None
     if rust is None:
         odd = values.is_not_null()
+    elif one_line:
+        return (~rust).fill_null(False)
     else:
         odd = values.str.contains("\n", literal=True).fill_null(False)  # Python's $ matches before a final \n
     if not odd.any():
@@ -657,7 +661,7 @@ def _check_part(parsed: Parsed, expected: list, wanted: list, key_fields: set[st
     def cells_of(j: int) -> pl.Series:
         return parsed.cells[f"c{j}"] if j < width else pl.Series([None] * height, dtype=pl.String)
 
-    columns = [read_column(cells_of(j), f) for j, f in enumerate(expected)]
+    columns = [read_column(cells_of(j), f, parsed.one_line) for j, f in enumerate(expected)]
     # A blank row has every field empty; a column with no null (a required id, say) rules them out.
     blank = pl.Series([False] * height, dtype=pl.Boolean)
     if height and all(column.key.null_count() for column in columns):
