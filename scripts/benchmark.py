@@ -36,10 +36,12 @@ LEDGER_GOALS = {"validate": (1.5, 300), "make build": (3.0, 500)}
 SPEED_GOAL = 30
 
 
-def run_once(command: list[str], cwd: Path = ROOT) -> dict:
+def run_once(command: list[str], cwd: Path = ROOT, env: dict | None = None) -> dict:
     """Wall time, CPU time and peak RSS of one child process."""
     started = time.perf_counter()
-    child = subprocess.Popen(command, cwd=cwd, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, env={**os.environ})
+    child = subprocess.Popen(
+        command, cwd=cwd, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, env={**os.environ, **(env or {})}
+    )
     _, status, usage = os.wait4(child.pid, 0)
     wall = time.perf_counter() - started
     return {
@@ -50,8 +52,8 @@ def run_once(command: list[str], cwd: Path = ROOT) -> dict:
     }
 
 
-def measure(command: list[str], runs: int, cwd: Path = ROOT) -> dict:
-    results = [run_once(command, cwd) for _ in range(runs)]
+def measure(command: list[str], runs: int, cwd: Path = ROOT, env: dict | None = None) -> dict:
+    results = [run_once(command, cwd, env) for _ in range(runs)]
     return {
         "runs": runs,
         "median_s": round(statistics.median(r["wall_s"] for r in results), 3),
@@ -111,6 +113,8 @@ def versus(rows: int, runs: int, work: Path, reference: dict | None = None) -> d
     )
     synth_s = time.perf_counter() - started
     ours = measure([str(BUILDER), "validate", "--root", str(package)], runs)
+    # Every file through the path a file too big to hold takes (typed spill on disk, keys on the streaming engine).
+    streamed = measure([str(BUILDER), "validate", "--root", str(package)], runs, env={"LEDGER_STREAMING_BYTES": "0"})
     if reference is None:
         theirs = measure([str(FRICTIONLESS), "validate", str(package / "datapackage.json")], 1)
     else:
@@ -120,6 +124,7 @@ def versus(rows: int, runs: int, work: Path, reference: dict | None = None) -> d
         "csv_mib": round(sum(p.stat().st_size for p in package.rglob("*.csv")) / 2**20, 1),
         "synth_s": round(synth_s, 2),
         "builder validate": ours,
+        "builder validate (streaming path)": streamed,
         "frictionless validate": theirs,
         "speedup_wall": round(theirs["median_s"] / ours["median_s"], 1),
         "speedup_cpu": round(theirs["cpu_s"] / ours["cpu_s"], 1),
@@ -265,11 +270,17 @@ def main() -> None:
 
 
 def summary(results: dict) -> list[str]:
-    lines = ["", "| rows | builder validate | frictionless validate | speed-up (wall / CPU) | memory |", "|---|---|---|---|---|"]
+    lines = [
+        "",
+        "| rows | builder validate (CPU) | streaming path (CPU) | frictionless validate (CPU) | speed-up (wall / CPU) | memory |",
+        "|---|---|---|---|---|---|",
+    ]
     for r in results.get("synthetic", []):
-        ours, theirs = r["builder validate"], r["frictionless validate"]
+        ours, streamed, theirs = r["builder validate"], r["builder validate (streaming path)"], r["frictionless validate"]
         lines.append(
-            f"| {r['rows']:,} | {ours['median_s']} s, {ours['peak_mib']} MiB | {theirs['median_s']} s, {theirs['peak_mib']} MiB "
+            f"| {r['rows']:,} | {ours['median_s']} s ({ours['cpu_s']} s), {ours['peak_mib']} MiB "
+            f"| {streamed['median_s']} s ({streamed['cpu_s']} s), {streamed['peak_mib']} MiB "
+            f"| {theirs['median_s']} s ({theirs['cpu_s']} s), {theirs['peak_mib']} MiB "
             f"| {r['speedup_wall']}x / {r['speedup_cpu']}x | {r['memory_ratio']}x |"
         )
     lines += [
@@ -291,11 +302,16 @@ def summary(results: dict) -> list[str]:
             lines.append(f"Ledger {name}: median {result['median_s']} s, peak {result['peak_mib']} MiB ({result['goal']})")
     if results.get("synthetic"):
         biggest = results["synthetic"][-1]
+        fast = biggest["speedup_wall"] >= SPEED_GOAL
         lines.append(
-            f"{biggest['rows']:,} rows: {biggest['speedup_wall']}x faster than frictionless "
-            f"(goal {SPEED_GOAL}x: {'ok' if biggest['speedup_wall'] >= SPEED_GOAL else 'OVER'}), "
-            f"{biggest['memory_ratio']}x its peak memory (goal <= 1: {'ok' if biggest['memory_ratio'] <= 1 else 'OVER'})"
+            f"{biggest['rows']:,} rows: {biggest['speedup_wall']}x faster than frictionless by wall time, "
+            f"{biggest['speedup_cpu']}x by CPU time (goal {SPEED_GOAL}x: {'ok' if fast else 'OVER'})"
         )
+        for r in results["synthetic"]:  # the memory goal holds at every size
+            lines.append(
+                f"{r['rows']:,} rows: {r['memory_ratio']}x frictionless's peak memory "
+                f"(goal <= 1: {'ok' if r['memory_ratio'] <= 1 else 'OVER'})"
+            )
     return lines
 
 
