@@ -74,9 +74,11 @@ def evidence_for_every_claim(tables, paths):
 
 def status_matches_departures(tables, paths):
     people, departures = tables["people"], tables["departures"]
-    with_departure = set(departures["person_id"].drop_nulls())
-    for row, person_id, status in _rows(people).select(ROW, "person_id", "status").rows():
-        if status == "left" and person_id not in with_departure:
+    has_departure = pl.col("person_id").is_in(departures["person_id"].drop_nulls().implode()).fill_null(False)
+    status = pl.col("status")
+    suspects = _rows(people).filter(((status == "left") & ~has_departure) | ((status == "at-meta") & has_departure))
+    for row, person_id, status in suspects.select(ROW, "person_id", "status").rows():  # only the rows at fault
+        if status == "left":
             yield Problem(
                 paths["people"],
                 row,
@@ -86,7 +88,7 @@ def status_matches_departures(tables, paths):
                 f"Add the departure to {paths['departures']}, or correct the status.",
                 "people",
             )
-        if status == "at-meta" and person_id in with_departure:
+        if status == "at-meta":
             yield Problem(
                 paths["people"],
                 row,
