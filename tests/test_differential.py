@@ -483,6 +483,29 @@ def test_synth_refuses_unknown_error_types(tmp_path):
     assert result.output.startswith("Error: unknown error type(s) typo; choose from type-error, required,")
 
 
+def test_a_file_over_the_streaming_limit_is_checked_from_a_spill(bookshelf, monkeypatch):
+    """LEDGER_STREAMING_BYTES picks the path per file: books.csv (the biggest) goes through the
+    spill and the streaming engine, the others stay in memory, and the findings do not change."""
+    from builder import tables
+
+    paths_taken = {}
+    start_table = tables.start_table
+
+    def spy(resource, path, dialect, key_fields, pool=None, spill=None):
+        paths_taken[path.name] = "spill" if spill else "memory"
+        return start_table(resource, path, dialect, key_fields, pool, spill)
+
+    edit_text(bookshelf, BOOKS, lambda t: t + book_line(book_id="emma", author_id="nobody") + "\n")
+    monkeypatch.setattr(tables, "start_table", spy)
+    monkeypatch.setenv("LEDGER_STREAMING_BYTES", str((bookshelf / BOOKS).stat().st_size - 1))
+    ours, theirs, _, _ = findings(bookshelf)
+    assert paths_taken == {name: "memory" for name in ("authors.csv", "documents.csv", "quotes.csv", "sources.csv")} | {
+        "books.csv": "spill"
+    }
+    assert ours == theirs
+    assert {(BOOKS, 5, "book_id", "primary-key"), (BOOKS, 5, "author_id", "foreign-key")} <= ours
+
+
 def test_descriptor_and_csv_with_a_byte_order_mark(bookshelf):
     """Windows editors write a BOM: the descriptor still reads and the first column keeps its name."""
     for name in ("datapackage.json", BOOKS):
