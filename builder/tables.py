@@ -228,7 +228,7 @@ def _fast_parts(path: Path, options: dict, consume, pool: Executor | None) -> li
 
 
 class ChunkPool(ThreadPoolExecutor):
-    """Threads that parse and check chunks, with at most one chunk more in flight than threads
+    """Threads that parse and check chunks, with at most as many chunks in flight as threads
     (across every table using the pool), so memory stays bounded however fast files are read."""
 
     def __init__(self, workers: int):
@@ -594,10 +594,10 @@ def start_table(
         frame, keys, errors, clean = _check_part(parsed, expected, schema.fields, key_fields)
         if spill is None:
             return frame, keys, errors, clean
-        stem = f"{parsed.first_row:012d}"  # file order, whichever chunk finishes first
-        frame.write_ipc(spill / f"frame-{stem}.arrow")
-        keys.write_ipc(spill / f"keys-{stem}.arrow")
-        return None, None, errors, clean
+        frame_file, keys_file = spill / f"frame-{parsed.first_row}.arrow", spill / f"keys-{parsed.first_row}.arrow"
+        frame.write_ipc(frame_file)
+        keys.write_ipc(keys_file)
+        return frame_file, keys_file, errors, clean  # the files of the parts kept (not of a fast read given up)
 
     pending = start_parts(path, dialect, check, pool)
     return lambda: _finish_table(pending(), header, schema, names, spill)
@@ -613,10 +613,10 @@ def _finish_table(parts: list, header, schema, names: list[str], spill: Path | N
         keys = pl.concat([part[1] for part in parts])
         errors.extend(unique_errors(schema, names, keys))
         return Checked(frame, keys, names, errors, clean)
-    keys = pl.scan_ipc(sorted(spill.glob("keys-*.arrow")))
+    keys = pl.scan_ipc([part[1] for part in parts])
     if _may_repeat(schema, names, keys):  # only then are the key columns gathered, to name the rows
         errors.extend(unique_errors(schema, names, keys.collect(engine="streaming")))
-    return Checked(pl.scan_ipc(sorted(spill.glob("frame-*.arrow"))), keys, names, errors, clean)
+    return Checked(pl.scan_ipc([part[0] for part in parts]), keys, names, errors, clean)
 
 
 def streaming_bytes() -> int:
@@ -663,7 +663,7 @@ def _check_part(parsed: Parsed, expected: list, wanted: list, key_fields: set[st
 
     columns = [read_column(cells_of(j), f, parsed.one_line) for j, f in enumerate(expected)]
     # A blank row has every field empty; a column with no null (a required id, say) rules them out.
-    blank = pl.Series([False] * height, dtype=pl.Boolean)
+    blank = pl.repeat(False, height, dtype=pl.Boolean, eager=True)
     if height and all(column.key.null_count() for column in columns):
         blank = ~blank
         for column in columns:

@@ -506,6 +506,26 @@ def test_a_file_over_the_streaming_limit_is_checked_from_a_spill(bookshelf, monk
     assert {(BOOKS, 5, "book_id", "primary-key"), (BOOKS, 5, "author_id", "foreign-key")} <= ours
 
 
+def test_many_chunks_then_a_quoted_line_break(bookshelf, monkeypatch):
+    """Chunks of a few lines, read side by side, with errors in several of them; then a quoted line
+    break in the last row sends the file to Python's reader after its first chunks were read fast.
+    Row numbers, findings and frames hold in memory and through the spill alike."""
+    from builder import tables
+
+    monkeypatch.setattr(tables, "CHUNK_BYTES", 64)
+    lines = [book_line(book_id=f"b{i}", pages="x" if i % 3 == 0 else str(i)) for i in range(12)]
+    edit_text(bookshelf, BOOKS, lambda t: t + "\n".join(lines) + "\n")
+    ours, theirs, tables_, _ = findings(bookshelf)
+    assert ours == theirs
+    assert {(BOOKS, row, "pages", "type-error") for row in (5, 8, 11, 14)} == {p[:4] for p in ours}
+    assert streamed(bookshelf, monkeypatch, tables_) == ours
+    edit_text(bookshelf, BOOKS, append(book_line(book_id="last", title='"Two\nlines"')))
+    ours, theirs, tables_, _ = findings(bookshelf)
+    assert ours == theirs
+    assert tables_["books"]["title"][-1] == "Two\nlines"
+    assert streamed(bookshelf, monkeypatch, tables_) == ours
+
+
 def test_descriptor_and_csv_with_a_byte_order_mark(bookshelf):
     """Windows editors write a BOM: the descriptor still reads and the first column keeps its name."""
     for name in ("datapackage.json", BOOKS):
