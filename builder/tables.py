@@ -19,6 +19,7 @@ final newline); integers are 64-bit (frictionless accepts any size). The README 
 from __future__ import annotations
 
 import csv
+import os
 import re
 import sys
 import threading
@@ -211,19 +212,21 @@ def _fast_parts(path: Path, options: dict, consume, pool: Executor | None) -> li
             slots.release()
 
     with open(path, "rb") as handle:
-        data = handle.read(CHUNK_BYTES)
-        if data.startswith(b"\xef\xbb\xbf"):
-            data = data[3:]
+        start = 3 if handle.read(3) == b"\xef\xbb\xbf" else 0
         skip, first_row = 1, 2
-        while data:
-            if not data.endswith(b"\n"):
-                data += handle.readline()
+        while True:
+            # A chunk ends at the end of the line CHUNK_BYTES in, found first: one read, no copy.
+            handle.seek(start + CHUNK_BYTES)
+            end = start + CHUNK_BYTES + len(handle.readline())
+            data = os.pread(handle.fileno(), end - start, start)
+            if not data:
+                break
+            start += len(data)
             lines = data.count(b"\n") + (0 if data.endswith(b"\n") else 1)
             slots.acquire()
             jobs.append(pool.submit(job, data, lines, skip, first_row) if pool else _Done(job, data, lines, skip, first_row))
             first_row += lines - skip  # _parse_chunk holds a chunk to one row per line, else the slow path reads the file
             skip = 0
-            data = handle.read(CHUNK_BYTES)
     return jobs
 
 
@@ -622,8 +625,6 @@ def _finish_table(parts: list, header, schema, names: list[str], spill: Path | N
 def streaming_bytes() -> int:
     """Files larger than this are checked from a spill on disk: LEDGER_STREAMING_BYTES, else a
     quarter of the memory available (validation holds about 2.5 times a table's CSV size)."""
-    import os
-
     override = os.environ.get("LEDGER_STREAMING_BYTES")
     if override:
         return int(override)
