@@ -312,7 +312,7 @@ def _lines(data: bytes) -> pl.Series:
 
 def _counts(cells: pl.DataFrame, data: bytes, skip: int, options: dict, width: int) -> pl.Series:
     """Cells per row: only a row whose last cell is empty can be short; count those from their line."""
-    counts = pl.Series("n", [width] * cells.height, dtype=pl.UInt32)
+    counts = pl.repeat(width, cells.height, dtype=pl.UInt32, eager=True).alias("n")
     maybe_short = (cells[f"c{width - 1}"] == "").fill_null(True)
     if not maybe_short.any():
         return counts
