@@ -218,7 +218,8 @@ def _fast_parts(path: Path, options: dict, consume, pool: Executor | None) -> li
             # A chunk ends at the end of the line CHUNK_BYTES in, found first: one read, no copy.
             handle.seek(start + CHUNK_BYTES)
             end = start + CHUNK_BYTES + len(handle.readline())
-            data = os.pread(handle.fileno(), end - start, start)
+            handle.seek(start)
+            data = handle.read(end - start)
             if not data:
                 break
             start += len(data)
@@ -626,14 +627,19 @@ def streaming_bytes() -> int:
     """Files larger than this are checked from a spill on disk: LEDGER_STREAMING_BYTES, else a
     quarter of the memory available (validation holds about 2.5 times a table's CSV size)."""
     override = os.environ.get("LEDGER_STREAMING_BYTES")
-    if override:
-        return int(override)
+    return int(override) if override else _available_memory() // 4
+
+
+def _available_memory() -> int:
     try:
-        with open("/proc/meminfo", encoding="ascii") as handle:
-            available = next(int(line.split()[1]) * 1024 for line in handle if line.startswith("MemAvailable:"))
+        with open("/proc/meminfo", encoding="ascii") as handle:  # Linux: counts reclaimable cache
+            return next(int(line.split()[1]) * 1024 for line in handle if line.startswith("MemAvailable:"))
     except (OSError, StopIteration, ValueError):
-        available = os.sysconf("SC_AVPHYS_PAGES") * os.sysconf("SC_PAGE_SIZE")
-    return available // 4
+        pass
+    try:
+        return os.sysconf("SC_AVPHYS_PAGES") * os.sysconf("SC_PAGE_SIZE")
+    except (AttributeError, OSError, ValueError):  # no sysconf (Windows): assume a small machine
+        return 4 * 2**30
 
 
 def _may_repeat(schema, names: list[str], keys: pl.LazyFrame) -> bool:
