@@ -183,6 +183,7 @@ class Renderer:
         )
         self.site = site
         self.depth = 0
+        self._lists: dict[str, Section] = {}  # sections whose full list the page being rendered links to
         self._columns: dict[tuple[str, str], tuple[str, dict, str | None, str | None]] = {}
         self.env.globals.update(
             site=site,
@@ -193,6 +194,7 @@ class Renderer:
             history_value=self.history_value,
             td=self.td,
             permalink=self.permalink,
+            list_of=self.list_of,
             build_date=clock.build_time().date(),
             page_slug=page_slug,
             bibtex_key=lambda text: page_slug(text).replace("-", "_"),
@@ -221,6 +223,16 @@ class Renderer:
 
     def entity_url(self, table: str, key) -> str:
         return self.url(f"{table}/{page_slug(key)}/")
+
+    def list_of(self, section: Section) -> str:
+        """Link to the list of every row of a section its entity page cuts; the list is written because
+        a page links to it (render_pages asks for take_lists after each entity page)."""
+        self._lists[section.list_path] = section
+        return self.url(section.list_path)
+
+    def take_lists(self) -> list[Section]:
+        lists, self._lists = list(self._lists.values()), {}
+        return lists
 
     def permalink(self, path: str) -> str:
         """The page's absolute address when the site's URL is known, else its path within the site."""
@@ -518,21 +530,36 @@ class Section:
     skip: tuple[str, ...] = ()
     link: bool = False  # rows reached through a link table (e.g. the models a claim is about)
     total: int = 0  # how many rows there are; `rows` holds the first SECTION_ROWS of them
+    all_rows: list[dict] = field(default_factory=list)  # every row, for the section's own list pages
+    list_path: str = ""  # where the list of every row is, when the entity page shows only the first ones
 
     def __post_init__(self):
+        self.all_rows = self.rows
         self.total = max(self.total, len(self.rows))
         self.rows = self.rows[:SECTION_ROWS]
+
+    @property
+    def cut(self) -> bool:
+        return self.total > len(self.rows)
 
 
 @dataclass
 class Pager:
-    """Where one page of a long index sits among its pages; `pages` is the window of links shown."""
+    """Where one page of a long list sits among its pages; `pages` is the window of links shown.
+
+    `base` is the list's first page (e.g. "sources/" or "organizations/meta/models-it-built/"), and
+    `table` the table its rows come from (its data page holds them all in the downloads).
+    """
 
     table: str
     number: int
     count: int
     total: int
     size: int
+    base: str = ""
+
+    def __post_init__(self):
+        self.base = self.base or f"{self.table}/"
 
     @property
     def first(self) -> int:
@@ -554,20 +581,60 @@ class Pager:
         return out
 
     def path(self, number: int) -> str:
-        return f"{self.table}/" if number == 1 else f"{self.table}/pages/{number}/"
+        return self.base if number == 1 else f"{self.base}pages/{number}/"
+
+    @property
+    def all_rows(self) -> str:
+        """The file with every row of the list (ALL_ROWS), for sorting and filtering across its pages."""
+        return self.base + ALL_ROWS
 
 
-def index_pages(table: str, rows: list[dict], size: int) -> list[tuple[str, int, list[dict], Pager | None]]:
-    """(page path, depth, rows, pager) for an entity index: one page, or numbered pages of `size` rows."""
+def index_pages(table: str, rows: list[dict], size: int, base: str = "") -> list[tuple[str, int, list[dict], Pager | None]]:
+    """(page path, depth, rows, pager) for a list: one page, or numbered pages of `size` rows.
+
+    `base` is the list's folder ("sources/" by default for table "sources")."""
+    base = base or f"{table}/"
+    first = f"{base}index.md" if base.count("/") == 1 else f"{base.rstrip('/')}.md"
     if len(rows) <= size:
-        return [(f"{table}/index.md", 1, rows, None)]
+        return [(first, page_depth(first), rows, None)]
     count = -(-len(rows) // size)
     pages = []
     for number in range(1, count + 1):
-        pager = Pager(table, number, count, len(rows), size)
-        path = f"{table}/index.md" if number == 1 else f"{table}/pages/{number}.md"
-        pages.append((path, 1 if number == 1 else 3, rows[(number - 1) * size : number * size], pager))
+        pager = Pager(table, number, count, len(rows), size, base)
+        path = first if number == 1 else f"{base}pages/{number}.md"
+        pages.append((path, page_depth(path), rows[(number - 1) * size : number * size], pager))
     return pages
+
+
+# Every row of a paginated list, as the <tr> elements its pages show (links relative to its first
+# page): ledger.js loads it on the first sort or filter, so both act on all rows, not one page.
+ALL_ROWS = "rows.json"
+TBODY = re.compile(r"<tbody>\n?(.*?)</tbody>", re.S)
+DEEPER = re.compile(r'href="\.\./\.\./')  # pages/N/ is two folders below the list's first page
+
+
+def all_rows_file(pages: list[tuple[str, int, list[dict], Pager | None]], texts: list[str], table_id: str) -> Page | None:
+    """The rows.json of a paginated list, cut from its rendered pages: each row rendered once, as it is shown."""
+    pager = pages[0][3]
+    if pager is None:
+        return None
+    marker = f' id="{table_id}"'
+    parts = []
+    for (_, _, _, page_pager), text in zip(pages, texts, strict=True):
+        body = TBODY.search(text, text.index(marker)).group(1)  # curated text is escaped: no stray </tbody>
+        parts.append(body if page_pager.number == 1 else DEEPER.sub('href="', body))
+    data = {"count": pager.total, "rows": "".join(parts)}
+    return Page(pager.all_rows, json.dumps(data, ensure_ascii=False, separators=(",", ":")) + "\n", generated=False)
+
+
+def list_slug(heading: str, taken: set[str]) -> str:
+    """A section's list folder under its entity's page: its heading as a slug, unique on the page."""
+    slug = page_slug(heading)
+    candidate, n = slug, 2
+    while candidate in taken:
+        candidate, n = f"{slug}-{n}", n + 1
+    taken.add(candidate)
+    return candidate
 
 
 def sections_for(site: Site, table: str, label: str, related: list, headings: dict) -> list[Section]:
@@ -603,6 +670,17 @@ def sections_for(site: Site, table: str, label: str, related: list, headings: di
     return sections
 
 
+def list_pages(renderer: Renderer, section: Section, table: str, key, label: str) -> list[Page]:
+    """The pages listing every row of a section an entity page cuts, and their rows.json."""
+    listed = index_pages(section.table, section.all_rows, INDEX_PAGE_ROWS, section.list_path)
+    texts = [
+        renderer.render("entity_list.md.j2", depth, section=section, rows=rows, pager=pager, table=table, key=key, label=label)
+        for _, depth, rows, pager in listed
+    ]
+    pages = [Page(path, text) for (path, *_), text in zip(listed, texts, strict=True)]
+    return pages + [p for p in [all_rows_file(listed, texts, "ledger-list")] if p]
+
+
 def render_pages(site: Site, docs: Path | None) -> list[Page]:
     """Every page of the site as Markdown, in a stable order."""
     story = stories.for_package(site.descriptor)
@@ -634,22 +712,23 @@ def render_pages(site: Site, docs: Path | None) -> list[Page]:
         )
         frame = site.tables[table]
         table_rows = list(frame.iter_rows(named=True))  # read once for the index pages and the row pages
-        for path, depth, rows, pager in index_pages(table, table_rows, INDEX_PAGE_ROWS):
-            pages.append(
-                Page(
-                    path,
-                    renderer.render(
-                        index_template,
-                        depth,
-                        table=table,
-                        resource=resource,
-                        rows=rows,
-                        total=frame.height,
-                        pager=pager,
-                        extra_filters=index_filters.get(table, []),
-                    ),
-                )
+        index = index_pages(table, table_rows, INDEX_PAGE_ROWS)
+        texts = [
+            renderer.render(
+                index_template,
+                depth,
+                table=table,
+                resource=resource,
+                rows=rows,
+                all_rows=table_rows,
+                total=frame.height,
+                pager=pager,
+                extra_filters=index_filters.get(table, []),
             )
+            for _, depth, rows, pager in index
+        ]
+        pages += [Page(path, text) for (path, *_), text in zip(index, texts, strict=True)]
+        pages += [p for p in [all_rows_file(index, texts, f"{table}-table")] if p]
         key = load.primary_key(resource)[0]
         for row in table_rows:
             related = []
@@ -661,7 +740,12 @@ def render_pages(site: Site, docs: Path | None) -> list[Page]:
                 rows = linked[(name, table)].get(row[key])
                 if rows:
                     related.append((name, "row_id", rows))
-            sections = sections_for(site, table, site.label(table, row[key]), related, headings)
+            label = site.label(table, row[key])
+            sections = sections_for(site, table, label, related, headings)
+            taken: set[str] = set()
+            for section in sections:
+                if section.cut:
+                    section.list_path = f"{table}/{page_slug(row[key])}/{list_slug(section.heading, taken)}/"
             progress.advance()
             pages.append(
                 Page(
@@ -681,6 +765,9 @@ def render_pages(site: Site, docs: Path | None) -> list[Page]:
                     ),
                 )
             )
+            # Every row of a section the page cut and links to (list_of), on pages of the section's own.
+            for section in renderer.take_lists():
+                pages += list_pages(renderer, section, table, row[key], label)
 
     data_items = [(r["name"], r) for r in site.published["resources"]]
     renderer.depth = 1

@@ -4,7 +4,9 @@ The limits are lowered so a package of a few copies of the Ledger already crosse
 benchmark (`make bench`) checks the real limits at 1,000 and 5,000 entity pages.
 """
 
+import csv
 import io
+import json
 import re
 from pathlib import Path
 
@@ -99,9 +101,10 @@ def test_no_page_grows_with_the_package(tmp_path, low_limits):
     assert body_rows(timeline) == ROWS_PER_PAGE
     assert "The table lists the first 40 by date" in timeline
 
-    # An organization with more related rows than SECTION shows the first ones and says how many.
+    # An organization with more related rows than SECTION shows the first ones, says how many, and
+    # links to a list of exactly its rows (see test_an_entity_links_to_a_list_of_exactly_its_rows).
     meta = large["organizations/meta.md"]
-    assert re.search(rf"The first {SECTION} of \d+; <a href=\"../../data/models/\">the data page</a>", meta)
+    assert re.search(rf'The first {SECTION} of \d+: <a href="../../organizations/meta/models-it-built/">see all \d+</a>', meta)
 
 
 def test_pager_shows_a_window_of_pages():
@@ -190,3 +193,57 @@ def test_excluded_parts_end_where_material_ends_them():
     assert without_excluded(html) == "<p>a</p>\ntail</div>\n<p>c</p>"
     kept = '<section data-search-exclude><h2 id="h">Heading</h2></section>'
     assert without_excluded(kept) == kept  # the parser opens a search section at a heading with an id
+
+
+def list_links(text: str, table_id: str, target: str) -> list[str]:
+    """The ids a list page's table links to in `target` (its first column), in order."""
+    body = text.split(f'id="{table_id}"', 1)[1].split("<tbody>", 1)[1].split("</tbody>", 1)[0]
+    return re.findall(rf'<tr[^>]*><td[^>]*><a href="(?:\.\./)+{target}/([^/"]+)/">', body)
+
+
+def test_an_entity_links_to_a_list_of_exactly_its_rows(tmp_path, monkeypatch):
+    """Meta's models, cut on its page, are listed in full on pages of their own, and in their rows.json."""
+    monkeypatch.setattr(render, "INDEX_PAGE_ROWS", 5)
+    monkeypatch.setattr(render, "SECTION_ROWS", SECTION)
+    pages, _ = rendered(tmp_path, 1)
+    with (tmp_path / "x1" / "seeds" / "models.csv").open(encoding="utf-8") as f:
+        built = [row["model_id"] for row in csv.DictReader(f) if row["developer_org_id"] == "meta"]
+    assert len(built) > 2 * 5  # three pages at least
+
+    meta = pages["organizations/meta.md"]
+    assert f"The first {SECTION} of {len(built)}: " in meta
+    assert f'<a href="../../organizations/meta/models-it-built/">see all {len(built)}</a>' in meta
+    first = pages["organizations/meta/models-it-built.md"]
+    assert "<h1>Models it built <small>(Meta Platforms (formerly Facebook, Inc.))</small></h1>" in first
+    assert "search:\n  exclude: true" in first  # the rows are searchable on their own pages
+    listed = sorted(p for p in pages if re.fullmatch(r"organizations/meta/models-it-built(/pages/\d+)?\.md", p))
+    assert len(listed) == -(-len(built) // 5)
+    shown = []
+    for number in range(1, len(listed) + 1):
+        path = "organizations/meta/models-it-built.md" if number == 1 else f"organizations/meta/models-it-built/pages/{number}.md"
+        ids = list_links(pages[path], "ledger-list", "models")
+        assert 0 < len(ids) <= 5
+        shown += ids
+    assert shown == [render.page_slug(m) for m in built]  # exactly its rows, in the table's order
+    assert (
+        'data-all-rows="../../../../../organizations/meta/models-it-built/rows.json"'
+        in pages["organizations/meta/models-it-built/pages/2.md"]
+    )
+
+    # rows.json holds every row as its pages show them, links relative to the list's first page.
+    data = json.loads((tmp_path / "staging1" / "docs" / "organizations" / "meta" / "models-it-built" / "rows.json").read_text())
+    assert data["count"] == len(built)
+    assert re.findall(r'<tr[^>]*><td[^>]*><a href="\.\./\.\./\.\./models/([^/"]+)/">', data["rows"]) == shown
+    assert "../../../../../" not in data["rows"]
+
+    # A list is written for a cut section its entity page links to (a claim's subjects too), and only then.
+    lists = [p for p in pages if re.fullmatch(r"[a-z_]+/[^/]+/[^/]+\.md", p) and not p.split("/")[1] == "pages"]
+    assert sum(text.count('/">see all ') for text in pages.values()) < len(lists)
+    for path in lists:
+        assert f'{path.removesuffix(".md")}/">' in pages[path.rsplit("/", 1)[0] + ".md"]
+    claim = "claims/llama2-more-informative-creative-than-bard-chatgpt"
+    assert (
+        '<a href="../../claims/llama2-more-informative-creative-than-bard-chatgpt/models-about-this/">all 4 models</a>'
+        in pages[f"{claim}.md"]
+    )
+    assert not any(p.startswith(f"{claim}/") and "evidence" in p for p in pages)  # its page shows all its evidence
