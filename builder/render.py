@@ -39,6 +39,7 @@ PREVIEW_ROWS = 100  # a data page shows every row of a table this small, else th
 INDEX_PAGE_ROWS = 150
 PREVIEW_BYTES = 110_000  # a data page's preview stops before its rows' HTML passes this many bytes
 SECTION_ROWS = 50
+FILTER_CHOICES = 100  # a filter of a paginated index lists at most this many values of the whole list
 SHORT_TEXT = 24  # shorter cells (dates, ids, tags) stay on one line
 LONG_TEXT = 80  # a cell with more characters than this gets a wide column, not a tall row
 VERY_LONG_TEXT = 400  # a note of paragraphs gets a wider one still, so its row stays a few lines high
@@ -331,8 +332,11 @@ class Renderer:
         elif shown <= SHORT_TEXT:
             css = ' class="ledger-short"'
         heading = escape(label if label is not None else self.field_title(table, name))
+        # A date sorts by its ISO form, not by its words ("4 February 2004").
+        value = row.get(name)
+        order = f' data-sort="{value.isoformat()}"' if isinstance(value, dt.date) else ""
         # Plain string formatting: every piece is already escaped (Markup.format costs 3x as much).
-        return Markup(f'<td data-label="{heading}"{css}>{body}</td>')
+        return Markup(f'<td data-label="{heading}"{order}{css}>{body}</td>')
 
     def render(self, template: str, depth: int, **context) -> str:
         """A generated page: front matter, then the marker that keeps its HTML out of Markdown."""
@@ -713,6 +717,10 @@ def render_pages(site: Site, docs: Path | None) -> list[Page]:
         frame = site.tables[table]
         table_rows = list(frame.iter_rows(named=True))  # read once for the index pages and the row pages
         index = index_pages(table, table_rows, INDEX_PAGE_ROWS)
+        # A filter of a paginated index offers every value of the whole list when there are few (else the
+        # page's own values, so the page stays small); counted once here, not once per page.
+        extra = index_filters.get(table, [])
+        choices = {c: frame[c].drop_nulls().unique().to_list() for c in extra if c in frame.columns}
         texts = [
             renderer.render(
                 index_template,
@@ -720,10 +728,10 @@ def render_pages(site: Site, docs: Path | None) -> list[Page]:
                 table=table,
                 resource=resource,
                 rows=rows,
-                all_rows=table_rows,
                 total=frame.height,
                 pager=pager,
-                extra_filters=index_filters.get(table, []),
+                extra_filters=extra,
+                choices={c: values if len(values) <= FILTER_CHOICES else None for c, values in choices.items()},
             )
             for _, depth, rows, pager in index
         ]
