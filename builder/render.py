@@ -216,6 +216,7 @@ class Renderer:
         self.env.filters["kib"] = lambda n: f"{n / 1024:,.1f} KiB" if n >= 1024 else f"{n} bytes"
         self.env.filters["yaml_title"] = yaml_title
         self.env.filters["day"] = lambda iso: format_date(dt.date.fromisoformat(iso), "day")
+        self.macros = self.env.get_template("_macros.md.j2").module  # row_table and friends, callable from Python
 
     # ------------------------------------------------------------ links
     def url(self, target: str) -> str:
@@ -561,17 +562,18 @@ class Pager:
     total: int
     size: int
     base: str = ""
+    span: tuple[int, int] | None = None  # (first, last) row of a page cut by size in bytes, not rows
 
     def __post_init__(self):
         self.base = self.base or f"{self.table}/"
 
     @property
     def first(self) -> int:
-        return (self.number - 1) * self.size + 1
+        return self.span[0] if self.span else (self.number - 1) * self.size + 1
 
     @property
     def last(self) -> int:
-        return min(self.total, self.number * self.size)
+        return self.span[1] if self.span else min(self.total, self.number * self.size)
 
     @property
     def pages(self) -> list[int | None]:
@@ -674,15 +676,44 @@ def sections_for(site: Site, table: str, label: str, related: list, headings: di
     return sections
 
 
+ROW_END = "</tr>\n"  # how the row_table macro ends each row (curated text is escaped: never inside a cell)
+LIST_DEEPER = re.compile(r'href="(?=\.\./)')  # a link of the list's first page, as seen from pages/N/
+
+
 def list_pages(renderer: Renderer, section: Section, table: str, key, label: str) -> list[Page]:
-    """The pages listing every row of a section an entity page cuts, and their rows.json."""
-    listed = index_pages(section.table, section.all_rows, INDEX_PAGE_ROWS, section.list_path)
-    texts = [
-        renderer.render("entity_list.md.j2", depth, section=section, rows=rows, pager=pager, table=table, key=key, label=label)
-        for _, depth, rows, pager in listed
-    ]
-    pages = [Page(path, text) for (path, *_), text in zip(listed, texts, strict=True)]
-    return pages + [p for p in [all_rows_file(listed, texts, "ledger-list")] if p]
+    """The pages listing every row of a section an entity page cuts, and their rows.json.
+
+    The rows are rendered once, at the depth of the list's first page, then split into pages of at
+    most INDEX_PAGE_ROWS rows and PREVIEW_BYTES bytes of rows (notes can be long), so no page passes 150 KB.
+    """
+    base = section.list_path
+    first = f"{base.rstrip('/')}.md"
+    renderer.depth = page_depth(first)
+    html = str(renderer.macros.table_rows(section.table, section.all_rows, section.columns, skip=section.skip))
+    rows = [row + ROW_END for row in html.split(ROW_END) if row.strip()]
+    groups: list[list[str]] = [[]]
+    size = 0
+    for row in rows:
+        if groups[-1] and (len(groups[-1]) == INDEX_PAGE_ROWS or size + len(row) > PREVIEW_BYTES):
+            groups.append([])
+            size = 0
+        groups[-1].append(row)
+        size += len(row)
+    pages, start = [], 1
+    for number, group in enumerate(groups, start=1):
+        pager = None
+        if len(groups) > 1:
+            span = (start, start + len(group) - 1)
+            pager = Pager(section.table, number, len(groups), len(rows), INDEX_PAGE_ROWS, base, span)
+        path = first if number == 1 else f"{base}pages/{number}.md"
+        body = Markup("".join(group) if number == 1 else LIST_DEEPER.sub('href="../../', "".join(group)))
+        context = {"section": section, "body": body, "pager": pager, "table": table, "key": key, "label": label}
+        pages.append(Page(path, renderer.render("entity_list.md.j2", page_depth(path), **context)))
+        start += len(group)
+    if len(groups) > 1:
+        data = {"count": len(rows), "rows": html}
+        pages.append(Page(base + ALL_ROWS, json.dumps(data, ensure_ascii=False, separators=(",", ":")) + "\n", generated=False))
+    return pages
 
 
 def render_pages(site: Site, docs: Path | None) -> list[Page]:

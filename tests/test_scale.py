@@ -247,3 +247,21 @@ def test_an_entity_links_to_a_list_of_exactly_its_rows(tmp_path, monkeypatch):
         in pages[f"{claim}.md"]
     )
     assert not any(p.startswith(f"{claim}/") and "evidence" in p for p in pages)  # its page shows all its evidence
+
+
+def test_a_list_of_long_rows_is_cut_by_size_too(tmp_path, low_limits):
+    """Departures carry long notes: their list is split before its rows pass PREVIEW_BYTES, not at 40 rows."""
+    pages, _ = rendered(tmp_path, 1)
+    base = "organizations/meta/people-who-left-it"
+    listed = [f"{base}.md"] + sorted(p for p in pages if p.startswith(f"{base}/pages/"))
+    assert len(listed) >= 2
+    total = int(re.search(r"of (\d+), page 1 of", pages[listed[0]]).group(1))
+    assert total < ROWS_PER_PAGE  # so it is the size that cut it
+    first = 1
+    for number, path in enumerate(listed, start=1):
+        body = pages[path].split('id="ledger-list"', 1)[1].split("<tbody>\n", 1)[1].split("</tbody>", 1)[0]
+        rows = body.count("<tr>")
+        assert rows == 1 or len(body.encode()) <= 1.1 * render.PREVIEW_BYTES  # links on pages/N/ are a little longer
+        assert f"Rows {first}–{first + rows - 1} of {total}, page {number} of {len(listed)}." in pages[path]
+        first += rows
+    assert first - 1 == total
