@@ -172,3 +172,25 @@ def test_dates_sort_by_day_not_by_their_words(page, site, package):
         "cells => cells.map(td => td.dataset.sort)"
     )
     assert days == published  # "24 February 2023" after "9 January 2023" would be out of order as text
+
+
+@pytest.mark.parametrize("scheme", ["light", "dark"])
+def test_lists_and_their_all_rows_view_have_no_serious_accessibility_violations(browser, site, scheme):  # noqa: F811
+    from axe_playwright_python.sync_playwright import Axe
+
+    context = browser.new_context(color_scheme=scheme)
+    tab = context.new_page()
+    found = []
+    for path in ("/organizations/meta/models-it-built/pages/2/", "/sources/pages/2/"):
+        tab.goto(site + path)
+        tab.locator(".ledger-sortable th").first.locator("button").click()
+        expect(tab.locator(".ledger-pager-status").first).to_contain_text("All ")
+        tab.mouse.move(0, 0)  # a hovered link takes Material's accent colour: judge the page at rest
+        results = Axe().run(tab)
+        found += [
+            f"{path} {v['id']} ({len(v['nodes'])}) {v['nodes'][0]['target']}"
+            for v in results.response["violations"]
+            if v["impact"] in ("serious", "critical")
+        ]
+    context.close()
+    assert found == [], "\n".join(found)

@@ -214,7 +214,7 @@ def test_an_entity_links_to_a_list_of_exactly_its_rows(tmp_path, monkeypatch):
     assert f"The first {SECTION} of {len(built)}: " in meta
     assert f'<a href="../../organizations/meta/models-it-built/">see all {len(built)}</a>' in meta
     first = pages["organizations/meta/models-it-built.md"]
-    assert "<h1>Models it built <small>· Meta Platforms (formerly Facebook, Inc.)</small></h1>" in first
+    assert "<h1>Models it built · Meta Platforms (formerly Facebook, Inc.)</h1>" in first
     assert "search:\n  exclude: true" in first  # the rows are searchable on their own pages
     listed = sorted(p for p in pages if re.fullmatch(r"organizations/meta/models-it-built(/pages/\d+)?\.md", p))
     assert len(listed) == -(-len(built) // 5)

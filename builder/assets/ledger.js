@@ -39,7 +39,6 @@
     document.querySelectorAll(".ledger-pager").forEach(function (nav) {
       var status = nav.querySelector(".ledger-pager-status");
       status.textContent = text;
-      status.setAttribute("aria-live", "polite");
       if (back) {
         var links = nav.querySelector(".ledger-pager-links");
         links.hidden = true;
@@ -174,6 +173,9 @@
 
   function setUp() {
     nameSearchDialog();
+    // The pager above the list announces which view it shows (once: the one below says the same).
+    var status = document.querySelector(".ledger-pager .ledger-pager-status");
+    if (status) status.setAttribute("aria-live", "polite");
     document.querySelectorAll("table.ledger-sortable").forEach(makeSortable);
     document.querySelectorAll("select.ledger-filter").forEach(makeFilter);
     document.querySelectorAll(".ledger-scroll").forEach(markOverflow);
