@@ -247,6 +247,12 @@ def test_an_entity_links_to_a_list_of_exactly_its_rows(tmp_path, monkeypatch):
         in pages[f"{claim}.md"]
     )
     assert not any(p.startswith(f"{claim}/") and "evidence" in p for p in pages)  # its page shows all its evidence
+    # The article lists its first claims (every passage stays highlighted) and links to them all.
+    article = pages["documents/meta-llama-departures-article.md"]
+    claims = article.split("<h2>Claims in this document</h2>", 1)[1]
+    assert claims.split("</ul>", 1)[0].count("<li>") == SECTION
+    assert 'href="../../documents/meta-llama-departures-article/claims-checked-in-it/">see all 27</a>' in claims
+    assert article.count('class="ledger-mark ') == 27
 
 
 def test_a_list_of_long_rows_is_cut_by_size_too(tmp_path, low_limits):
