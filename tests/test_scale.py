@@ -94,6 +94,7 @@ def test_no_page_grows_with_the_package(tmp_path, low_limits):
     assert 'href="../../../sources/" rel="prev">← Previous</a>' in large["sources/pages/2.md"]
     assert f'href="../../../sources/pages/{last}/">{last}</a>' in large["sources/pages/2.md"]
     assert 'title: "Sources, page 2"' in large["sources/pages/2.md"]
+    assert f"Sorting by a column or filtering lists all {sources} rows on this page;" in large["sources/pages/2.md"]
     assert "<h1>Sources, page 2</h1>" in large["sources/pages/2.md"] and "<h1>Sources</h1>" in large["sources/index.md"]
 
     # The timeline lists its first events and counts all of them.
@@ -216,6 +217,7 @@ def test_an_entity_links_to_a_list_of_exactly_its_rows(tmp_path, monkeypatch):
     first = pages["organizations/meta/models-it-built.md"]
     assert "<h1>Models it built · Meta Platforms (formerly Facebook, Inc.)</h1>" in first
     assert "search:\n  exclude: true" in first  # the rows are searchable on their own pages
+    assert f"Sorting by a column lists all {len(built)} rows on this page;" in first  # no filters here
     listed = sorted(p for p in pages if re.fullmatch(r"organizations/meta/models-it-built(/pages/\d+)?\.md", p))
     assert len(listed) == -(-len(built) // 5)
     shown = []
