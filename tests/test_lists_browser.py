@@ -194,3 +194,39 @@ def test_lists_and_their_all_rows_view_have_no_serious_accessibility_violations(
         ]
     context.close()
     assert found == [], "\n".join(found)
+
+
+def test_rows_loaded_from_a_hostile_package_run_no_script(browser, bookshelf):  # noqa: F811
+    """A script payload in a cell reaches rows.json as escaped text, and stays text once loaded."""
+    from test_browser import PAYLOAD, hostile_package
+
+    hostile_package(bookshelf)
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(render, "INDEX_PAGE_ROWS", 1)
+        patch.setattr(render, "SECTION_ROWS", 1)
+        result = CliRunner().invoke(cli, ["build", "--root", str(bookshelf), "--quiet"])
+    assert result.exit_code == 0, result.output
+    site = bookshelf / "site"
+    lists = sorted(p.parent.relative_to(site).as_posix() for p in site.rglob("rows.json"))
+    assert "authors" in lists and any(path.startswith("sources/gutenberg-austen/") for path in lists)
+    httpd, address = serve(site)
+    context = browser.new_context()
+    tab = context.new_page()
+    dialogs = []
+    tab.on("dialog", lambda dialog: (dialogs.append(dialog.message), dialog.dismiss()))
+    try:
+        for path in lists:
+            tab.goto(f"{address}/{path}/pages/2/")
+            tab.locator(".ledger-sortable th").first.locator("button").click()
+            expect(tab.locator(".ledger-pager-status").first).to_contain_text("All ")
+            assert tab.evaluate("window.pwned") is None, path
+            assert tab.locator("[onerror], [onload], [onmouseover]").count() == 0, path
+        tab.goto(f"{address}/authors/pages/2/")
+        tab.locator("#authors-table th").first.locator("button").click()
+        expect(tab.locator("#authors-table tbody")).to_contain_text(PAYLOAD)  # shown as the text it is
+        tab.wait_for_timeout(200)
+        assert tab.evaluate("window.pwned") is None
+    finally:
+        context.close()
+        httpd.shutdown()
+    assert dialogs == []
