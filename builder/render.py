@@ -595,19 +595,15 @@ class Pager:
         return self.base + ALL_ROWS
 
 
-def index_pages(table: str, rows: list[dict], size: int, base: str = "") -> list[tuple[str, int, list[dict], Pager | None]]:
-    """(page path, depth, rows, pager) for a list: one page, or numbered pages of `size` rows.
-
-    `base` is the list's folder ("sources/" by default for table "sources")."""
-    base = base or f"{table}/"
-    first = f"{base}index.md" if base.count("/") == 1 else f"{base.rstrip('/')}.md"
+def index_pages(table: str, rows: list[dict], size: int) -> list[tuple[str, int, list[dict], Pager | None]]:
+    """(page path, depth, rows, pager) for an entity index: one page, or numbered pages of `size` rows."""
     if len(rows) <= size:
-        return [(first, page_depth(first), rows, None)]
+        return [(f"{table}/index.md", 1, rows, None)]
     count = -(-len(rows) // size)
     pages = []
     for number in range(1, count + 1):
-        pager = Pager(table, number, count, len(rows), size, base)
-        path = first if number == 1 else f"{base}pages/{number}.md"
+        pager = Pager(table, number, count, len(rows), size)
+        path = f"{table}/index.md" if number == 1 else f"{table}/pages/{number}.md"
         pages.append((path, page_depth(path), rows[(number - 1) * size : number * size], pager))
     return pages
 
@@ -622,9 +618,9 @@ DEEPER = re.compile(r'href="\.\./\.\./')  # pages/N/ is two folders below the li
 def all_rows_file(pages: list[tuple[str, int, list[dict], Pager | None]], texts: list[str], table_id: str) -> Page | None:
     """The rows.json of a paginated list, cut from its rendered pages: each row rendered once, as it is shown."""
     pager = pages[0][3]
-    if pager is None:
-        return None
     marker = f' id="{table_id}"'
+    if pager is None or not all(marker in text for text in texts):
+        return None  # one page, or a story's own index template without the list's table id
     parts = []
     for (_, _, _, page_pager), text in zip(pages, texts, strict=True):
         body = TBODY.search(text, text.index(marker)).group(1)  # curated text is escaped: no stray </tbody>
@@ -676,8 +672,8 @@ def sections_for(site: Site, table: str, label: str, related: list, headings: di
     return sections
 
 
-ROW_END = "</tr>\n"  # how the row_table macro ends each row (curated text is escaped: never inside a cell)
-LIST_DEEPER = re.compile(r'href="(?=\.\./)')  # a link of the list's first page, as seen from pages/N/
+ROW_END = "</tr>\n"  # how the table_rows macro ends each row (curated text is escaped: never inside a cell)
+LIST_DEEPER = re.compile(r'href="(?=\.\./)')  # a site link of the list's first page, to be read from pages/N/
 
 
 def list_pages(renderer: Renderer, section: Section, table: str, key, label: str) -> list[Page]:
