@@ -18,6 +18,7 @@ from pathlib import Path
 import yaml
 
 from builder import clock, progress, safety
+from builder.cache import PageCache, pages_from
 from builder.errors import StageFailed
 from builder.mkdocs_hooks import CACHE_VARIABLE, MANIFEST_VARIABLE
 from builder.render import plain_title
@@ -74,8 +75,17 @@ def normalise_sitemap(site_dir: Path) -> None:
         compressed.write_bytes(gzip.compress(data, compresslevel=9, mtime=clock.source_date_epoch()))
 
 
-def publish(config: dict, docs_dir: Path, site_dir: Path, downloads: Path, cache: Path, generated: dict[str, str]) -> int:
-    """Run MkDocs strictly, add the downloads beside the pages, return the number of HTML pages."""
+def publish(
+    config: dict,
+    docs_dir: Path,
+    site_dir: Path,
+    downloads: Path,
+    cache: Path,
+    generated: dict[str, str],
+    pages: Path | None = None,
+) -> tuple[int, PageCache | None]:
+    """Run MkDocs strictly, add the downloads beside the pages; return the number of HTML pages and
+    the page cache (in `pages`, when given: unchanged pages are copied from it, not rendered again)."""
     os.environ.setdefault("NO_MKDOCS_2_WARNING", "1")
     os.environ[CACHE_VARIABLE] = str(cache)
     manifest = docs_dir.parent / "generated-pages.json"  # outside docs_dir: never published; path -> page
@@ -87,13 +97,15 @@ def publish(config: dict, docs_dir: Path, site_dir: Path, downloads: Path, cache
     text = yaml.safe_dump(config, sort_keys=False, allow_unicode=True)
     config_file = io.StringIO(text)
     config_file.name = str(docs_dir.parent / "mkdocs.yml")  # MkDocs resolves relative paths against this
+    page_cache = PageCache(pages, text, generated) if pages is not None else None
     handler = _Collect()
     logger = logging.getLogger("mkdocs")
     logger.addHandler(handler)
     progress.start("mkdocs", len(generated), "pages built")
     try:
         mkdocs_config = load_config(config_file=config_file, docs_dir=str(docs_dir), site_dir=str(site_dir), strict=True)
-        build(mkdocs_config)
+        with pages_from(page_cache):
+            build(mkdocs_config)
     except Exception as error:  # MkDocs aborts with its own exception types; the log holds why
         details = "; ".join(handler.messages[:5]) or str(error)
         raise StageFailed(f"mkdocs build failed: {details}") from error
@@ -104,4 +116,6 @@ def publish(config: dict, docs_dir: Path, site_dir: Path, downloads: Path, cache
     normalise_sitemap(site_dir)
     # Copied once, after the build: MkDocs has nothing to do with them but copy them again.
     shutil.copytree(downloads, site_dir / "downloads")
-    return sum(name.endswith(".html") for _, _, names in os.walk(site_dir) for name in names)
+    if page_cache is not None:
+        page_cache.finish()
+    return sum(name.endswith(".html") for _, _, names in os.walk(site_dir) for name in names), page_cache
