@@ -31,6 +31,7 @@ from builder import progress
 # objects, the hooks' sanitiser): a new version of any of them renders every page again.
 LIBRARIES = ("mkdocs", "mkdocs-material", "jinja2", "markupsafe", "markdown", "pymdown-extensions", "nh3", "babel")
 INDEX = "index.json"
+HOOKS = str(Path(__file__).parent / "mkdocs_hooks.py")  # as builder.publish names it in the config
 FORMAT = 1  # bump when what is stored changes
 
 
@@ -118,25 +119,32 @@ class PageCache:
         return True
 
     def store(self, key: str, source: str, entries: list, page: str) -> None:
-        """Keep a page MkDocs just wrote (copied under a temporary name, then renamed: never half a file)."""
+        """Keep a page MkDocs just wrote (copied under a temporary name, then renamed: never half a file).
+
+        A page that cannot be kept (MkDocs skipped it as empty, the disk is full) is rendered next time.
+        """
         self.rebuilt.append(page)
-        self.folder.mkdir(parents=True, exist_ok=True)
-        if not os.path.exists(source):
-            return  # MkDocs skipped an empty page: nothing to keep, and a miss next time renders it again
-        handle, temporary = tempfile.mkstemp(dir=self.folder, suffix=".tmp")
-        os.close(handle)
-        shutil.copyfile(source, temporary)
-        os.replace(temporary, self.folder / f"{key}.html")
+        try:
+            self.folder.mkdir(parents=True, exist_ok=True)
+            handle, temporary = tempfile.mkstemp(dir=self.folder, suffix=".tmp")
+            os.close(handle)
+            shutil.copyfile(source, temporary)
+            os.replace(temporary, self.folder / f"{key}.html")
+        except OSError:
+            return
         self.used[key] = entries
 
     def finish(self) -> None:
-        """Write the index of this build's pages and remove every other entry."""
-        self.folder.mkdir(parents=True, exist_ok=True)
-        handle, temporary = tempfile.mkstemp(dir=self.folder, suffix=".tmp")
-        with os.fdopen(handle, "w", encoding="utf-8") as out:
-            # Not sort_keys: an entry's keys stay in Material's order, which its search_index.json keeps.
-            json.dump({"format": FORMAT, **dict(sorted(self.used.items()))}, out, ensure_ascii=False, default=str)
-        os.replace(temporary, self.folder / INDEX)
+        """Write the index of this build's pages and remove every other entry (a failure keeps the old index)."""
+        try:
+            self.folder.mkdir(parents=True, exist_ok=True)
+            handle, temporary = tempfile.mkstemp(dir=self.folder, suffix=".tmp")
+            with os.fdopen(handle, "w", encoding="utf-8") as out:
+                # Not sort_keys: an entry's keys stay in Material's order, which its search_index.json keeps.
+                json.dump({"format": FORMAT, **dict(sorted(self.used.items()))}, out, ensure_ascii=False, default=str)
+            os.replace(temporary, self.folder / INDEX)
+        except OSError:
+            return
         keep = {f"{key}.html" for key in self.used} | {INDEX}
         for entry in os.scandir(self.folder):
             if entry.name not in keep:
@@ -174,7 +182,9 @@ def pages_from(cache: PageCache | None):
         plugin = config.plugins.get("material/search") or config.plugins.get("search")
         searched = plugin is not None and plugin.config.enabled
         index = getattr(getattr(plugin, "search_index", None), "entries", None) if searched else None
-        cacheable = not (excluded or dirty or (searched and index is None))
+        # Another plugin could make a page depend on anything: then nothing is cached.
+        others = set(config.plugins) - {"material/search", "search", HOOKS}
+        cacheable = not (excluded or dirty or others or (searched and index is None))
         key = cache.key(page, nav) if cacheable else None
         if key is not None and cache.reuse(key, page.file.abs_dest_path, index):
             progress.advance()

@@ -18,13 +18,12 @@ from pathlib import Path
 import yaml
 
 from builder import clock, progress, safety
-from builder.cache import PageCache, pages_from
+from builder.cache import HOOKS, PageCache, pages_from
 from builder.errors import StageFailed
 from builder.mkdocs_hooks import CACHE_VARIABLE, MANIFEST_VARIABLE
 from builder.render import plain_title
 
 DEFAULT_CONFIG = Path(__file__).parent / "templates" / "mkdocs.yml"
-HOOKS = Path(__file__).parent / "mkdocs_hooks.py"
 
 
 class _Collect(logging.Handler):
@@ -55,7 +54,7 @@ def site_config(root: Path, descriptor: dict) -> dict:
     for key in TEXT_SETTINGS:
         if key in config:
             config[key] = plain_title(config[key]) if key == "site_name" else plain_text(config[key])
-    config["hooks"] = [str(HOOKS)]
+    config["hooks"] = [HOOKS]
     # The builder's own assets (written by render.write_pages): its CSS first, so a package's can override it.
     config["extra_css"] = ["_ledger/ledger.css", *config.get("extra_css", [])]
     config["extra_javascript"] = ["_ledger/ledger.js"]
