@@ -6,8 +6,8 @@ every page: the site configuration (footer, site_url, theme, plugins), the nav (
 title, url and front matter), the versions of MkDocs, Material and the libraries they render with,
 and the builder's own code (the hooks). So the cache key of a page is the sha256 of all of that
 plus the page's place (its path, url, neighbours, parents). A page whose key is stored is not
-rendered again: its HTML is copied from the cache and its search entries are put back in the
-index at its place. Anything the key does not cover is not cached (hand-written Markdown pages,
+rendered again: its HTML is hard-linked from the cache into site/ and its search entries are put
+back in the index at its place. Anything the key does not cover is not cached (hand-written Markdown pages,
 whose links depend on other files; a draft page): those are always rendered.
 
 Only the last build's entries are kept: a successful build removes every entry it did not use.
@@ -32,7 +32,7 @@ from builder import progress
 LIBRARIES = ("mkdocs", "mkdocs-material", "jinja2", "markupsafe", "markdown", "pymdown-extensions", "nh3", "babel")
 INDEX = "index.json"
 HOOKS = str(Path(__file__).parent / "mkdocs_hooks.py")  # as builder.publish names it in the config
-FORMAT = 1  # bump when what is stored changes
+FORMAT = 2  # bump when what is stored changes
 
 
 def _versions() -> list[str]:
@@ -65,17 +65,23 @@ class PageCache:
         self.texts = generated
         self.base = hashlib.sha256(_dump([FORMAT, config_text, _versions(), _builder_source()]).encode()).hexdigest()
         self.stored = self._read_index()
-        self.used: dict[str, list] = {}
+        self.used: dict[str, dict] = {}
         self.rebuilt: list[str] = []
         self.reused = 0
         self._site: tuple[int, str] | None = None
 
-    def _read_index(self) -> dict[str, list]:
+    def _read_index(self) -> dict[str, dict]:
         try:
             index = json.loads((self.folder / INDEX).read_text(encoding="utf-8"))
         except (OSError, ValueError):
             return {}  # no cache yet, or an unreadable one: every page is rendered
-        return index if isinstance(index, dict) and index.pop("format", None) == FORMAT else {}
+        if not isinstance(index, dict) or index.pop("format", None) != FORMAT:
+            return {}
+        return {
+            key: entry
+            for key, entry in index.items()
+            if isinstance(entry, dict) and isinstance(entry.get("stat"), list) and isinstance(entry.get("search"), list)
+        }
 
     def site_key(self, nav) -> str:
         """The base key with the nav as it is after every page was read (titles come from front matter)."""
@@ -103,36 +109,41 @@ class PageCache:
         return hashlib.sha256((self.site_key(nav) + _dump(place) + "\0" + text).encode()).hexdigest()
 
     def reuse(self, key: str, destination: str, search_entries: list | None) -> bool:
-        """Put the stored page in place; False (render it) when it is not stored or cannot be read."""
-        if key not in self.stored:
-            return False
+        """Put the stored page in place; False (render it) when it is not stored, was changed since, or cannot be read."""
+        stored = self.stored.get(key)
+        source = self.folder / f"{key}.html"
         try:
+            status = os.stat(source)
+            # A stored page is hard-linked into site/: one edited there in place is not the page we stored.
+            if stored is None or [status.st_size, status.st_mtime_ns] != stored["stat"]:
+                return False
             os.makedirs(os.path.dirname(destination), exist_ok=True)
-            shutil.copyfile(self.folder / f"{key}.html", destination)
+            _place(source, destination)
         except OSError:
             return False
-        entries = self.stored[key]
         if search_entries is not None:
-            search_entries.extend(entries)
-        self.used[key] = entries
+            search_entries.extend(stored["search"])
+        self.used[key] = stored
         self.reused += 1
         return True
 
     def store(self, key: str, source: str, entries: list, page: str) -> None:
-        """Keep a page MkDocs just wrote (copied under a temporary name, then renamed: never half a file).
+        """Keep a page MkDocs just wrote (under a temporary name, then renamed: never half a file).
 
         A page that cannot be kept (MkDocs skipped it as empty, the disk is full) is rendered next time.
         """
         self.rebuilt.append(page)
+        target = self.folder / f"{key}.html"
+        temporary = self.folder / f"{key}.{os.getpid()}.tmp"
         try:
             self.folder.mkdir(parents=True, exist_ok=True)
-            handle, temporary = tempfile.mkstemp(dir=self.folder, suffix=".tmp")
-            os.close(handle)
-            shutil.copyfile(source, temporary)
-            os.replace(temporary, self.folder / f"{key}.html")
+            temporary.unlink(missing_ok=True)
+            _place(Path(source), temporary)
+            os.replace(temporary, target)
+            status = os.stat(target)
         except OSError:
             return
-        self.used[key] = entries
+        self.used[key] = {"stat": [status.st_size, status.st_mtime_ns], "search": entries}
 
     def finish(self) -> None:
         """Write the index of this build's pages and remove every other entry (a failure keeps the old index)."""
@@ -154,6 +165,15 @@ class PageCache:
                     pass
 
 
+def _place(source: Path, destination) -> None:
+    """A hard link (the page's bytes are not copied: thousands of pages cost a second of CPU to copy),
+    or a copy where the file system has no links."""
+    try:
+        os.link(source, destination)
+    except OSError:
+        shutil.copyfile(source, destination)
+
+
 def _nav_item(item) -> list:
     children = getattr(item, "children", None) or []
     meta = getattr(item, "meta", None)
@@ -166,7 +186,7 @@ def _toc(items) -> list:
 
 @contextmanager
 def pages_from(cache: PageCache | None):
-    """For the duration of one MkDocs build, pages whose key is stored are copied, not rendered.
+    """For the duration of one MkDocs build, pages whose key is stored are linked in, not rendered.
 
     MkDocs builds each page in `_build_page` (versions are pinned in constraints.txt); the wrapper
     keeps its order, so the search index lists entries in the same order as a clean build.

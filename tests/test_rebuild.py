@@ -119,3 +119,14 @@ def test_a_missing_or_damaged_cache_renders_again(bookshelf):
     (folder / "index.json").write_text("{not json", encoding="utf-8")  # an unreadable index: everything is rendered
     assert build(bookshelf) == (pages, 0)
     assert files(bookshelf) == before
+
+
+def test_a_page_edited_in_site_is_not_reused(bookshelf):
+    """Stored pages are hard-linked into site/: one edited there in place is rendered again, not reused."""
+    pages, _ = build(bookshelf)
+    before = files(bookshelf)
+    page = bookshelf / "site" / "authors" / "jane-austen" / "index.html"
+    with page.open("ab") as handle:  # in place: the same file as the stored one
+        handle.write(b"<!-- edited -->")
+    assert build(bookshelf) == (1, pages - 1)
+    assert files(bookshelf) == before
