@@ -179,7 +179,6 @@ def _publish(state: dict) -> str:
     )
     if not state.get("site_url"):
         notfound.relocatable(site_dir)  # no known address: the 404 page finds the site's root itself
-    state["page_cache"] = cache
     rebuilt = f" ({len(cache.rebuilt)} rendered, {cache.reused} from .build/pages/)" if cache else ""
     return f"{count} HTML pages{rebuilt}, {folder_bytes(site_dir) / 1024 / 1024:.1f} MiB in site/"
 

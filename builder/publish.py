@@ -84,7 +84,7 @@ def publish(
     pages: Path | None = None,
 ) -> tuple[int, PageCache | None]:
     """Run MkDocs strictly, add the downloads beside the pages; return the number of HTML pages and
-    the page cache (in `pages`, when given: unchanged pages are copied from it, not rendered again)."""
+    the page cache (in `pages`, when given: unchanged pages are linked from it, not rendered again)."""
     os.environ.setdefault("NO_MKDOCS_2_WARNING", "1")
     os.environ[CACHE_VARIABLE] = str(cache)
     manifest = docs_dir.parent / "generated-pages.json"  # outside docs_dir: never published; path -> page
