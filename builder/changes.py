@@ -92,9 +92,20 @@ def collect(paths: Paths, descriptor: dict, dist: Path | None) -> Ledger:
         if not semantic.is_empty(unreleased):
             entries.append(Entry(None, unreleased))
     entries.reverse()
+    prune(cache, {release.commit for release in history.releases})
     ledger = Ledger(True, "" if entries else "no commit has a datapackage.json with a version yet.", entries, skipped=skipped)
     ledger.rows = row_events(entries)
     return ledger
+
+
+def prune(cache: Path, commits: set[str]) -> None:
+    """Keep only what this build used: a release's extracted folder and its downloads for this code.
+    Commits extracted for `builder diff`, dropped releases and downloads of older builder code go."""
+    kept = commits | {f"{commit}-{CODE_FINGERPRINT}" for commit in commits}
+    for folder in (cache, cache / "downloads"):
+        for entry in folder.glob("*") if folder.is_dir() else ():
+            if entry.name != "downloads" and entry.name not in kept and entry.is_dir() and not entry.is_symlink():
+                shutil.rmtree(entry, ignore_errors=True)
 
 
 def row_events(entries: list[Entry]) -> dict[tuple[str, str], list[dict]]:

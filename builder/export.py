@@ -12,6 +12,7 @@ import copy
 import datetime as dt
 import hashlib
 import json
+import shutil
 import sqlite3
 import zipfile
 from dataclasses import dataclass
@@ -78,7 +79,8 @@ def collect(descriptor: dict, tables: dict[str, pl.DataFrame], views: list[View]
 
 
 def sha256(path: Path) -> str:
-    return hashlib.sha256(path.read_bytes()).hexdigest()
+    with path.open("rb") as handle:  # read in blocks: a download can be larger than memory allows twice
+        return hashlib.file_digest(handle, "sha256").hexdigest()
 
 
 def file_entry(path: Path, dist: Path, fmt: str) -> dict:
@@ -108,8 +110,18 @@ def records(frame: pl.DataFrame) -> list[dict]:
     return [{key: json_value(value) for key, value in row.items()} for row in frame.iter_rows(named=True)]
 
 
+JSON_SLICE_ROWS = 50_000
+
+
 def write_json(frame: pl.DataFrame, path: Path) -> None:
-    path.write_text(json.dumps(records(frame), ensure_ascii=False, indent=1) + "\n", encoding="utf-8")
+    """A JSON array with one row object per line, written by Polars a slice at a time (a million
+    rows never become a million Python dicts)."""
+    with path.open("wb") as handle:
+        handle.write(b"[")
+        for number, piece in enumerate(frame.iter_slices(JSON_SLICE_ROWS)):
+            lines = piece.write_ndjson().encode("utf-8").rstrip(b"\n")
+            handle.write((b",\n" if number else b"\n") + lines.replace(b"\n", b",\n"))
+        handle.write(b"\n]\n" if frame.height else b"]\n")
 
 
 def write_parquet(frame: pl.DataFrame, path: Path) -> None:
@@ -123,9 +135,10 @@ def write_xlsx(tables: list[Table], path: Path, *, title: str, description: str 
     """A README sheet (what each sheet and column holds, and the licence), then a sheet per table
     and view with a filter on its header row and columns sized to their contents; every cell is
     written as a value, never a formula."""
-    workbook = xlsxwriter.Workbook(
-        str(path), {"strings_to_formulas": False, "strings_to_urls": False, "strings_to_numbers": False}
-    )
+    # constant_memory: each row goes to disk as it is written, so a million-row table does not hold
+    # every cell in memory (strings are stored in the row, not in a shared table).
+    options = {"strings_to_formulas": False, "strings_to_urls": False, "strings_to_numbers": False}
+    workbook = xlsxwriter.Workbook(str(path), options | {"constant_memory": True})
     workbook.set_properties({"title": title, "created": clock.build_time().replace(tzinfo=None)})
     header = workbook.add_format({"bold": True})
     wrap = workbook.add_format({"text_wrap": True, "valign": "top"})
@@ -152,19 +165,14 @@ def write_xlsx(tables: list[Table], path: Path, *, title: str, description: str 
         frame, cut = table.frame, max(0, table.frame.height - (EXCEL_ROWS - 1))
         if cut:  # Excel stops at 1,048,576 rows: fill the sheet, then say where the rest is
             frame = frame.head(EXCEL_ROWS - 2)
-            sheet.write_string(EXCEL_ROWS - 1, 0, EXCEL_ROWS_NOTE.format(count=cut + 1, name=table.name))
+        # One writer per column, chosen once from its type (a per-cell isinstance chain was most of the time).
+        writers = [_cell_writer(sheet, frame[name].dtype, date_format) for name in frame.columns]
         for row_index, row in enumerate(frame.iter_rows(), start=1):
             for col, value in enumerate(row):
-                if value is None:
-                    continue
-                if isinstance(value, bool):
-                    sheet.write_boolean(row_index, col, value)
-                elif isinstance(value, int | float):
-                    sheet.write_number(row_index, col, value)
-                elif isinstance(value, dt.date):
-                    sheet.write_datetime(row_index, col, dt.datetime(value.year, value.month, value.day), date_format)
-                else:
-                    sheet.write_string(row_index, col, excel_text(str(value)))
+                if value is not None:
+                    writers[col](row_index, col, value)
+        if cut:  # last: in constant-memory mode rows are written in order
+            sheet.write_string(EXCEL_ROWS - 1, 0, EXCEL_ROWS_NOTE.format(count=cut + 1, name=table.name))
         sheet.freeze_panes(1, 0)
         if frame.width:
             sheet.autofilter(0, 0, frame.height, frame.width - 1)  # the rows written, not those cut
@@ -174,6 +182,19 @@ def write_xlsx(tables: list[Table], path: Path, *, title: str, description: str 
                 typical = lengths[int(len(lengths) * 0.9)] if lengths else 0
                 sheet.set_column(col, col, min(max(len(name) + 3, typical + 2, 8), 60))
     workbook.close()
+
+
+def _cell_writer(sheet, dtype: pl.DataType, date_format):
+    """How a column's cells are written: numbers and dates as Excel values, text as text (never a formula)."""
+    if dtype == pl.Boolean:
+        return sheet.write_boolean
+    if dtype.is_numeric():
+        return sheet.write_number
+    if dtype == pl.Date:
+        return lambda row, col, value: sheet.write_datetime(
+            row, col, dt.datetime(value.year, value.month, value.day), date_format
+        )
+    return lambda row, col, value: sheet.write_string(row, col, excel_text(str(value)))
 
 
 EXCEL_ROWS = 1_048_576  # rows in one Excel sheet, the header included
@@ -261,8 +282,9 @@ def write_sqlite(tables: list[Table], path: Path) -> None:
 # ---------------------------------------------------------------- zip and descriptor
 
 
-def write_zip(entries: dict[str, bytes], path: Path, when: dt.datetime | None = None) -> None:
-    """Sorted names, fixed timestamps and permissions: same bytes for the same content."""
+def write_zip(entries: dict[str, bytes | Path], path: Path, when: dt.datetime | None = None) -> None:
+    """Sorted names, fixed timestamps and permissions: same bytes for the same content.
+    An entry given as a Path is copied from that file in blocks, not read into memory whole."""
     stamp = (when or clock.build_time()).timetuple()[:6]  # `when`: a release's commit time
     with zipfile.ZipFile(path, "w", compression=zipfile.ZIP_DEFLATED, compresslevel=9) as archive:
         for name in sorted(entries):
@@ -270,7 +292,13 @@ def write_zip(entries: dict[str, bytes], path: Path, when: dt.datetime | None = 
             info.compress_type = zipfile.ZIP_DEFLATED
             info.external_attr = 0o644 << 16
             info.create_system = 3
-            archive.writestr(info, entries[name])
+            content = entries[name]
+            if isinstance(content, Path):
+                info.file_size = content.stat().st_size  # lets zipfile choose ZIP64 only when a file needs it
+                with content.open("rb") as source, archive.open(info, "w") as target:
+                    shutil.copyfileobj(source, target, 1 << 20)
+            else:
+                archive.writestr(info, content)
 
 
 def dumps(descriptor: dict) -> str:
@@ -359,7 +387,7 @@ def resource_entry(table: Table, csv_entry: dict, ledger: dict | None = None) ->
 
 def package_files(
     descriptor: dict, published: dict, exported: list[Table], version: str, folder: Path, root: Path, tables: dict
-) -> dict[str, bytes]:
+) -> dict[str, bytes | Path]:
     """What the zip holds: the published descriptor, a README, the licence note, every CSV (written
     under `folder`) and the documents the tables point to, so `documents.path` resolves inside it."""
     name = descriptor.get("name", "package")
@@ -375,9 +403,9 @@ def package_files(
         ).encode(),
     }
     for resource in published["resources"]:
-        entries[resource["path"]] = (folder / resource["path"]).read_bytes()
+        entries[resource["path"]] = folder / resource["path"]
     for document in stored_documents(descriptor, tables, root):
-        entries[document] = inside(root, document).read_bytes()
+        entries[document] = inside(root, document)
     return entries
 
 

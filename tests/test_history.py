@@ -488,6 +488,19 @@ def test_rebuild_is_byte_identical(built):
     assert snapshot() == before
 
 
+def test_the_history_cache_keeps_only_what_the_build_used(built, repo):
+    from builder.changes import CODE_FINGERPRINT
+
+    cache = built / ".build" / "history"
+    (cache / ("0" * 40)).mkdir()  # a commit extracted for `builder diff`
+    (cache / "downloads" / f"{repo['second']}-{'0' * 16}").mkdir()  # downloads made by older builder code
+    result = CliRunner().invoke(cli, ["build", "--root", str(built), "--quiet"])
+    assert result.exit_code == 0, result.output
+    releases = {repo["first"], repo["second"]}
+    assert {p.name for p in cache.iterdir()} == releases | {"downloads"}
+    assert {p.name for p in (cache / "downloads").iterdir()} == {f"{c}-{CODE_FINGERPRINT}" for c in releases}
+
+
 # ---------------------------------------------------------------- the API
 
 
