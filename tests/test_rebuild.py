@@ -14,10 +14,10 @@ from builder.paths import Paths
 COUNTS = re.compile(r"(\d+) HTML pages \((\d+) rendered, (\d+) from \.build/pages/\)")
 
 
-def build(root: Path) -> tuple[int, int]:
-    """Build the package; (pages rendered by MkDocs, pages copied from the cache), from the build log."""
+def build(root: Path, site_url: str = "") -> tuple[int, int]:
+    """Build the package; (pages rendered by MkDocs, pages linked from the cache), from the build log."""
     lines: list[str] = []
-    pipeline.build(Paths.at(root), echo=lines.append)
+    pipeline.build(Paths.at(root), echo=lines.append, site_url=site_url)
     found = [COUNTS.search(line) for line in lines]
     match = next(m for m in found if m)
     return int(match.group(2)), int(match.group(3))
@@ -85,6 +85,7 @@ DEFAULT_CONFIG = (Path(cache.__file__).parent / "templates" / "mkdocs.yml").read
         "nav",  # a page added to a nav MkDocs makes from every page: every page lists it
         "version",  # the package's version: every page's footer
         "libraries",  # a new MkDocs, Material or Jinja: every page's HTML may differ
+        "site_url",  # the published address: every page's canonical link and Open Graph url
     ],
 )
 def test_a_site_wide_change_renders_every_page(bookshelf, monkeypatch, change):
@@ -102,10 +103,10 @@ def test_a_site_wide_change_renders_every_page(bookshelf, monkeypatch, change):
         descriptor = json.loads((bookshelf / "datapackage.json").read_text(encoding="utf-8"))
         descriptor["version"] = "1.0.1"
         (bookshelf / "datapackage.json").write_text(json.dumps(descriptor, indent=2), encoding="utf-8")
-    else:
+    elif change == "libraries":
         versions = cache._versions()
         monkeypatch.setattr(cache, "_versions", lambda: [*versions, "mkdocs-material==99.0.0"])
-    assert build(bookshelf) == (pages, 0)
+    assert build(bookshelf, site_url="https://example.org/shelf/" if change == "site_url" else "") == (pages, 0)
 
 
 def test_a_missing_or_damaged_cache_renders_again(bookshelf):
