@@ -7,8 +7,9 @@ title, url and front matter), the versions of MkDocs, Material and the libraries
 and the builder's own code (the hooks). So the cache key of a page is the sha256 of all of that
 plus the page's place (its path, url, neighbours, parents). A page whose key is stored is not
 rendered again: its HTML is hard-linked from the cache into site/ and its search entries are put
-back in the index at its place. Anything the key does not cover is not cached (hand-written Markdown pages,
-whose links depend on other files; a draft page): those are always rendered.
+back in the index at its place. Pages the key does not cover are always rendered: hand-written
+Markdown pages (their links depend on other files), drafts, pages naming their own template, and
+every page when a plugin other than search is configured.
 
 Only the last build's entries are kept: a successful build removes every entry it did not use.
 """
