@@ -173,12 +173,14 @@ def _publish(state: dict) -> str:
     stamp = f"Data as of {clock.build_time():%-d %B %Y}" + (f" · version {version}" if version else "")
     config["copyright"] = " · ".join(html.escape(str(part)) for part in (config.get("copyright"), stamp) if part)
     site_dir = state["staging"] / "site"
-    count = publish.publish(
-        config, state["docs_dir"], site_dir, state["staging"] / "dist", state["paths"].work / "cache", state["generated"]
+    work = state["paths"].work
+    count, cache = publish.publish(
+        config, state["docs_dir"], site_dir, state["staging"] / "dist", work / "cache", state["generated"], work / "pages"
     )
     if not state.get("site_url"):
         notfound.relocatable(site_dir)  # no known address: the 404 page finds the site's root itself
-    return f"{count} HTML pages, {folder_bytes(site_dir) / 1024 / 1024:.1f} MiB in site/"
+    rebuilt = f" ({len(cache.rebuilt)} rendered, {cache.reused} from .build/pages/)" if cache else ""
+    return f"{count} HTML pages{rebuilt}, {folder_bytes(site_dir) / 1024 / 1024:.1f} MiB in site/"
 
 
 def folder_bytes(folder: Path) -> int:

@@ -13,17 +13,18 @@ import json
 import logging
 import os
 import shutil
+from contextlib import contextmanager
 from pathlib import Path
 
 import yaml
 
 from builder import clock, progress, safety
+from builder.cache import HOOKS, PageCache, pages_from
 from builder.errors import StageFailed
 from builder.mkdocs_hooks import CACHE_VARIABLE, MANIFEST_VARIABLE
 from builder.render import plain_title
 
 DEFAULT_CONFIG = Path(__file__).parent / "templates" / "mkdocs.yml"
-HOOKS = Path(__file__).parent / "mkdocs_hooks.py"
 
 
 class _Collect(logging.Handler):
@@ -54,7 +55,7 @@ def site_config(root: Path, descriptor: dict) -> dict:
     for key in TEXT_SETTINGS:
         if key in config:
             config[key] = plain_title(config[key]) if key == "site_name" else plain_text(config[key])
-    config["hooks"] = [str(HOOKS)]
+    config["hooks"] = [HOOKS]
     # The builder's own assets (written by render.write_pages): its CSS first, so a package's can override it.
     config["extra_css"] = ["_ledger/ledger.css", *config.get("extra_css", [])]
     config["extra_javascript"] = ["_ledger/ledger.js"]
@@ -74,8 +75,44 @@ def normalise_sitemap(site_dir: Path) -> None:
         compressed.write_bytes(gzip.compress(data, compresslevel=9, mtime=clock.source_date_epoch()))
 
 
-def publish(config: dict, docs_dir: Path, site_dir: Path, downloads: Path, cache: Path, generated: dict[str, str]) -> int:
-    """Run MkDocs strictly, add the downloads beside the pages, return the number of HTML pages."""
+@contextmanager
+def _no_markdown_for(generated: dict[str, str]):
+    """A generated page is finished HTML; the hook hands MkDocs an empty Markdown text for it, which
+    Python-Markdown converts to "" without parsing anything, but only after building a parser with
+    every extension (a second per 5,000 pages). For those pages MkDocs' Page.render is given what
+    that conversion gives: no content, no table of contents, no title, no anchors, no links."""
+    from mkdocs.structure import pages
+
+    original = pages.Page.render
+
+    def render(page, config, files):
+        if page.markdown != "" or page.file.src_uri not in generated:
+            return original(page, config, files)
+        page.content = ""
+        page.toc = pages.get_toc([])
+        page._title_from_render = None
+        page.present_anchor_ids = set()
+        if pages.log.getEffectiveLevel() > logging.DEBUG:  # as MkDocs does
+            page.links_to_anchors = {}
+
+    pages.Page.render = render
+    try:
+        yield
+    finally:
+        pages.Page.render = original
+
+
+def publish(
+    config: dict,
+    docs_dir: Path,
+    site_dir: Path,
+    downloads: Path,
+    cache: Path,
+    generated: dict[str, str],
+    pages: Path | None = None,
+) -> tuple[int, PageCache | None]:
+    """Run MkDocs strictly, add the downloads beside the pages; return the number of HTML pages and
+    the page cache (in `pages`, when given: unchanged pages are linked from it, not rendered again)."""
     os.environ.setdefault("NO_MKDOCS_2_WARNING", "1")
     os.environ[CACHE_VARIABLE] = str(cache)
     manifest = docs_dir.parent / "generated-pages.json"  # outside docs_dir: never published; path -> page
@@ -87,13 +124,15 @@ def publish(config: dict, docs_dir: Path, site_dir: Path, downloads: Path, cache
     text = yaml.safe_dump(config, sort_keys=False, allow_unicode=True)
     config_file = io.StringIO(text)
     config_file.name = str(docs_dir.parent / "mkdocs.yml")  # MkDocs resolves relative paths against this
+    page_cache = PageCache(pages, text, generated) if pages is not None else None
     handler = _Collect()
     logger = logging.getLogger("mkdocs")
     logger.addHandler(handler)
     progress.start("mkdocs", len(generated), "pages built")
     try:
         mkdocs_config = load_config(config_file=config_file, docs_dir=str(docs_dir), site_dir=str(site_dir), strict=True)
-        build(mkdocs_config)
+        with pages_from(page_cache), _no_markdown_for(generated):
+            build(mkdocs_config)
     except Exception as error:  # MkDocs aborts with its own exception types; the log holds why
         details = "; ".join(handler.messages[:5]) or str(error)
         raise StageFailed(f"mkdocs build failed: {details}") from error
@@ -104,4 +143,6 @@ def publish(config: dict, docs_dir: Path, site_dir: Path, downloads: Path, cache
     normalise_sitemap(site_dir)
     # Copied once, after the build: MkDocs has nothing to do with them but copy them again.
     shutil.copytree(downloads, site_dir / "downloads")
-    return sum(name.endswith(".html") for _, _, names in os.walk(site_dir) for name in names)
+    if page_cache is not None:
+        page_cache.finish()
+    return sum(name.endswith(".html") for _, _, names in os.walk(site_dir) for name in names), page_cache

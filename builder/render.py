@@ -39,6 +39,7 @@ PREVIEW_ROWS = 100  # a data page shows every row of a table this small, else th
 INDEX_PAGE_ROWS = 150
 PREVIEW_BYTES = 110_000  # a data page's preview stops before its rows' HTML passes this many bytes
 SECTION_ROWS = 50
+FILTER_CHOICES = 100  # a filter of a paginated index lists at most this many values of the whole list
 SHORT_TEXT = 24  # shorter cells (dates, ids, tags) stay on one line
 LONG_TEXT = 80  # a cell with more characters than this gets a wide column, not a tall row
 VERY_LONG_TEXT = 400  # a note of paragraphs gets a wider one still, so its row stays a few lines high
@@ -183,6 +184,7 @@ class Renderer:
         )
         self.site = site
         self.depth = 0
+        self._lists: dict[str, Section] = {}  # sections whose full list the page being rendered links to
         self._columns: dict[tuple[str, str], tuple[str, dict, str | None, str | None]] = {}
         self.env.globals.update(
             site=site,
@@ -193,6 +195,7 @@ class Renderer:
             history_value=self.history_value,
             td=self.td,
             permalink=self.permalink,
+            list_of=self.list_of,
             build_date=clock.build_time().date(),
             page_slug=page_slug,
             bibtex_key=lambda text: page_slug(text).replace("-", "_"),
@@ -213,6 +216,7 @@ class Renderer:
         self.env.filters["kib"] = lambda n: f"{n / 1024:,.1f} KiB" if n >= 1024 else f"{n} bytes"
         self.env.filters["yaml_title"] = yaml_title
         self.env.filters["day"] = lambda iso: format_date(dt.date.fromisoformat(iso), "day")
+        self.macros = self.env.get_template("_macros.md.j2").module  # row_table and friends, callable from Python
 
     # ------------------------------------------------------------ links
     def url(self, target: str) -> str:
@@ -221,6 +225,16 @@ class Renderer:
 
     def entity_url(self, table: str, key) -> str:
         return self.url(f"{table}/{page_slug(key)}/")
+
+    def list_of(self, section: Section) -> str:
+        """Link to the list of every row of a section its entity page cuts; the list is written because
+        a page links to it (render_pages asks for take_lists after each entity page)."""
+        self._lists[section.list_path] = section
+        return self.url(section.list_path)
+
+    def take_lists(self) -> list[Section]:
+        lists, self._lists = list(self._lists.values()), {}
+        return lists
 
     def permalink(self, path: str) -> str:
         """The page's absolute address when the site's URL is known, else its path within the site."""
@@ -319,8 +333,11 @@ class Renderer:
         elif shown <= SHORT_TEXT:
             css = ' class="ledger-short"'
         heading = escape(label if label is not None else self.field_title(table, name))
+        # A date sorts by its ISO form, not by its words ("4 February 2004").
+        value = row.get(name)
+        order = f' data-sort="{value.isoformat()}"' if isinstance(value, dt.date) else ""
         # Plain string formatting: every piece is already escaped (Markup.format costs 3x as much).
-        return Markup(f'<td data-label="{heading}"{css}>{body}</td>')
+        return Markup(f'<td data-label="{heading}"{order}{css}>{body}</td>')
 
     def render(self, template: str, depth: int, **context) -> str:
         """A generated page: front matter, then the marker that keeps its HTML out of Markdown."""
@@ -518,29 +535,45 @@ class Section:
     skip: tuple[str, ...] = ()
     link: bool = False  # rows reached through a link table (e.g. the models a claim is about)
     total: int = 0  # how many rows there are; `rows` holds the first SECTION_ROWS of them
+    all_rows: list[dict] = field(default_factory=list)  # every row, for the section's own list pages
+    list_path: str = ""  # where the list of every row is, when the entity page shows only the first ones
 
     def __post_init__(self):
+        self.all_rows = self.rows
         self.total = max(self.total, len(self.rows))
         self.rows = self.rows[:SECTION_ROWS]
+
+    @property
+    def cut(self) -> bool:
+        return self.total > len(self.rows)
 
 
 @dataclass
 class Pager:
-    """Where one page of a long index sits among its pages; `pages` is the window of links shown."""
+    """Where one page of a long list sits among its pages; `pages` is the window of links shown.
+
+    `base` is the list's first page (e.g. "sources/" or "organizations/meta/models-it-built/"), and
+    `table` the table its rows come from (its data page holds them all in the downloads).
+    """
 
     table: str
     number: int
     count: int
     total: int
     size: int
+    base: str = ""
+    span: tuple[int, int] | None = None  # (first, last) row of a page cut by size in bytes, not rows
+
+    def __post_init__(self):
+        self.base = self.base or f"{self.table}/"
 
     @property
     def first(self) -> int:
-        return (self.number - 1) * self.size + 1
+        return self.span[0] if self.span else (self.number - 1) * self.size + 1
 
     @property
     def last(self) -> int:
-        return min(self.total, self.number * self.size)
+        return self.span[1] if self.span else min(self.total, self.number * self.size)
 
     @property
     def pages(self) -> list[int | None]:
@@ -554,7 +587,12 @@ class Pager:
         return out
 
     def path(self, number: int) -> str:
-        return f"{self.table}/" if number == 1 else f"{self.table}/pages/{number}/"
+        return self.base if number == 1 else f"{self.base}pages/{number}/"
+
+    @property
+    def all_rows(self) -> str:
+        """The file with every row of the list (ALL_ROWS), for sorting and filtering across its pages."""
+        return self.base + ALL_ROWS
 
 
 def index_pages(table: str, rows: list[dict], size: int) -> list[tuple[str, int, list[dict], Pager | None]]:
@@ -566,8 +604,39 @@ def index_pages(table: str, rows: list[dict], size: int) -> list[tuple[str, int,
     for number in range(1, count + 1):
         pager = Pager(table, number, count, len(rows), size)
         path = f"{table}/index.md" if number == 1 else f"{table}/pages/{number}.md"
-        pages.append((path, 1 if number == 1 else 3, rows[(number - 1) * size : number * size], pager))
+        pages.append((path, page_depth(path), rows[(number - 1) * size : number * size], pager))
     return pages
+
+
+# Every row of a paginated list, as the <tr> elements its pages show (links relative to its first
+# page): ledger.js loads it on the first sort or filter, so both act on all rows, not one page.
+ALL_ROWS = "rows.json"
+TBODY = re.compile(r"<tbody>\n?(.*?)</tbody>", re.S)
+DEEPER = re.compile(r'href="\.\./\.\./')  # pages/N/ is two folders below the list's first page
+
+
+def all_rows_file(pages: list[tuple[str, int, list[dict], Pager | None]], texts: list[str], table_id: str) -> Page | None:
+    """The rows.json of a paginated list, cut from its rendered pages: each row rendered once, as it is shown."""
+    pager = pages[0][3]
+    marker = f' id="{table_id}"'
+    if pager is None or not all(marker in text for text in texts):
+        return None  # one page, or a story's own index template without the list's table id
+    parts = []
+    for (_, _, _, page_pager), text in zip(pages, texts, strict=True):
+        body = TBODY.search(text, text.index(marker)).group(1)  # curated text is escaped: no stray </tbody>
+        parts.append(body if page_pager.number == 1 else DEEPER.sub('href="', body))
+    data = {"count": pager.total, "rows": "".join(parts)}
+    return Page(pager.all_rows, json.dumps(data, ensure_ascii=False, separators=(",", ":")) + "\n", generated=False)
+
+
+def list_slug(heading: str, taken: set[str]) -> str:
+    """A section's list folder under its entity's page: its heading as a slug, unique on the page."""
+    slug = page_slug(heading)
+    candidate, n = slug, 2
+    while candidate in taken:
+        candidate, n = f"{slug}-{n}", n + 1
+    taken.add(candidate)
+    return candidate
 
 
 def sections_for(site: Site, table: str, label: str, related: list, headings: dict) -> list[Section]:
@@ -603,6 +672,46 @@ def sections_for(site: Site, table: str, label: str, related: list, headings: di
     return sections
 
 
+ROW_END = "</tr>\n"  # how the table_rows macro ends each row (curated text is escaped: never inside a cell)
+LIST_DEEPER = re.compile(r'href="(?=\.\./)')  # a site link of the list's first page, to be read from pages/N/
+
+
+def list_pages(renderer: Renderer, section: Section, table: str, key, label: str) -> list[Page]:
+    """The pages listing every row of a section an entity page cuts, and their rows.json.
+
+    The rows are rendered once, at the depth of the list's first page, then split into pages of at
+    most INDEX_PAGE_ROWS rows and PREVIEW_BYTES bytes of rows (notes can be long), so no page passes 150 KB.
+    """
+    base = section.list_path
+    first = f"{base.rstrip('/')}.md"
+    renderer.depth = page_depth(first)
+    html = str(renderer.macros.table_rows(section.table, section.all_rows, section.columns, skip=section.skip))
+    rows = [row + ROW_END for row in html.split(ROW_END) if row.strip()]
+    groups: list[list[str]] = [[]]
+    size = 0
+    for row in rows:
+        if groups[-1] and (len(groups[-1]) == INDEX_PAGE_ROWS or size + len(row) > PREVIEW_BYTES):
+            groups.append([])
+            size = 0
+        groups[-1].append(row)
+        size += len(row)
+    pages, start = [], 1
+    for number, group in enumerate(groups, start=1):
+        pager = None
+        if len(groups) > 1:
+            span = (start, start + len(group) - 1)
+            pager = Pager(section.table, number, len(groups), len(rows), INDEX_PAGE_ROWS, base, span)
+        path = first if number == 1 else f"{base}pages/{number}.md"
+        body = Markup("".join(group) if number == 1 else LIST_DEEPER.sub('href="../../', "".join(group)))
+        context = {"section": section, "body": body, "pager": pager, "table": table, "key": key, "label": label}
+        pages.append(Page(path, renderer.render("entity_list.md.j2", page_depth(path), **context)))
+        start += len(group)
+    if len(groups) > 1:
+        data = {"count": len(rows), "rows": html}
+        pages.append(Page(base + ALL_ROWS, json.dumps(data, ensure_ascii=False, separators=(",", ":")) + "\n", generated=False))
+    return pages
+
+
 def render_pages(site: Site, docs: Path | None) -> list[Page]:
     """Every page of the site as Markdown, in a stable order."""
     story = stories.for_package(site.descriptor)
@@ -634,22 +743,27 @@ def render_pages(site: Site, docs: Path | None) -> list[Page]:
         )
         frame = site.tables[table]
         table_rows = list(frame.iter_rows(named=True))  # read once for the index pages and the row pages
-        for path, depth, rows, pager in index_pages(table, table_rows, INDEX_PAGE_ROWS):
-            pages.append(
-                Page(
-                    path,
-                    renderer.render(
-                        index_template,
-                        depth,
-                        table=table,
-                        resource=resource,
-                        rows=rows,
-                        total=frame.height,
-                        pager=pager,
-                        extra_filters=index_filters.get(table, []),
-                    ),
-                )
+        index = index_pages(table, table_rows, INDEX_PAGE_ROWS)
+        # A filter of a paginated index offers every value of the whole list when there are few (else the
+        # page's own values, so the page stays small); counted once here, not once per page.
+        extra = index_filters.get(table, [])
+        choices = {c: frame[c].drop_nulls().unique().to_list() for c in extra if c in frame.columns}
+        texts = [
+            renderer.render(
+                index_template,
+                depth,
+                table=table,
+                resource=resource,
+                rows=rows,
+                total=frame.height,
+                pager=pager,
+                extra_filters=extra,
+                choices={c: values if len(values) <= FILTER_CHOICES else None for c, values in choices.items()},
             )
+            for _, depth, rows, pager in index
+        ]
+        pages += [Page(path, text) for (path, *_), text in zip(index, texts, strict=True)]
+        pages += [p for p in [all_rows_file(index, texts, f"{table}-table")] if p]
         key = load.primary_key(resource)[0]
         for row in table_rows:
             related = []
@@ -661,7 +775,12 @@ def render_pages(site: Site, docs: Path | None) -> list[Page]:
                 rows = linked[(name, table)].get(row[key])
                 if rows:
                     related.append((name, "row_id", rows))
-            sections = sections_for(site, table, site.label(table, row[key]), related, headings)
+            label = site.label(table, row[key])
+            sections = sections_for(site, table, label, related, headings)
+            taken: set[str] = set()
+            for section in sections:
+                if section.cut:
+                    section.list_path = f"{table}/{page_slug(row[key])}/{list_slug(section.heading, taken)}/"
             progress.advance()
             pages.append(
                 Page(
@@ -681,6 +800,9 @@ def render_pages(site: Site, docs: Path | None) -> list[Page]:
                     ),
                 )
             )
+            # Every row of a section the page cut and links to (list_of), on pages of the section's own.
+            for section in renderer.take_lists():
+                pages += list_pages(renderer, section, table, row[key], label)
 
     data_items = [(r["name"], r) for r in site.published["resources"]]
     renderer.depth = 1

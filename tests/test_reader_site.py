@@ -5,6 +5,7 @@ import csv
 import gzip
 import json
 import re
+from collections import Counter
 from html import escape as html_escape
 from pathlib import Path
 
@@ -221,6 +222,20 @@ def test_verdicts_read_by_their_names_not_their_codes(built):
     verdicts = [(code, shown) for code, shown in tags if code in labels]
     assert verdicts and all(shown == labels[code] for code, shown in verdicts)
     assert 'ledger-tag--partly-supported">Partly supported</span>' in html(built, "claims")
+
+
+def test_the_verdict_filter_and_the_home_figures_name_verdicts_in_words(built):
+    labels = {row["verdict"]: row["label"] for row in rows(built, "verdicts")}
+    claims = html(built, "claims")
+    select = claims.split('data-attribute="data-verdict">', 1)[1].split("</select>", 1)[0]
+    options = re.findall(r'<option value="([^"]*)">([^<]*)</option>', select)
+    assert options[0] == ("", "all")
+    assert sorted(options[1:], key=lambda o: o[0]) == sorted(labels.items())  # the code filters, the name is shown
+    home = html(built, "")
+    figure = re.search(r"claims checked: ([^<]*)\.</span>", home).group(1)
+    counts = Counter(row["verdict"] for row in rows(built, "claims"))
+    assert sorted(figure.split(", ")) == sorted(f"{n} {labels[code].lower()}" for code, n in counts.items())
+    assert not any(code in home for code in labels if "-" in code)  # no "partly-supported" anywhere on it
 
 
 def test_ids_cited_in_notes_link_to_their_pages(built):

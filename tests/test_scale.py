@@ -4,7 +4,9 @@ The limits are lowered so a package of a few copies of the Ledger already crosse
 benchmark (`make bench`) checks the real limits at 1,000 and 5,000 entity pages.
 """
 
+import csv
 import io
+import json
 import re
 from pathlib import Path
 
@@ -92,6 +94,7 @@ def test_no_page_grows_with_the_package(tmp_path, low_limits):
     assert 'href="../../../sources/" rel="prev">← Previous</a>' in large["sources/pages/2.md"]
     assert f'href="../../../sources/pages/{last}/">{last}</a>' in large["sources/pages/2.md"]
     assert 'title: "Sources, page 2"' in large["sources/pages/2.md"]
+    assert f"Sorting by a column or filtering lists all {sources} rows on this page;" in large["sources/pages/2.md"]
     assert "<h1>Sources, page 2</h1>" in large["sources/pages/2.md"] and "<h1>Sources</h1>" in large["sources/index.md"]
 
     # The timeline lists its first events and counts all of them.
@@ -99,9 +102,10 @@ def test_no_page_grows_with_the_package(tmp_path, low_limits):
     assert body_rows(timeline) == ROWS_PER_PAGE
     assert "The table lists the first 40 by date" in timeline
 
-    # An organization with more related rows than SECTION shows the first ones and says how many.
+    # An organization with more related rows than SECTION shows the first ones, says how many, and
+    # links to a list of exactly its rows (see test_an_entity_links_to_a_list_of_exactly_its_rows).
     meta = large["organizations/meta.md"]
-    assert re.search(rf"The first {SECTION} of \d+; <a href=\"../../data/models/\">the data page</a>", meta)
+    assert re.search(rf'The first {SECTION} of \d+: <a href="../../organizations/meta/models-it-built/">see all \d+</a>', meta)
 
 
 def test_pager_shows_a_window_of_pages():
@@ -190,3 +194,82 @@ def test_excluded_parts_end_where_material_ends_them():
     assert without_excluded(html) == "<p>a</p>\ntail</div>\n<p>c</p>"
     kept = '<section data-search-exclude><h2 id="h">Heading</h2></section>'
     assert without_excluded(kept) == kept  # the parser opens a search section at a heading with an id
+
+
+def list_links(text: str, table_id: str, target: str) -> list[str]:
+    """The ids a list page's table links to in `target` (its first column), in order."""
+    body = text.split(f'id="{table_id}"', 1)[1].split("<tbody>", 1)[1].split("</tbody>", 1)[0]
+    return re.findall(rf'<tr[^>]*><td[^>]*><a href="(?:\.\./)+{target}/([^/"]+)/">', body)
+
+
+def test_an_entity_links_to_a_list_of_exactly_its_rows(tmp_path, monkeypatch):
+    """Meta's models, cut on its page, are listed in full on pages of their own, and in their rows.json."""
+    monkeypatch.setattr(render, "INDEX_PAGE_ROWS", 5)
+    monkeypatch.setattr(render, "SECTION_ROWS", SECTION)
+    pages, _ = rendered(tmp_path, 1)
+    with (tmp_path / "x1" / "seeds" / "models.csv").open(encoding="utf-8") as f:
+        built = [row["model_id"] for row in csv.DictReader(f) if row["developer_org_id"] == "meta"]
+    assert len(built) > 2 * 5  # three pages at least
+
+    meta = pages["organizations/meta.md"]
+    assert f"The first {SECTION} of {len(built)}: " in meta
+    assert f'<a href="../../organizations/meta/models-it-built/">see all {len(built)}</a>' in meta
+    first = pages["organizations/meta/models-it-built.md"]
+    assert "<h1>Models it built · Meta Platforms (formerly Facebook, Inc.)</h1>" in first
+    assert "search:\n  exclude: true" in first  # the rows are searchable on their own pages
+    assert f"Sorting by a column lists all {len(built)} rows on this page;" in first  # no filters here
+    listed = sorted(p for p in pages if re.fullmatch(r"organizations/meta/models-it-built(/pages/\d+)?\.md", p))
+    assert len(listed) == -(-len(built) // 5)
+    shown = []
+    for number in range(1, len(listed) + 1):
+        path = "organizations/meta/models-it-built.md" if number == 1 else f"organizations/meta/models-it-built/pages/{number}.md"
+        ids = list_links(pages[path], "ledger-list", "models")
+        assert 0 < len(ids) <= 5
+        shown += ids
+    assert shown == [render.page_slug(m) for m in built]  # exactly its rows, in the table's order
+    assert (
+        'data-all-rows="../../../../../organizations/meta/models-it-built/rows.json"'
+        in pages["organizations/meta/models-it-built/pages/2.md"]
+    )
+
+    # rows.json holds every row as its pages show them, links relative to the list's first page.
+    data = json.loads((tmp_path / "staging1" / "docs" / "organizations" / "meta" / "models-it-built" / "rows.json").read_text())
+    assert data["count"] == len(built)
+    assert re.findall(r'<tr[^>]*><td[^>]*><a href="\.\./\.\./\.\./models/([^/"]+)/">', data["rows"]) == shown
+    assert "../../../../../" not in data["rows"]
+
+    # A list is written for a cut section its entity page links to (a claim's subjects too), and only then.
+    lists = [p for p in pages if re.fullmatch(r"[a-z_]+/[^/]+/[^/]+\.md", p) and not p.split("/")[1] == "pages"]
+    assert sum(text.count('/">see all ') for text in pages.values()) < len(lists)
+    for path in lists:
+        assert f'{path.removesuffix(".md")}/">' in pages[path.rsplit("/", 1)[0] + ".md"]
+    claim = "claims/llama2-more-informative-creative-than-bard-chatgpt"
+    assert (
+        '<a href="../../claims/llama2-more-informative-creative-than-bard-chatgpt/models-about-this/">all 4 models</a>'
+        in pages[f"{claim}.md"]
+    )
+    assert not any(p.startswith(f"{claim}/") and "evidence" in p for p in pages)  # its page shows all its evidence
+    # The article lists its first claims (every passage stays highlighted) and links to them all.
+    article = pages["documents/meta-llama-departures-article.md"]
+    claims = article.split("<h2>Claims in this document</h2>", 1)[1]
+    assert claims.split("</ul>", 1)[0].count("<li>") == SECTION
+    assert 'href="../../documents/meta-llama-departures-article/claims-checked-in-it/">see all 27</a>' in claims
+    assert article.count('class="ledger-mark ') == 27
+
+
+def test_a_list_of_long_rows_is_cut_by_size_too(tmp_path, low_limits):
+    """Departures carry long notes: their list is split before its rows pass PREVIEW_BYTES, not at 40 rows."""
+    pages, _ = rendered(tmp_path, 1)
+    base = "organizations/meta/people-who-left-it"
+    listed = [f"{base}.md"] + sorted(p for p in pages if p.startswith(f"{base}/pages/"))
+    assert len(listed) >= 2
+    total = int(re.search(r"of (\d+), page 1 of", pages[listed[0]]).group(1))
+    assert total < ROWS_PER_PAGE  # so it is the size that cut it
+    first = 1
+    for number, path in enumerate(listed, start=1):
+        body = pages[path].split('id="ledger-list"', 1)[1].split("<tbody>\n", 1)[1].split("</tbody>", 1)[0]
+        rows = body.count("<tr>")
+        assert rows == 1 or len(body.encode()) <= 1.1 * render.PREVIEW_BYTES  # links on pages/N/ are a little longer
+        assert f"Rows {first}–{first + rows - 1} of {total}, page {number} of {len(listed)}." in pages[path]
+        first += rows
+    assert first - 1 == total

@@ -127,11 +127,16 @@ def test_dataset_jsonld_lists_every_download(built):
 
 
 def test_claim_pages_carry_claimreview(built):
+    # The rating's alternateName is what a search engine shows: the verdict's name, not its code.
+    names = {v["verdict"]: v["label"] for v in rows(built, "verdicts")}
     for claim in rows(built, "claims"):
-        (review,) = jsonld(built / "site" / "claims" / claim["claim_id"] / "index.html")
+        page = built / "site" / "claims" / claim["claim_id"] / "index.html"
+        (review,) = jsonld(page)
         assert review["@type"] == "ClaimReview"
         assert review["claimReviewed"] == claim["claim"]
-        assert review["reviewRating"]["alternateName"] == claim["verdict"]
+        assert review["reviewRating"]["alternateName"] == names[claim["verdict"]]
+        description = f'<meta name="description" content="Fact check: {names[claim["verdict"]]}. '
+        assert description in page.read_text(encoding="utf-8")
 
 
 def test_home_figures_are_computed_from_the_data(built):

@@ -29,6 +29,90 @@
     rows.forEach(function (row) { body.appendChild(row); });
   }
 
+  // A paginated list (data-all-rows) shows one page; its first sort or filter loads every row from
+  // the list's rows.json (the same <tr>s its pages show), so both act on all of them, not one page.
+  var loading = new WeakMap();
+
+  function number(n) { return Number(n).toLocaleString("en-US"); }
+
+  function setStatus(text, back) {
+    document.querySelectorAll(".ledger-pager").forEach(function (nav) {
+      var status = nav.querySelector(".ledger-pager-status");
+      status.textContent = text;
+      if (back) {
+        var links = nav.querySelector(".ledger-pager-links");
+        links.hidden = true;
+        var again = document.createElement("a");
+        again.href = location.pathname;
+        again.textContent = back;
+        status.appendChild(document.createTextNode(" "));
+        status.appendChild(again);
+      }
+    });
+  }
+
+  function describe(table) {
+    // Which view the reader has: every row (sorted, filtered) or one page of them.
+    if (table.dataset.ledgerAll !== "loaded") return;
+    var total = Number(table.getAttribute("data-total"));
+    var shown = Array.prototype.filter.call(table.tBodies[0].rows, function (row) { return !row.hidden; }).length;
+    var chosen = Array.prototype.filter.call(
+      document.querySelectorAll('select.ledger-filter[data-table="' + table.id + '"]'),
+      function (s) { return s.value; }
+    ).map(function (s) {
+      return s.closest("label").firstChild.textContent.replace(/^Show\s*|:\s*$/g, "") + ": " + s.options[s.selectedIndex].text;
+    });
+    var text = chosen.length ? number(shown) + " of all " + number(total) + " rows (" + chosen.join(", ") + ")" : "All " + number(total) + " rows";
+    var sorted = table.querySelector("th[aria-sort]");
+    text += sorted ? ", sorted by " + sorted.textContent.trim() + " (" + sorted.getAttribute("aria-sort") + ")." : ", in the list's order.";
+    setStatus(text, "Back to page " + table.getAttribute("data-page") + " of " + table.getAttribute("data-pages"));
+  }
+
+  function loadAll(table) {
+    if (table.dataset.ledgerAll === "loaded") return Promise.resolve(true);
+    if (loading.has(table)) return loading.get(table);
+    setStatus("Loading all " + number(table.getAttribute("data-total")) + " rows…");
+    var first = new URL(table.getAttribute("data-first-page"), location.href);
+    var promise = fetch(new URL(table.getAttribute("data-all-rows"), location.href))
+      .then(function (response) {
+        if (!response.ok) throw new Error("HTTP " + response.status);
+        return response.json();
+      })
+      .then(function (data) {
+        var holder = document.createElement("template");
+        holder.innerHTML = "<table><tbody>" + data.rows + "</tbody></table>";
+        var body = holder.content.querySelector("tbody");
+        // The rows' links are relative to the list's first page.
+        body.querySelectorAll("a[href]").forEach(function (a) {
+          a.setAttribute("href", new URL(a.getAttribute("href"), first).href);
+        });
+        table.replaceChild(document.importNode(body, true), table.tBodies[0]);
+        table.dataset.ledgerAll = "loaded";
+        return true;
+      })
+      .catch(function () {
+        // Opened from a file, say: the page still sorts and filters its own rows.
+        table.removeAttribute("data-all-rows");
+        setStatus("Could not load the other pages' rows: sorting and filters act on this page only.");
+        return false;
+      });
+    loading.set(table, promise);
+    return promise;
+  }
+
+  function withAllRows(table, action) {
+    if (!table.hasAttribute("data-all-rows") || table.dataset.ledgerAll === "loaded") {
+      action();
+      describe(table);
+      return;
+    }
+    loadAll(table).then(function () {
+      action();
+      applyFilters(table);
+      describe(table);
+    });
+  }
+
   function makeSortable(table) {
     if (table.dataset.ledgerSortable) return;
     table.dataset.ledgerSortable = "1";
@@ -38,30 +122,36 @@
       button.className = "ledger-sort";
       while (th.firstChild) button.appendChild(th.firstChild);
       th.appendChild(button);
-      button.addEventListener("click", function () { sortBy(table, th, index); });
+      button.addEventListener("click", function () {
+        withAllRows(table, function () { sortBy(table, th, index); });
+      });
+    });
+  }
+
+  function applyFilters(table, changed) {
+    // Every filter of this table applies at once: a row shows when it matches them all.
+    var selects = document.querySelectorAll('select.ledger-filter[data-table="' + table.id + '"]');
+    if (!selects.length) return;
+    var shown = 0;
+    Array.prototype.forEach.call(table.tBodies[0].rows, function (row) {
+      var match = Array.prototype.every.call(selects, function (s) {
+        return !s.value || row.getAttribute(s.getAttribute("data-attribute")) === s.value;
+      });
+      row.hidden = !match;
+      if (match) shown += 1;
+    });
+    Array.prototype.forEach.call(selects, function (s) {
+      var count = s.closest(".ledger-filters").querySelector(".ledger-filter-count");
+      if (count && changed) count.textContent = s === changed ? shown + " shown" : "";
     });
   }
 
   function makeFilter(select) {
     if (select.dataset.ledgerFilter) return;
     select.dataset.ledgerFilter = "1";
-    var id = select.getAttribute("data-table");
-    var table = document.getElementById(id);
+    var table = document.getElementById(select.getAttribute("data-table"));
     select.addEventListener("change", function () {
-      // Every filter of this table applies at once: a row shows when it matches them all.
-      var selects = document.querySelectorAll('select.ledger-filter[data-table="' + id + '"]');
-      var shown = 0;
-      Array.prototype.forEach.call(table.tBodies[0].rows, function (row) {
-        var match = Array.prototype.every.call(selects, function (s) {
-          return !s.value || row.getAttribute(s.getAttribute("data-attribute")) === s.value;
-        });
-        row.hidden = !match;
-        if (match) shown += 1;
-      });
-      Array.prototype.forEach.call(selects, function (s) {
-        var count = s.closest(".ledger-filters").querySelector(".ledger-filter-count");
-        if (count) count.textContent = s === select ? shown + " shown" : "";
-      });
+      withAllRows(table, function () { applyFilters(table, select); });
     });
   }
 
@@ -83,6 +173,9 @@
 
   function setUp() {
     nameSearchDialog();
+    // The pager above the list announces which view it shows (once: the one below says the same).
+    var status = document.querySelector(".ledger-pager .ledger-pager-status");
+    if (status) status.setAttribute("aria-live", "polite");
     document.querySelectorAll("table.ledger-sortable").forEach(makeSortable);
     document.querySelectorAll("select.ledger-filter").forEach(makeFilter);
     document.querySelectorAll(".ledger-scroll").forEach(markOverflow);
