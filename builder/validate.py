@@ -180,27 +180,30 @@ def check_tables(
     progress.start("validate", len(resource_by_name), "tables checked")
     workers = pl.thread_pool_size()
     limit = tables.streaming_bytes()
+    readable = [name for name in resource_by_name if name not in unreadable]
+    paths = {name: inside(root, resource_by_name[name]["path"]) for name in readable}
     with ExitStack() as stack:
         pool = stack.enter_context(tables.ChunkPool(workers)) if workers > 1 else None
+        # Each table's key checks run on their own thread as soon as its chunks are checked, the
+        # biggest files first: the pool stays busy to the end, with small tables to fill it.
+        finisher = stack.enter_context(ThreadPoolExecutor(1)) if pool else None
         spills = None
-        started = {}
-        for name, resource in resource_by_name.items():
-            if name in unreadable:
-                continue
-            path = inside(root, resource["path"])
+        finishes = {}
+        for name in sorted(readable, key=lambda name: -paths[name].stat().st_size) if pool else readable:
+            resource, path = resource_by_name[name], paths[name]
             spill = None
-            if path.is_file() and path.stat().st_size > limit:  # too big to hold: checked from a spill on disk
+            if path.stat().st_size > limit:  # too big to hold: checked from a spill on disk
                 spills = spills or Path(stack.enter_context(tempfile.TemporaryDirectory(prefix="ledger-spill-")))
                 spill = spills / name
                 spill.mkdir()
-            # Each file's chunks are handed to the pool as they are read, then the next file's:
-            # a small table (one chunk) is checked beside the next one.
             arguments = (package.get_resource(name), path, resource.get("dialect", {}), key_fields[name], pool, spill)
-            started[name] = path, unless_unreadable(resource, path, unreadable, problems, tables.start_table, *arguments)
-        for name, (path, finish) in started.items():
-            progress.advance()
+            finish = unless_unreadable(resource, path, unreadable, problems, tables.start_table, *arguments)
             if finish is not None:
-                result = unless_unreadable(resource_by_name[name], path, unreadable, problems, finish)
+                finishes[name] = finisher.submit(finish).result if finisher else finish
+        for name in readable:  # in the descriptor's order
+            progress.advance()
+            if name in finishes:
+                result = unless_unreadable(resource_by_name[name], paths[name], unreadable, problems, finishes[name])
                 if result is not None:
                     checked[name] = result
         dangling = tables.foreign_key_errors({name: package.get_resource(name) for name in checked}, checked)
