@@ -792,7 +792,7 @@ def foreign_key_errors(resources: dict, checked: dict[str, Checked]) -> dict[str
 
     The keys that reference the same fields of the same table (every table citing `sources`,
     say) are stacked and joined at once: the referenced values are hashed once, not per key.
-    The joins run on Polars' streaming engine, so spilled tables are scanned, not loaded.
+    With a spilled table the joins run on Polars' streaming engine, so it is scanned, not loaded.
     """
     found: dict[str, list[SimpleNamespace]] = {name: [] for name in checked}
     groups: dict[tuple, list] = {}
@@ -834,8 +834,9 @@ def foreign_key_errors(resources: dict, checked: dict[str, Checked]) -> dict[str
         on = [f"k{i}" for i in range(len(members[0][1]))]
         queries.append(stacked.join(lookup, on=on, how="anti", nulls_equal=True).sort("__fk", ROW))
         members_of.append(members)
+    spilled = any(isinstance(table.keys, pl.LazyFrame) for table in checked.values())
     for query, members in zip(queries, members_of, strict=True):  # one at a time: one hash table in memory
-        dangling = query.collect(engine="streaming")
+        dangling = query.collect(engine="streaming" if spilled else "auto")
         if dangling.height == 0:
             continue
         for index, (name, fields, ref, theirs, _) in enumerate(members):

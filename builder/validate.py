@@ -49,21 +49,36 @@ def validate_package(paths: Paths) -> tuple[Report, dict | None, dict[str, pl.Da
     unreadable, file_problems = check_files(descriptor, paths.root, utf8=False)
     report.add(file_problems)
     clean: set[str] = set()
-    with ThreadPoolExecutor(1) as aside:  # the site's pages are checked while Polars reads the tables
-        site = aside.submit(site_problems, paths, descriptor)
-        tables, table_problems = check_tables(package, descriptor, paths.root, unreadable, clean=clean)
+
+    def cells_and_rules(tables: dict[str, pl.DataFrame]):
+        for resource in load.resources(descriptor):
+            if resource["name"] in unreadable:
+                tables[resource["name"]] = load.empty_table(resource)
+        cells = safety.check_tables(descriptor, tables, clean)
+        # rules and pages must never see a control character or a clashing id
+        found = [] if cells else rules.check(descriptor, tables, paths.root, unreadable=unreadable)
+        return cells, found, safety.long_cells(descriptor, tables)
+
+    later = []
+    with ThreadPoolExecutor(1) as aside:  # the site's pages are checked while Polars reads the tables,
+        site = aside.submit(site_problems, paths, descriptor)  # the rules while it checks foreign keys
+        tables, table_problems = check_tables(
+            package,
+            descriptor,
+            paths.root,
+            unreadable,
+            clean=clean,
+            then=lambda frames: later.append(aside.submit(cells_and_rules, frames)),
+        )
         report.add(table_problems)
         report.add(site.result())
-    for resource in load.resources(descriptor):
-        if resource["name"] in unreadable:
-            tables[resource["name"]] = load.empty_table(resource)
-    cells = safety.check_tables(descriptor, tables, clean)
+        cells, found, long = later[0].result()
     report.add(cells)
-    if not cells:  # rules and pages must never see a control character or a clashing id
-        found = without_type_echoes(rules.check(descriptor, tables, paths.root, unreadable=unreadable), table_problems)
+    if not cells:
+        found = without_type_echoes(found, table_problems)
         report.problems = without_url_echoes(report.problems, found)
         report.add(found)
-    report.warn(safety.long_cells(descriptor, tables))
+    report.warn(long)
     return report, descriptor, tables
 
 
@@ -166,12 +181,14 @@ def check_files(descriptor: dict, root: Path, *, utf8: bool = True) -> tuple[set
 
 
 def check_tables(
-    package: Package, descriptor: dict, root: Path, unreadable: set[str], *, clean: set[str] | None = None
+    package: Package, descriptor: dict, root: Path, unreadable: set[str], *, clean: set[str] | None = None, then=None
 ) -> tuple[dict[str, pl.DataFrame], list[Problem]]:
     """Table Schema checks of every readable CSV, vectorised (builder.tables), and the typed frames.
 
     Adds to `unreadable` a file that is not UTF-8 or that Python's csv module cannot read at all,
     and to `clean` each table whose bytes held no control character (safety need not look again).
+    `then(frames)` is called once every table is read, before the foreign keys are checked (the
+    frames dict is the one returned).
     """
     resource_by_name = {r["name"]: r for r in load.resources(descriptor)}
     key_fields = key_fields_of(descriptor)
@@ -206,15 +223,19 @@ def check_tables(
                 result = unless_unreadable(resource_by_name[name], paths[name], unreadable, problems, finishes[name])
                 if result is not None:
                     checked[name] = result
-        dangling = tables.foreign_key_errors({name: package.get_resource(name) for name in checked}, checked)
         for name, result in checked.items():
-            found = result.errors + dangling[name]
-            problems.extend(p for p in (map_error(e, resource_by_name[name], unreadable) for e in found) if p is not None)
             if clean is not None and result.clean:
                 clean.add(name)
             if isinstance(result.frame, pl.LazyFrame):  # rules and the build read whole tables
                 result.frame = result.frame.collect(engine="streaming")
-    return {name: result.frame for name, result in checked.items()}, drop_echoes(problems, resource_by_name)
+        frames = {name: result.frame for name, result in checked.items()}
+        if then is not None:
+            then(frames)
+        dangling = tables.foreign_key_errors({name: package.get_resource(name) for name in checked}, checked)
+        for name, result in checked.items():
+            found = result.errors + dangling[name]
+            problems.extend(p for p in (map_error(e, resource_by_name[name], unreadable) for e in found) if p is not None)
+    return frames, drop_echoes(problems, resource_by_name)
 
 
 def unless_unreadable(resource: dict, path: Path, unreadable: set[str], problems: list, step, *arguments):
