@@ -36,11 +36,11 @@ def check(descriptor: dict, tables: dict[str, pl.DataFrame], root: Path, *, unre
         return [problem for rule in GENERIC_RULES for problem in rule(resource, frame, tables, descriptor, root)]
 
     readable = [resource for resource in load.resources(descriptor) if resource["name"] not in unreadable]
-    with ThreadPoolExecutor(pl.thread_pool_size()) as pool:  # Polars releases the GIL: tables side by side
-        problems = [problem for found in pool.map(run, readable) for problem in found]
     story = stories.for_package(descriptor)
-    if story is not None and not unreadable:
-        problems.extend(story.check(descriptor, tables, root))
+    with ThreadPoolExecutor(pl.thread_pool_size()) as pool:  # Polars releases the GIL: tables side by side
+        told = pool.submit(story.check, descriptor, tables, root) if story is not None and not unreadable else None
+        problems = [problem for found in pool.map(run, readable) for problem in found]
+        problems.extend(told.result() if told else [])
     _document.cache_clear()
     _memo.clear()
     return problems
