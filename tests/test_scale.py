@@ -98,6 +98,13 @@ def test_no_page_grows_with_the_package(tmp_path, low_limits):
     assert f"Sorting by a column or filtering lists all {sources} rows on this page;" in large["sources/pages/2.md"]
     assert "<h1>Sources, page 2</h1>" in large["sources/pages/2.md"] and "<h1>Sources</h1>" in large["sources/index.md"]
 
+    # A data page's preview stops before PREVIEW_BYTES and says that sorting orders only what it shows.
+    preview = large["data/sources.md"]
+    shown = preview.split("ledger-preview", 1)[1].split("</table>", 1)[0].split("<tbody>", 1)[1].count("<tr")
+    assert shown < counts["sources"]
+    assert f"The first {shown} of {counts['sources']} rows" in preview
+    assert f"Click a column heading to sort these {shown} rows; the downloads below hold every row." in preview
+
     # The timeline lists its first events and counts all of them.
     timeline = large["timeline.md"]
     assert body_rows(timeline) == ROWS_PER_PAGE
