@@ -15,6 +15,7 @@ from html import escape
 FONT = 13  # px in the SVG's own units
 WIDE, NARROW = 760, 380  # viewBox widths: a 380-unit chart drawn 350 px wide keeps 13-unit text at 12 px
 MARGIN = {"left": 52, "right": 16, "top": 24, "bottom": 52}
+DOTS_LIMIT = 120  # events a lane draws as dots; past it, bars per month (no page grows with the package)
 
 
 @dataclass(frozen=True)
@@ -112,6 +113,9 @@ def timeline_chart(
         undated = len(events) - dated
         count = f"{dated}" + (f" + {undated} undated" if undated else "")
         body.append(f'<text x="{frame.left}" y="{_n(lane_top + lane_height * index + 16)}">{escape(lane)} ({count})</text>')
+        if len(events) > DOTS_LIMIT:  # a dot each would grow the page with the package: a bar per month
+            body.extend(_month_bars(events, frame, base, lane_height - 30, css))
+            continue
         stacked: dict[tuple[dt.date, bool], int] = {}
         for event in sorted(events, key=lambda e: (e.day, e.undated, e.label)):
             level = stacked.get((event.day, event.undated), 0)
@@ -144,6 +148,28 @@ def timeline_chart(
         for lane, events in lanes.items()
     )
     return _svg(chart_id, width, height, title, description, body)
+
+
+def _month_bars(events: list[Event], frame: _Frame, base: float, tallest: float, css: str) -> list[str]:
+    """A lane too full for dots: one bar per month, as tall as its count against the fullest month,
+    with the count in its tooltip; undated events are hollow bars at their report's month."""
+    months: dict[tuple[dt.date, bool], int] = {}
+    for event in events:
+        key = (event.day.replace(day=1), event.undated)
+        months[key] = months.get(key, 0) + 1
+    most = max(months.values())
+    parts = []
+    for (month, undated), count in sorted(months.items()):
+        following = dt.date(month.year + month.month // 12, month.month % 12 + 1, 1)
+        left, right = frame.x(month), frame.x(following)
+        height = max(2.0, tallest * count / most)
+        what = "left, date unknown (reported that month)" if undated else "events"
+        parts.append(
+            f'<rect x="{_n(left)}" y="{_n(base + 5 - height)}" width="{_n(max(right - left - 0.5, 1.0))}" '
+            f'height="{_n(height)}" class="{"undated" if undated else css}">'
+            f"<title>{month:%B %Y}: {count} {what}</title></rect>"
+        )
+    return parts
 
 
 def step_chart(

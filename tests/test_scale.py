@@ -10,6 +10,7 @@ import json
 import re
 from pathlib import Path
 
+import polars as pl
 import pytest
 
 from builder import pipeline, progress, render, synth
@@ -96,6 +97,13 @@ def test_no_page_grows_with_the_package(tmp_path, low_limits):
     assert 'title: "Sources, page 2"' in large["sources/pages/2.md"]
     assert f"Sorting by a column or filtering lists all {sources} rows on this page;" in large["sources/pages/2.md"]
     assert "<h1>Sources, page 2</h1>" in large["sources/pages/2.md"] and "<h1>Sources</h1>" in large["sources/index.md"]
+
+    # A data page's preview stops before PREVIEW_BYTES and says that sorting orders only what it shows.
+    preview = large["data/sources.md"]
+    shown = preview.split("ledger-preview", 1)[1].split("</table>", 1)[0].split("<tbody>", 1)[1].count("<tr")
+    assert shown < counts["sources"]
+    assert f"The first {shown} of {counts['sources']} rows" in preview
+    assert f"Click a column heading to sort these {shown} rows; the downloads below hold every row." in preview
 
     # The timeline lists its first events and counts all of them.
     timeline = large["timeline.md"]
@@ -273,3 +281,32 @@ def test_a_list_of_long_rows_is_cut_by_size_too(tmp_path, low_limits):
         assert f"Rows {first}–{first + rows - 1} of {total}, page {number} of {len(listed)}." in pages[path]
         first += rows
     assert first - 1 == total
+
+
+def test_the_story_charts_and_their_tables_do_not_grow(tmp_path, monkeypatch):
+    """A Ledger whose copies' models and departures all belong to Meta: the home chart's releases
+    lane turns into bars per month past DOTS_LIMIT, and "Show as table" lists its first rows only."""
+    from builder import charts
+    from builder.stories import llama
+
+    monkeypatch.setattr(charts, "DOTS_LIMIT", 30)
+    monkeypatch.setattr(llama, "CHART_TABLE_ROWS", 25)
+    out = tmp_path / "skewed"
+    synth.synth(ROOT, out, rows=636 * 3, errors=[])
+    models = out / "seeds" / "models.csv"
+    frame = pl.read_csv(models, infer_schema=False).with_columns(pl.lit("meta").alias("developer_org_id"))
+    frame.write_csv(models)
+    state = {"paths": Paths.at(out), "staging": tmp_path / "staging"}
+    state["staging"].mkdir()
+    for stage in (pipeline._validate, pipeline._derive, pipeline._export, pipeline._render):
+        stage(state)
+    home = state["generated"]["index.md"]
+    releases = next(v.frame for v in state["views"] if v.name == "release_cadence").height
+    assert releases > 30
+    assert f"Top: the {releases} Llama-family releases (too many for a dot each: one bar per month" in home
+    wide = home.split('class="ledger-chart-wide">', 1)[1].split("</svg>", 1)[0]
+    assert 'class="release"' in wide and "<circle cx" in wide and "<rect " in wide  # bars for releases, dots for the 11 authors
+    assert not re.search(r'<circle[^>]*class="release"', wide)
+    assert f"The first 25 of {releases + 11:,} rows;" in home
+    table = home.split('<details class="ledger-chart-table">', 1)[1].split("</table>", 1)[0]
+    assert table.count("<tr>") == 1 + 25  # the header and the first rows

@@ -620,6 +620,9 @@ def median_release_gap(cadence: pl.DataFrame) -> float | None:
     return gaps.median() if gaps.len() else None
 
 
+CHART_TABLE_ROWS = 100  # rows a chart's "Show as table" lists; its CSV download has them all
+
+
 def page_context(site) -> dict:
     """Headline figures and charts, computed from the data (never typed in)."""
     from builder.render import INDEX_PAGE_ROWS, format_date  # here, not at the top: `builder validate` never renders
@@ -736,6 +739,8 @@ def page_context(site) -> dict:
         "timeline_total": timeline.height,
         "timeline_kinds": timeline.group_by("kind").agg(pl.len().alias("events")).sort("kind").rows(),
         "files": files,
+        "release_bars": len(releases) > charts.DOTS_LIMIT,
+        "chart_table_rows": CHART_TABLE_ROWS,
     }
 
 
