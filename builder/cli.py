@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import re
 import sys
 from collections import Counter
@@ -214,7 +215,18 @@ def _grouped(problems, prefix: str = "", shown: int = SHOWN_PER_KIND) -> list[st
 
 
 def main() -> None:
-    cli(prog_name="builder")
+    """The `builder` command. When it is done, the process ends at once: freeing a million loaded
+    rows one object at a time took a twentieth of a second that the operating system does for free.
+    Every command has finished its work and cleaned up its folders before it returns."""
+    try:
+        cli(prog_name="builder")
+    except SystemExit as done:
+        code = done.code
+    else:
+        code = 0
+    sys.stdout.flush()
+    sys.stderr.flush()
+    os._exit(code if isinstance(code, int) else 0 if code is None else 1)
 
 
 if __name__ == "__main__":  # pragma: no cover

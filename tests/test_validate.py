@@ -50,6 +50,22 @@ def test_bad_date(bookshelf):
     )
 
 
+def test_the_command_exits_with_its_code_and_all_its_output(bookshelf):
+    """`builder` ends its process at once (cli.main): the report is still written whole, through a pipe."""
+    import subprocess
+    import sys
+
+    builder = Path(sys.executable).parent / "builder"
+    valid = subprocess.run([str(builder), "validate", "--root", str(bookshelf)], capture_output=True, text=True)
+    assert (valid.returncode, valid.stdout) == (0, "The package bookshelf is valid.\n")
+    append(bookshelf, "books", "persuasion,Persuasion,jane-austen,novel,249,2023-02-30,gutenberg-austen")
+    broken = subprocess.run([str(builder), "validate", "--root", str(bookshelf), "--json"], capture_output=True, text=True)
+    assert broken.returncode == 1
+    assert [p["type"] for p in json.loads(broken.stdout)["problems"]] == ["type-error"]
+    usage = subprocess.run([str(builder), "validate", "--nope"], capture_output=True, text=True)
+    assert usage.returncode == 2 and "Error: No such option '--nope'." in usage.stderr
+
+
 def test_unknown_enum_value(bookshelf):
     append(bookshelf, "books", "persuasion,Persuasion,jane-austen,romance,249,1817-12-20,gutenberg-austen")
     assert problems(bookshelf) == [["data/books.csv", 5, "genre", "constraint-error"]]
