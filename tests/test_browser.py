@@ -46,6 +46,13 @@ def serve(folder: Path):
     return httpd, f"http://127.0.0.1:{httpd.server_address[1]}"
 
 
+def dialogs_of(page) -> list[str]:
+    """The messages of every alert, confirm or prompt the page opens (each dismissed): script ran if any."""
+    dialogs: list[str] = []
+    page.on("dialog", lambda dialog: (dialogs.append(dialog.message), dialog.dismiss()))
+    return dialogs
+
+
 @pytest.fixture(scope="module")
 def server(built):
     httpd, address = serve(built / "site")
@@ -144,8 +151,7 @@ def test_hostile_text_runs_no_script_in_pages_or_search(page, bookshelf):
     hostile_bookshelf(bookshelf, "https://example.org/")
     assert CliRunner().invoke(cli, ["build", "--root", str(bookshelf), "--quiet"]).exit_code == 0
     httpd, address = serve(bookshelf / "site")
-    dialogs = []
-    page.on("dialog", lambda dialog: (dialogs.append(dialog.message), dialog.dismiss()))
+    dialogs = dialogs_of(page)
     try:
         for path in ("/authors/mallory/", "/books/evil/", "/sources/hostile/", "/data/authors/"):
             page.goto(address + path)
@@ -191,8 +197,7 @@ def test_no_page_of_a_hostile_package_runs_script(browser, bookshelf):
     httpd, address = serve(site)
     context = browser.new_context()
     page = context.new_page()
-    dialogs = []
-    page.on("dialog", lambda dialog: (dialogs.append(dialog.message), dialog.dismiss()))
+    dialogs = dialogs_of(page)
     try:
         pages = sorted(p.relative_to(site).as_posix() for p in site.rglob("*.html"))
         assert "about/index.html" in pages and "authors/mallory/index.html" in pages

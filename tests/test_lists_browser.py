@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 from playwright.sync_api import expect
-from test_browser import browser, serve  # noqa: F401  (shared fixtures)
+from test_browser import browser, dialogs_of, serve  # noqa: F401  (shared fixtures)
 
 from builder import render, synth
 from builder.cli import cli
@@ -212,8 +212,7 @@ def test_rows_loaded_from_a_hostile_package_run_no_script(browser, bookshelf):  
     httpd, address = serve(site)
     context = browser.new_context()
     tab = context.new_page()
-    dialogs = []
-    tab.on("dialog", lambda dialog: (dialogs.append(dialog.message), dialog.dismiss()))
+    dialogs = dialogs_of(tab)
     try:
         for path in lists:
             tab.goto(f"{address}/{path}/pages/2/")
