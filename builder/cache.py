@@ -1,4 +1,5 @@
-"""Incremental builds: each generated page's finished HTML and search entries, kept in .build/pages/.
+"""Incremental builds: each generated page's finished HTML and search entries, kept in .build/pages-<key>/
+(paths.Paths.cache: a folder only this machine's builder can name).
 
 MkDocs' theme render of a page (Material's templates, the search parser, the hooks) is most of a
 large build. A page's output depends only on its own generated text and on what is the same for
@@ -19,6 +20,7 @@ from __future__ import annotations
 import hashlib
 import json
 import os
+import re
 import shutil
 import sys
 import tempfile
@@ -34,6 +36,9 @@ LIBRARIES = ("mkdocs", "mkdocs-material", "jinja2", "markupsafe", "markdown", "p
 INDEX = "index.json"
 HOOKS = str(Path(__file__).parent / "mkdocs_hooks.py")  # as builder.publish names it in the config
 FORMAT = 2  # bump when what is stored changes
+OWN_FILE = re.compile(
+    r"[0-9a-f]{64}\.html|[0-9a-f]{64}\.\d+\.tmp|tmp[a-z0-9_]+\.tmp"
+)  # pages, pages being stored, an index being written
 
 
 def _versions() -> list[str]:
@@ -159,7 +164,8 @@ class PageCache:
             return
         keep = {f"{key}.html" for key in self.used} | {INDEX}
         for entry in os.scandir(self.folder):
-            if entry.name not in keep:
+            # Only files of the cache's own making go: never a folder, a link or a name it does not write.
+            if entry.name not in keep and OWN_FILE.fullmatch(entry.name) and entry.is_file(follow_symlinks=False):
                 try:
                     os.unlink(entry.path)
                 except OSError:

@@ -12,6 +12,7 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import json
+import re
 import shutil
 import tarfile
 from dataclasses import dataclass, field
@@ -69,7 +70,7 @@ def collect(paths: Paths, descriptor: dict, dist: Path | None) -> Ledger:
     history = git_history.read(paths.root, git_history.release_summaries(descriptor))
     if not history.available:
         return Ledger(False, history.reason)
-    cache = paths.work / "history"
+    cache = paths.cache("history")
     previous = empty_snapshot()
     entries = []
     skipped = []
@@ -103,8 +104,9 @@ def prune(cache: Path, commits: set[str]) -> None:
     Commits extracted for `builder diff`, dropped releases and downloads of older builder code go."""
     kept = commits | {f"{commit}-{CODE_FINGERPRINT}" for commit in commits}
     for folder in (cache, cache / "downloads"):
-        for entry in folder.glob("*") if folder.is_dir() else ():
-            if entry.name != "downloads" and entry.name not in kept and entry.is_dir() and not entry.is_symlink():
+        for entry in folder.glob("*") if folder.is_dir() and not folder.is_symlink() else ():
+            ours = re.fullmatch(r"[0-9a-f]{40}(-[0-9a-f]{16})?", entry.name)  # what checkout and cached_release name
+            if ours and entry.name not in kept and entry.is_dir() and not entry.is_symlink():
                 shutil.rmtree(entry, ignore_errors=True)
 
 
@@ -286,7 +288,7 @@ def diff_command(paths: Paths, old: str | None, new: str | None, as_json: bool, 
     if descriptor is None and not (old and new):
         raise BuilderError(f"{paths.root.name or paths.root} is not a data package: {problems[0].message}")
     history = git_history.read(paths.root, git_history.release_summaries(descriptor or {}))
-    cache = paths.work / "history"
+    cache = paths.cache("history")
     if old is None:
         if not history.available:
             raise BuilderError(f"no release to compare with: {history.reason} Name OLD as a folder.")

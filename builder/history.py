@@ -2,7 +2,7 @@
 
 A release is a `version` of datapackage.json and the first commit that carried it; its date is
 that commit's committer date. Old versions are read with git (`git archive COMMIT`) into a cache
-folder under .build/history/<commit>/, which never changes once written because a commit never
+folder under .build/history-<key>/<commit>/, which never changes once written because a commit never
 does. Git runs without a shell, with a fixed environment (no user or system config, C locale), so
 one checkout gives the same releases on any machine. Outside git, or in a shallow clone, there is
 no history: `History.available` is False and `History.reason` says why, in words.

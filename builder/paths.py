@@ -3,7 +3,10 @@
 from __future__ import annotations
 
 import functools
+import hashlib
+import os
 import re
+import secrets
 from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
 
@@ -38,12 +41,53 @@ class Paths:
         """Scratch folder: each build writes here first, then swaps into dist/ and site/."""
         return self.root / ".build"
 
+    def scratch(self) -> Path:
+        """.build/, made if missing; refused when it is a link or a file, so no scratch file, cache or
+        clean-up of the builder's ever lands outside the package."""
+        from builder.errors import BuilderError
+
+        work = self.work
+        if work.is_symlink() or (work.exists() and not work.is_dir()):
+            kind = "a symbolic link" if work.is_symlink() else "a file"
+            raise BuilderError(f"{work.name} is {kind}; the builder needs it as its scratch folder: remove it.")
+        work.mkdir(exist_ok=True)
+        return work
+
+    def cache(self, name: str) -> Path:
+        """A cache folder in .build/ named with this machine's key (`pages-<key>`): a package that ships
+        a .build/ folder (finished pages, compiled templates, release downloads) is never read from, as
+        its author cannot know the name. Caches are only ever read from folders the builder made."""
+        return self.scratch() / f"{name}-{machine_key()}"
+
     def relative(self, path: Path) -> str:
         """A path as users see it in messages: relative to the root, with forward slashes."""
         try:
             return path.resolve().relative_to(self.root).as_posix()
         except ValueError:
             return path.name
+
+
+@functools.cache
+def machine_key() -> str:
+    """16 hex digits from a secret kept outside every package (the user's cache folder), made once.
+    Where it cannot be kept, a key for this process only: nothing is reused, every build is whole."""
+    home = Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache") / "llama-ledger"
+    secret = home / "cache-key"
+    try:
+        home.mkdir(parents=True, exist_ok=True)
+        try:
+            handle = os.open(secret, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        except FileExistsError:
+            value = secret.read_text(encoding="ascii").strip()
+        else:
+            value = secrets.token_hex(32)
+            with os.fdopen(handle, "w", encoding="ascii") as out:
+                out.write(value + "\n")
+        if len(value) < 32:
+            raise OSError("cache key too short")
+    except (OSError, RuntimeError, UnicodeDecodeError):
+        value = secrets.token_hex(32)
+    return hashlib.sha256(value.encode()).hexdigest()[:16]
 
 
 def unsafe_path(root: Path, relative: str) -> str | None:

@@ -64,7 +64,7 @@ def build(paths: Paths, *, echo=print, site_url: str = "") -> None:
 def _staging(paths: Paths) -> Path:
     """A fresh staging folder in .build/, named after this process; leftovers of dead builds go."""
     try:
-        paths.work.mkdir(exist_ok=True)
+        paths.scratch()
         for old in paths.work.glob("build-*"):
             match = re.match(r"build-(\d+)-", old.name)
             if match and not _alive(int(match.group(1))):
@@ -173,13 +173,19 @@ def _publish(state: dict) -> str:
     stamp = f"Data as of {clock.build_time():%-d %B %Y}" + (f" · version {version}" if version else "")
     config["copyright"] = " · ".join(html.escape(str(part)) for part in (config.get("copyright"), stamp) if part)
     site_dir = state["staging"] / "site"
-    work = state["paths"].work
+    paths = state["paths"]
     count, cache = publish.publish(
-        config, state["docs_dir"], site_dir, state["staging"] / "dist", work / "cache", state["generated"], work / "pages"
+        config,
+        state["docs_dir"],
+        site_dir,
+        state["staging"] / "dist",
+        paths.cache("templates"),
+        state["generated"],
+        paths.cache("pages"),
     )
     if not state.get("site_url"):
         notfound.relocatable(site_dir)  # no known address: the 404 page finds the site's root itself
-    rebuilt = f" ({len(cache.rebuilt)} rendered, {cache.reused} from .build/pages/)" if cache else ""
+    rebuilt = f" ({len(cache.rebuilt)} rendered, {cache.reused} from the page cache)" if cache else ""
     return f"{count} HTML pages{rebuilt}, {folder_bytes(site_dir) / 1024 / 1024:.1f} MiB in site/"
 
 

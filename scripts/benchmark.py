@@ -4,7 +4,7 @@
 Then `builder build` of synthetic packages with 1,000 and 5,000 entity pages against a bare
 `mkdocs build` (same theme, search on) of a plain Markdown site with as many HTML pages, each
 build clean (no page cache), and the same package rebuilt after one changed row (a person's name)
-with the page cache of the build before (.build/pages/). The Ledger's repeated builds are warm:
+with the page cache of the build before (.build/pages-<key>/). The Ledger's repeated builds are warm:
 they reuse the page cache, as a second `make build` does.
 
 Run with `make bench` (warm .venv); `--quick` is a smoke run (10k rows, 500 entity pages, one run each). Each run is
@@ -234,8 +234,13 @@ def build_versus(entity_pages: int, runs: int, work: Path) -> dict:
         stdout=subprocess.DEVNULL,
     )
     build = [str(BUILDER), "build", "--quiet", "--root", str(package)]
+
     # A clean build each time: the page cache of the run before is removed first.
-    ours = measure(build, runs, before=lambda run: shutil.rmtree(package / ".build" / "pages", ignore_errors=True))
+    def cold(run):  # the page cache (.build/pages-<key>/) removed: a clean build
+        for folder in (package / ".build").glob("pages-*"):
+            shutil.rmtree(folder, ignore_errors=True)
+
+    ours = measure(build, runs, before=cold)
     # Then a rebuild after one changed row, the cache warm from the build before (each run renames again).
     rebuild = measure(build, runs, before=lambda run: rename_person(package, run))
     descriptor = json.loads((package / "datapackage.json").read_text(encoding="utf-8"))

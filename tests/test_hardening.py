@@ -14,6 +14,7 @@ import pytest
 from click.testing import CliRunner
 
 from builder.cli import cli
+from builder.paths import Paths
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -405,6 +406,41 @@ def test_a_stray_build_file_gives_a_clear_error(bookshelf):
     result = run(bookshelf, "build")
     assert result.exit_code == 1
     assert ".build is a file; the builder needs it as its scratch folder: remove it." in result.output
+
+
+def test_a_linked_build_folder_is_refused_and_what_it_points_to_is_left_alone(bookshelf, tmp_path):
+    elsewhere = tmp_path / "documents"
+    (elsewhere / "pages").mkdir(parents=True)
+    (elsewhere / "pages" / "letter.txt").write_text("keep me")
+    (elsewhere / "build-99999999-x").mkdir()  # looks like a dead build's staging folder
+    (bookshelf / ".build").symlink_to(elsewhere, target_is_directory=True)
+    result = run(bookshelf, "build")
+    assert result.exit_code == 1
+    assert ".build is a symbolic link; the builder needs it as its scratch folder: remove it." in result.output
+    assert sorted(p.relative_to(elsewhere).as_posix() for p in elsewhere.rglob("*")) == [
+        "build-99999999-x",
+        "pages",
+        "pages/letter.txt",
+    ]
+
+
+def test_a_shipped_build_folder_is_never_read_nor_cleaned(bookshelf, tmp_path):
+    """A package may ship .build/ with finished pages, compiled templates and release downloads made
+    to look like the builder's: its caches live in folders named with a key kept outside the package."""
+    shipped = bookshelf / ".build"
+    for name in ("pages", "templates", "history", "pages-0000000000000000"):
+        (shipped / name).mkdir(parents=True)
+        (shipped / name / "index.json").write_text('{"format": 2}')
+        (shipped / name / ("a" * 64 + ".html")).write_text("<script>window.pwned = 1</script>")
+    (shipped / "history" / ("b" * 40)).mkdir()
+    before = sorted(p.relative_to(shipped).as_posix() for p in shipped.rglob("*"))
+    for _ in range(2):  # a clean build, then one that reuses its own cache
+        result = run(bookshelf, "build", "--quiet")
+        assert result.exit_code == 0, result.output
+    assert not any("pwned" in p.read_text(errors="replace") for p in (bookshelf / "site").rglob("*.html"))
+    assert [n for n in before if (shipped / n).exists()] == before  # nothing of theirs removed
+    ours = Paths.at(bookshelf).cache("pages")
+    assert ours.name.startswith("pages-") and ours.name != "pages-0000000000000000" and any(ours.glob("*.html"))
 
 
 def test_a_read_only_root_gives_a_clear_error(bookshelf, monkeypatch):

@@ -25,6 +25,7 @@ from builder import api, changes, history
 from builder import diff as semantic
 from builder.cli import cli
 from builder.errors import BuilderError
+from builder.paths import Paths
 
 FIELD = {"type": "string", "title": "", "description": "A field."}
 
@@ -491,7 +492,7 @@ def test_rebuild_is_byte_identical(built):
 def test_the_history_cache_keeps_only_what_the_build_used(built, repo):
     from builder.changes import CODE_FINGERPRINT
 
-    cache = built / ".build" / "history"
+    cache = Paths.at(built).cache("history")
     (cache / ("0" * 40)).mkdir()  # a commit extracted for `builder diff`
     (cache / "downloads" / f"{repo['second']}-{'0' * 16}").mkdir()  # downloads made by older builder code
     result = CliRunner().invoke(cli, ["build", "--root", str(built), "--quiet"])

@@ -11,7 +11,7 @@ import pytest
 from builder import cache, pipeline
 from builder.paths import Paths
 
-COUNTS = re.compile(r"(\d+) HTML pages \((\d+) rendered, (\d+) from \.build/pages/\)")
+COUNTS = re.compile(r"(\d+) HTML pages \((\d+) rendered, (\d+) from the page cache\)")
 
 
 def build(root: Path, site_url: str = "") -> tuple[int, int]:
@@ -41,7 +41,7 @@ def rename_author(root: Path) -> None:
 
 
 def cached_pages(root: Path) -> set[str]:
-    return {p.name for p in (root / ".build" / "pages").iterdir()}
+    return {p.name for p in Paths.at(root).cache("pages").iterdir()}
 
 
 def test_one_changed_row_renders_only_its_pages_and_matches_a_clean_build(bookshelf, tmp_path):
@@ -112,7 +112,7 @@ def test_a_site_wide_change_renders_every_page(bookshelf, monkeypatch, change):
 def test_a_missing_or_damaged_cache_renders_again(bookshelf):
     pages, _ = build(bookshelf)
     before = files(bookshelf)
-    folder = bookshelf / ".build" / "pages"
+    folder = Paths.at(bookshelf).cache("pages")
     html = sorted(p for p in folder.iterdir() if p.suffix == ".html")
     html[0].unlink()  # one page's HTML gone: that page is rendered again
     assert build(bookshelf) == (1, pages - 1)
