@@ -71,9 +71,9 @@ class Paths:
 def machine_key() -> str:
     """16 hex digits from a secret kept outside every package (the user's cache folder), made once.
     Where it cannot be kept, a key for this process only: nothing is reused, every build is whole."""
-    home = Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache") / "llama-ledger"
-    secret = home / "cache-key"
     try:
+        home = Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache") / "llama-ledger"
+        secret = home / "cache-key"
         home.mkdir(parents=True, exist_ok=True)
         try:
             handle = os.open(secret, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)

@@ -586,3 +586,22 @@ def test_a_huge_cell_is_cut_on_pages_and_kept_whole_in_downloads(bookshelf):
 
     published = pl.read_csv(bookshelf / "dist" / "data" / "authors.csv")
     assert published.filter(pl.col("author_id") == "mallory")["name"][0] == huge.strip()
+
+
+def test_the_cache_key_is_kept_outside_the_package_or_made_per_build(tmp_path, monkeypatch):
+    from builder import paths
+
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "cache"))
+    paths.machine_key.cache_clear()
+    first = paths.machine_key()
+    paths.machine_key.cache_clear()
+    assert paths.machine_key() == first  # read back from the secret it made
+    assert oct((tmp_path / "cache" / "llama-ledger" / "cache-key").stat().st_mode & 0o777) == "0o600"
+    (tmp_path / "blocked").write_text("a file, not a folder")
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "blocked"))
+    keys = set()
+    for _ in range(2):
+        paths.machine_key.cache_clear()
+        keys.add(paths.machine_key())
+    paths.machine_key.cache_clear()
+    assert len(keys) == 2 and first not in keys  # nowhere to keep it: a key of its own each time, nothing reused
