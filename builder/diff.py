@@ -429,15 +429,22 @@ def counts_words(table: dict) -> str:
     return {"added": "new table; ", "removed": "table removed; "}.get(table["status"], "") + words
 
 
+def first_highlights(diff: dict, limit: int) -> tuple[list[dict], int]:
+    """The headline changes a text or Markdown diff lists (three per `limit`), and how many it leaves out."""
+    highlights = diff["highlights"]
+    return highlights[: limit * 3], max(0, len(highlights) - limit * 3)
+
+
 def to_text(diff: dict, limit: int = DEFAULT_LIMIT) -> str:
     lines = [f"Changes from {side_words(diff['old'])} to {side_words(diff['new'])}", ""]
     if is_empty(diff):
         return "\n".join(lines + ["No changes."]) + "\n"
-    if diff["highlights"]:
+    shown_highlights, hidden = first_highlights(diff, limit)
+    if shown_highlights:
         lines.append("Highlights")
-        lines += [f"  - {h['text'].replace('`', '')}" for h in diff["highlights"][: limit * 3]]
-        if len(diff["highlights"]) > limit * 3:
-            lines.append(f"  … and {len(diff['highlights']) - limit * 3} more")
+        lines += [f"  - {h['text'].replace('`', '')}" for h in shown_highlights]
+        if hidden:
+            lines.append(f"  … and {hidden} more")
         lines.append("")
     for change in diff["package"]:
         lines.append(f"Package {change['key']}: {compact(change['old'])} → {compact(change['new'])}")
@@ -478,11 +485,12 @@ def to_markdown(diff: dict, limit: int = DEFAULT_LIMIT) -> str:
     lines = [f"### Data changes: {md(side_words(diff['old']))} → {md(side_words(diff['new']))}", ""]
     if is_empty(diff):
         return "\n".join(lines + ["No changes to the data."]) + "\n"
-    if diff["highlights"]:
+    shown_highlights, hidden = first_highlights(diff, limit)
+    if shown_highlights:
         lines += ["**Highlights**", ""]
-        lines += [f"- {md_code_spans(h['text'])}" for h in diff["highlights"][: limit * 3]]
-        if len(diff["highlights"]) > limit * 3:
-            lines.append(f"- … and {len(diff['highlights']) - limit * 3} more")
+        lines += [f"- {md_code_spans(h['text'])}" for h in shown_highlights]
+        if hidden:
+            lines.append(f"- … and {hidden} more")
         lines.append("")
     for change in diff["package"]:
         lines.append(f"- Package `{change['key']}`: {md(compact(change['old']))} → {md(compact(change['new']))}")

@@ -134,70 +134,66 @@ def messages(root: Path) -> list[list]:
     return [[p["row"], p["type"], p["message"], p["fix"]] for p in json.loads(result.output)["problems"]]
 
 
-def test_a_note_may_only_name_ids_that_exist(ledger):
-    replace_line(
-        ledger,
+# One edit to one line of a table, and the one problem it must give, on that line's row:
+# (table, the line's start, text replaced, replacement, problem type, message, fix).
+ONE_LINE_FAULTS = [
+    pytest.param(
         "sources",
         "meta-llama-departures-article-source,",
-        lambda line: line.replace("`theinformation-2023-excerpt`", "`the-information-feud`"),
-    )
-    assert messages(ledger) == [
-        [
-            row_of(ledger, "sources", "meta-llama-departures-article-source,"),
-            "note-names-unknown-id",
-            "The note names `the-information-feud`, which is not the id of any row.",
-            "Correct the id, add the row it names, or drop the backticks (they mark ids only).",
-        ]
-    ]
+        "`theinformation-2023-excerpt`",
+        "`the-information-feud`",
+        "note-names-unknown-id",
+        "The note names `the-information-feud`, which is not the id of any row.",
+        "Correct the id, add the row it names, or drop the backticks (they mark ids only).",
+        id="a note may only name ids that exist",
+    ),
+    pytest.param(
+        "people",
+        "hugo-touvron,",
+        ",2025-05-26,",
+        ",2025-06-30,",
+        "status-date-mismatch",
+        "`hugo-touvron` has status as of 2025-06-30, but its source `bi-2025-llama-talent` is dated 2025-05-26.",
+        "Set `status_as_of` to the source's publication date, or cite a dated report of the status.",
+        id="the status date is the date of its source",
+    ),
+    pytest.param(
+        "departures",
+        "eric-hambro-",
+        ",unknown,2025-05-26,",
+        ",unknown,,",
+        "undated-exit-without-report",
+        "The exit's date is unknown but `left_by` is empty.",
+        "Write the publication date of the earliest source that reports the person had left.",
+        id="an undated exit names the report that it happened",
+    ),
+    pytest.param(
+        "departures",
+        "eric-hambro-",
+        ",,unknown,",
+        ",2024-01-01,unknown,",
+        "precision-mismatch",
+        "`date_precision` is unknown but `date` is 2024-01-01.",
+        "Empty `date`, or set `date_precision` to day, month or year.",
+        id="unknown precision means no date",
+    ),
+    pytest.param(
+        "departures",
+        "edouard-grave-",
+        ",month,,",
+        ",month,2025-05-26,",
+        "left-by-with-date",
+        "`left_by` is 2025-05-26 but the exit's date is known.",
+        "Empty `left_by`, or empty `date` and set `date_precision` to unknown.",
+        id="a known exit date has no left_by",
+    ),
+]
 
 
-def test_status_date_is_the_date_of_its_source(ledger):
-    replace_line(ledger, "people", "hugo-touvron,", lambda line: line.replace(",2025-05-26,", ",2025-06-30,", 1))
-    assert messages(ledger) == [
-        [
-            row_of(ledger, "people", "hugo-touvron,"),
-            "status-date-mismatch",
-            "`hugo-touvron` has status as of 2025-06-30, but its source `bi-2025-llama-talent` is dated 2025-05-26.",
-            "Set `status_as_of` to the source's publication date, or cite a dated report of the status.",
-        ]
-    ]
-
-
-def test_an_undated_exit_names_the_report_that_it_happened(ledger):
-    replace_line(ledger, "departures", "eric-hambro-", lambda line: line.replace(",unknown,2025-05-26,", ",unknown,,", 1))
-    row = row_of(ledger, "departures", "eric-hambro-")
-    assert messages(ledger) == [
-        [
-            row,
-            "undated-exit-without-report",
-            "The exit's date is unknown but `left_by` is empty.",
-            "Write the publication date of the earliest source that reports the person had left.",
-        ]
-    ]
-
-
-def test_unknown_precision_means_no_date(ledger):
-    replace_line(ledger, "departures", "eric-hambro-", lambda line: line.replace(",,unknown,", ",2024-01-01,unknown,", 1))
-    assert messages(ledger) == [
-        [
-            row_of(ledger, "departures", "eric-hambro-"),
-            "precision-mismatch",
-            "`date_precision` is unknown but `date` is 2024-01-01.",
-            "Empty `date`, or set `date_precision` to day, month or year.",
-        ]
-    ]
-
-
-def test_a_known_exit_date_has_no_left_by(ledger):
-    replace_line(ledger, "departures", "edouard-grave-", lambda line: line.replace(",month,,", ",month,2025-05-26,", 1))
-    assert messages(ledger) == [
-        [
-            row_of(ledger, "departures", "edouard-grave-"),
-            "left-by-with-date",
-            "`left_by` is 2025-05-26 but the exit's date is known.",
-            "Empty `left_by`, or empty `date` and set `date_precision` to unknown.",
-        ]
-    ]
+@pytest.mark.parametrize(("name", "starts", "old", "new", "kind", "message", "fix"), ONE_LINE_FAULTS)
+def test_one_line_fault_gives_its_problem(ledger, name, starts, old, new, kind, message, fix):
+    replace_line(ledger, name, starts, lambda line: line.replace(old, new, 1))
+    assert messages(ledger) == [[row_of(ledger, name, starts), kind, message, fix]]
 
 
 def test_every_claim_is_tied_to_what_it_is_about(ledger):
