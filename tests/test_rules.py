@@ -187,6 +187,48 @@ ONE_LINE_FAULTS = [
         "Empty `left_by`, or empty `date` and set `date_precision` to unknown.",
         id="a known exit date has no left_by",
     ),
+    pytest.param(
+        "claims",
+        "employees-embittered-and-quit,",
+        ",reported,",
+        ",supported,",
+        "support-from-one-origin",
+        "Claim `employees-embittered-and-quit` is supported on only one origin, `theinformation-2023-excerpt`, "
+        "and no primary source.",
+        "Add a primary source or a second independent origin to seeds/claim_evidence.csv, or set the verdict to reported.",
+        id="a supported claim needs a primary source or two origins",
+    ),
+    pytest.param(
+        "sources",
+        "arxiv-gemma-2,",
+        ",2024-07-31,",
+        ",,",
+        "undated-source-unexplained",
+        "`arxiv-gemma-2` has no `published` date but `dated` says dated.",
+        "Write the publication date, or set `dated` to undated-page or date-not-seen.",
+        id="an empty published date says why",
+    ),
+    pytest.param(
+        "claims",
+        "departures-came-after-both-releases,",
+        "five of the Ledger's dated exits",
+        "two of the Ledger's dated exits",
+        "rationale-count-mismatch",
+        "The rationale of `departures-came-after-both-releases` says two of the Ledger's dated exits from Meta came before "
+        "18 July 2023; seeds/departures.csv dates 5.",
+        "Correct the figure in the rationale, or the departures it counts.",
+        id="a rationale's count of exits agrees with the departures",
+    ),
+    pytest.param(
+        "model_licences",
+        "llama-guard-3,11",
+        ",11B,",
+        ",11.5B,",
+        "licence-size-unknown",
+        "`llama-guard-3` has no size 11.5B in its parameters (1B; 8B; 11B).",
+        "Write the size as the model's `parameters` gives it, or add the size there.",
+        id="a licence row names a released size",
+    ),
 ]
 
 
@@ -214,3 +256,38 @@ def test_a_claim_verdict_must_be_defined(ledger):
     found = problems(ledger)
     assert found and {p[3] for p in found} == {"foreign-key"}
     assert {p[0] for p in found} == {"seeds/claims.csv"}
+
+
+def test_echoes_of_one_report_count_as_one_origin(ledger):
+    # skynews.icu repeats The Information; read as its own origin, the reported claim would count two origins.
+    unlinked = lambda line: line.replace(",theinformation-2023-excerpt,true", ",,true")  # noqa: E731
+    replace_line(ledger, "sources", "skynews-llama-engineers-quit,", unlinked)
+    assert messages(ledger) == [
+        [
+            row_of(ledger, "claims", "compute-dispute-previously-undisclosed,"),
+            "reported-but-confirmed",
+            "Claim `compute-dispute-previously-undisclosed` is rated reported, but 2 independent origins support it.",
+            "Set the verdict to supported, or correct the evidence's stance or the sources' origins.",
+        ],
+        [
+            row_of(ledger, "claims", "employees-embittered-and-quit,"),
+            "reported-but-confirmed",
+            "Claim `employees-embittered-and-quit` is rated reported, but 2 independent origins support it.",
+            "Set the verdict to supported, or correct the evidence's stance or the sources' origins.",
+        ],
+    ]
+
+
+def test_a_rationale_count_follows_the_departures(ledger):
+    # Izacard's exit moved after Llama 2's launch: the rationale's "five" no longer matches what the data dates.
+    later = lambda line: line.replace(",2023-04-01,month,", ",2023-08-01,month,")  # noqa: E731
+    replace_line(ledger, "departures", "gautier-izacard-meta,", later)
+    assert messages(ledger) == [
+        [
+            row_of(ledger, "claims", "departures-came-after-both-releases,"),
+            "rationale-count-mismatch",
+            "The rationale of `departures-came-after-both-releases` says five of the Ledger's dated exits from Meta came before "
+            "18 July 2023; seeds/departures.csv dates 4.",
+            "Correct the figure in the rationale, or the departures it counts.",
+        ]
+    ]

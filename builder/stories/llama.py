@@ -15,11 +15,12 @@ from builder.derive import View
 from builder.errors import Problem
 from builder.rules import ROW
 from builder.rules import numbered as _rows
+from builder.stories import sourcing
 
 PAPER_AUTHORS = 14  # LLaMA: Open and Efficient Foundation Language Models (arXiv 2302.13971)
 # The tables and columns the story's rules, views and pages read: checked before they run.
 REQUIRES = {
-    "claims": ["claim_id", "document_id", "quote", "verdict"],
+    "claims": ["claim_id", "document_id", "quote", "verdict", "rationale"],
     "claim_evidence": ["claim_id", "source_id", "stance"],
     "people": ["person_id", "name", "status", "status_as_of", "llama_paper_position", "source_id"],
     "departures": ["departure_id", "person_id", "from_org_id", "to_org_id", "date", "date_precision", "confidence"],
@@ -52,6 +53,10 @@ def check(descriptor: dict, tables: dict[str, pl.DataFrame], root: Path) -> list
         undated_exits,
         releases_after_predecessor,
         subjects_for_every_claim,
+        sourcing.sourcing_policy,
+        sourcing.dated_sources,
+        sourcing.rationale_counts,
+        sourcing.licence_sizes,
     ):
         problems.extend(rule(tables, paths))
     return problems
