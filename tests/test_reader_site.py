@@ -82,7 +82,8 @@ def test_data_pages_name_their_real_order_and_render_markdown(built):
     assert "sorted by <code>date</code>, then <code>model_id</code>." in page
     assert "(the primary key)" not in page
     sources = html(built, "data/sources")
-    assert "All 128 rows" in sources or "The first 100 of" in sources
+    # The preview is cut to a size budget: how many rows it shows depends on how long they are.
+    assert re.search(r"All \d+ rows|The first \d+ of \d+ rows", sources)
     for path in (built / "site" / "data").rglob("index.html"):
         assert not re.search(r"<td data-label=\"Description\"[^>]*>[^<]*`[^`<]+`", path.read_text(encoding="utf-8")), path
 
@@ -244,5 +245,5 @@ def test_ids_cited_in_notes_link_to_their_pages(built):
     source = next(r for r in rows(built, "sources") if r["source_id"] == "mintlify-llama-2")
     title = html_escape(source["title"])
     assert f'<a href="../../sources/mintlify-llama-2/" title="{title}"><code>mintlify-llama-2</code></a>' in model
-    assert '"><code>alignmentforum-llama-2</code></a>' in model
+    assert '"><code>lesswrong-meta-announces-llama2</code></a>' in model
     assert "<td><code>llama-2</code></td>" in model  # the page's own id is not a link to itself
