@@ -247,3 +247,25 @@ def test_ids_cited_in_notes_link_to_their_pages(built):
     assert f'<a href="../../sources/mintlify-llama-2/" title="{title}"><code>mintlify-llama-2</code></a>' in model
     assert '"><code>lesswrong-meta-announces-llama2</code></a>' in model
     assert "<td><code>llama-2</code></td>" in model  # the page's own id is not a link to itself
+
+
+def test_claim_pages_say_what_their_sources_are_and_where_figures_conflict(built):
+    # Every evidence item gives its source's date, or the reason it has none (the `dated` column).
+    sources = {row["source_id"]: row for row in rows(built, "sources")}
+    for evidence in rows(built, "claim_evidence"):
+        source = sources[evidence["source_id"]]
+        if source["published"]:
+            continue
+        page = html(built, f"claims/{evidence['claim_id']}")
+        item = page.split(f'href="../../sources/{evidence["source_id"]}/"', 1)[1].split("</li>", 1)[0]
+        assert f"{html_escape(source['publisher'])}, {source['dated'].replace('-', ' ')})" in item
+    # Fudzilla's "more than half of the 14" is set against the Ledger's own dated exits on the claim page.
+    page = html(built, "claims/headline-scientists-engineers-leave-meta")
+    assert "This conflicts with the Ledger&#39;s own data: it dates 5 exits of paper authors by then" in page
+
+
+def test_a_model_page_lists_its_licence_per_size(built):
+    page = html(built, "models/llama-guard-3")
+    table = page.split("Licences by size", 2)[2]  # the section after the note that names it
+    for size, licence in (("1B", "Llama 3.2"), ("11B", "Llama 3.2"), ("8B", "Llama 3.1"), ("8B", "Llama 3.2")):
+        assert re.search(rf"<td[^>]*>{size}</td>\s*<td[^>]*>{licence} Community License</td>", table), (size, licence)
