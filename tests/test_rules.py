@@ -221,7 +221,7 @@ ONE_LINE_FAULTS = [
     ),
     pytest.param(
         "model_licences",
-        "llama-guard-3,11",
+        "llama-guard-3-11b-",
         ",11B,",
         ",11.5B,",
         "licence-size-unknown",
