@@ -231,3 +231,61 @@ def test_article_page_highlights_every_claim(built):
     page = (built / "site" / "documents" / "meta-llama-departures-article" / "index.html").read_text(encoding="utf-8")
     marked = set(re.findall(r'class="ledger-mark [^"]*" href="\.\./\.\./claims/([^/]+)/"', page))
     assert marked == {claim["claim_id"] for claim in rows(built, "claims")}
+
+
+def _flagged_people(site: Path) -> set[str]:
+    """Names whose "Status as of" carries the stale flag in the people list."""
+    text = (site / "people" / "index.html").read_text(encoding="utf-8")
+    flagged = set()
+    for row in re.findall(r"<tr[ >].*?</tr>", text, re.S):
+        name = re.search(r'<a href="[^"]*">([^<]+)</a>', row)
+        if name and 'class="ledger-flag"' in row:
+            flagged.add(name.group(1))
+    return flagged
+
+
+def test_statuses_older_than_12_months_are_flagged_against_the_data_date(ledger):
+    """The data date is the newest day a source was checked (`accessed`), never the wall clock: moving it
+    moves the flags, in the people list and on the person's page."""
+    sources = rows(ledger, "sources")
+    for row in sources:
+        row["accessed"] = "2026-06-01"  # after every publication date, so the package stays valid
+    with open(ledger / "seeds" / "sources.csv", "w", encoding="utf-8", newline="") as handle:
+        writer = csv.DictWriter(handle, fieldnames=list(sources[0]), lineterminator="\n")
+        writer.writeheader()
+        writer.writerows(sources)
+    result = CliRunner().invoke(cli, ["build", "--root", str(ledger), "--quiet"])
+    assert result.exit_code == 0, result.output
+
+    people = rows(ledger, "people")
+    # Twelve months before 1 June 2026: every status dated before 1 June 2025 is flagged, no other.
+    expected = {p["name"] for p in people if p["status_as_of"] < "2025-06-01"}
+    assert "Hugo Touvron" in expected and "Joelle Pineau" not in expected  # 26 May 2025 vs 11 Nov 2025
+    assert _flagged_people(ledger / "site") == expected
+
+    touvron = (ledger / "site" / "people" / "hugo-touvron" / "index.html").read_text(encoding="utf-8")
+    assert '26 May 2025 <span class="ledger-flag"' in touvron
+    assert "That report is older than 12 months (as of 1 June 2026): the status may have changed." in touvron
+    pineau = (ledger / "site" / "people" / "joelle-pineau" / "index.html").read_text(encoding="utf-8")
+    assert "ledger-flag" not in pineau and "may have changed" not in pineau
+
+
+def test_stale_flags_of_the_ledger_as_published(built):
+    """The Ledger as built: checked up to its newest `accessed` day, every status more than 12 months
+    older is flagged and only those."""
+    newest = max(r["accessed"] for r in rows(built, "sources"))
+    year, rest = newest.split("-", 1)
+    cutoff = f"{int(year) - 1}-{rest}"  # no 29 February among the Ledger's dates
+    expected = {p["name"] for p in rows(built, "people") if p["status_as_of"] < cutoff}
+    assert expected and _flagged_people(built / "site") == expected
+
+
+def test_months_before_keeps_the_day_or_the_month_end():
+    import datetime as dt
+
+    from builder.stories.llama import months_before
+
+    assert months_before(dt.date(2026, 12, 3), 12) == dt.date(2025, 12, 3)
+    assert months_before(dt.date(2024, 2, 29), 12) == dt.date(2023, 2, 28)
+    assert months_before(dt.date(2026, 3, 31), 1) == dt.date(2026, 2, 28)
+    assert months_before(dt.date(2026, 1, 15), 13) == dt.date(2024, 12, 15)
