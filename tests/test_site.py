@@ -2,6 +2,7 @@
 structured data is present, hostile text is inert."""
 
 import csv
+import datetime as dt
 import json
 import re
 from html.parser import HTMLParser
@@ -247,9 +248,14 @@ def _flagged_people(site: Path) -> set[str]:
 def test_statuses_older_than_12_months_are_flagged_against_the_data_date(ledger):
     """The data date is the newest day a source was checked (`accessed`), never the wall clock: moving it
     moves the flags, in the people list and on the person's page."""
+    from builder.render import format_date
+
     sources = rows(ledger, "sources")
+    before = max(r["accessed"] for r in sources)
+    newest = max(r["published"] for r in sources if r["published"])
+    assert newest < before  # so the date moves back
     for row in sources:
-        row["accessed"] = "2026-06-01"  # after every publication date, so the package stays valid
+        row["accessed"] = newest  # every source checked on the newest publication day: the package stays valid
     with open(ledger / "seeds" / "sources.csv", "w", encoding="utf-8", newline="") as handle:
         writer = csv.DictWriter(handle, fieldnames=list(sources[0]), lineterminator="\n")
         writer.writeheader()
@@ -258,16 +264,22 @@ def test_statuses_older_than_12_months_are_flagged_against_the_data_date(ledger)
     assert result.exit_code == 0, result.output
 
     people = rows(ledger, "people")
-    # Twelve months before 1 June 2026: every status dated before 1 June 2025 is flagged, no other.
-    expected = {p["name"] for p in people if p["status_as_of"] < "2025-06-01"}
-    assert "Hugo Touvron" in expected and "Joelle Pineau" not in expected  # 26 May 2025 vs 11 Nov 2025
+    year, rest = newest.split("-", 1)
+    cutoff = f"{int(year) - 1}-{rest}"  # twelve months back (no 29 February among these dates)
+    expected = {p["name"] for p in people if p["status_as_of"] < cutoff}
+    at_old_date = {p["name"] for p in people if p["status_as_of"] < f"{int(before[:4]) - 1}{before[4:]}"}
+    assert expected and expected != at_old_date  # the flags moved with the data date
     assert _flagged_people(ledger / "site") == expected
 
-    touvron = (ledger / "site" / "people" / "hugo-touvron" / "index.html").read_text(encoding="utf-8")
-    assert '26 May 2025 <span class="ledger-flag"' in touvron
-    assert "That report is older than 12 months (as of 1 June 2026): the status may have changed." in touvron
-    pineau = (ledger / "site" / "people" / "joelle-pineau" / "index.html").read_text(encoding="utf-8")
-    assert "ledger-flag" not in pineau and "may have changed" not in pineau
+    stale = min((p for p in people if p["name"] in expected), key=lambda p: p["status_as_of"])
+    fresh = max(people, key=lambda p: p["status_as_of"])
+    stale_page = (ledger / "site" / "people" / stale["person_id"] / "index.html").read_text(encoding="utf-8")
+    shown = format_date(dt.date.fromisoformat(stale["status_as_of"]), "day")
+    assert f'{shown} <span class="ledger-flag"' in stale_page
+    as_of = format_date(dt.date.fromisoformat(newest), "day")
+    assert f"That report is older than 12 months (as of {as_of}): the status may have changed." in stale_page
+    fresh_page = (ledger / "site" / "people" / fresh["person_id"] / "index.html").read_text(encoding="utf-8")
+    assert "ledger-flag" not in fresh_page and "may have changed" not in fresh_page
 
 
 def test_stale_flags_of_the_ledger_as_published(built):
@@ -281,8 +293,6 @@ def test_stale_flags_of_the_ledger_as_published(built):
 
 
 def test_months_before_keeps_the_day_or_the_month_end():
-    import datetime as dt
-
     from builder.stories.llama import months_before
 
     assert months_before(dt.date(2026, 12, 3), 12) == dt.date(2025, 12, 3)
