@@ -186,6 +186,9 @@ class Renderer:
         self.depth = 0
         self._lists: dict[str, Section] = {}  # sections whose full list the page being rendered links to
         self._columns: dict[tuple[str, str], tuple[str, dict, str | None, str | None]] = {}
+        # A story's flags beside a value: (table, field, row id) -> (value flagged, words shown, explanation).
+        self.flags: dict[tuple[str, str, str], tuple[object, str, str]] = {}
+        self._flagged: dict[tuple[str, str], str] = {}  # (table, field) -> the table's key column
         self.env.globals.update(
             site=site,
             url=self.url,
@@ -262,7 +265,21 @@ class Renderer:
             found = self._columns[(table, name)] = (title, field or {}, target, lookup)
         return found
 
+    def set_flags(self, flags: dict[tuple[str, str, str], tuple[object, str, str]]) -> None:
+        self.flags = flags
+        self._flagged = {(t, f): load.primary_key(self.site.resources[t])[0] for t, f, _ in flags}
+
     def cell(self, table: str, name: str, row: dict):
+        """One value as safe HTML, with the story's flag beside it where it has one for this value."""
+        html = self._cell(table, name, row)
+        key = self._flagged.get((table, name)) if self._flagged else None
+        if key is not None:
+            flag = self.flags.get((table, name, row.get(key)))
+            if flag is not None and flag[0] == row.get(name):
+                return Markup('{} <span class="ledger-flag" title="{}">{}</span>').format(html, flag[2], flag[1])
+        return html
+
+    def _cell(self, table: str, name: str, row: dict):
         """One value as safe HTML: linked ids, readable dates, tags for enums, http(s) links only."""
         value = row.get(name)
         if value is None or value == "":
@@ -721,6 +738,8 @@ def render_pages(site: Site, docs: Path | None) -> list[Page]:
     index_filters = getattr(story, "INDEX_FILTERS", {}) if story else {}
     summary = getattr(story, "summary", None) if story else None
     renderer = Renderer(site, story_templates)
+    if story and hasattr(story, "cell_flags"):
+        renderer.set_flags(story.cell_flags(site))
     pages: list[Page] = []
     refs = {table: referencing(site, table) for table in site.entity_tables()}
     groups = {(other, column): group_rows(site.tables[other], column) for pairs in refs.values() for other, column in pairs}

@@ -271,6 +271,11 @@ def test_sources_filter_by_tier_and_publisher_together(page, server):  # noqa: F
     rows = page.locator("#sources-table tbody tr")
     total = rows.count()
     page.locator("select[data-attribute=data-tier]").select_option("primary")
+    # With more sources than fit on a page, a filter first loads every row (asynchronously), then applies.
+    page.wait_for_function(
+        "() => { const t = document.getElementById('sources-table');"
+        " return !t.hasAttribute('data-all-rows') || t.dataset.ledgerAll === 'loaded'; }"
+    )
     primary = page.locator("#sources-table tbody tr:visible").count()
     assert 0 < primary < total
     publisher = page.locator("#sources-table tbody tr:visible").first.get_attribute("data-publisher")

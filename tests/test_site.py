@@ -2,6 +2,7 @@
 structured data is present, hostile text is inert."""
 
 import csv
+import datetime as dt
 import json
 import re
 from html.parser import HTMLParser
@@ -231,3 +232,70 @@ def test_article_page_highlights_every_claim(built):
     page = (built / "site" / "documents" / "meta-llama-departures-article" / "index.html").read_text(encoding="utf-8")
     marked = set(re.findall(r'class="ledger-mark [^"]*" href="\.\./\.\./claims/([^/]+)/"', page))
     assert marked == {claim["claim_id"] for claim in rows(built, "claims")}
+
+
+def _flagged_people(site: Path) -> set[str]:
+    """Names whose "Status as of" carries the stale flag in the people list."""
+    text = (site / "people" / "index.html").read_text(encoding="utf-8")
+    flagged = set()
+    for row in re.findall(r"<tr[ >].*?</tr>", text, re.S):
+        name = re.search(r'<a href="[^"]*">([^<]+)</a>', row)
+        if name and 'class="ledger-flag"' in row:
+            flagged.add(name.group(1))
+    return flagged
+
+
+def test_statuses_older_than_12_months_are_flagged_against_the_data_date(ledger):
+    """The data date is the newest day a source was checked (`accessed`), never the wall clock: moving it
+    moves the flags, in the people list and on the person's page."""
+    from builder.render import format_date
+
+    sources = rows(ledger, "sources")
+    before = max(r["accessed"] for r in sources)
+    newest = max(r["published"] for r in sources if r["published"])
+    assert newest < before  # so the date moves back
+    for row in sources:
+        row["accessed"] = newest  # every source checked on the newest publication day: the package stays valid
+    with open(ledger / "seeds" / "sources.csv", "w", encoding="utf-8", newline="") as handle:
+        writer = csv.DictWriter(handle, fieldnames=list(sources[0]), lineterminator="\n")
+        writer.writeheader()
+        writer.writerows(sources)
+    result = CliRunner().invoke(cli, ["build", "--root", str(ledger), "--quiet"])
+    assert result.exit_code == 0, result.output
+
+    people = rows(ledger, "people")
+    year, rest = newest.split("-", 1)
+    cutoff = f"{int(year) - 1}-{rest}"  # twelve months back (no 29 February among these dates)
+    expected = {p["name"] for p in people if p["status_as_of"] < cutoff}
+    at_old_date = {p["name"] for p in people if p["status_as_of"] < f"{int(before[:4]) - 1}{before[4:]}"}
+    assert expected and expected != at_old_date  # the flags moved with the data date
+    assert _flagged_people(ledger / "site") == expected
+
+    stale = min((p for p in people if p["name"] in expected), key=lambda p: p["status_as_of"])
+    fresh = max(people, key=lambda p: p["status_as_of"])
+    stale_page = (ledger / "site" / "people" / stale["person_id"] / "index.html").read_text(encoding="utf-8")
+    shown = format_date(dt.date.fromisoformat(stale["status_as_of"]), "day")
+    assert f'{shown} <span class="ledger-flag"' in stale_page
+    as_of = format_date(dt.date.fromisoformat(newest), "day")
+    assert f"That report is older than 12 months (as of {as_of}): the status may have changed." in stale_page
+    fresh_page = (ledger / "site" / "people" / fresh["person_id"] / "index.html").read_text(encoding="utf-8")
+    assert "ledger-flag" not in fresh_page and "may have changed" not in fresh_page
+
+
+def test_stale_flags_of_the_ledger_as_published(built):
+    """The Ledger as built: checked up to its newest `accessed` day, every status more than 12 months
+    older is flagged and only those."""
+    newest = max(r["accessed"] for r in rows(built, "sources"))
+    year, rest = newest.split("-", 1)
+    cutoff = f"{int(year) - 1}-{rest}"  # no 29 February among the Ledger's dates
+    expected = {p["name"] for p in rows(built, "people") if p["status_as_of"] < cutoff}
+    assert expected and _flagged_people(built / "site") == expected
+
+
+def test_months_before_keeps_the_day_or_the_month_end():
+    from builder.stories.llama import months_before
+
+    assert months_before(dt.date(2026, 12, 3), 12) == dt.date(2025, 12, 3)
+    assert months_before(dt.date(2024, 2, 29), 12) == dt.date(2023, 2, 28)
+    assert months_before(dt.date(2026, 3, 31), 1) == dt.date(2026, 2, 28)
+    assert months_before(dt.date(2026, 1, 15), 13) == dt.date(2024, 12, 15)

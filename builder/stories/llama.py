@@ -803,6 +803,56 @@ def model_spellings(name: str, family: str | None) -> list[str]:
     return sorted(spellings)
 
 
+# ---------------------------------------------------------------- stale statuses
+
+STALE_AFTER_MONTHS = 12  # a status resting on an older report is flagged: it may have changed since
+
+
+def data_date(tables) -> dt.date | None:
+    """The day the data speaks for: the newest day an editor checked a source (`accessed`).
+
+    Read from the data, never the wall clock, so that the same package builds the same flags.
+    """
+    return tables["sources"]["accessed"].max() if tables["sources"].height else None
+
+
+def months_before(day: dt.date, months: int) -> dt.date:
+    """The same day `months` earlier (29 February a year back is 28 February)."""
+    year, month = divmod(day.year * 12 + day.month - 1 - months, 12)
+    month += 1
+    last = (dt.date(year + month // 12, month % 12 + 1, 1) - dt.timedelta(days=1)).day
+    return dt.date(year, month, min(day.day, last))
+
+
+def stale_statuses(tables) -> dict[str, dt.date]:
+    """People whose status rests on a report more than STALE_AFTER_MONTHS older than the data date."""
+    newest = data_date(tables)
+    if newest is None:
+        return {}
+    cutoff = months_before(newest, STALE_AFTER_MONTHS)
+    stale = tables["people"].filter(pl.col("status_as_of") < cutoff)
+    return dict(stale.select("person_id", "status_as_of").rows())
+
+
+STALE_TAG = f"older than {STALE_AFTER_MONTHS} months"
+
+
+def cell_flags(site) -> dict[tuple[str, str, str], tuple[dt.date, str, str]]:
+    """Words shown beside a value wherever a page shows it, keyed by (table, field, row id), with the
+    value they are about: here the "Status as of" date of every stale status, on the person's page
+    and in every list of people (an older value in a row's history is not flagged)."""
+    from builder.render import format_date  # here, not at the top: `builder validate` never renders
+
+    newest = data_date(site.tables)
+    if newest is None:
+        return {}
+    note = (
+        f"This status rests on a report more than {STALE_AFTER_MONTHS} months older than the data "
+        f"({format_date(newest, 'day')}, the newest day a source was checked); it may have changed since."
+    )
+    return {("people", "status_as_of", person): (as_of, STALE_TAG, note) for person, as_of in stale_statuses(site.tables).items()}
+
+
 def summary(site, table: str, row: dict) -> str | None:
     """One plain sentence a reader (and the search index) sees at the top of an entity page."""
     from builder.render import format_date  # here, not at the top: `builder validate` never renders
@@ -826,6 +876,9 @@ def summary(site, table: str, row: dict) -> str | None:
         as_of = row["status_as_of"]
         first = row["name"].split()[0]
         text += f"; by the latest report ({format_date(as_of, 'day')}) {first} {status.get(row['status'], row['status'])}."
+        newest = data_date(site.tables)
+        if newest is not None and as_of < months_before(newest, STALE_AFTER_MONTHS):
+            text += f" That report is {STALE_TAG} (as of {format_date(newest, 'day')}): the status may have changed."
         return text
     if table == "organizations":
         kind = row.get("kind") or "organization"
