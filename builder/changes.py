@@ -14,7 +14,6 @@ import hashlib
 import json
 import re
 import shutil
-import tarfile
 from dataclasses import dataclass, field
 from pathlib import Path
 from xml.sax.saxutils import escape as xml_escape
@@ -78,14 +77,19 @@ def collect(paths: Paths, descriptor: dict, dist: Path | None) -> Ledger:
         # A release that cannot be read safely or exported (a path outside the package, a file it
         # names but never committed) is left out and named on the Changes page: history is fixed,
         # so one bad old commit must not stop every later build.
+        # Only the builder's own messages are shown: a library's may hold paths of this machine.
         try:
             folder = git_history.checkout(history, release.commit, cache)
             snapshot = semantic.folder_snapshot(folder, release.version, release.commit, release.timestamp)
-            downloads = cached_release(snapshot, release, dist, cache) if dist is not None else []
-        except (BuilderError, OSError, ValueError, tarfile.TarError) as error:
+            entry = Entry(release, semantic.compare(previous, snapshot))
+            entry.downloads = cached_release(snapshot, release, dist, cache) if dist is not None else []
+        except BuilderError as error:
             skipped.append(f"{release.version} (commit {release.commit[:12]}): {error}")
             continue
-        entries.append(Entry(release, semantic.compare(previous, snapshot), downloads))
+        except Exception:  # noqa: BLE001 - any fault of one old release leaves it out, never the build
+            skipped.append(f"{release.version} (commit {release.commit[:12]}): its data could not be read or exported.")
+            continue
+        entries.append(entry)
         previous = snapshot
     if entries:
         current = semantic.folder_snapshot(paths.root, git_history.WORKING)
@@ -295,9 +299,16 @@ def diff_command(paths: Paths, old: str | None, new: str | None, as_json: bool, 
         if not history.releases:
             raise BuilderError("no release to compare with: no commit has a datapackage.json with a version yet.")
         old = history.releases[-1].version
-    before = semantic.resolve(old, paths.root, history, cache)
-    after = semantic.resolve(new, paths.root, history, cache)
-    result = semantic.compare(before, after)
+    try:
+        before = semantic.resolve(old, paths.root, history, cache)
+        after = semantic.resolve(new, paths.root, history, cache)
+        result = semantic.compare(before, after)
+    except BuilderError:
+        raise
+    except Exception as error:  # one line in words, never a library's message or a traceback
+        raise BuilderError(
+            f"cannot compare {old} with {new or git_history.WORKING}: their tables could not be read as their descriptors say."
+        ) from error
     if as_json:
         return semantic.to_json(result)
     if markdown:

@@ -1,0 +1,253 @@
+"""Old releases as a hostile contributor commits them: git must run nothing the repository says
+(filters, attributes), read exactly what was committed, never fetch, and one bad release is left out
+with a reason in words while the build goes on. Also the build lock (two real processes)."""
+
+import json
+import re
+import subprocess
+import sys
+import textwrap
+import time
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+from markupsafe import escape
+from test_history import CLAIMS_1, FIRST, PEOPLE_1, SECOND, commit, descriptor, run_git, write
+
+from builder import history
+from builder.cli import cli
+
+
+def three_releases(root: Path, bad) -> dict:
+    """0.1.0 good; 0.2.0 made by `bad(root)` after a good write; 0.3.0 good again."""
+    root.mkdir(parents=True)
+    run_git(root, "init", "-q", "-b", "main")
+    (root / ".gitignore").write_text("site/\ndist/\n.build/\n", encoding="utf-8")
+    write(root, "0.1.0", PEOPLE_1, CLAIMS_1, born=False)
+    first = commit(root, "First", FIRST)
+    write(root, "0.2.0", PEOPLE_1, CLAIMS_1, born=False)
+    bad(root)
+    second = commit(root, "Second", SECOND)
+    for link in (root / "data").iterdir():
+        if link.is_symlink():
+            link.unlink()
+    write(root, "0.3.0", PEOPLE_1, CLAIMS_1, born=False)
+    third = commit(root, "Third", SECOND + 10)
+    return {"root": root, "first": first, "second": second, "third": third}
+
+
+def build(root: Path):
+    return CliRunner().invoke(cli, ["build", "--root", str(root)])
+
+
+def history_line(output: str) -> str:
+    line = next(line for line in output.splitlines() if line.startswith("[4/7] history"))
+    return re.sub(r"^\[4/7\] history\s+[\d.]+s\s+", "", line)
+
+
+def left_out(root: Path) -> str:
+    page = (root / "site" / "changes" / "index.html").read_text(encoding="utf-8")
+    start = page.index("<strong>Left out:</strong> ") + len("<strong>Left out:</strong> ")
+    return page[start : page.index("</p>", start)]
+
+
+# ---------------------------------------------------------------- git runs nothing the repository says
+
+
+def test_a_smudge_filter_never_runs_and_attributes_change_nothing(tmp_path):
+    """`.gitattributes` asks for a filter whose smudge command writes a marker, drops the claims table
+    from archives (export-ignore) and rewrites `$Format$` cells (export-subst): none of it happens."""
+    marker = tmp_path / "MARKER"
+    claims = CLAIMS_1.replace("Bob exists.", "$Format:%H$")
+
+    def attributes(root: Path) -> None:
+        (root / ".gitattributes").write_text(
+            "*.csv filter=evil\ndata/claims.csv export-ignore\ndata/*.csv export-subst\n", encoding="utf-8"
+        )
+        (root / "data" / "claims.csv").write_text(claims, encoding="utf-8")
+
+    repo = three_releases(tmp_path / "evil", attributes)
+    root = repo["root"]
+    # Configured after the commits (a clean filter would have run at `git add`): only checkout-side filters remain.
+    run_git(root, "config", "filter.evil.smudge", f"sh -c 'touch {marker}; cat'")
+    run_git(root, "config", "filter.evil.required", "true")
+    result = build(root)
+    assert result.exit_code == 0, result.output
+    assert history_line(result.output) == "3 releases: 0.1.0, 0.2.0, 0.3.0"
+    assert not marker.exists()
+    release = root / "site" / "downloads" / "0.2.0" / "data" / "claims.csv"
+    assert release.read_text(encoding="utf-8") == claims  # present, and `$Format:%H$` as committed
+    diff = CliRunner().invoke(cli, ["diff", "--root", str(root), "0.1.0", "0.2.0", "--json"])
+    assert diff.exit_code == 0, diff.output
+    assert json.loads(diff.output)["tables"][1]["changed"][0]["fields"] == [
+        {"field": "claim", "old": "Bob exists.", "new": "$Format:%H$"}
+    ]
+    assert not marker.exists()
+
+
+def test_a_partial_clone_has_no_history_and_fetches_nothing(tmp_path):
+    source = tmp_path / "source"
+    three_releases(source, lambda root: None)
+    run_git(source, "config", "uploadpack.allowFilter", "true")
+    clone = tmp_path / "clone"
+    subprocess.run(["git", "clone", "-q", "--filter=blob:none", f"file://{source}", str(clone)], check=True, capture_output=True)
+    found = history.read(clone)
+    assert not found.available
+    assert found.reason == (
+        "history is unavailable: this is a partial clone, and reading old versions would fetch them from the network;"
+        " clone with the full history (no --filter) to list releases."
+    )
+    result = build(clone)
+    assert result.exit_code == 0, result.output
+    assert history_line(result.output) == f"history unavailable: {found.reason}"
+
+
+def test_git_cannot_fetch_even_when_asked(tmp_path):
+    """The last line of defence: every transport is off for the builder's git, so a lazy fetch fails."""
+    source = tmp_path / "source"
+    source.mkdir()
+    run_git(source, "init", "-q")
+    result = history.git(tmp_path, "ls-remote", f"file://{source}", check=False)
+    assert result.returncode != 0 and b"transport 'file' not allowed" in result.stderr
+
+
+# ---------------------------------------------------------------- one bad release is left out, in words
+
+
+def link_people(root: Path) -> None:
+    (root / "data" / "people.csv").unlink()
+    (root / "data" / "people.csv").symlink_to("/etc/passwd")
+
+
+def missing_table(root: Path) -> None:
+    package = json.loads((root / "datapackage.json").read_text(encoding="utf-8"))
+    package["resources"][0]["path"] = "data/more-people.csv"
+    (root / "datapackage.json").write_text(json.dumps(package), encoding="utf-8")
+
+
+def bad_highlight(root: Path) -> None:
+    package = json.loads((root / "datapackage.json").read_text(encoding="utf-8"))
+    package["resources"][1]["ledger"]["highlight"] = {"noun": 3, "fields": "verdict"}
+    (root / "datapackage.json").write_text(json.dumps(package), encoding="utf-8")
+
+
+def unreadable_table(root: Path) -> None:
+    """A descriptor the safety checks pass but whose table cannot be read as declared."""
+    package = json.loads((root / "datapackage.json").read_text(encoding="utf-8"))
+    package["resources"][0]["schema"]["fields"][1]["constraints"] = {"minLength": "x"}
+    (root / "datapackage.json").write_text(json.dumps(package), encoding="utf-8")
+
+
+@pytest.mark.parametrize(
+    "bad, reason",
+    [
+        (link_people, "data/people.csv is a symbolic link in commit {short}, and links in old releases are not followed."),
+        (missing_table, "it declares data/more-people.csv, which commit {short} does not hold."),
+        (
+            bad_highlight,
+            "0.2.0 cannot be read safely: resource `claims`: `ledger.highlight.noun` must be a short word for one row.",
+        ),
+        (unreadable_table, "its data could not be read or exported."),
+    ],
+)
+def test_a_bad_old_release_is_left_out_in_words_and_the_build_goes_on(tmp_path, bad, reason):
+    repo = three_releases(tmp_path / "bad", bad)
+    root, short = repo["root"], repo["second"][:12]
+    result = build(root)
+    assert result.exit_code == 0, result.output
+    why = f"0.2.0 (commit {short}): " + reason.format(short=short)
+    assert history_line(result.output) == f"2 releases: 0.1.0, 0.3.0; skipped {why}"
+    assert left_out(root) == str(escape(why))  # one reason, its own full stop only
+    assert str(tmp_path) not in left_out(root) and ".build" not in left_out(root)
+    assert not (root / "site" / "downloads" / "0.2.0").exists()
+    assert (root / "site" / "downloads" / "0.3.0" / "data" / "people.csv").read_text(encoding="utf-8") == PEOPLE_1
+    diff = CliRunner().invoke(cli, ["diff", "--root", str(root), "0.1.0", "0.2.0"])
+    if bad is unreadable_table:
+        assert diff.exit_code == 0  # a diff compares the CSV text; only the export of that release fails
+    else:
+        assert diff.exit_code == 1
+        assert diff.output.count("\n") == 1 and "Traceback" not in diff.output
+        assert diff.output == "Error: " + reason.format(short=short) + "\n"
+
+
+def test_every_ledger_option_is_checked_in_the_current_package(tmp_path):
+    root = tmp_path / "options"
+    root.mkdir()
+    write(root, "0.1.0", PEOPLE_1, CLAIMS_1, born=False)
+    package = descriptor("0.1.0", born=False)
+    package["ledger"] = {"stroy": "llama", "repository": "javascript:alert(1)"}
+    package["resources"][0]["ledger"] = {"label": "name", "lable": "name"}
+    package["resources"][1]["ledger"]["highlight"] = {"noun": "claim", "fields": ["verdict", "nope"], "subject": 7, "x": 1}
+    (root / "datapackage.json").write_text(json.dumps(package), encoding="utf-8")
+    result = CliRunner().invoke(cli, ["validate", "--root", str(root)])
+    assert result.exit_code == 1
+    assert result.output == (
+        "datapackage.json\n"
+        "  file [descriptor-invalid]: `ledger.repository` must be the https address of the package's repository.\n"
+        "      fix: Write e.g. https://github.com/owner/name.\n"
+        "  file [descriptor-invalid]: `ledger.stroy` is not an option the builder knows.\n"
+        "      fix: Use `release_notes`, `repository`, `story`, or remove it.\n"
+        "  file [descriptor-invalid]: resource `claims`: `ledger.highlight.fields` names 'nope', which is not a field.\n"
+        "      fix: Name its fields only.\n"
+        "  file [descriptor-invalid]: resource `claims`: `ledger.highlight.subject` names 7, which is not a field.\n"
+        "      fix: Name one of its fields.\n"
+        "  file [descriptor-invalid]: resource `claims`: `ledger.highlight` has an unknown key 'x'.\n"
+        "      fix: Use `noun`, `fields` and `subject` only.\n"
+        "  file [descriptor-invalid]: resource `people`: `ledger.lable` is not an option the builder knows.\n"
+        "      fix: Use `columns`, `highlight`, `label`, `pages`, or remove it.\n"
+        "6 problems in 1 file: the package is not valid.\n"
+    )
+
+
+# ---------------------------------------------------------------- one build at a time
+
+
+HOLD_LOCK = textwrap.dedent(
+    """
+    import sys, time
+    from builder.paths import Paths
+    from builder.pipeline import build_lock
+    with build_lock(Paths.at(sys.argv[1])):
+        print("locked", flush=True)
+        sys.stdin.readline()
+    """
+)
+
+
+def test_a_second_build_in_the_same_folder_says_another_is_running(tmp_path):
+    root = tmp_path / "busy"
+    root.mkdir()
+    write(root, "0.1.0", PEOPLE_1, CLAIMS_1, born=False)
+    holder = subprocess.Popen(
+        [sys.executable, "-c", HOLD_LOCK, str(root)], stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True
+    )
+    try:
+        assert holder.stdout.readline() == "locked\n"
+        second = subprocess.run(
+            [sys.executable, "-m", "builder", "build", "--root", str(root)], capture_output=True, text=True, timeout=120
+        )
+        assert second.returncode == 1
+        assert second.stderr == "Error: another build is running in this folder; wait for it to finish, then build again.\n"
+        assert not (root / "site").exists()
+    finally:
+        holder.stdin.write("\n")
+        holder.stdin.close()
+        holder.wait(timeout=30)
+    started = time.monotonic()
+    after = subprocess.run([sys.executable, "-m", "builder", "build", "--root", str(root), "--quiet"], capture_output=True)
+    assert after.returncode == 0, after.stderr
+    assert time.monotonic() - started < 120 and (root / "site" / "index.html").is_file()
+
+
+def test_a_linked_lock_file_is_refused(tmp_path):
+    root = tmp_path / "linked"
+    root.mkdir()
+    write(root, "0.1.0", PEOPLE_1, CLAIMS_1, born=False)
+    (root / ".build").mkdir()
+    target = tmp_path / "elsewhere"
+    (root / ".build" / "lock").symlink_to(target)
+    result = build(root)
+    assert result.exit_code == 1
+    assert result.output == "Error: .build/lock is a symbolic link; the builder needs it as its lock file: remove it.\n"
+    assert not target.exists()
