@@ -26,6 +26,9 @@ from builder.paths import Paths
 
 UNRELEASED = "unreleased"
 LIMIT = 20  # row changes listed per table and release on the Changes page
+ZIP_EPOCH = dt.datetime(1980, 1, 1, tzinfo=dt.UTC)  # zip cannot stamp a file earlier; the release keeps its date
+# Characters XML 1.0 cannot hold at all, even escaped: a control character in an old cell goes.
+NOT_XML = re.compile("[^\t\n\r\x20-\ud7ff\ue000-\ufffd\U00010000-\U0010ffff]")
 
 
 @dataclass
@@ -43,6 +46,11 @@ class Entry:
     @property
     def title(self) -> str:
         return self.release.version if self.release else "Unreleased"
+
+    def zip_path(self, name: str) -> str:
+        """The release's zip under downloads/: as written (its own package name), else `name`'s."""
+        written = [d["path"] for d in self.downloads if d["path"].endswith(".zip")]
+        return written[0] if written else f"{self.release.version}/{name}-{self.release.version}.zip"
 
 
 @dataclass
@@ -189,7 +197,7 @@ def _write_release(snapshot: semantic.Snapshot, release: git_history.Release, ta
     name = descriptor.get("name", "package")
     entries = export.package_files(descriptor, published, exported, release.version, target, snapshot.root, tables)
     archive = target / f"{name}-{release.version}.zip"
-    export.write_zip(entries, archive, when=release.date)
+    export.write_zip(entries, archive, when=max(release.date, ZIP_EPOCH))
     published["downloads"] = [export.file_entry(archive, target, "zip")]
     (target / "datapackage.json").write_text(export.dumps(published), encoding="utf-8")
     prefix = f"{release.version}/"
@@ -246,6 +254,11 @@ def first_changes(table: dict, limit: int) -> list[tuple[str, dict]]:
     return [(kind, change) for kind in ("added", "removed", "changed") for change in table[kind]][:limit]
 
 
+def xml_text(value) -> str:
+    """Text for the feed: escaped, and without the characters XML 1.0 forbids."""
+    return xml_escape(NOT_XML.sub("", str(value)))
+
+
 def atom(descriptor: dict, ledger: Ledger) -> str:
     """An Atom feed of releases: ids and dates from commits, so it is byte-stable."""
     name = descriptor.get("name", "package")
@@ -255,11 +268,11 @@ def atom(descriptor: dict, ledger: Ledger) -> str:
     lines = [
         '<?xml version="1.0" encoding="utf-8"?>',
         '<feed xmlns="http://www.w3.org/2005/Atom">',
-        f"  <title>{xml_escape(title)}: releases</title>",
-        f"  <id>urn:data-package:{xml_escape(name)}:releases</id>",
+        f"  <title>{xml_text(title)}: releases</title>",
+        f"  <id>urn:data-package:{xml_text(name)}:releases</id>",
         f"  <updated>{updated.strftime('%Y-%m-%dT%H:%M:%SZ')}</updated>",
         '  <link rel="alternate" type="text/html" href="changes/"/>',
-        f"  <author><name>{xml_escape((descriptor.get('contributors') or [{}])[0].get('title', title))}</name></author>",
+        f"  <author><name>{xml_text((descriptor.get('contributors') or [{}])[0].get('title', title))}</name></author>",
     ]
     for entry in releases:
         release = entry.release
@@ -273,11 +286,11 @@ def atom(descriptor: dict, ledger: Ledger) -> str:
         summary = " ".join([release.summary, words, *headline]).strip()
         lines += [
             "  <entry>",
-            f"    <title>{xml_escape(title)} {xml_escape(release.version)}</title>",
-            f"    <id>urn:data-package:{xml_escape(name)}:release:{xml_escape(release.version)}</id>",
+            f"    <title>{xml_text(title)} {xml_text(release.version)}</title>",
+            f"    <id>urn:data-package:{xml_text(name)}:release:{xml_text(release.version)}</id>",
             f"    <updated>{release.date.strftime('%Y-%m-%dT%H:%M:%SZ')}</updated>",
             f'    <link rel="alternate" type="text/html" href="changes/#{release.anchor}"/>',
-            f"    <summary>{xml_escape(summary)}</summary>",
+            f"    <summary>{xml_text(summary)}</summary>",
             "  </entry>",
         ]
     lines.append("</feed>")

@@ -28,6 +28,7 @@ from builder.load import DESCRIPTOR_FILE
 SAFE_VERSION = re.compile(r"^[0-9][0-9A-Za-z.+_-]{0,63}$")  # also a folder name under downloads/
 COMMIT = re.compile(r"^[0-9a-f]{40}$")
 WORKING = "working tree"
+ANCHOR_KEPT = frozenset("abcdefghijklmnopqrstuvwxyz0123456789")
 
 
 class HistoryError(BuilderError):
@@ -47,7 +48,9 @@ class Release:
 
     @property
     def anchor(self) -> str:
-        return "v" + re.sub(r"[^a-z0-9]+", "-", self.version.lower()).strip("-")
+        """A page anchor one version has alone: dots read as dashes (`v0-2-0`), and every other character
+        but a-z and 0-9 is written as `_` and its two hex digits, so `1.0-a` and `1.0+a` differ."""
+        return "v" + "".join(c if c in ANCHOR_KEPT else "-" if c == "." else f"_{ord(c):02x}" for c in self.version)
 
 
 @dataclass

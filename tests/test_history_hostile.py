@@ -8,6 +8,8 @@ import subprocess
 import sys
 import textwrap
 import time
+import xml.etree.ElementTree as ET
+import zipfile
 from pathlib import Path
 
 import pytest
@@ -251,3 +253,44 @@ def test_a_linked_lock_file_is_refused(tmp_path):
     assert result.exit_code == 1
     assert result.output == "Error: .build/lock is a symbolic link; the builder needs it as its lock file: remove it.\n"
     assert not target.exists()
+
+
+# ---------------------------------------------------------------- odd but honest old releases
+
+
+def test_old_releases_with_odd_versions_names_dates_and_cells(tmp_path):
+    """A release from 1975 (before zip's 1980), one under the package's old name, a control character
+    in an old cell, and two versions that differ only in punctuation: all listed, each its own."""
+    root = tmp_path / "odd"
+    root.mkdir()
+    run_git(root, "init", "-q", "-b", "main")
+    (root / ".gitignore").write_text("site/\ndist/\n.build/\n", encoding="utf-8")
+
+    def release(version: str, when: int, name: str = "tiny", claims: str = CLAIMS_1) -> None:
+        write(root, version, PEOPLE_1, claims, born=False)
+        package = descriptor(version, born=False)
+        package["name"] = name
+        (root / "datapackage.json").write_text(json.dumps(package), encoding="utf-8")
+        commit(root, version, when)
+
+    release("0.1.0", 160_000_000, name="tiny-old", claims=CLAIMS_1.replace("Bob exists.", "Bob\x01 exists."))  # 1975
+    release("1.0.0-a", FIRST)
+    release("1.0.0+a", SECOND)
+    result = build(root)
+    assert result.exit_code == 0, result.output
+    assert history_line(result.output) == "3 releases: 0.1.0, 1.0.0-a, 1.0.0+a"
+    feed = ET.parse(root / "site" / "changes.xml").getroot()  # a real XML parser: no control character left
+    ns = {"a": "http://www.w3.org/2005/Atom"}
+    assert [e.find("a:updated", ns).text for e in feed.findall("a:entry", ns)][-1] == "1975-01-26T20:26:40Z"
+    page = (root / "site" / "changes" / "index.html").read_text(encoding="utf-8")
+    anchors = re.findall(r'<h2 id="(v[^"]*)">', page)
+    assert anchors == ["v1-0-0_2ba", "v1-0-0_2da", "v0-1-0"]
+    old = root / "site" / "downloads" / "0.1.0"
+    with zipfile.ZipFile(old / "tiny-old-0.1.0.zip") as archive:  # its own name, stamped 1980-01-01
+        assert {i.date_time for i in archive.infolist()} == {(1980, 1, 1, 0, 0, 0)}
+    assert '<a href="../downloads/0.1.0/tiny-old-0.1.0.zip">tiny-old-0.1.0.zip</a>' in page
+    index = json.loads((root / "site" / "api" / "v1" / "index.json").read_text(encoding="utf-8"))
+    links = {r["version"]: r["downloads"]["zip"] for r in index["releases"]}
+    assert links["0.1.0"] == "../../downloads/0.1.0/tiny-old-0.1.0.zip"
+    assert all((root / "site" / "api" / "v1" / link).resolve().is_file() for link in links.values())
+    assert [r["changes"] for r in index["releases"]] == [f"../../changes/#{a}" for a in anchors]
