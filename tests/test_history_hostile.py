@@ -2,6 +2,7 @@
 (filters, attributes), read exactly what was committed, never fetch, and one bad release is left out
 with a reason in words while the build goes on. Also the build lock (two real processes)."""
 
+import html
 import json
 import re
 import subprocess
@@ -294,3 +295,43 @@ def test_old_releases_with_odd_versions_names_dates_and_cells(tmp_path):
     assert links["0.1.0"] == "../../downloads/0.1.0/tiny-old-0.1.0.zip"
     assert all((root / "site" / "api" / "v1" / link).resolve().is_file() for link in links.values())
     assert [r["changes"] for r in index["releases"]] == [f"../../changes/#{a}" for a in anchors]
+
+
+# ---------------------------------------------------------------- the PR job summary
+
+
+HOSTILE_ID = "c`9` | x\n## Injected <img src=x onerror=alert(1)>"
+HOSTILE_LABEL = "**bold** [link](https://evil.example) <b>x</b> | pipe ``tick``\n- item &amp; #1"
+
+
+def test_diff_markdown_escapes_ids_and_labels(tmp_path):
+    """Ids and labels with line breaks, backticks, pipes and Markdown or HTML read as text in the job
+    summary: parsed with a real Markdown parser, the only structure is the diff's own."""
+    from markdown_it import MarkdownIt
+
+    old, new = tmp_path / "old", tmp_path / "new"
+    for folder in (old, new):
+        folder.mkdir()
+    write(old, "0.1.0", PEOPLE_1, CLAIMS_1, born=False)
+    hostile = (
+        CLAIMS_1.replace("Ada wrote the first program.,supported", f'"{HOSTILE_LABEL}",false')
+        + f'"{HOSTILE_ID}","{HOSTILE_LABEL}",supported,ada\n'
+    )
+    write(new, "0.2.0", PEOPLE_1, hostile, born=False)
+    result = CliRunner().invoke(cli, ["diff", "--root", str(new), str(old), str(new), "--markdown"])
+    assert result.exit_code == 0, result.output
+    text = result.output
+    label = "\\*\\*bold\\*\\* \\[link\\](https://evil.example) \\<b\\>x\\</b\\> \\| pipe "
+    code = "``c`9` | x ## Injected <img src=x onerror=alert(1)>``"
+    lines = text.splitlines()
+    assert f"- Added claim “{label}''tick'' - item…” ({code}): verdict supported." in lines
+    assert f"- added {code} {label}\\`\\`tick\\`\\` - item…" in lines
+    assert f"  - claim: Ada wrote the first program. → {label}\\`\\`tick\\`\\` - item \\&amp; \\#1" in lines
+    assert "| `claims` | 1 | 0 | 1 | 0 |" in lines
+    page = MarkdownIt("commonmark").enable("table").render(text)
+    assert [tag for tag in re.findall(r"<(h\d)\b", page)] == ["h3", "h4"]
+    assert re.findall(r"<(?:a|img|b)\b", page) == []
+    assert re.findall(r"<strong>(.*?)</strong>", page) == ["Highlights"]
+    assert page.count("<tr>") == 2  # the heading and one changed table
+    codes = [html.unescape(c) for c in re.findall(r"<code>(.*?)</code>", page)]
+    assert HOSTILE_ID.replace("\n", " ") in codes and "c1" in codes
