@@ -335,3 +335,51 @@ def test_diff_markdown_escapes_ids_and_labels(tmp_path):
     assert page.count("<tr>") == 2  # the heading and one changed table
     codes = [html.unescape(c) for c in re.findall(r"<code>(.*?)</code>", page)]
     assert HOSTILE_ID.replace("\n", " ") in codes and "c1" in codes
+
+
+# ---------------------------------------------------------------- citations
+
+
+HOSTILE_TITLE = "LLaMA by Meta}, note = {pwned}, x = {\\ 100% of GPT_4 & #1."
+
+
+def cite_box(page: str) -> tuple[str, str]:
+    """(the plain citation, the BibTeX) of a page's "Cite this", as a reader copies them."""
+    box = page[page.index('<details class="ledger-cite') :]
+    text = html.unescape(re.search(r"<p>(.*?)</p>", box, re.S).group(1))
+    bib = html.unescape(re.search(r'<pre(?: class="ledger-bibtex")?><code>(.*?)</code></pre>', box, re.S).group(1))
+    return text, bib
+
+
+def test_bibtex_parses_names_the_version_and_a_hostile_title_adds_no_field(tmp_path):
+    import bibtexparser
+
+    root = tmp_path / "cited"
+    root.mkdir()
+    run_git(root, "init", "-q", "-b", "main")
+    (root / ".gitignore").write_text("site/\ndist/\n.build/\n", encoding="utf-8")
+    title = HOSTILE_TITLE.replace('"', '""')
+    write(root, "0.1.0", PEOPLE_1, CLAIMS_1.replace("Bob exists.", f'"{title}"'), born=False)
+    commit(root, "First", FIRST)
+    result = CliRunner().invoke(cli, ["build", "--root", str(root), "--quiet", "--site-url", "https://data.example.org/tiny/"])
+    assert result.exit_code == 0, result.output
+    text, bib = cite_box((root / "site" / "claims" / "c2" / "index.html").read_text(encoding="utf-8"))
+    library = bibtexparser.parse_string(bib)
+    assert library.failed_blocks == [] and len(library.entries) == 1
+    entry = library.entries[0]
+    assert entry.key == "tiny_claims_c2"
+    assert [f.key for f in entry.fields] == ["author", "title", "howpublished", "version", "year", "url", "note"]
+    assert entry["version"] == "0.1.0"
+    assert entry["title"] == (
+        r"{LLaMA} by {Meta\textbraceright{},} note = \textbraceleft{}pwned\textbraceright{}, x = \textbraceleft{}\textbackslash{}"
+        r" 100\% of {GPT\_4} \& \#1."
+    )
+    assert entry["howpublished"] == "{Tiny}, version 0.1.0"
+    # The URL reaches that version's data (its release download); the page's address is beside it.
+    assert entry["url"] == "https://data.example.org/tiny/downloads/0.1.0/tiny-0.1.0.zip"
+    assert (root / "site" / "downloads" / "0.1.0" / "tiny-0.1.0.zip").is_file()
+    assert entry["note"] == "Data of version 0.1.0; page: https://data.example.org/tiny/claims/c2/"
+    assert text == (
+        f"Tiny editors (2023). “{HOSTILE_TITLE}” In Tiny, version 0.1.0."
+        " Data: https://data.example.org/tiny/downloads/0.1.0/tiny-0.1.0.zip. Page: https://data.example.org/tiny/claims/c2/"
+    )
