@@ -12,6 +12,7 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import json
+import os
 import re
 import shutil
 from dataclasses import dataclass, field
@@ -118,8 +119,21 @@ def prune(cache: Path, commits: set[str]) -> None:
     for folder in (cache, cache / "downloads"):
         for entry in folder.glob("*") if folder.is_dir() and not folder.is_symlink() else ():
             ours = re.fullmatch(r"[0-9a-f]{40}(-[0-9a-f]{16})?", entry.name)  # what checkout and cached_release name
-            if ours and entry.name not in kept and entry.is_dir() and not entry.is_symlink():
+            writing = re.fullmatch(r"writing-(\d+)-\w+", entry.name)  # checkout's, until it renames it
+            if writing and alive(int(writing.group(1))):
+                continue
+            if (ours and entry.name not in kept or writing) and entry.is_dir() and not entry.is_symlink():
                 shutil.rmtree(entry, ignore_errors=True)
+
+
+def alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except OSError:
+        return True
+    return True
 
 
 def row_events(entries: list[Entry]) -> dict[tuple[str, str], list[dict]]:

@@ -19,6 +19,7 @@ import os
 import re
 import shutil
 import subprocess
+import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -211,19 +212,37 @@ def has_descriptor(history: History, commit: str) -> bool:
 
 
 def checkout(history: History, commit: str, cache: Path) -> Path:
-    """The package folder as it was at `commit`, written once into cache/<commit>/tree/ from its blobs."""
+    """The package folder as it was at `commit`, written once into cache/<commit>/tree/ from its blobs.
+    It is written in a folder of its own and renamed into place whole, so a `builder diff` beside a
+    build never sees, nor removes, a half-written one."""
     if not COMMIT.match(commit):
         raise HistoryError(f"not a full commit id: {commit!r}")
     target = (cache / commit).resolve()
     if not target.is_relative_to(cache.resolve()):
         raise HistoryError(f"the cache folder for commit {commit[:12]} would leave the cache.")
-    root = target / "tree"
-    package = root / history.prefix if history.prefix else root
-    if (target / "complete").exists():
-        return check_declared(package, target, commit)
-    if not has_descriptor(history, commit):
-        raise HistoryError(f"commit {commit[:12]} has no {history.prefix}{DESCRIPTOR_FILE}: it holds no package.")
-    shutil.rmtree(target, ignore_errors=True)
+    if not (target / "complete").exists():
+        if not has_descriptor(history, commit):
+            raise HistoryError(f"commit {commit[:12]} has no {history.prefix}{DESCRIPTOR_FILE}: it holds no package.")
+        cache.mkdir(parents=True, exist_ok=True)
+        scratch = Path(tempfile.mkdtemp(prefix=f"writing-{os.getpid()}-", dir=cache))
+        try:
+            write_tree(history, commit, scratch)
+            if target.exists() and not (target / "complete").exists():
+                shutil.rmtree(target, ignore_errors=True)  # left by an older builder or a killed one
+            try:
+                scratch.rename(target)
+            except OSError:
+                if not (target / "complete").exists():  # not another process's finished copy
+                    raise
+        finally:
+            shutil.rmtree(scratch, ignore_errors=True)
+    package = target / "tree" / history.prefix if history.prefix else target / "tree"
+    return check_declared(package, target, commit)
+
+
+def write_tree(history: History, commit: str, target: Path) -> None:
+    """Every file of the package folder at `commit` under target/tree/, the links it held in target/links."""
+    package = target / "tree" / history.prefix if history.prefix else target / "tree"
     package.mkdir(parents=True)
     files, links = [], []
     for mode, kind, obj, path in tree(history, commit):
@@ -240,7 +259,6 @@ def checkout(history: History, commit: str, cache: Path) -> Path:
     write_blobs(history, commit, files)
     (target / "links").write_text("".join(f"{link}\n" for link in links), encoding="utf-8", errors="surrogateescape")
     (target / "complete").write_text(commit + "\n", encoding="utf-8")
-    return check_declared(package, target, commit)
 
 
 def check_declared(package: Path, target: Path, commit: str) -> Path:

@@ -383,3 +383,26 @@ def test_bibtex_parses_names_the_version_and_a_hostile_title_adds_no_field(tmp_p
         f"Tiny editors (2023). “{HOSTILE_TITLE}” In Tiny, version 0.1.0."
         " Data: https://data.example.org/tiny/downloads/0.1.0/tiny-0.1.0.zip. Page: https://data.example.org/tiny/claims/c2/"
     )
+
+
+def test_two_builds_at_once_never_finish_with_releases_missing(tmp_path):
+    """Two real builds started together in one folder: each either builds every release or stops,
+    saying another build is running; a `builder diff` beside them reads whole old releases."""
+    repo = three_releases(tmp_path / "race", lambda root: None)
+    root = repo["root"]
+    command = [sys.executable, "-m", "builder"]
+    builds = [
+        subprocess.Popen([*command, "build", "--root", str(root)], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+        for _ in range(2)
+    ]
+    diff = subprocess.run([*command, "diff", "--root", str(root), "0.1.0", "0.3.0", "--json"], capture_output=True, text=True)
+    results = [(b.wait(timeout=300), b.stdout.read(), b.stderr.read()) for b in builds]
+    assert diff.returncode == 0, diff.stderr
+    assert json.loads(diff.stdout)["new"]["version"] == "0.3.0"
+    built = [out for code, out, _ in results if code == 0]
+    stopped = [err for code, _, err in results if code != 0]
+    assert built and all(
+        err == "Error: another build is running in this folder; wait for it to finish, then build again.\n" for err in stopped
+    )
+    assert all("3 releases: 0.1.0, 0.2.0, 0.3.0" in out for out in built)
+    assert sorted(p.name for p in (root / "site" / "downloads").iterdir() if p.name[0].isdigit()) == ["0.1.0", "0.2.0", "0.3.0"]
