@@ -48,7 +48,7 @@ LOCK_FILE = "lock"
 def build_lock(paths: Paths):
     """One build at a time per package folder: a second one stops at once and says so, rather than
     racing the first on the caches in .build/ (and finishing with releases missing)."""
-    work = paths.scratch()
+    work = _scratch(paths)
     lock = work / LOCK_FILE
     try:
         # O_NOFOLLOW: a lock file that is a link (shipped in a package's .build/) is never opened.
@@ -101,22 +101,34 @@ def _build(paths: Paths, echo, site_url: str) -> None:
 
 def _staging(paths: Paths) -> Path:
     """A fresh staging folder in .build/, named after this process; leftovers of dead builds go."""
+    work = _scratch(paths)
     try:
-        paths.scratch()
-        for old in paths.work.glob("build-*"):
+        for old in work.glob("build-*"):
             match = re.match(r"build-(\d+)-", old.name)
             if match and not _alive(int(match.group(1))):
                 shutil.rmtree(old, ignore_errors=True)
-        return Path(tempfile.mkdtemp(prefix=f"build-{os.getpid()}-", dir=paths.work))
+        return Path(tempfile.mkdtemp(prefix=f"build-{os.getpid()}-", dir=work))
+    except OSError as error:
+        raise _unwritable(paths, error) from None
+
+
+def _scratch(paths: Paths) -> Path:
+    """.build/, made if missing, or a clear error when the package folder cannot hold it."""
+    try:
+        return paths.scratch()
     except FileExistsError:
         raise BuilderError(
             f"{paths.relative(paths.work)} is a file; the builder needs it as its scratch folder: remove it."
         ) from None
     except OSError as error:
-        raise BuilderError(
-            f"cannot write the scratch folder {paths.work.name}/ in {paths.root.name}/: {error.strerror}."
-            " Build in a folder you can write to."
-        ) from None
+        raise _unwritable(paths, error) from None
+
+
+def _unwritable(paths: Paths, error: OSError) -> BuilderError:
+    return BuilderError(
+        f"cannot write the scratch folder {paths.work.name}/ in {paths.root.name}/: {error.strerror}."
+        " Build in a folder you can write to."
+    )
 
 
 def _alive(pid: int) -> bool:
