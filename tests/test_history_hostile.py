@@ -60,7 +60,8 @@ def left_out(root: Path) -> str:
 
 def test_a_smudge_filter_never_runs_and_attributes_change_nothing(tmp_path):
     """`.gitattributes` asks for a filter whose smudge command writes a marker, drops the claims table
-    from archives (export-ignore) and rewrites `$Format$` cells (export-subst): none of it happens."""
+    from archives (export-ignore) and rewrites `$Format$` cells (export-subst), and a replace ref swaps
+    the table: none of it happens."""
     marker = tmp_path / "MARKER"
     claims = CLAIMS_1.replace("Bob exists.", "$Format:%H$")
 
@@ -75,6 +76,11 @@ def test_a_smudge_filter_never_runs_and_attributes_change_nothing(tmp_path):
     # Configured after the commits (a clean filter would have run at `git add`): only checkout-side filters remain.
     run_git(root, "config", "filter.evil.smudge", f"sh -c 'touch {marker}; cat'")
     run_git(root, "config", "filter.evil.required", "true")
+    # A replace ref would swap the committed table for another blob: history is read as committed.
+    committed = run_git(root, "rev-parse", f"{repo['second']}:data/claims.csv")
+    (tmp_path / "swap.csv").write_text("claim_id,claim,verdict,person_id\nx,Swapped.,false,ada\n", encoding="utf-8")
+    swapped = run_git(root, "hash-object", "-w", "--no-filters", str(tmp_path / "swap.csv"))
+    run_git(root, "replace", committed, swapped)
     result = build(root)
     assert result.exit_code == 0, result.output
     assert history_line(result.output) == "3 releases: 0.1.0, 0.2.0, 0.3.0"
