@@ -268,7 +268,8 @@ def check_declared(package: Path, target: Path, commit: str) -> Path:
         descriptor = json.loads((package / DESCRIPTOR_FILE).read_text(encoding="utf-8-sig"))
     except (OSError, ValueError):
         return package  # the snapshot reports an unreadable descriptor in words
-    links = set((target / "links").read_text(encoding="utf-8", errors="surrogateescape").splitlines())
+    listing = target / "links"
+    links = set(listing.read_text(encoding="utf-8", errors="surrogateescape").splitlines()) if listing.is_file() else set()
     for path in declared_paths(descriptor):
         if path in links or any(path.startswith(link + "/") for link in links):
             raise HistoryError(f"{path} is a symbolic link in commit {commit[:12]}, and links in old releases are not followed.")
