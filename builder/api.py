@@ -253,7 +253,7 @@ def write(state: dict, base: Path) -> int:
         )
         if pages:
             files.update(entity_files(base, table.name, resources, rows_of, by_key, ledger))
-    releases = ledger.releases if ledger and ledger.available else []
+    entries = [e for e in ledger.entries if e.release] if ledger and ledger.available else []
     index = {
         "api": VERSION,
         "package": {
@@ -265,17 +265,18 @@ def write(state: dict, base: Path) -> int:
         "history": {"available": bool(ledger and ledger.available), "reason": ledger.reason if ledger else "not read"},
         "releases": [
             {
-                "version": r.version,
-                "date": r.date.date().isoformat(),
-                "commit": r.commit,
-                "summary": r.summary,
-                "changes": f"../../changes/#{r.anchor}",
+                "version": e.release.version,
+                "date": e.release.date.date().isoformat(),
+                "commit": e.release.commit,
+                "summary": e.release.summary,
+                "changes": f"../../changes/#{e.anchor}",
                 "downloads": {
-                    "zip": f"../../downloads/{r.version}/{descriptor.get('name', 'package')}-{r.version}.zip",
-                    "datapackage": f"../../downloads/{r.version}/datapackage.json",
+                    # The zip as that release wrote it: named with the package name it had then.
+                    "zip": "../../downloads/" + e.zip_path(descriptor.get("name", "package")),
+                    "datapackage": f"../../downloads/{e.release.version}/datapackage.json",
                 },
             }
-            for r in releases  # newest first
+            for e in entries  # newest first
         ],
     }
     files[inside(base, "index.json")] = dumps(index)

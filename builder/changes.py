@@ -12,9 +12,9 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import json
+import os
 import re
 import shutil
-import tarfile
 from dataclasses import dataclass, field
 from pathlib import Path
 from xml.sax.saxutils import escape as xml_escape
@@ -27,6 +27,9 @@ from builder.paths import Paths
 
 UNRELEASED = "unreleased"
 LIMIT = 20  # row changes listed per table and release on the Changes page
+ZIP_EPOCH = dt.datetime(1980, 1, 1, tzinfo=dt.UTC)  # zip cannot stamp a file earlier; the release keeps its date
+# Characters XML 1.0 cannot hold at all, even escaped: a control character in an old cell goes.
+NOT_XML = re.compile("[^\t\n\r\x20-\ud7ff\ue000-\ufffd\U00010000-\U0010ffff]")
 
 
 @dataclass
@@ -44,6 +47,11 @@ class Entry:
     @property
     def title(self) -> str:
         return self.release.version if self.release else "Unreleased"
+
+    def zip_path(self, name: str) -> str:
+        """The release's zip under downloads/: as written (its own package name), else `name`'s."""
+        written = [d["path"] for d in self.downloads if d["path"].endswith(".zip")]
+        return written[0] if written else f"{self.release.version}/{name}-{self.release.version}.zip"
 
 
 @dataclass
@@ -78,14 +86,19 @@ def collect(paths: Paths, descriptor: dict, dist: Path | None) -> Ledger:
         # A release that cannot be read safely or exported (a path outside the package, a file it
         # names but never committed) is left out and named on the Changes page: history is fixed,
         # so one bad old commit must not stop every later build.
+        # Only the builder's own messages are shown: a library's may hold paths of this machine.
         try:
             folder = git_history.checkout(history, release.commit, cache)
             snapshot = semantic.folder_snapshot(folder, release.version, release.commit, release.timestamp)
-            downloads = cached_release(snapshot, release, dist, cache) if dist is not None else []
-        except (BuilderError, OSError, ValueError, tarfile.TarError) as error:
+            entry = Entry(release, semantic.compare(previous, snapshot))
+            entry.downloads = cached_release(snapshot, release, dist, cache) if dist is not None else []
+        except BuilderError as error:
             skipped.append(f"{release.version} (commit {release.commit[:12]}): {error}")
             continue
-        entries.append(Entry(release, semantic.compare(previous, snapshot), downloads))
+        except Exception:  # noqa: BLE001 - any fault of one old release leaves it out, never the build
+            skipped.append(f"{release.version} (commit {release.commit[:12]}): its data could not be read or exported.")
+            continue
+        entries.append(entry)
         previous = snapshot
     if entries:
         current = semantic.folder_snapshot(paths.root, git_history.WORKING)
@@ -106,8 +119,21 @@ def prune(cache: Path, commits: set[str]) -> None:
     for folder in (cache, cache / "downloads"):
         for entry in folder.glob("*") if folder.is_dir() and not folder.is_symlink() else ():
             ours = re.fullmatch(r"[0-9a-f]{40}(-[0-9a-f]{16})?", entry.name)  # what checkout and cached_release name
-            if ours and entry.name not in kept and entry.is_dir() and not entry.is_symlink():
+            writing = re.fullmatch(r"writing-(\d+)-\w+", entry.name)  # checkout's, until it renames it
+            if writing and alive(int(writing.group(1))):
+                continue
+            if (ours and entry.name not in kept or writing) and entry.is_dir() and not entry.is_symlink():
                 shutil.rmtree(entry, ignore_errors=True)
+
+
+def alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except OSError:
+        return True
+    return True
 
 
 def row_events(entries: list[Entry]) -> dict[tuple[str, str], list[dict]]:
@@ -185,7 +211,7 @@ def _write_release(snapshot: semantic.Snapshot, release: git_history.Release, ta
     name = descriptor.get("name", "package")
     entries = export.package_files(descriptor, published, exported, release.version, target, snapshot.root, tables)
     archive = target / f"{name}-{release.version}.zip"
-    export.write_zip(entries, archive, when=release.date)
+    export.write_zip(entries, archive, when=max(release.date, ZIP_EPOCH))
     published["downloads"] = [export.file_entry(archive, target, "zip")]
     (target / "datapackage.json").write_text(export.dumps(published), encoding="utf-8")
     prefix = f"{release.version}/"
@@ -242,6 +268,11 @@ def first_changes(table: dict, limit: int) -> list[tuple[str, dict]]:
     return [(kind, change) for kind in ("added", "removed", "changed") for change in table[kind]][:limit]
 
 
+def xml_text(value) -> str:
+    """Text for the feed: escaped, and without the characters XML 1.0 forbids."""
+    return xml_escape(NOT_XML.sub("", str(value)))
+
+
 def atom(descriptor: dict, ledger: Ledger) -> str:
     """An Atom feed of releases: ids and dates from commits, so it is byte-stable."""
     name = descriptor.get("name", "package")
@@ -251,11 +282,11 @@ def atom(descriptor: dict, ledger: Ledger) -> str:
     lines = [
         '<?xml version="1.0" encoding="utf-8"?>',
         '<feed xmlns="http://www.w3.org/2005/Atom">',
-        f"  <title>{xml_escape(title)}: releases</title>",
-        f"  <id>urn:data-package:{xml_escape(name)}:releases</id>",
+        f"  <title>{xml_text(title)}: releases</title>",
+        f"  <id>urn:data-package:{xml_text(name)}:releases</id>",
         f"  <updated>{updated.strftime('%Y-%m-%dT%H:%M:%SZ')}</updated>",
         '  <link rel="alternate" type="text/html" href="changes/"/>',
-        f"  <author><name>{xml_escape((descriptor.get('contributors') or [{}])[0].get('title', title))}</name></author>",
+        f"  <author><name>{xml_text((descriptor.get('contributors') or [{}])[0].get('title', title))}</name></author>",
     ]
     for entry in releases:
         release = entry.release
@@ -269,11 +300,11 @@ def atom(descriptor: dict, ledger: Ledger) -> str:
         summary = " ".join([release.summary, words, *headline]).strip()
         lines += [
             "  <entry>",
-            f"    <title>{xml_escape(title)} {xml_escape(release.version)}</title>",
-            f"    <id>urn:data-package:{xml_escape(name)}:release:{xml_escape(release.version)}</id>",
+            f"    <title>{xml_text(title)} {xml_text(release.version)}</title>",
+            f"    <id>urn:data-package:{xml_text(name)}:release:{xml_text(release.version)}</id>",
             f"    <updated>{release.date.strftime('%Y-%m-%dT%H:%M:%SZ')}</updated>",
             f'    <link rel="alternate" type="text/html" href="changes/#{release.anchor}"/>',
-            f"    <summary>{xml_escape(summary)}</summary>",
+            f"    <summary>{xml_text(summary)}</summary>",
             "  </entry>",
         ]
     lines.append("</feed>")
@@ -295,9 +326,16 @@ def diff_command(paths: Paths, old: str | None, new: str | None, as_json: bool, 
         if not history.releases:
             raise BuilderError("no release to compare with: no commit has a datapackage.json with a version yet.")
         old = history.releases[-1].version
-    before = semantic.resolve(old, paths.root, history, cache)
-    after = semantic.resolve(new, paths.root, history, cache)
-    result = semantic.compare(before, after)
+    try:
+        before = semantic.resolve(old, paths.root, history, cache)
+        after = semantic.resolve(new, paths.root, history, cache)
+        result = semantic.compare(before, after)
+    except BuilderError:
+        raise
+    except Exception as error:  # one line in words, never a library's message or a traceback
+        raise BuilderError(
+            f"cannot compare {old} with {new or git_history.WORKING}: their tables could not be read as their descriptors say."
+        ) from error
     if as_json:
         return semantic.to_json(result)
     if markdown:

@@ -278,6 +278,12 @@ def highlight_spec(descriptor: dict) -> dict:
     return spec
 
 
+def prose(text: str) -> str:
+    """Curated text in a headline sentence: on one line, and with no backtick, so the sentence's only
+    code span is the row's key (Markdown output finds it by the first and last backtick)."""
+    return re.sub(r"\r\n|\r|\n", " ", str(text)).replace("`", "'")
+
+
 def shown(value: str | None, limit: int = 90) -> str:
     if value is None:
         return "(empty)"
@@ -320,8 +326,8 @@ def highlights(tables: list[dict], old: Snapshot, new: Snapshot) -> list[dict]:
 
         def subject(snapshot, resource, row, key, rule=rule):
             if rule.get("subject"):
-                return f"{display_value(snapshot, resource, rule['subject'], row)} (`{key}`)"
-            return f"“{shown(label_of(resource, row, key), 70)}” (`{key}`)"
+                return f"{prose(display_value(snapshot, resource, rule['subject'], row))} (`{key}`)"
+            return f"“{prose(shown(label_of(resource, row, key), 70))}” (`{key}`)"
 
         for change in table["changed"]:
             before, after = old.rows(name)[change["key"]], new.rows(name)[change["key"]]
@@ -331,16 +337,15 @@ def highlights(tables: list[dict], old: Snapshot, new: Snapshot) -> list[dict]:
                 # A date's precision belongs to the date: "June 2023 → May 2023" says both.
                 if f in names or f"{f}_precision" in names:
                     title = load.field_title(new_resource, f).lower()
-                    parts.append(
-                        f"{title} {display_value(old, old_resource, f, before)} → {display_value(new, new_resource, f, after)}"
-                    )
+                    was, now = display_value(old, old_resource, f, before), display_value(new, new_resource, f, after)
+                    parts.append(prose(f"{title} {was} → {now}"))
             if parts:
                 found.append(
                     {
                         "table": name,
                         "key": change["key"],
                         "kind": "changed",
-                        "text": f"{noun.capitalize()} {subject(new, new_resource, after, change['key'])}: "
+                        "text": f"{prose(noun.capitalize())} {subject(new, new_resource, after, change['key'])}: "
                         + "; ".join(parts)
                         + ".",
                     }
@@ -351,17 +356,19 @@ def highlights(tables: list[dict], old: Snapshot, new: Snapshot) -> list[dict]:
         ):
             for entry in rows:
                 row = entry["row"]
-                details = ", ".join(
-                    f"{load.field_title(resource, f).lower()} {display_value(snapshot, resource, f, row)}"
-                    for f in fields
-                    if f in row
+                details = prose(
+                    ", ".join(
+                        f"{load.field_title(resource, f).lower()} {display_value(snapshot, resource, f, row)}"
+                        for f in fields
+                        if f in row
+                    )
                 )
                 found.append(
                     {
                         "table": name,
                         "key": entry["key"],
                         "kind": kind,
-                        "text": f"{kind.capitalize()} {noun} {subject(snapshot, resource, row, entry['key'])}"
+                        "text": f"{kind.capitalize()} {prose(noun)} {subject(snapshot, resource, row, entry['key'])}"
                         + (f": {details}." if details else "."),
                     }
                 )
@@ -383,19 +390,24 @@ def side_words(side: dict) -> str:
     return parts[0] + (f" ({', '.join(parts[1:])})" if len(parts) > 1 else "")
 
 
-def schema_words(change: dict) -> str:
-    field_name = f"`{change['field']}`" if change["field"] else ""
+def plain(text) -> str:
+    return str(text)
+
+
+def schema_words(change: dict, code=plain, esc=plain) -> str:
+    """A schema change in words; `code` writes a field name, `esc` any other text from the descriptor."""
+    field_name = code(change["field"]) if change["field"] else ""
     kind = change["change"]
     if kind == "field-added":
-        return f"field {field_name} added ({change['new']})"
+        return f"field {field_name} added ({esc(change['new'])})"
     if kind == "field-removed":
-        return f"field {field_name} removed (was {change['old']})"
+        return f"field {field_name} removed (was {esc(change['old'])})"
     if kind == "field-retyped":
-        return f"field {field_name} retyped {change['old']} → {change['new']}"
+        return f"field {field_name} retyped {esc(change['old'])} → {esc(change['new'])}"
     if kind == "constraints-changed":
-        return f"constraints of {field_name} changed: {compact(change['old'])} → {compact(change['new'])}"
+        return f"constraints of {field_name} changed: {esc(compact(change['old']))} → {esc(compact(change['new']))}"
     if kind == "primary-key-changed":
-        return f"primary key changed: {', '.join(change['old'])} → {', '.join(change['new'])}"
+        return f"primary key changed: {esc(', '.join(change['old']))} → {esc(', '.join(change['new']))}"
     return "foreign keys changed"
 
 
@@ -403,21 +415,17 @@ def compact(value) -> str:
     return shown(json.dumps(value, ensure_ascii=False, sort_keys=True), 120)
 
 
-def row_lines(table: dict, limit: int) -> tuple[list[tuple[str, str, list[str]]], int]:
-    """Up to `limit` entries (sign, heading, detail lines) and how many were left out."""
-    entries = [
-        ("+", f"`{e['key']}` {shown(e['label'], 70)}" if e["label"] != e["key"] else f"`{e['key']}`", []) for e in table["added"]
-    ]
+def row_lines(table: dict, limit: int, code=plain, esc=plain) -> tuple[list[tuple[str, str, list[str]]], int]:
+    """Up to `limit` entries (sign, heading, detail lines) and how many were left out; `code` writes a
+    key, `esc` a label or value."""
+
+    def heading(e: dict) -> str:
+        return f"{code(e['key'])} {esc(shown(e['label'], 70))}" if e["label"] != e["key"] else code(e["key"])
+
+    entries = [("+", heading(e), []) for e in table["added"]]
+    entries += [("-", heading(e), []) for e in table["removed"]]
     entries += [
-        ("-", f"`{e['key']}` {shown(e['label'], 70)}" if e["label"] != e["key"] else f"`{e['key']}`", [])
-        for e in table["removed"]
-    ]
-    entries += [
-        (
-            "~",
-            f"`{e['key']}` {shown(e['label'], 70)}" if e["label"] != e["key"] else f"`{e['key']}`",
-            [f"{f['field']}: {shown(f['old'])} → {shown(f['new'])}" for f in e["fields"]],
-        )
+        ("~", heading(e), [esc(f"{f['field']}: {shown(f['old'])} → {shown(f['new'])}") for f in e["fields"]])
         for e in table["changed"]
     ]
     return entries[:limit], max(0, len(entries) - limit)
@@ -457,28 +465,45 @@ def to_text(diff: dict, limit: int = DEFAULT_LIMIT) -> str:
         if table["status"] == "unchanged":
             continue
         lines += ["", f"{table['name']} ({table['path']}): {counts_words(table)}"]
-        lines += [f"  schema: {schema_words(c).replace('`', '')}" for c in table["schema"]]
+        lines += [f"  schema: {schema_words(c)}" for c in table["schema"]]
         entries, more = row_lines(table, limit)
         for sign, heading, details in entries:
-            lines.append(f"  {sign} {heading.replace('`', '')}")
+            lines.append(f"  {sign} {heading}")
             lines += [f"      {d}" for d in details]
         if more:
             lines.append(f"  … and {more} more")
     return "\n".join(lines) + "\n"
 
 
-MARKDOWN_SPECIAL = str.maketrans({c: "\\" + c for c in "\\`*_[]<>|~&"})
+MARKDOWN_SPECIAL = str.maketrans({c: "\\" + c for c in "\\`*_[]<>|~&#!"})
 
 
-def md(text: str) -> str:
-    """Curated text inside Markdown: every character that could format or link is escaped."""
-    return str(text).replace("\n", " ").translate(MARKDOWN_SPECIAL)
+def one_line(text) -> str:
+    return re.sub(r"\r\n|\r|\n", " ", str(text))
 
 
-def md_code_spans(text: str) -> str:
-    """Escape text but keep `code` spans written by the diff itself (ids)."""
-    pieces = text.split("`")
-    return "".join(f"`{p.replace('`', '')}`" if i % 2 else md(p) for i, p in enumerate(pieces))
+def md(text) -> str:
+    """Curated text inside Markdown: on one line, every character that could format or link escaped."""
+    return one_line(text).translate(MARKDOWN_SPECIAL)
+
+
+def md_code(text, in_table: bool = False) -> str:
+    """Text as one code span, exactly: a fence longer than any run of backticks in it, on one line
+    (a pipe is escaped inside a table, where GitHub would end the cell at it)."""
+    text = one_line(text)
+    fence = "`" * (max((len(run) for run in re.findall(r"`+", text)), default=0) + 1)
+    pad = " " if text[:1] in ("`", " ") or text[-1:] in ("`", " ") else ""
+    span = f"{fence}{pad}{text}{pad}{fence}" if text else md("(empty)")
+    return span.replace("|", "\\|") if in_table else span
+
+
+def md_highlight(text: str) -> str:
+    """A headline sentence: its one code span (the key, between its first and last backtick) as code,
+    the rest escaped (`prose` keeps backticks out of the rest)."""
+    if text.count("`") < 2:
+        return md(text)
+    start, end = text.index("`"), text.rindex("`")
+    return md(text[:start]) + md_code(text[start + 1 : end]) + md(text[end + 1 :])
 
 
 def to_markdown(diff: dict, limit: int = DEFAULT_LIMIT) -> str:
@@ -488,30 +513,30 @@ def to_markdown(diff: dict, limit: int = DEFAULT_LIMIT) -> str:
     shown_highlights, hidden = first_highlights(diff, limit)
     if shown_highlights:
         lines += ["**Highlights**", ""]
-        lines += [f"- {md_code_spans(h['text'])}" for h in shown_highlights]
+        lines += [f"- {md_highlight(h['text'])}" for h in shown_highlights]
         if hidden:
             lines.append(f"- … and {hidden} more")
         lines.append("")
     for change in diff["package"]:
-        lines.append(f"- Package `{change['key']}`: {md(compact(change['old']))} → {md(compact(change['new']))}")
+        lines.append(f"- Package {md_code(change['key'])}: {md(compact(change['old']))} → {md(compact(change['new']))}")
     if lines[-1] != "":
         lines.append("")
     lines += ["| table | added | removed | changed | schema changes |", "|---|---:|---:|---:|---:|"]
     for table in diff["tables"]:
         if table["status"] != "unchanged":
             c = table["counts"]
-            name = f"`{table['name']}`" + {"added": " (new)", "removed": " (removed)"}.get(table["status"], "")
+            name = md_code(table["name"], in_table=True) + {"added": " (new)", "removed": " (removed)"}.get(table["status"], "")
             lines.append(f"| {name} | {c['added']} | {c['removed']} | {c['changed']} | {len(table['schema'])} |")
     for table in diff["tables"]:
         if table["status"] == "unchanged":
             continue
-        lines += ["", f"#### `{table['name']}`: {counts_words(table)}", ""]
-        lines += [f"- schema: {md_code_spans(schema_words(c))}" for c in table["schema"]]
-        entries, more = row_lines(table, limit)
+        lines += ["", f"#### {md_code(table['name'])}: {counts_words(table)}", ""]
+        lines += [f"- schema: {schema_words(c, md_code, md)}" for c in table["schema"]]
+        entries, more = row_lines(table, limit, md_code, md)
         for sign, heading, details in entries:
             word = {"+": "added", "-": "removed", "~": "changed"}[sign]
-            lines.append(f"- {word} {md_code_spans(heading)}")
-            lines += [f"  - {md(d)}" for d in details]
+            lines.append(f"- {word} {heading}")
+            lines += [f"  - {d}" for d in details]
         if more:
             lines.append(f"- … and {more} more")
     return "\n".join(lines) + "\n"

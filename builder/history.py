@@ -1,23 +1,25 @@
 """Releases from the repository's own history: no tags, no old data copied into the tree.
 
 A release is a `version` of datapackage.json and the first commit that carried it; its date is
-that commit's committer date. Old versions are read with git (`git archive COMMIT`) into a cache
-folder under .build/history-<key>/<commit>/, which never changes once written because a commit never
-does. Git runs without a shell, with a fixed environment (no user or system config, C locale), so
-one checkout gives the same releases on any machine. Outside git, or in a shallow clone, there is
-no history: `History.available` is False and `History.reason` says why, in words.
+that commit's committer date. An old version is read blob by blob (`git ls-tree` and `git cat-file
+--batch`) into a cache folder under .build/history-<key>/<commit>/, which never changes once written
+because a commit never does. Reading blobs applies no attributes, filters, textconv or export rules,
+so nothing the repository or its config names ever runs; symbolic links are not written (a release
+that needs one is left out). Git runs without a shell, with a fixed environment (no user or system
+config, no replace refs, no network, C locale), so one checkout gives the same releases on any
+machine. Outside git, in a shallow or a partial clone, there is no history: `History.available` is
+False and `History.reason` says why, in words.
 """
 
 from __future__ import annotations
 
 import datetime as dt
-import io
 import json
 import os
 import re
 import shutil
 import subprocess
-import tarfile
+import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -27,6 +29,7 @@ from builder.load import DESCRIPTOR_FILE
 SAFE_VERSION = re.compile(r"^[0-9][0-9A-Za-z.+_-]{0,63}$")  # also a folder name under downloads/
 COMMIT = re.compile(r"^[0-9a-f]{40}$")
 WORKING = "working tree"
+ANCHOR_KEPT = frozenset("abcdefghijklmnopqrstuvwxyz0123456789")
 
 
 class HistoryError(BuilderError):
@@ -46,7 +49,9 @@ class Release:
 
     @property
     def anchor(self) -> str:
-        return "v" + re.sub(r"[^a-z0-9]+", "-", self.version.lower()).strip("-")
+        """A page anchor one version has alone: dots read as dashes (`v0-2-0`), and every other character
+        but a-z and 0-9 is written as `_` and its two hex digits, so `1.0-a` and `1.0+a` differ."""
+        return "v" + "".join(c if c in ANCHOR_KEPT else "-" if c == "." else f"_{ord(c):02x}" for c in self.version)
 
 
 @dataclass
@@ -65,8 +70,20 @@ class History:
         return next((r for r in self.releases if r.version == wanted), None)
 
 
+# Settings that keep git from running anything a repository's own config names, or from fetching.
+SAFE_CONFIG = [
+    "core.quotepath=off",
+    "core.attributesFile=" + os.devnull,
+    "core.fsmonitor=false",
+    "core.hooksPath=" + os.devnull,
+    "log.showSignature=false",  # would run gpg.program
+    "protocol.allow=never",  # a lazy fetch (partial clone) fails instead of reaching a network
+    *(f"protocol.{name}.allow=never" for name in ("file", "git", "http", "https", "ssh", "ext", "fd")),
+]
+
+
 def git(top: Path, *args: str, data: bytes | None = None, check: bool = True) -> subprocess.CompletedProcess:
-    """Run git with no shell and no configuration but the repository's own."""
+    """Run git with no shell, no user or system configuration and nothing the repository's config could run."""
     env = {
         "PATH": os.environ.get("PATH", "/usr/bin:/bin"),
         "HOME": "/nonexistent",
@@ -74,13 +91,18 @@ def git(top: Path, *args: str, data: bytes | None = None, check: bool = True) ->
         "TZ": "UTC",
         "GIT_CONFIG_NOSYSTEM": "1",
         "GIT_CONFIG_GLOBAL": os.devnull,
+        "GIT_ATTR_NOSYSTEM": "1",
+        "GIT_NO_REPLACE_OBJECTS": "1",  # history as committed, not as refs/replace/ rewrites it
+        "GIT_NO_LAZY_FETCH": "1",  # git 2.44 and later; older git is held by protocol.allow=never
         "GIT_TERMINAL_PROMPT": "0",
         "GIT_PAGER": "cat",
+        "PAGER": "cat",
         "GIT_LITERAL_PATHSPECS": "1",  # a package folder named `*` or `:x` is a name, not a pattern
     }
+    options = [item for setting in SAFE_CONFIG for item in ("-c", setting)]
     try:
         result = subprocess.run(
-            ["git", "-c", "core.quotepath=off", "-C", str(top), *args],
+            ["git", "--no-pager", *options, "-C", str(top), *args],
             input=data,
             capture_output=True,
             env=env,
@@ -88,11 +110,21 @@ def git(top: Path, *args: str, data: bytes | None = None, check: bool = True) ->
             timeout=60,
         )
     except (OSError, subprocess.TimeoutExpired) as error:
-        raise HistoryError(f"git could not run: {error}") from error
+        raise HistoryError(f"git could not run ({type(error).__name__}).") from error
     if check and result.returncode != 0:
-        message = result.stderr.decode("utf-8", "replace").strip().splitlines()
-        raise HistoryError(f"git {args[0]} failed: {message[-1] if message else 'exit ' + str(result.returncode)}")
+        raise HistoryError(f"git {args[0]} failed (exit {result.returncode}).")
     return result
+
+
+def partial_clone(top: Path) -> bool:
+    """A partial (blobless or treeless) clone: reading an old blob would fetch it from the network."""
+    if git(top, "config", "--get", "extensions.partialClone", check=False).stdout.strip():
+        return True
+    if git(top, "config", "--get-regexp", r"^remote\..*\.promisor$", check=False).stdout.strip():
+        return True
+    packs = git(top, "rev-parse", "--git-path", "objects/pack", check=False).stdout.decode().strip()
+    folder = (top / packs) if packs else None
+    return bool(folder and folder.is_dir() and any(folder.glob("*.promisor")))
 
 
 def read(root: Path, summaries: dict | None = None) -> History:
@@ -113,6 +145,13 @@ def read(root: Path, summaries: dict | None = None) -> History:
             root, False, "this build is from a shallow git clone; fetch the full history (fetch-depth: 0) to list releases."
         )
     top = Path(top_text).resolve()
+    if partial_clone(top):
+        return History(
+            root,
+            False,
+            "history is unavailable: this is a partial clone, and reading old versions would fetch them from"
+            " the network; clone with the full history (no --filter) to list releases.",
+        )
     try:
         prefix = root.relative_to(top).as_posix()
     except ValueError:
@@ -173,27 +212,116 @@ def has_descriptor(history: History, commit: str) -> bool:
 
 
 def checkout(history: History, commit: str, cache: Path) -> Path:
-    """The package folder as it was at `commit`, extracted once into cache/<commit>/."""
+    """The package folder as it was at `commit`, written once into cache/<commit>/tree/ from its blobs.
+    It is written in a folder of its own and renamed into place whole, so a `builder diff` beside a
+    build never sees, nor removes, a half-written one."""
     if not COMMIT.match(commit):
         raise HistoryError(f"not a full commit id: {commit!r}")
     target = (cache / commit).resolve()
     if not target.is_relative_to(cache.resolve()):
-        raise HistoryError(f"cache path for {commit} escapes {cache}")
-    package = target / history.prefix if history.prefix else target
-    if (target / ".complete").exists():
-        return package
-    if not has_descriptor(history, commit):
-        raise HistoryError(f"commit {commit[:12]} has no {history.prefix}{DESCRIPTOR_FILE}: it holds no package.")
-    shutil.rmtree(target, ignore_errors=True)
-    target.mkdir(parents=True)
-    args = ["archive", "--format=tar", commit]
+        raise HistoryError(f"the cache folder for commit {commit[:12]} would leave the cache.")
+    if not (target / "complete").exists():
+        if not has_descriptor(history, commit):
+            raise HistoryError(f"commit {commit[:12]} has no {history.prefix}{DESCRIPTOR_FILE}: it holds no package.")
+        cache.mkdir(parents=True, exist_ok=True)
+        scratch = Path(tempfile.mkdtemp(prefix=f"writing-{os.getpid()}-", dir=cache))
+        try:
+            write_tree(history, commit, scratch)
+            if target.exists() and not (target / "complete").exists():
+                shutil.rmtree(target, ignore_errors=True)  # left by an older builder or a killed one
+            try:
+                scratch.rename(target)
+            except OSError:
+                if not (target / "complete").exists():  # not another process's finished copy
+                    raise
+        finally:
+            shutil.rmtree(scratch, ignore_errors=True)
+    package = target / "tree" / history.prefix if history.prefix else target / "tree"
+    return check_declared(package, target, commit)
+
+
+def write_tree(history: History, commit: str, target: Path) -> None:
+    """Every file of the package folder at `commit` under target/tree/, the links it held in target/links."""
+    package = target / "tree" / history.prefix if history.prefix else target / "tree"
+    package.mkdir(parents=True)
+    files, links = [], []
+    for mode, kind, obj, path in tree(history, commit):
+        relative = path[len(history.prefix) :]
+        if kind != "blob":
+            continue  # a submodule (a commit) is not part of a package
+        if mode == "120000":
+            links.append(relative)  # a symbolic link is never written, so never followed
+            continue
+        destination = (package / relative).resolve()
+        if ".." in relative.split("/") or not destination.is_relative_to(package.resolve()):
+            raise HistoryError(f"commit {commit[:12]} holds a file whose name leaves the package folder.")
+        files.append((destination, obj))
+    write_blobs(history, commit, files)
+    (target / "links").write_text("".join(f"{link}\n" for link in links), encoding="utf-8", errors="surrogateescape")
+    (target / "complete").write_text(commit + "\n", encoding="utf-8")
+
+
+def check_declared(package: Path, target: Path, commit: str) -> Path:
+    """`package`, once every file its descriptor declares is a committed file: a release missing one (or
+    holding a link in its place) is refused, never published with an empty table."""
+    try:
+        descriptor = json.loads((package / DESCRIPTOR_FILE).read_text(encoding="utf-8-sig"))
+    except (OSError, ValueError):
+        return package  # the snapshot reports an unreadable descriptor in words
+    listing = target / "links"
+    links = set(listing.read_text(encoding="utf-8", errors="surrogateescape").splitlines()) if listing.is_file() else set()
+    for path in declared_paths(descriptor):
+        if path in links or any(path.startswith(link + "/") for link in links):
+            raise HistoryError(f"{path} is a symbolic link in commit {commit[:12]}, and links in old releases are not followed.")
+        if not (package / path).is_file():
+            raise HistoryError(f"it declares {path}, which commit {commit[:12]} does not hold.")
+    return package
+
+
+def declared_paths(descriptor) -> list[str]:
+    """The package-relative files a descriptor's resources name (remote and odd paths are the safety check's)."""
+    found = []
+    for resource in descriptor.get("resources", []) if isinstance(descriptor, dict) else []:
+        path = resource.get("path") if isinstance(resource, dict) else None
+        for item in path if isinstance(path, list) else [path]:
+            if isinstance(item, str) and item and "://" not in item and not item.startswith("/") and ".." not in item.split("/"):
+                found.append(item.removeprefix("./"))
+    return found
+
+
+def tree(history: History, commit: str) -> list[tuple[str, str, str, str]]:
+    """(mode, type, object, path) of every entry under the package folder at `commit`, recursively."""
+    args = ["ls-tree", "-r", "-z", "--full-tree", commit]
     if history.prefix:
         args += ["--", history.prefix.rstrip("/")]
-    archive = git(history.top, *args).stdout
-    with tarfile.open(fileobj=io.BytesIO(archive)) as tar:
-        tar.extractall(target, filter="data")  # refuses absolute paths, links out and special files
-    (target / ".complete").write_text(commit + "\n", encoding="utf-8")
-    return package
+    entries = []
+    for record in git(history.top, *args).stdout.split(b"\0"):
+        if not record:
+            continue
+        meta, _, path = record.partition(b"\t")
+        mode, kind, obj = meta.decode("ascii").split()
+        name = path.decode("utf-8", "surrogateescape")
+        if name.startswith(history.prefix):
+            entries.append((mode, kind, obj, name))
+    return entries
+
+
+def write_blobs(history: History, commit: str, files: list[tuple[Path, str]]) -> None:
+    """Write each file with its blob's bytes exactly as committed: one `git cat-file --batch` for all."""
+    if not files:
+        return
+    output = git(history.top, "cat-file", "--batch", data="".join(f"{obj}\n" for _, obj in files).encode()).stdout
+    position = 0
+    for destination, _ in files:
+        header_end = output.index(b"\n", position)
+        header = output[position:header_end].decode("ascii", "replace").split()
+        position = header_end + 1
+        if len(header) != 3 or header[1] != "blob":
+            raise HistoryError(f"commit {commit[:12]} lacks the contents of one of its files.")
+        size = int(header[2])
+        destination.parent.mkdir(parents=True, exist_ok=True)
+        destination.write_bytes(output[position : position + size])
+        position += size + 1
 
 
 def release_summaries(descriptor: dict) -> dict[str, str]:

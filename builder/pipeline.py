@@ -6,11 +6,14 @@ after the last stage succeeds, so a failure leaves the previous outputs as they 
 
 from __future__ import annotations
 
+import errno
+import fcntl
 import html
 import os
 import re
 import shutil
 import signal
+import stat
 import tempfile
 import time
 from contextlib import contextmanager
@@ -34,6 +37,41 @@ def build(paths: Paths, *, echo=print, site_url: str = "") -> None:
     from builder import clock
 
     clock.pin()
+    with build_lock(paths):
+        _build(paths, echo, site_url)
+
+
+LOCK_FILE = "lock"
+
+
+@contextmanager
+def build_lock(paths: Paths):
+    """One build at a time per package folder: a second one stops at once and says so, rather than
+    racing the first on the caches in .build/ (and finishing with releases missing)."""
+    work = _scratch(paths)
+    lock = work / LOCK_FILE
+    try:
+        # O_NOFOLLOW: a lock file that is a link (shipped in a package's .build/) is never opened.
+        handle = os.open(lock, os.O_RDWR | os.O_CREAT | os.O_NOFOLLOW | os.O_NONBLOCK | os.O_CLOEXEC, 0o644)
+    except OSError as error:
+        if error.errno == errno.ELOOP:
+            raise BuilderError(
+                f"{work.name}/{LOCK_FILE} is a symbolic link; the builder needs it as its lock file: remove it."
+            ) from None
+        raise BuilderError(f"cannot open the lock file {work.name}/{LOCK_FILE}: {error.strerror}.") from None
+    try:
+        if not stat.S_ISREG(os.fstat(handle).st_mode):
+            raise BuilderError(f"{work.name}/{LOCK_FILE} is not a file; remove it.")
+        try:
+            fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            raise BuilderError("another build is running in this folder; wait for it to finish, then build again.") from None
+        yield
+    finally:
+        os.close(handle)  # closing releases the lock
+
+
+def _build(paths: Paths, echo, site_url: str) -> None:
     stages = [("validate", _validate), ("derive", _derive), ("export", _export), ("history", _history)]
     stages += [("render", _render), ("publish", _publish), ("api", _api)]
     staging = _staging(paths)
@@ -63,22 +101,34 @@ def build(paths: Paths, *, echo=print, site_url: str = "") -> None:
 
 def _staging(paths: Paths) -> Path:
     """A fresh staging folder in .build/, named after this process; leftovers of dead builds go."""
+    work = _scratch(paths)
     try:
-        paths.scratch()
-        for old in paths.work.glob("build-*"):
+        for old in work.glob("build-*"):
             match = re.match(r"build-(\d+)-", old.name)
             if match and not _alive(int(match.group(1))):
                 shutil.rmtree(old, ignore_errors=True)
-        return Path(tempfile.mkdtemp(prefix=f"build-{os.getpid()}-", dir=paths.work))
+        return Path(tempfile.mkdtemp(prefix=f"build-{os.getpid()}-", dir=work))
+    except OSError as error:
+        raise _unwritable(paths, error) from None
+
+
+def _scratch(paths: Paths) -> Path:
+    """.build/, made if missing, or a clear error when the package folder cannot hold it."""
+    try:
+        return paths.scratch()
     except FileExistsError:
         raise BuilderError(
             f"{paths.relative(paths.work)} is a file; the builder needs it as its scratch folder: remove it."
         ) from None
     except OSError as error:
-        raise BuilderError(
-            f"cannot write the scratch folder {paths.work.name}/ in {paths.root.name}/: {error.strerror}."
-            " Build in a folder you can write to."
-        ) from None
+        raise _unwritable(paths, error) from None
+
+
+def _unwritable(paths: Paths, error: OSError) -> BuilderError:
+    return BuilderError(
+        f"cannot write the scratch folder {paths.work.name}/ in {paths.root.name}/: {error.strerror}."
+        " Build in a folder you can write to."
+    )
 
 
 def _alive(pid: int) -> bool:

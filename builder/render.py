@@ -21,7 +21,7 @@ import jinja2.sandbox
 import polars as pl
 from markupsafe import Markup, escape
 
-from builder import changes, clock, load, progress, safety, stories
+from builder import changes, cite, clock, load, progress, safety, stories
 from builder.derive import View
 from builder.errors import Report
 from builder.mkdocs_hooks import MARKER, SEARCH_WORKER  # the search worker wrapper sits beside Material's
@@ -202,6 +202,9 @@ class Renderer:
             build_date=clock.build_time().date(),
             page_slug=page_slug,
             bibtex_key=lambda text: page_slug(text).replace("-", "_"),
+            bibtex=cite.bibtex,
+            citation_text=cite.citation_text,
+            version_zip=cite.version_zip,
             Markup=Markup,
             inline_markdown=inline_markdown,
             field_title=self.field_title,

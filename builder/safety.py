@@ -140,7 +140,23 @@ def _package_options(descriptor: dict) -> list[Problem]:
     ledger = descriptor.get("ledger", {})
     if not isinstance(ledger, dict):
         problems.append(problem("`ledger` must be an object.", 'Write `"ledger": {"story": "llama"}`, or remove it.'))
-    elif ledger.get("story") is not None and ledger["story"] not in stories.KNOWN:
+    elif unknown := sorted(set(ledger) - PACKAGE_OPTIONS, key=str):
+        problems += [
+            problem(
+                f"`ledger.{option}` is not an option the builder knows.",
+                f"Use {', '.join(f'`{o}`' for o in sorted(PACKAGE_OPTIONS))}, or remove it.",
+            )
+            for option in unknown
+        ]
+    repository = ledger.get("repository") if isinstance(ledger, dict) else None
+    if repository is not None and not (isinstance(repository, str) and re.fullmatch(r"https://[^\s\"'<>]+", repository)):
+        problems.append(
+            problem(
+                "`ledger.repository` must be the https address of the package's repository.",
+                "Write e.g. https://github.com/owner/name.",
+            )
+        )
+    if isinstance(ledger, dict) and ledger.get("story") is not None and ledger["story"] not in stories.KNOWN:
         problems.append(
             problem(
                 f"datapackage.json names an unknown story {ledger['story']!r}.",
@@ -264,6 +280,43 @@ def _resource(resource: dict, index: int, root: Path) -> Iterator[Problem]:
                     yield problem(f"{where}: `ledger.columns` names {column!r}, which is not a field.", "Name its fields only.")
     if "pages" in ledger and not isinstance(ledger["pages"], bool):
         yield problem(f"{where}: `ledger.pages` must be true or false.", "Write true or false.")
+    if "highlight" in ledger:
+        yield from _highlight(where, ledger["highlight"], names)
+    for option in sorted(set(ledger) - RESOURCE_OPTIONS, key=str):
+        yield problem(
+            f"{where}: `ledger.{option}` is not an option the builder knows.",
+            f"Use {', '.join(f'`{o}`' for o in sorted(RESOURCE_OPTIONS - BUILDER_WRITTEN))}, or remove it.",
+        )
+
+
+RESOURCE_OPTIONS = {"label", "columns", "pages", "highlight", "view", "rows", "sorted_by"}
+BUILDER_WRITTEN = {"view", "rows", "sorted_by"}  # what the builder adds to a published descriptor
+PACKAGE_OPTIONS = {"story", "release_notes", "repository"}
+HIGHLIGHT_EXAMPLE = 'Write e.g. `"highlight": {"noun": "claim", "fields": ["verdict"], "subject": "person_id"}`.'
+
+
+def _highlight(where: str, rule, names: list[str]) -> Iterator[Problem]:
+    """`ledger.highlight`: which fields' changes `builder diff` and the Changes page put first."""
+    if not isinstance(rule, dict):
+        yield problem(f"{where}: `ledger.highlight` must be an object.", HIGHLIGHT_EXAMPLE)
+        return
+    for key in sorted(set(rule) - {"noun", "fields", "subject"}, key=str):
+        yield problem(f"{where}: `ledger.highlight` has an unknown key {key!r}.", "Use `noun`, `fields` and `subject` only.")
+    noun = rule.get("noun")
+    if noun is not None and not (isinstance(noun, str) and noun.strip() and len(noun) <= 40 and "\n" not in noun):
+        yield problem(f"{where}: `ledger.highlight.noun` must be a short word for one row.", 'Write e.g. `"noun": "claim"`.')
+    fields = rule.get("fields")
+    if not isinstance(fields, list) or not fields or not all(isinstance(f, str) for f in fields):
+        yield problem(f"{where}: `ledger.highlight.fields` must be a list of field names.", HIGHLIGHT_EXAMPLE)
+    else:
+        for name in fields:
+            if name not in names:
+                yield problem(
+                    f"{where}: `ledger.highlight.fields` names {name!r}, which is not a field.", "Name its fields only."
+                )
+    subject = rule.get("subject")
+    if subject is not None and subject not in names:
+        yield problem(f"{where}: `ledger.highlight.subject` names {subject!r}, which is not a field.", "Name one of its fields.")
 
 
 def _fields(where: str, fields: list[dict], schema: dict) -> Iterator[Problem]:

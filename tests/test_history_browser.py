@@ -76,3 +76,28 @@ def test_changes_and_history_pass_axe_in_both_schemes(notes, scheme):  # noqa: F
         assert found == []
     finally:
         httpd.shutdown()
+
+
+def test_the_cite_box_copies_its_bibtex(built):  # noqa: F811
+    """One click puts the BibTeX entry, exactly as shown, on the clipboard."""
+    httpd, address = serve(built / "site")
+    try:
+        with sync_playwright() as playwright:
+            browser = playwright.chromium.launch(executable_path=CHROMIUM, args=ARGS)
+            context = browser.new_context(permissions=["clipboard-read", "clipboard-write"])
+            page = context.new_page()
+            page.set_default_timeout(15000)
+            errors = []
+            page.on("pageerror", lambda error: errors.append(str(error)))
+            page.goto(address + "/claims/c1/")
+            page.locator(".ledger-cite summary").click()
+            page.get_by_role("button", name="Copy BibTeX").click()
+            button = page.locator(".ledger-cite .ledger-copy")
+            expect(button).to_have_text("Copied")
+            copied = page.evaluate("navigator.clipboard.readText()")
+            assert copied == page.locator(".ledger-cite pre.ledger-bibtex").text_content()
+            assert copied.startswith("@misc{tiny_claims_c1,\n") and "  version = {0.2.0},\n" in copied
+            assert errors == []
+            browser.close()
+    finally:
+        httpd.shutdown()

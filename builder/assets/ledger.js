@@ -1,4 +1,4 @@
-// Llama Ledger: sortable and filterable tables, and a hint on tables that scroll sideways.
+// Llama Ledger: sortable and filterable tables, a hint on tables that scroll sideways, a copy button on citations.
 // Plain DOM code served from the site (no CDN); runs again after Material's instant navigation.
 (function () {
   "use strict";
@@ -171,8 +171,38 @@
     if (dialog && !dialog.hasAttribute("aria-label")) dialog.setAttribute("aria-label", "Search");
   }
 
+  function addCopyButton(pre) {
+    // The BibTeX of "Cite this": one click copies the entry as text (selected instead where the
+    // clipboard is refused, so Ctrl+C still works).
+    if (pre.dataset.ledgerCopy) return;
+    pre.dataset.ledgerCopy = "1";
+    var button = document.createElement("button");
+    button.type = "button";
+    button.className = "ledger-copy";
+    button.textContent = "Copy BibTeX";
+    button.addEventListener("click", function () {
+      var text = pre.textContent;
+      var done = function () { button.textContent = "Copied"; };
+      var select = function () {
+        var range = document.createRange();
+        range.selectNodeContents(pre);
+        var selection = window.getSelection();
+        selection.removeAllRanges();
+        selection.addRange(range);
+        button.textContent = "Selected: press Ctrl+C";
+      };
+      if (navigator.clipboard && navigator.clipboard.writeText) {
+        navigator.clipboard.writeText(text).then(done, select);
+      } else {
+        select();
+      }
+    });
+    pre.parentNode.insertBefore(button, pre.nextSibling);
+  }
+
   function setUp() {
     nameSearchDialog();
+    document.querySelectorAll(".ledger-cite pre.ledger-bibtex").forEach(addCopyButton);
     // The pager above the list announces which view it shows (once: the one below says the same).
     var status = document.querySelector(".ledger-pager .ledger-pager-status");
     if (status) status.setAttribute("aria-live", "polite");
