@@ -31,6 +31,8 @@ from types import SimpleNamespace
 
 import polars as pl
 
+from builder.errors import BuilderError
+
 ROW = "__row"
 csv.field_size_limit(sys.maxsize)  # a long cell is data, not a parse error
 
@@ -623,11 +625,30 @@ def _finish_table(parts: list, header, schema, names: list[str], spill: Path | N
     return Checked(pl.scan_ipc([part[0] for part in parts]), keys, names, errors, clean)
 
 
+STREAMING_VARIABLE = "LEDGER_STREAMING_BYTES"
+# Decimal units as disk makers count (64MB = 64,000,000), binary ones as memory does (64MiB, and the
+# bare 64M or 1G, as `sort -S` and container limits read them).
+SIZE_UNITS = {"": 1, "b": 1, "kb": 10**3, "mb": 10**6, "gb": 10**9, "tb": 10**12}
+SIZE_UNITS |= {f"{p}{s}": 2 ** (10 * n) for n, p in enumerate("kmgt", start=1) for s in ("", "ib")}
+SIZE = re.compile(r"\s*([0-9]+(?:\.[0-9]+)?)\s*([a-z]*)\s*")
+
+
 def streaming_bytes() -> int:
     """Files larger than this are checked from a spill on disk: LEDGER_STREAMING_BYTES, else a
     quarter of the memory available (validation holds about 2.5 times a table's CSV size)."""
-    override = os.environ.get("LEDGER_STREAMING_BYTES")
-    return int(override) if override else _available_memory() // 4
+    override = os.environ.get(STREAMING_VARIABLE)
+    return parse_size(override) if override else _available_memory() // 4
+
+
+def parse_size(text: str) -> int:
+    """A size in bytes from `64MB`, `64MiB`, `1G` or `1000000`; BuilderError naming the variable otherwise."""
+    match = SIZE.fullmatch(text.lower())
+    if not match or match.group(2) not in SIZE_UNITS:
+        raise BuilderError(
+            f"{STREAMING_VARIABLE}={text!r} is not a size: write bytes (67108864) or a number with a unit"
+            " (64MB, 64MiB, 64M, 1G; KB/MB/GB are powers of 1000, KiB/MiB/GiB and K/M/G of 1024)."
+        )
+    return int(float(match.group(1)) * SIZE_UNITS[match.group(2)])
 
 
 def _available_memory() -> int:

@@ -1,0 +1,56 @@
+"""The builder's own edges (issue 16): the API's schemas, resource limits, page names the builder
+keeps for itself, leftovers on disk and in $TMPDIR, settings with units, and what the earlier
+corpus found (remote schemas, foreign keys to nothing, unclosed quotes, URL patterns, categories).
+Each case goes through the CLI and asserts what a user sees."""
+
+import json
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+from builder.cli import cli
+
+
+def run(root: Path, *args: str, env: dict | None = None):
+    return CliRunner().invoke(cli, [*args, "--root", str(root)], env=env)
+
+
+def report(root: Path, env: dict | None = None) -> list[list]:
+    result = run(root, "validate", "--json", env=env)
+    assert "Traceback" not in result.output
+    data = json.loads(result.output)
+    return [[p["path"], p["row"], p["field"], p["type"]] for p in data["problems"]]
+
+
+def problems(root: Path) -> list[dict]:
+    return json.loads(run(root, "validate", "--json").output)["problems"]
+
+
+def descriptor(root: Path) -> dict:
+    return json.loads((root / "datapackage.json").read_text(encoding="utf-8"))
+
+
+def save(root: Path, data: dict) -> None:
+    (root / "datapackage.json").write_text(json.dumps(data, indent=2), encoding="utf-8")
+
+
+def resource(data: dict, name: str) -> dict:
+    return next(r for r in data["resources"] if r["name"] == name)
+
+
+# ---------------------------------------------------------------- settings with units
+
+
+@pytest.mark.parametrize("size", ["64MB", "64MiB", "1G", "0", "1000"])
+def test_streaming_bytes_accepts_sizes_with_units(bookshelf, size):
+    assert report(bookshelf, env={"LEDGER_STREAMING_BYTES": size}) == []
+
+
+def test_a_streaming_size_that_is_not_a_size_is_one_line_naming_the_variable(bookshelf):
+    result = run(bookshelf, "validate", env={"LEDGER_STREAMING_BYTES": "lots"})
+    assert result.exit_code == 1
+    assert result.output == (
+        "Error: LEDGER_STREAMING_BYTES='lots' is not a size: write bytes (67108864) or a number with a unit"
+        " (64MB, 64MiB, 64M, 1G; KB/MB/GB are powers of 1000, KiB/MiB/GiB and K/M/G of 1024).\n"
+    )
