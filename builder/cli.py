@@ -48,7 +48,8 @@ def validate(ctx: click.Context, root: str, as_json: bool) -> None:
         builder validate --root . --json
     """
     progress.enable(progress.wanted(quiet=as_json))
-    report = _run(ctx, lambda: pipeline.validate(Paths.at(root)))
+    with pipeline.interruptible():  # SIGTERM unwinds: the spill of a big file leaves $TMPDIR
+        report = _run(ctx, lambda: pipeline.validate(Paths.at(root)))
     if as_json:
         click.echo(json.dumps(report.to_dict(), indent=2, ensure_ascii=False))
     else:

@@ -7,6 +7,7 @@ fix a curator can act on. Nothing here raises for bad data.
 from __future__ import annotations
 
 import re
+import shutil
 import tempfile
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import ExitStack
@@ -200,18 +201,19 @@ def check_tables(
     readable = [name for name in resource_by_name if name not in unreadable]
     paths = {name: inside(root, resource_by_name[name]["path"]) for name in readable}
     with ExitStack() as stack:
+        # Entered first so it is removed last, once the threads that write into it have stopped
+        # (an interrupted validate leaves nothing in $TMPDIR).
+        spill_folder = stack.enter_context(SpillFolder())
         pool = stack.enter_context(tables.ChunkPool(workers)) if workers > 1 else None
         # Each table's key checks run on their own thread as soon as its chunks are checked, the
         # biggest files first: the pool stays busy to the end, with small tables to fill it.
         finisher = stack.enter_context(ThreadPoolExecutor(1)) if pool else None
-        spills = None
         finishes = {}
         for name in sorted(readable, key=lambda name: -paths[name].stat().st_size) if pool else readable:
             resource, path = resource_by_name[name], paths[name]
             spill = None
             if path.stat().st_size > limit:  # too big to hold: checked from a spill on disk
-                spills = spills or Path(stack.enter_context(tempfile.TemporaryDirectory(prefix="ledger-spill-")))
-                spill = spills / name
+                spill = spill_folder.path() / name
                 spill.mkdir()
             arguments = (package.get_resource(name), path, resource.get("dialect", {}), key_fields[name], pool, spill)
             finish = unless_unreadable(resource, path, unreadable, problems, tables.start_table, *arguments)
@@ -236,6 +238,25 @@ def check_tables(
             found = result.errors + dangling[name]
             problems.extend(p for p in (map_error(e, resource_by_name[name], unreadable) for e in found) if p is not None)
     return frames, drop_echoes(problems, resource_by_name)
+
+
+class SpillFolder:
+    """A temporary folder made on first use and removed, whatever was written into it, on exit."""
+
+    def __init__(self):
+        self.folder: Path | None = None
+
+    def path(self) -> Path:
+        if self.folder is None:
+            self.folder = Path(tempfile.mkdtemp(prefix="ledger-spill-"))
+        return self.folder
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        if self.folder is not None:
+            shutil.rmtree(self.folder, ignore_errors=True)
 
 
 def unless_unreadable(resource: dict, path: Path, unreadable: set[str], problems: list, step, *arguments):

@@ -4,6 +4,11 @@ corpus found (remote schemas, foreign keys to nothing, unclosed quotes, URL patt
 Each case goes through the CLI and asserts what a user sees."""
 
 import json
+import os
+import signal
+import subprocess
+import sys
+import time
 from pathlib import Path
 
 import pytest
@@ -54,3 +59,33 @@ def test_a_streaming_size_that_is_not_a_size_is_one_line_naming_the_variable(boo
         "Error: LEDGER_STREAMING_BYTES='lots' is not a size: write bytes (67108864) or a number with a unit"
         " (64MB, 64MiB, 64M, 1G; KB/MB/GB are powers of 1000, KiB/MiB/GiB and K/M/G of 1024).\n"
     )
+
+
+# ---------------------------------------------------------------- leftovers
+
+
+def many_books(root: Path, rows: int) -> None:
+    """books.csv made big enough that validating it takes a while."""
+    with open(root / "data" / "books.csv", "a", encoding="utf-8") as out:
+        out.writelines(f"book-{n},Book {n},jane-austen,novel,{n % 900 + 1},1813-01-28,gutenberg-austen\n" for n in range(rows))
+
+
+def test_a_validate_stopped_with_sigterm_leaves_nothing_in_tmpdir(bookshelf, tmp_path):
+    many_books(bookshelf, 600_000)
+    spill = tmp_path / "tmp"
+    spill.mkdir()
+    builder = Path(sys.executable).parent / "builder"
+    env = {**os.environ, "TMPDIR": str(spill), "LEDGER_STREAMING_BYTES": "0"}
+    process = subprocess.Popen(
+        [str(builder), "validate", "--root", str(bookshelf)], env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE
+    )
+    deadline = time.monotonic() + 60
+    while not list(spill.glob("ledger-spill-*/*/*.arrow")) and time.monotonic() < deadline:
+        assert process.poll() is None, "validate finished before it could be stopped: make the file bigger"
+        time.sleep(0.01)
+    assert list(spill.glob("ledger-spill-*/*/*.arrow")), "no spill written"
+    process.send_signal(signal.SIGTERM)
+    _, errors = process.communicate(timeout=60)
+    assert process.returncode == 1
+    assert b"Traceback" not in errors
+    assert list(spill.iterdir()) == []
