@@ -11,6 +11,7 @@ import sys
 import time
 from pathlib import Path
 
+import jsonschema
 import pytest
 from click.testing import CliRunner
 
@@ -89,3 +90,55 @@ def test_a_validate_stopped_with_sigterm_leaves_nothing_in_tmpdir(bookshelf, tmp
     assert process.returncode == 1
     assert b"Traceback" not in errors
     assert list(spill.iterdir()) == []
+
+
+# ---------------------------------------------------------------- the API's JSON Schemas
+
+
+def api_documents(root: Path) -> list[tuple[Path, dict]]:
+    """(file, the JSON Schema it is published under) for every file of site/api/v1."""
+    base = root / "site" / "api" / "v1"
+    found = []
+    for path in sorted(p for p in base.rglob("*.json") if "schemas" not in p.relative_to(base).parts):
+        relative = path.relative_to(base)
+        if relative.as_posix() == "index.json":
+            schema = json.loads((base / "schemas" / "index.json").read_text(encoding="utf-8"))
+        elif len(relative.parts) == 1:
+            schema = json.loads((base / "schemas" / relative.name).read_text(encoding="utf-8"))
+        else:  # a row's own file: the table schema's $defs.entity
+            schema = json.loads((base / "schemas" / f"{relative.parts[0]}.json").read_text(encoding="utf-8"))
+            schema = {"$schema": schema["$schema"], "$defs": schema["$defs"], "$ref": "#/$defs/entity"}
+        found.append((path, schema))
+    return found
+
+
+def assert_api_valid(root: Path) -> int:
+    checked = 0
+    for path, schema in api_documents(root):
+        jsonschema.Draft202012Validator.check_schema(schema)
+        errors = list(jsonschema.Draft202012Validator(schema).iter_errors(json.loads(path.read_text(encoding="utf-8"))))
+        assert [e.message for e in errors] == [], path
+        checked += 1
+    return checked
+
+
+def test_every_published_row_validates_against_its_published_schema_with_alternation_and_numeric_enum(bookshelf):
+    data = descriptor(bookshelf)
+    fields = {f["name"]: f for f in resource(data, "books")["schema"]["fields"]}
+    # Frictionless matches ^novel|essay$ from the start: "novella" starts with "novel", so it is valid.
+    fields["genre"]["constraints"] = {"required": True, "pattern": "novel|essay"}
+    fields["pages"]["constraints"] = {"minimum": "1", "enum": ["172", "432", "474"]}  # Table Schema allows text
+    save(bookshelf, data)
+    books = bookshelf / "data" / "books.csv"
+    books.write_text(books.read_text(encoding="utf-8").replace(",essay,", ",novella,"), encoding="utf-8")
+    result = run(bookshelf, "build", "--quiet")
+    assert result.exit_code == 0, result.output
+    assert assert_api_valid(bookshelf) == 14  # the index, five tables and the rows that have pages
+    schema = json.loads((bookshelf / "site" / "api" / "v1" / "schemas" / "books.json").read_text(encoding="utf-8"))
+    row = schema["$defs"]["row"]["properties"]
+    assert row["genre"]["pattern"] == "^(?:^novel|essay$)"
+    assert row["pages"]["enum"] == [172, 432, 474, None] and row["pages"]["minimum"] == 1
+    rows = json.loads((bookshelf / "site" / "api" / "v1" / "books.json").read_text(encoding="utf-8"))
+    for genre, valid in (("poem", False), ("essay", True), ("novelette", True)):
+        rows["rows"][0]["genre"] = genre
+        assert jsonschema.Draft202012Validator(schema).is_valid(rows) is valid, genre
