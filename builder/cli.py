@@ -194,13 +194,22 @@ def _grouped(problems, prefix: str = "", shown: int = SHOWN_PER_KIND) -> list[st
     lines = []
     for path, items in by_path.items():
         lines.append(path)
-        kinds = Counter((p.field or "", p.type) for p in items)
+        # A type found in more fields than are shown (a header of 20,000 stray labels) is counted
+        # and shown as one kind, not field by field.
+        fields_of = Counter(type_ for _, type_ in {(p.field or "", p.type) for p in items})
+        wide = {type_ for type_, count in fields_of.items() if count > shown}
+
+        def kind_of(p, wide=wide) -> tuple[str, str]:
+            return ("", p.type) if p.type in wide else (p.field or "", p.type)
+
+        kinds = Counter(kind_of(p) for p in items)
         if any(count > shown for count in kinds.values()):
             for (field, kind), count in sorted(kinds.items(), key=lambda item: (-item[1], item[0])):
-                lines.append(f"  {prefix}{count:,} × {'field ' + field + ' ' if field else ''}[{kind}]")
+                spread = f" in {fields_of[kind]:,} fields" if kind in wide else ""
+                lines.append(f"  {prefix}{count:,} × {'field ' + field + ' ' if field else ''}[{kind}]{spread}")
         printed: Counter = Counter()
         for p in items:
-            kind = (p.field or "", p.type)
+            kind = kind_of(p)
             printed[kind] += 1
             if printed[kind] > shown:
                 continue

@@ -581,19 +581,9 @@ def start_table(
     go to Arrow IPC files there as soon as they are checked, and `frame` and `keys` come back as
     LazyFrames scanning them: the key checks run on Polars' streaming engine.
     """
-    from frictionless.table.fields_match import resolve
-    from frictionless.table.header import Header
-
     schema = resource.schema
     labels = labels_of(path, dialect)
-    header = Header(
-        labels,
-        fields=schema.fields,
-        row_numbers=[1],
-        ignore_case=not resource.dialect.header_case,
-        fields_match=resolve(schema.fields_match if schema.has_defined("fields_match") else None, schema_sync=False),
-    )
-    expected = header.get_expected_fields() if labels else list(schema.fields)
+    expected, header_errors = check_header(resource, labels)
     names = [f.name for f in expected]
 
     def check(parsed: Parsed):
@@ -606,11 +596,62 @@ def start_table(
         return frame_file, keys_file, errors, clean  # the files of the parts kept (not of a fast read given up)
 
     pending = start_parts(path, dialect, check, pool)
-    return lambda: _finish_table(pending(), header, schema, names, spill)
+    return lambda: _finish_table(pending(), header_errors, schema, names, spill)
 
 
-def _finish_table(parts: list, header, schema, names: list[str], spill: Path | None) -> Checked:
-    errors = list(header.errors)
+@dataclass
+class ExtraField:
+    """A label beyond the schema's fields: its cells are neither typed nor published."""
+
+    name: str
+    type: str = "any"
+    format: str = "default"
+
+
+def check_header(resource, labels: list[str]) -> tuple[list, list[SimpleNamespace]]:
+    """(the field each label pairs with, header errors), as frictionless's Header finds them.
+
+    For the usual fieldsMatch "exact" (by position) this is one linear pass: Header copies the
+    whole header into every error it makes and looks back over every earlier label for each
+    label, so a header of 20,000 labels took minutes and gigabytes. Other modes use Header.
+    """
+    from frictionless.table.fields_match import resolve
+    from frictionless.table.header import Header
+    from frictionless.table.label_matching import deduplicate_names
+
+    schema = resource.schema
+    fields = list(schema.fields)
+    ignore_case = not resource.dialect.header_case
+    match = resolve(schema.fields_match if schema.has_defined("fields_match") else None, schema_sync=False)
+    if not labels:
+        return fields, []
+    if match != "exact":
+        header = Header(labels, fields=fields, row_numbers=[1], ignore_case=ignore_case, fields_match=match)
+        return header.get_expected_fields(), list(header.errors)
+    found = []
+    for number in range(len(fields) + 1, len(labels) + 1):
+        found.append(error("extra-label", 1, label=labels[number - 1], field_number=number))
+    for number in range(len(labels) + 1, len(fields) + 1):
+        found.append(error("missing-label", 1, field_name=fields[number - 1].name, field_number=number))
+    seen: dict[str, list[int]] = {}
+    for number, (ffield, label) in enumerate(zip(fields, labels, strict=False), start=1):  # the shorter ends it
+        where = dict(field_name=ffield.name, field_number=number)
+        if not label:
+            found.append(error("blank-label", 1, label="", **where))
+            continue
+        earlier = seen.setdefault(label, [])
+        if earlier:
+            note = f'at position "{", ".join(map(str, earlier))}"'
+            found.append(error("duplicate-label", 1, label=label, note=note, **where))
+        elif (label.lower() != ffield.name.lower()) if ignore_case else (label != ffield.name):
+            found.append(error("incorrect-label", 1, label=label, **where))
+        earlier.append(number)
+    names = deduplicate_names([f.name for f in fields[: len(labels)]] + labels[len(fields) :])
+    return fields[: len(labels)] + [ExtraField(name) for name in names[len(fields) :]], found
+
+
+def _finish_table(parts: list, header_errors: list, schema, names: list[str], spill: Path | None) -> Checked:
+    errors = list(header_errors)
     for part in parts:
         errors.extend(part[2])
     clean = all(part[3] for part in parts)
@@ -689,13 +730,27 @@ def _check_part(parsed: Parsed, expected: list, wanted: list, key_fields: set[st
     def cells_of(j: int) -> pl.Series:
         return parsed.cells[f"c{j}"] if j < width else pl.Series([None] * height, dtype=pl.String)
 
-    columns = [read_column(cells_of(j), f, parsed.one_line) for j, f in enumerate(expected)]
+    # Labels beyond the schema's fields come last (check_header). Their cells are neither typed nor
+    # published: all that matters is whether a row holds anything in them (a blank row) and which
+    # rows are short, found for all of them at once (a header of 20,000 labels is 20,000 columns).
+    described = [f for f in expected if not isinstance(f, ExtraField)]
+    k = len(described)
+    columns = [read_column(cells_of(j), f, parsed.one_line) for j, f in enumerate(described)]
+    filled = None
+    if n > k:
+        if min(n, width) > k:
+            top = parsed.cells[:, k : min(n, width)].max_horizontal()  # "" sorts first: "" or null when all are empty
+            filled = (top.is_not_null() & (top != "")).fill_null(False)
+        else:
+            filled = pl.repeat(False, height, dtype=pl.Boolean, eager=True)
     # A blank row has every field empty; a column with no null (a required id, say) rules them out.
     blank = pl.repeat(False, height, dtype=pl.Boolean, eager=True)
-    if height and all(column.key.null_count() for column in columns):
+    if height and all(column.key.null_count() for column in columns) and (filled is None or not filled.all()):
         blank = ~blank
         for column in columns:
             blank = blank & column.key.is_null() & ~column.type_error
+        if filled is not None:
+            blank = blank & ~filled
     not_blank = ~blank
     shortest, longest = (parsed.counts.min(), parsed.counts.max()) if height else (n, n)
 
@@ -704,7 +759,13 @@ def _check_part(parsed: Parsed, expected: list, wanted: list, key_fields: set[st
             picked = pl.DataFrame([rows, *make.series()]).filter(mask & not_blank)
             errors.extend(make.build(*values) for values in picked.iter_rows())
 
-    for j, (ffield, column) in enumerate(zip(expected, columns, strict=True)):
+    if n > k and shortest < n:  # a short row misses the extra labels' cells too
+        short = pl.DataFrame([rows, parsed.counts.alias("n")]).filter((parsed.counts < n) & not_blank)
+        for row, count in short.iter_rows():
+            errors.extend(
+                error("missing-cell", row, field_name=expected[j].name, field_number=j + 1) for j in range(max(count, k), n)
+            )
+    for j, (ffield, column) in enumerate(zip(described, columns, strict=True)):
         source = cells_of(j).alias("cell")
         emit(
             column.type_error,
@@ -746,7 +807,7 @@ def _check_part(parsed: Parsed, expected: list, wanted: list, key_fields: set[st
     if blank.any():
         errors.extend(error("blank-row", row) for row in rows.filter(blank).to_list())
 
-    by_name = {f.name: c for f, c in zip(expected, columns, strict=True)}
+    by_name = {f.name: c for f, c in zip(described, columns, strict=True)}
     keys = pl.DataFrame([rows] + [by_name[name].key.alias(name) for name in by_name if name in key_fields])
     frame = pl.DataFrame(
         [

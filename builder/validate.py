@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import re
 import shutil
+import sqlite3
 import tempfile
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import ExitStack
@@ -20,6 +21,18 @@ from builder import history, load, progress, rules, safety, stories, tables
 from builder.errors import Problem, Report
 from builder.paths import Paths, inside
 
+
+def _sqlite_columns() -> int:
+    """SQLite's real limit on a table's columns (SQLITE_MAX_COLUMN, 2,000 unless compiled otherwise)."""
+    connection = sqlite3.connect(":memory:")
+    try:
+        return connection.getlimit(sqlite3.SQLITE_LIMIT_COLUMN)
+    finally:
+        connection.close()
+
+
+XLSX_COLUMNS = 16_384  # columns in a worksheet (A to XFD)
+MAX_FIELDS = min(_sqlite_columns(), XLSX_COLUMNS)
 SLUG_PATTERN = "^[a-z0-9]+(-[a-z0-9]+)*$"
 
 TYPE_FIXES = {
@@ -126,6 +139,20 @@ def check_descriptor(descriptor: dict, root: Path) -> tuple[Package | None, list
         for label in ("title", "description"):
             if not resource.get(label):
                 bad(f"{where} has no {label}.", f"Add a `{label}`: the site's data pages are generated from it.")
+        if len(schema["fields"]) > MAX_FIELDS:  # said now, not after the whole build when SQLite refuses the table
+            problems.append(
+                Problem(
+                    load.DESCRIPTOR_FILE,
+                    None,
+                    None,
+                    "too-many-fields",
+                    f"{where} has {len(schema['fields']):,} fields; the SQLite download holds at most {MAX_FIELDS:,}"
+                    f" columns per table (and a spreadsheet {XLSX_COLUMNS:,}).",
+                    f"Split {resource.get('path', 'the table')} into tables of at most {MAX_FIELDS:,} fields"
+                    " that share its primary key.",
+                    name,
+                )
+            )
         for field in schema["fields"]:
             for label in ("title", "description"):
                 if not field.get(label):

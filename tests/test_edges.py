@@ -142,3 +142,97 @@ def test_every_published_row_validates_against_its_published_schema_with_alterna
     for genre, valid in (("poem", False), ("essay", True), ("novelette", True)):
         rows["rows"][0]["genre"] = genre
         assert jsonschema.Draft202012Validator(schema).is_valid(rows) is valid, genre
+
+
+# ---------------------------------------------------------------- resource limits
+
+
+def widen(root: Path, fields: int) -> None:
+    """quotes gets `fields` fields in all, in the schema and in the header."""
+    data = descriptor(root)
+    quotes = resource(data, "quotes")
+    extra = fields - len(quotes["schema"]["fields"])
+    quotes["schema"]["fields"] += [{"name": f"x{n}", "type": "string", "title": "X", "description": "X."} for n in range(extra)]
+    save(root, data)
+    path = root / "data" / "quotes.csv"
+    lines = path.read_text(encoding="utf-8").splitlines()
+    path.write_text(
+        lines[0] + "".join(f",x{n}" for n in range(extra)) + "\n" + "".join(line + "," * extra + "\n" for line in lines[1:]),
+        encoding="utf-8",
+    )
+
+
+def test_more_fields_than_sqlite_holds_is_said_at_validation(bookshelf):
+    widen(bookshelf, 2001)
+    result = run(bookshelf, "validate")
+    assert result.exit_code == 1
+    assert result.output == (
+        "datapackage.json\n"
+        "  file [too-many-fields]: resource `quotes` has 2,001 fields; the SQLite download holds at most 2,000 columns"
+        " per table (and a spreadsheet 16,384).\n"
+        "      fix: Split data/quotes.csv into tables of at most 2,000 fields that share its primary key.\n"
+        "1 problem in 1 file: the package is not valid.\n"
+    )
+
+
+def test_as_many_fields_as_sqlite_holds_validate(bookshelf):
+    widen(bookshelf, 2000)
+    assert report(bookshelf) == []
+
+
+def test_a_header_of_20000_labels_is_checked_in_linear_time_and_summarised(bookshelf):
+    path = bookshelf / "data" / "quotes.csv"
+    lines = path.read_text(encoding="utf-8").splitlines()
+    stray = 20_000 - 3
+    path.write_text(
+        lines[0] + "".join(f",x{n}" for n in range(stray)) + "\n" + "".join(line + "," * stray + "\n" for line in lines[1:]),
+        encoding="utf-8",
+    )
+    started = time.perf_counter()
+    result = run(bookshelf, "validate")
+    assert time.perf_counter() - started < 120  # was 291 s and 6.7 GB: the header was compared label by label
+    assert result.exit_code == 1
+    shown = result.output.splitlines()
+    assert shown[:4] == [
+        "data/quotes.csv",
+        "  19,997 × [extra-label] in 19,997 fields",
+        '  row 1, field x0 [extra-label]: Column 4 "x0" is not in the schema.',
+        "      fix: Remove the column, or describe it as a field in datapackage.json.",
+    ]
+    assert shown[-2:] == [
+        "  … 19,987 more like this (builder validate --json lists them all)",
+        "19,997 problems in 1 file: the package is not valid.",
+    ]
+    assert len(shown) == 2 + 2 * 10 + 2
+
+
+@pytest.mark.parametrize(
+    ("labels", "header_case"),
+    [
+        (["quote_id", "document_id", "quote"], True),
+        (["quote_id", "quote_id", "", "extra", "extra", "quote"], True),
+        (["Quote_ID", "document_id"], False),
+        (["Quote_ID", "document_id"], True),
+        (["a", "a", "a", "quote", "a"], True),
+        ([], True),
+    ],
+)
+def test_the_linear_header_check_finds_what_frictionless_header_finds(bookshelf, labels, header_case):
+    from frictionless import Package
+    from frictionless.table.header import Header
+
+    from builder import load, tables
+
+    data = descriptor(bookshelf)
+    resource(data, "quotes")["dialect"] = {"headerCase": header_case}
+    package = Package(load.with_default_dialect(data), basepath=str(bookshelf))
+    quotes = package.get_resource("quotes")
+    ours, found = tables.check_header(quotes, labels)
+    header = Header(labels, fields=quotes.schema.fields, row_numbers=[1], ignore_case=not header_case)
+    theirs = header.get_expected_fields() if labels else quotes.schema.fields
+
+    def key(e):
+        return (e.type, e.field_name or "", e.field_number, e.label or "", e.note or "")
+
+    assert sorted(map(key, found)) == sorted(map(key, header.errors))
+    assert [f.name for f in ours] == [f.name for f in theirs]
