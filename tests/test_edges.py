@@ -236,3 +236,31 @@ def test_the_linear_header_check_finds_what_frictionless_header_finds(bookshelf,
 
     assert sorted(map(key, found)) == sorted(map(key, header.errors))
     assert [f.name for f in ours] == [f.name for f in theirs]
+
+
+# ---------------------------------------------------------------- the builder's own page names
+
+
+def test_an_id_named_pages_is_refused_so_no_list_page_overwrites_an_index_page(bookshelf):
+    """Row "pages" with a related list titled "2" would write authors/pages/2/, the index's page 2."""
+    with open(bookshelf / "data" / "authors.csv", "a", encoding="utf-8") as out:
+        out.write("pages,Page Person,1900-01-01,year,gutenberg-austen\n")
+    result = run(bookshelf, "validate")
+    assert result.exit_code == 1
+    assert result.output == (
+        "data/authors.csv\n"
+        '  row 4, field author_id [id-reserved]: The id "pages" would share its folder with the numbered pages of'
+        " the table's index (authors/pages/2/).\n"
+        "      fix: Use another id.\n"
+        "1 problem in 1 file: the package is not valid.\n"
+    )
+
+
+def test_every_page_name_the_builder_writes_is_out_of_reach_of_ids():
+    from builder import render, safety
+
+    # A row's page is <table>/<slug>/, its lists <table>/<slug>/<heading>/; the builder's own pages in a
+    # table's folder are index.md and pages/<n>.md: a slug is never either.
+    index = render.index_pages("t", [{}] * (render.INDEX_PAGE_ROWS * 3), render.INDEX_PAGE_ROWS)
+    own = {path.split("/")[1].removesuffix(".md") for path, *_ in index}
+    assert own == {"index", "pages"} == set(safety.RESERVED_SLUGS)
