@@ -181,6 +181,9 @@ def _remote_references(descriptor: dict) -> list[Problem]:
         name = resource.get("name", "?")
         for key in ("profile", "$schema", "path", "schema", "dialect"):
             places.append((f"resources[{name}].{key}", resource.get(key)))
+        schema = resource.get("schema")
+        for key in ("profile", "$schema") if isinstance(schema, dict) else ():  # a Table Schema's own profile
+            places.append((f"resources[{name}].schema.{key}", schema.get(key)))
     for where, value in places:
         values = value if isinstance(value, list) else [value]
         for item in values:

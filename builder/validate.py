@@ -161,7 +161,34 @@ def check_descriptor(descriptor: dict, root: Path) -> tuple[Package | None, list
                         f"Add a `{label}` to the field: the schema page shows it.",
                         field.get("name"),
                     )
+    problems += foreign_key_targets(descriptor)
     return package, problems
+
+
+def foreign_key_targets(descriptor: dict) -> list[Problem]:
+    """A foreign key must name a resource of this package and fields it has (frictionless checks
+    neither: the key was silently never checked, or every value reported as missing)."""
+    problems = []
+    resources = {r.get("name"): r for r in descriptor["resources"]}
+    for resource in descriptor["resources"]:
+        if not isinstance(resource.get("schema"), dict):
+            continue
+        for own, target, theirs in load.foreign_keys(resource):
+            where = f"resource `{resource['name']}`: the foreign key on `{', '.join(own)}`"
+            if target not in resources:
+                message = f"{where} refers to resource `{target}`, which is not in datapackage.json."
+                fix = f"Name one of {', '.join(f'`{n}`' for n in resources)} in `reference.resource`, or remove the key."
+            else:
+                known = {f.get("name") for f in load.fields(resources[target])}
+                missing = [name for name in theirs if name not in known]
+                if not missing:
+                    continue
+                message = f"{where} refers to `{', '.join(missing)}` in `{target}`, which has no such field."
+                fix = f"Name fields of `{target}` in `reference.fields`, or remove the key."
+            problems.append(
+                Problem(load.DESCRIPTOR_FILE, None, ", ".join(own), "foreign-key-target", message, fix, resource["name"])
+            )
+    return problems
 
 
 def check_files(descriptor: dict, root: Path, *, utf8: bool = True) -> tuple[set[str], list[Problem]]:

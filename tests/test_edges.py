@@ -264,3 +264,57 @@ def test_every_page_name_the_builder_writes_is_out_of_reach_of_ids():
     index = render.index_pages("t", [{}] * (render.INDEX_PAGE_ROWS * 3), render.INDEX_PAGE_ROWS)
     own = {path.split("/")[1].removesuffix(".md") for path, *_ in index}
     assert own == {"index", "pages"} == set(safety.RESERVED_SLUGS)
+
+
+# ---------------------------------------------------------------- the earlier corpus
+
+
+def test_a_foreign_key_to_a_resource_that_does_not_exist_is_a_problem(bookshelf):
+    data = descriptor(bookshelf)
+    resource(data, "books")["schema"]["foreignKeys"][0]["reference"]["resource"] = "writers"
+    save(bookshelf, data)
+    result = run(bookshelf, "validate")
+    assert result.exit_code == 1
+    assert result.output == (
+        "datapackage.json\n"
+        "  field author_id [foreign-key-target]: resource `books`: the foreign key on `author_id` refers to"
+        " resource `writers`, which is not in datapackage.json.\n"
+        "      fix: Name one of `sources`, `authors`, `books`, `documents`, `quotes` in `reference.resource`,"
+        " or remove the key.\n"
+        "1 problem in 1 file: the package is not valid.\n"
+    )
+
+
+def test_a_foreign_key_to_a_field_that_does_not_exist_is_a_problem(bookshelf):
+    data = descriptor(bookshelf)
+    resource(data, "books")["schema"]["foreignKeys"][0]["reference"]["fields"] = ["writer_id"]
+    save(bookshelf, data)
+    assert problems(bookshelf) == [
+        {
+            "path": "datapackage.json",
+            "row": None,
+            "field": "author_id",
+            "type": "foreign-key-target",
+            "message": "resource `books`: the foreign key on `author_id` refers to `writer_id` in `authors`,"
+            " which has no such field.",
+            "fix": "Name fields of `authors` in `reference.fields`, or remove the key.",
+            "resource": "books",
+            "column": None,
+        }
+    ]
+
+
+@pytest.mark.parametrize("key", ["$schema", "profile"])
+def test_a_remote_profile_of_a_table_schema_is_refused_without_network(bookshelf, key, monkeypatch):
+    import socket
+
+    data = descriptor(bookshelf)
+    resource(data, "quotes")["schema"][key] = "https://example.invalid/tableschema.json"
+    save(bookshelf, data)
+    monkeypatch.setattr(socket, "getaddrinfo", lambda *a, **k: pytest.fail("network used"))
+    result = run(bookshelf, "validate")
+    assert result.exit_code == 1
+    assert (
+        f"  file [remote-reference]: `resources[quotes].schema.{key}` is a remote address"
+        " (https://example.invalid/tableschema.json); the builder never reads from the network.\n"
+    ) in result.output
