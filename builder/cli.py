@@ -14,7 +14,7 @@ import click
 from builder import pipeline, progress
 from builder import synth as synth_module
 from builder.errors import BuilderError, InvalidPackage, Report
-from builder.paths import Paths
+from builder.paths import Paths, drop_process_caches
 
 root_option = click.option(
     "--root",
@@ -164,6 +164,8 @@ def _run(ctx: click.Context, action):
             raise
         click.echo(f"Error: {error}", err=True)
         ctx.exit(1)
+    finally:
+        drop_process_caches()  # a cache no later command can name is not left behind
 
 
 SHOWN_PER_KIND = 10  # problems printed per file, field and type; --json carries every one

@@ -318,3 +318,33 @@ def test_a_remote_profile_of_a_table_schema_is_refused_without_network(bookshelf
         f"  file [remote-reference]: `resources[quotes].schema.{key}` is a remote address"
         " (https://example.invalid/tableschema.json); the builder never reads from the network.\n"
     ) in result.output
+
+
+def test_without_a_keepable_secret_no_build_leaves_a_cache_behind(bookshelf, tmp_path, monkeypatch):
+    from builder import paths
+
+    (tmp_path / "blocked").write_text("a file, not a folder")
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "blocked"))  # nowhere to keep the secret
+    paths.machine_key.cache_clear()
+    try:
+        for _ in range(2):
+            result = run(bookshelf, "build", "--quiet")
+            assert result.exit_code == 0, result.output
+            paths.machine_key.cache_clear()  # each process has a key of its own
+    finally:
+        paths.machine_key.cache_clear()
+    assert sorted(p.name for p in (bookshelf / ".build").iterdir()) == []
+    assert (bookshelf / "site" / "index.html").is_file()
+
+
+def test_with_a_kept_secret_the_page_cache_stays_for_the_next_build(bookshelf, tmp_path, monkeypatch):
+    from builder import paths
+
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "cache"))
+    paths.machine_key.cache_clear()
+    try:
+        assert run(bookshelf, "build", "--quiet").exit_code == 0
+        key = paths.machine_key()
+    finally:
+        paths.machine_key.cache_clear()
+    assert f"pages-{key}" in {p.name for p in (bookshelf / ".build").iterdir()}
