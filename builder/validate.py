@@ -89,8 +89,7 @@ def validate_package(paths: Paths) -> tuple[Report, dict | None, dict[str, pl.Da
         cells, found, long = later[0].result()
     report.add(cells)
     if not cells:
-        found = without_type_echoes(found, table_problems)
-        report.problems = without_url_echoes(report.problems, found)
+        found = without_url_echoes(without_type_echoes(found, table_problems), table_problems)
         report.add(found)
     report.warn(long)
     return report, descriptor, tables
@@ -544,10 +543,11 @@ def without_type_echoes(found: list[Problem], table_problems: list[Problem]) -> 
     ]
 
 
-def without_url_echoes(problems: list[Problem], found: list[Problem]) -> list[Problem]:
-    """A bad URL is reported once: the unsafe-url rule, not also the schema's http(s) pattern."""
-    unsafe = {(p.path, p.row, p.field, p.fix) for p in found if p.type == "unsafe-url"}
-    return [p for p in problems if not (p.type == "constraint-error" and (p.path, p.row, p.field, p.fix) in unsafe)]
+def without_url_echoes(found: list[Problem], table_problems: list[Problem]) -> list[Problem]:
+    """A bad URL is reported once, as frictionless reports it: the schema's http(s) pattern's
+    constraint-error, not also the unsafe-url rule (which stays for a URL field no pattern guards)."""
+    pattern = {(p.path, p.row, p.field, p.fix) for p in table_problems if p.type == "constraint-error"}
+    return [p for p in found if not (p.type == "unsafe-url" and (p.path, p.row, p.field, p.fix) in pattern)]
 
 
 def drop_echoes(problems: list[Problem], resources: dict[str, dict]) -> list[Problem]:
