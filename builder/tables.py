@@ -63,6 +63,7 @@ class Parsed:
     first_row: int  # row number of the first data row (2 below a header)
     clean: bool = False  # known to hold no control character (see no_control_characters)
     one_line: bool = False  # known to hold no line break in any cell (one row per line)
+    unclosed: tuple[int, int, int] | None = None  # (row, cell index, lines it swallowed): see _unclosed_quote
 
 
 def python_dialect(dialect: dict) -> dict:
@@ -167,7 +168,30 @@ def _slow_parse(path: Path, options: dict, header: bool) -> Parsed:
         cells = _python_cells(path, options, width)
     if header:
         cells = cells.slice(1)
-    return _with_counts(labels or [], pl.Series("n", counts, dtype=pl.UInt32), cells, first_row)
+    parsed = _with_counts(labels or [], pl.Series("n", counts, dtype=pl.UInt32), cells, first_row)
+    parsed.unclosed = _unclosed_quote(path, options, parsed)
+    return parsed
+
+
+def _unclosed_quote(path: Path, options: dict, parsed: Parsed) -> tuple[int, int, int] | None:
+    """Where a quote opened that the file never closes: Python's csv (strict=False) then reads the
+    rest of the file into that one cell, the last of the last row. Known when the file ends with
+    the quote and that cell's text as it would be written inside quotes (with no closing quote)."""
+    quote = options["quotechar"]
+    height = parsed.cells.height
+    if not height or not quote or not options["doublequote"] or options["escapechar"]:
+        return None
+    index = int(parsed.counts[-1]) - 1
+    cell = parsed.cells[height - 1, f"c{index}"] if index >= 0 else None
+    if not cell:
+        return None
+    tail = (quote + cell.replace(quote, quote * 2)).encode("utf-8")
+    with open(path, "rb") as handle:
+        size = handle.seek(0, os.SEEK_END)
+        handle.seek(max(0, size - len(tail)))
+        if handle.read() != tail:
+            return None
+    return parsed.first_row + height - 1, index, cell.count("\n") + (0 if cell.endswith("\n") else 1)
 
 
 def _with_counts(labels: list[str], counts: pl.Series, cells: pl.DataFrame, first_row: int) -> Parsed:
@@ -560,6 +584,7 @@ class Checked:
     expected: list[str]
     errors: list[SimpleNamespace]
     clean: bool  # no cell holds a control character (known from the bytes as they were read)
+    unclosed: tuple[int, int, int] | None = None  # a quote the file never closes (Parsed.unclosed)
 
 
 def check_table(
@@ -589,11 +614,11 @@ def start_table(
     def check(parsed: Parsed):
         frame, keys, errors, clean = _check_part(parsed, expected, schema.fields, key_fields)
         if spill is None:
-            return frame, keys, errors, clean
+            return frame, keys, errors, clean, parsed.unclosed
         frame_file, keys_file = spill / f"frame-{parsed.first_row}.arrow", spill / f"keys-{parsed.first_row}.arrow"
         frame.write_ipc(frame_file)
         keys.write_ipc(keys_file)
-        return frame_file, keys_file, errors, clean  # the files of the parts kept (not of a fast read given up)
+        return frame_file, keys_file, errors, clean, parsed.unclosed  # the files of the parts kept (not of a fast read given up)
 
     pending = start_parts(path, dialect, check, pool)
     return lambda: _finish_table(pending(), header_errors, schema, names, spill)
@@ -655,15 +680,16 @@ def _finish_table(parts: list, header_errors: list, schema, names: list[str], sp
     for part in parts:
         errors.extend(part[2])
     clean = all(part[3] for part in parts)
+    unclosed = next((part[4] for part in parts if part[4]), None)
     if spill is None:
         frame = pl.concat([part[0] for part in parts])
         keys = pl.concat([part[1] for part in parts])
         errors.extend(unique_errors(schema, names, keys))
-        return Checked(frame, keys, names, errors, clean)
+        return Checked(frame, keys, names, errors, clean, unclosed)
     keys = pl.scan_ipc([part[1] for part in parts])
     if _may_repeat(schema, names, keys):  # only then are the key columns gathered, to name the rows
         errors.extend(unique_errors(schema, names, keys.collect(engine="streaming")))
-    return Checked(pl.scan_ipc([part[0] for part in parts]), keys, names, errors, clean)
+    return Checked(pl.scan_ipc([part[0] for part in parts]), keys, names, errors, clean, unclosed)
 
 
 STREAMING_VARIABLE = "LEDGER_STREAMING_BYTES"

@@ -83,6 +83,7 @@ def validate_package(paths: Paths) -> tuple[Report, dict | None, dict[str, pl.Da
             unreadable,
             clean=clean,
             then=lambda frames: later.append(aside.submit(cells_and_rules, frames)),
+            quotes=True,
         )
         report.add(table_problems)
         report.add(site.result())
@@ -235,14 +236,23 @@ def check_files(descriptor: dict, root: Path, *, utf8: bool = True) -> tuple[set
 
 
 def check_tables(
-    package: Package, descriptor: dict, root: Path, unreadable: set[str], *, clean: set[str] | None = None, then=None
+    package: Package,
+    descriptor: dict,
+    root: Path,
+    unreadable: set[str],
+    *,
+    clean: set[str] | None = None,
+    then=None,
+    quotes: bool = False,
 ) -> tuple[dict[str, pl.DataFrame], list[Problem]]:
     """Table Schema checks of every readable CSV, vectorised (builder.tables), and the typed frames.
 
     Adds to `unreadable` a file that is not UTF-8 or that Python's csv module cannot read at all,
     and to `clean` each table whose bytes held no control character (safety need not look again).
     `then(frames)` is called once every table is read, before the foreign keys are checked (the
-    frames dict is the one returned).
+    frames dict is the one returned). With `quotes`, a quote a file never closes is reported where
+    it opened, instead of what follows from it (frictionless, and so tests/test_differential.py,
+    report only the short row and the foreign keys of other tables that miss the swallowed rows).
     """
     resource_by_name = {r["name"]: r for r in load.resources(descriptor)}
     key_fields = key_fields_of(descriptor)
@@ -287,10 +297,30 @@ def check_tables(
         if then is not None:
             then(frames)
         dangling = tables.foreign_key_errors({name: package.get_resource(name) for name in checked}, checked)
+        unclosed = {name: result.unclosed for name, result in checked.items() if quotes and result.unclosed}
         for name, result in checked.items():
-            found = result.errors + dangling[name]
+            found = result.errors + [e for e in dangling[name] if (e.reference_name or name) not in unclosed]
+            if name in unclosed:  # the rows from the quote on were read as one cell: their faults are its echo
+                found = [e for e in found if e.row_number is None or e.row_number < unclosed[name][0]]
+                problems.append(unclosed_problem(resource_by_name[name], result.expected, *unclosed[name]))
             problems.extend(p for p in (map_error(e, resource_by_name[name], unreadable) for e in found) if p is not None)
     return frames, drop_echoes(problems, resource_by_name)
+
+
+def unclosed_problem(resource: dict, fields: list[str], row: int, index: int, lines: int) -> Problem:
+    field = fields[index] if index < len(fields) else None
+    where = f"`{field}`" if field else f"column {index + 1}"
+    return Problem(
+        resource["path"],
+        row,
+        field,
+        "unclosed-quote",
+        f"A quote opens in {where} at row {row} and is never closed, so the rest of {resource['path']}"
+        f" ({lines:,} line{'s' if lines != 1 else ''}) was read as that one cell.",
+        'Close the quote where the cell ends (a quote inside a quoted cell is written twice: ""), or remove it;'
+        " the rows after it are checked once it is closed.",
+        resource["name"],
+    )
 
 
 class SpillFolder:

@@ -348,3 +348,28 @@ def test_with_a_kept_secret_the_page_cache_stays_for_the_next_build(bookshelf, t
     finally:
         paths.machine_key.cache_clear()
     assert f"pages-{key}" in {p.name for p in (bookshelf / ".build").iterdir()}
+
+
+@pytest.mark.parametrize("streaming", ["", "0"])
+def test_an_unclosed_quote_is_reported_where_it_opened_not_as_foreign_keys_elsewhere(bookshelf, streaming):
+    path = bookshelf / "data" / "authors.csv"
+    lines = path.read_text(encoding="utf-8").splitlines()
+    lines.insert(1, 'charlotte-bronte,"Charlotte Bronte,1816-04-21,day,gutenberg-austen')
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    result = run(bookshelf, "validate", env={"LEDGER_STREAMING_BYTES": streaming} if streaming else None)
+    assert result.exit_code == 1
+    assert result.output == (
+        "data/authors.csv\n"
+        "  row 2, field name [unclosed-quote]: A quote opens in `name` at row 2 and is never closed, so the rest of"
+        " data/authors.csv (3 lines) was read as that one cell.\n"
+        '      fix: Close the quote where the cell ends (a quote inside a quoted cell is written twice: ""), or remove it;'
+        " the rows after it are checked once it is closed.\n"
+        "1 problem in 1 file: the package is not valid.\n"
+    )
+
+
+def test_a_quoted_line_break_in_the_last_cell_is_not_an_unclosed_quote(bookshelf):
+    with open(bookshelf / "data" / "quotes.csv", "a", encoding="utf-8") as out:
+        out.write('second,opening,"It is a truth\nuniversally acknowledged"\n')
+    # the rule that the quote is in its document still runs: the file was read whole
+    assert report(bookshelf) == [["data/quotes.csv", 3, "quote", "quote-not-found"]]
