@@ -162,7 +162,48 @@ def check_descriptor(descriptor: dict, root: Path) -> tuple[Package | None, list
                         field.get("name"),
                     )
     problems += foreign_key_targets(descriptor)
+    problems += category_shapes(descriptor)
     return package, problems
+
+
+def category_shapes(descriptor: dict) -> list[Problem]:
+    """Data Package v2 `categories`: a list of values, or of {"value", "label"} objects, of a string
+    or integer field, with values of the field's type; `categoriesOrdered` true or false."""
+    problems = []
+    for resource in load.resources(descriptor):
+        for field in load.fields(resource):
+            if "categories" not in field and "categoriesOrdered" not in field:
+                continue
+            kind, categories = field.get("type", "string"), field.get("categories")
+            where = f"resource `{resource['name']}`, field `{field['name']}`"
+            value_type = int if kind == "integer" else str
+            objects = isinstance(categories, list) and all(isinstance(c, dict) for c in categories)
+            values = [c.get("value") for c in categories] if objects else categories
+            fault = None
+            if kind not in ("string", "integer"):
+                fault = f"{where} has `categories`, which only a string or integer field can have."
+            elif not isinstance(categories, list) or not categories:
+                fault = f"{where} has `categories` that is not a non-empty list."
+            elif objects and not all(isinstance(c.get("label", ""), str) for c in categories):
+                fault = f"{where} has a category whose `label` is not text."
+            elif not all(isinstance(v, value_type) and not isinstance(v, bool) for v in values):
+                fault = f"{where} has categories that are not all {'whole numbers' if kind == 'integer' else 'text'}."
+            elif not isinstance(field.get("categoriesOrdered", False), bool):
+                fault = f"{where} has a `categoriesOrdered` that is not true or false."
+            if fault:
+                problems.append(
+                    Problem(
+                        load.DESCRIPTOR_FILE,
+                        None,
+                        field["name"],
+                        "descriptor-invalid",
+                        fault,
+                        'Write `categories` as a list of values, e.g. ["low", "high"], or of objects such as'
+                        ' {"value": "low", "label": "Low"} (Data Package v2).',
+                        resource["name"],
+                    )
+                )
+    return problems
 
 
 def foreign_key_targets(descriptor: dict) -> list[Problem]:

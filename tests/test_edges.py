@@ -373,3 +373,55 @@ def test_a_quoted_line_break_in_the_last_cell_is_not_an_unclosed_quote(bookshelf
         out.write('second,opening,"It is a truth\nuniversally acknowledged"\n')
     # the rule that the quote is in its document still runs: the file was read whole
     assert report(bookshelf) == [["data/quotes.csv", 3, "quote", "quote-not-found"]]
+
+
+# ---------------------------------------------------------------- Data Package v2 categories
+
+
+@pytest.mark.parametrize(
+    "categories",
+    [["novel", "essay"], [{"value": "novel", "label": "Novel"}, {"value": "essay", "label": "Essay"}]],
+)
+def test_a_value_outside_a_fields_v2_categories_is_a_problem(bookshelf, categories):
+    data = descriptor(bookshelf)
+    genre = next(f for f in resource(data, "books")["schema"]["fields"] if f["name"] == "genre")
+    genre["constraints"].pop("enum")
+    genre["categories"] = categories
+    save(bookshelf, data)
+    books = bookshelf / "data" / "books.csv"
+    books.write_text(books.read_text(encoding="utf-8").replace(",essay,", ",poetry,"), encoding="utf-8")
+    result = run(bookshelf, "validate")
+    assert result.exit_code == 1
+    assert result.output == (
+        "data/books.csv\n"
+        '  row 4, field genre [constraint-error]: "poetry" is not one of the categories of `genre`.\n'
+        "      fix: Use one of: novel, essay.\n"
+        "1 problem in 1 file: the package is not valid.\n"
+    )
+
+
+def test_integer_categories_are_compared_as_numbers(bookshelf):
+    data = descriptor(bookshelf)
+    pages = next(f for f in resource(data, "books")["schema"]["fields"] if f["name"] == "pages")
+    pages["categories"] = [{"value": 432, "label": "long"}, {"value": 474, "label": "longer"}, {"value": 172}]
+    pages["categoriesOrdered"] = True
+    save(bookshelf, data)
+    assert report(bookshelf) == []
+
+
+@pytest.mark.parametrize(
+    ("change", "message"),
+    [
+        ({"categories": "novel"}, "has `categories` that is not a non-empty list."),
+        ({"categories": ["novel", 2]}, "has categories that are not all text."),
+        ({"categories": ["novel"], "categoriesOrdered": "yes"}, "has a `categoriesOrdered` that is not true or false."),
+    ],
+)
+def test_malformed_categories_are_a_descriptor_problem(bookshelf, change, message):
+    data = descriptor(bookshelf)
+    genre = next(f for f in resource(data, "books")["schema"]["fields"] if f["name"] == "genre")
+    genre.update(change)
+    save(bookshelf, data)
+    result = run(bookshelf, "validate")
+    assert result.exit_code == 1
+    assert f"  field genre [descriptor-invalid]: resource `books`, field `genre` {message}\n" in result.output
