@@ -94,8 +94,11 @@ def field_schema(f: dict) -> dict:
     required = bool(constraints.get("required"))
     json_type = JSON_TYPES.get(kind, "string")
     schema["type"] = json_type if required else [json_type, "null"]
-    if "enum" in constraints:
-        schema["enum"] = exported(f, list(constraints["enum"])) + ([] if required else [None])
+    allowed = constraints.get("enum")
+    if allowed is None and isinstance(f.get("categories"), list):  # Data Package v2, checked like enum
+        allowed = [c["value"] if isinstance(c, dict) else c for c in f["categories"]]
+    if allowed is not None:
+        schema["enum"] = exported(f, list(allowed)) + ([] if required else [None])
     return schema
 
 

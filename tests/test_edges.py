@@ -425,3 +425,15 @@ def test_malformed_categories_are_a_descriptor_problem(bookshelf, change, messag
     result = run(bookshelf, "validate")
     assert result.exit_code == 1
     assert f"  field genre [descriptor-invalid]: resource `books`, field `genre` {message}\n" in result.output
+
+
+def test_categories_are_the_api_schemas_enum_and_every_row_validates(bookshelf):
+    data = descriptor(bookshelf)
+    pages = next(f for f in resource(data, "books")["schema"]["fields"] if f["name"] == "pages")
+    pages["categories"] = [{"value": 172, "label": "short"}, {"value": 432}, {"value": 474}]
+    save(bookshelf, data)
+    result = run(bookshelf, "build", "--quiet")
+    assert result.exit_code == 0, result.output
+    assert assert_api_valid(bookshelf) == 14
+    schema = json.loads((bookshelf / "site" / "api" / "v1" / "schemas" / "books.json").read_text(encoding="utf-8"))
+    assert schema["$defs"]["row"]["properties"]["pages"]["enum"] == [172, 432, 474, None]
