@@ -30,6 +30,7 @@ from pathlib import Path
 from types import SimpleNamespace
 
 import polars as pl
+from frictionless import FrictionlessException
 
 from builder.errors import BuilderError
 
@@ -43,6 +44,10 @@ class PatternError(Exception):
     def __init__(self, field: str, error: re.error):
         super().__init__(f"{error}")
         self.field = field
+
+
+class HeaderError(Exception):
+    """The header cannot be paired with the schema's fields (fieldsMatch by name): the message says why."""
 
 
 class CsvError(Exception):
@@ -652,7 +657,10 @@ def check_header(resource, labels: list[str]) -> tuple[list, list[SimpleNamespac
         return fields, []
     if match != "exact":
         header = Header(labels, fields=fields, row_numbers=[1], ignore_case=ignore_case, fields_match=match)
-        return header.get_expected_fields(), list(header.errors)
+        try:
+            return header.get_expected_fields(), list(header.errors)
+        except FrictionlessException as fault:  # labels that cannot be paired with fields by name
+            raise HeaderError(fault.error.note or fault.error.message) from None
     found = []
     for number in range(len(fields) + 1, len(labels) + 1):
         found.append(error("extra-label", 1, label=labels[number - 1], field_number=number))

@@ -389,6 +389,18 @@ def unless_unreadable(resource: dict, path: Path, unreadable: set[str], problems
         return step(*arguments)
     except UnicodeDecodeError:
         problems.append(encoding_problem(resource, path))
+    except tables.HeaderError as error:
+        problems.append(
+            Problem(
+                resource["path"],
+                1,
+                None,
+                "header-error",
+                f"The header of {resource['path']} cannot be matched to the schema: {error}.",
+                'Give every column a distinct heading, or set the schema\'s `fieldsMatch` to "exact" to pair them by position.',
+                resource["name"],
+            )
+        )
     except tables.CsvError as error:
         problems.append(
             Problem(

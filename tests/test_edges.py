@@ -437,3 +437,21 @@ def test_categories_are_the_api_schemas_enum_and_every_row_validates(bookshelf):
     assert assert_api_valid(bookshelf) == 14
     schema = json.loads((bookshelf / "site" / "api" / "v1" / "schemas" / "books.json").read_text(encoding="utf-8"))
     assert schema["$defs"]["row"]["properties"]["pages"]["enum"] == [172, 432, 474, None]
+
+
+def test_duplicate_labels_with_fields_matched_by_name_are_a_problem_not_a_traceback(bookshelf):
+    data = descriptor(bookshelf)
+    resource(data, "quotes")["schema"]["fieldsMatch"] = "equal"
+    save(bookshelf, data)
+    path = bookshelf / "data" / "quotes.csv"
+    path.write_text(path.read_text(encoding="utf-8").replace("quote_id,document_id,", "quote_id,quote_id,", 1), encoding="utf-8")
+    result = run(bookshelf, "validate")
+    assert result.exit_code == 1
+    assert result.output == (
+        "data/quotes.csv\n"
+        "  row 1 [header-error]: The header of data/quotes.csv cannot be matched to the schema: matching fields by name"
+        ' ("fieldsMatch": "equal") requires unique labels in the header.\n'
+        '      fix: Give every column a distinct heading, or set the schema\'s `fieldsMatch` to "exact" to pair them by'
+        " position.\n"
+        "1 problem in 1 file: the package is not valid.\n"
+    )
