@@ -13,8 +13,12 @@ A row's file is named like its page (render.page_slug), checked to stay inside t
 
 from __future__ import annotations
 
+import datetime as dt
 import json
+from decimal import Decimal
 from pathlib import Path
+
+from frictionless import Field
 
 from builder import export, load, progress
 from builder.errors import BuilderError
@@ -43,6 +47,33 @@ def inside(base: Path, *parts: str) -> Path:
 # ---------------------------------------------------------------- JSON Schema from Table Schema
 
 
+def json_pattern(pattern: str) -> str:
+    """A Table Schema pattern as JSON Schema's (a search anywhere in the value) with frictionless's
+    meaning: it matches re.compile("^" + pattern + "$") at the start of the value, so `a|b` means
+    "starts with a, or is b". `^(?:^a|b$)` says exactly that; a plain anchored pattern is kept."""
+    if "|" not in pattern and pattern.startswith("^") and pattern.endswith("$") and not pattern.endswith("\\$"):
+        return pattern
+    return f"^(?:^{pattern}$)"
+
+
+def exported(f: dict, values: list) -> list:
+    """Constraint values (enum, bounds) as the API exports the field's values: an integer enum
+    written as ["1", "2"] is [1, 2], a date is its ISO text. A value of the wrong type is dropped
+    (it can match no cell)."""
+    reader = Field.from_descriptor({"name": f["name"], "type": f.get("type", "string")}).create_value_reader()
+    out = []
+    for value in values:
+        typed = reader(value)
+        if typed is None:
+            continue
+        if isinstance(typed, dt.date):
+            typed = typed.isoformat()
+        elif isinstance(typed, Decimal):
+            typed = float(typed)  # numbers are exported as floats
+        out.append(typed)
+    return out
+
+
 def field_schema(f: dict) -> dict:
     kind = f.get("type", "string")
     constraints = f.get("constraints", {})
@@ -51,16 +82,23 @@ def field_schema(f: dict) -> dict:
         schema["format"] = "date"
         schema["pattern"] = r"^\d{4}-\d{2}-\d{2}$"
     if "pattern" in constraints and kind == "string":
-        pattern = constraints["pattern"]
-        schema["pattern"] = pattern if pattern.startswith("^") and pattern.endswith("$") else f"^(?:{pattern})$"
-    for key in ("minimum", "maximum", "minLength", "maxLength"):
+        schema["pattern"] = json_pattern(constraints["pattern"])
+    for key in ("minimum", "maximum"):  # JSON Schema bounds numbers only
+        if key in constraints and kind in ("integer", "number"):
+            schema[key] = next(iter(exported(f, [constraints[key]])), None)
+            if schema[key] is None:
+                del schema[key]
+    for key in ("minLength", "maxLength"):
         if key in constraints:
             schema[key] = constraints[key]
     required = bool(constraints.get("required"))
     json_type = JSON_TYPES.get(kind, "string")
     schema["type"] = json_type if required else [json_type, "null"]
-    if "enum" in constraints:
-        schema["enum"] = list(constraints["enum"]) + ([] if required else [None])
+    allowed = constraints.get("enum")
+    if allowed is None and isinstance(f.get("categories"), list):  # Data Package v2, checked like enum
+        allowed = [c["value"] if isinstance(c, dict) else c for c in f["categories"]]
+    if allowed is not None:
+        schema["enum"] = exported(f, list(allowed)) + ([] if required else [None])
     return schema
 
 

@@ -14,7 +14,7 @@ import click
 from builder import pipeline, progress
 from builder import synth as synth_module
 from builder.errors import BuilderError, InvalidPackage, Report
-from builder.paths import Paths
+from builder.paths import Paths, drop_process_caches
 
 root_option = click.option(
     "--root",
@@ -48,7 +48,8 @@ def validate(ctx: click.Context, root: str, as_json: bool) -> None:
         builder validate --root . --json
     """
     progress.enable(progress.wanted(quiet=as_json))
-    report = _run(ctx, lambda: pipeline.validate(Paths.at(root)))
+    with pipeline.interruptible():  # SIGTERM unwinds: the spill of a big file leaves $TMPDIR
+        report = _run(ctx, lambda: pipeline.validate(Paths.at(root)))
     if as_json:
         click.echo(json.dumps(report.to_dict(), indent=2, ensure_ascii=False))
     else:
@@ -163,6 +164,8 @@ def _run(ctx: click.Context, action):
             raise
         click.echo(f"Error: {error}", err=True)
         ctx.exit(1)
+    finally:
+        drop_process_caches()  # a cache no later command can name is not left behind
 
 
 SHOWN_PER_KIND = 10  # problems printed per file, field and type; --json carries every one
@@ -193,13 +196,22 @@ def _grouped(problems, prefix: str = "", shown: int = SHOWN_PER_KIND) -> list[st
     lines = []
     for path, items in by_path.items():
         lines.append(path)
-        kinds = Counter((p.field or "", p.type) for p in items)
+        # A type found in more fields than are shown (a header of 20,000 stray labels) is counted
+        # and shown as one kind, not field by field.
+        fields_of = Counter(type_ for _, type_ in {(p.field or "", p.type) for p in items})
+        wide = {type_ for type_, count in fields_of.items() if count > shown}
+
+        def kind_of(p, wide=wide) -> tuple[str, str]:
+            return ("", p.type) if p.type in wide else (p.field or "", p.type)
+
+        kinds = Counter(kind_of(p) for p in items)
         if any(count > shown for count in kinds.values()):
             for (field, kind), count in sorted(kinds.items(), key=lambda item: (-item[1], item[0])):
-                lines.append(f"  {prefix}{count:,} × {'field ' + field + ' ' if field else ''}[{kind}]")
+                spread = f" in {fields_of[kind]:,} fields" if kind in wide else ""
+                lines.append(f"  {prefix}{count:,} × {'field ' + field + ' ' if field else ''}[{kind}]{spread}")
         printed: Counter = Counter()
         for p in items:
-            kind = (p.field or "", p.type)
+            kind = kind_of(p)
             printed[kind] += 1
             if printed[kind] > shown:
                 continue

@@ -7,6 +7,7 @@ import hashlib
 import os
 import re
 import secrets
+import shutil
 from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
 
@@ -56,8 +57,14 @@ class Paths:
     def cache(self, name: str) -> Path:
         """A cache folder in .build/ named with this machine's key (`pages-<key>`): a package that ships
         a .build/ folder (finished pages, compiled templates, release downloads) is never read from, as
-        its author cannot know the name. Caches are only ever read from folders the builder made."""
-        return self.scratch() / f"{name}-{machine_key()}"
+        its author cannot know the name. Caches are only ever read from folders the builder made.
+
+        With a key for this process only (no secret could be kept), no later build can use the folder:
+        drop_process_caches removes it when the command ends."""
+        folder = self.scratch() / f"{name}-{machine_key()}"
+        if not key_is_kept():
+            _PROCESS_CACHES.add(folder)
+        return folder
 
     def relative(self, path: Path) -> str:
         """A path as users see it in messages: relative to the root, with forward slashes."""
@@ -67,10 +74,20 @@ class Paths:
             return path.name
 
 
+_PROCESS_CACHES: set[Path] = set()
+
+
+def drop_process_caches() -> None:
+    """Remove the cache folders named with a key no later process will have (see Paths.cache)."""
+    while _PROCESS_CACHES:
+        shutil.rmtree(_PROCESS_CACHES.pop(), ignore_errors=True)
+
+
 @functools.cache
 def machine_key() -> str:
     """16 hex digits from a secret kept outside every package (the user's cache folder), made once.
     Where it cannot be kept, a key for this process only: nothing is reused, every build is whole."""
+    _kept[0] = True
     try:
         home = Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache") / "llama-ledger"
         secret = home / "cache-key"
@@ -86,8 +103,16 @@ def machine_key() -> str:
         if len(value) < 32:
             raise OSError("cache key too short")
     except (OSError, RuntimeError, UnicodeDecodeError):
-        value = secrets.token_hex(32)
+        value, _kept[0] = secrets.token_hex(32), False
     return hashlib.sha256(value.encode()).hexdigest()[:16]
+
+
+_kept = [True]  # whether machine_key's secret is kept for later processes
+
+
+def key_is_kept() -> bool:
+    machine_key()
+    return _kept[0]
 
 
 def unsafe_path(root: Path, relative: str) -> str | None:

@@ -386,6 +386,39 @@ def shorten(text: str, limit: int = 60) -> str:
     return text if len(text) <= limit else text[: limit - 1] + "…"
 
 
+def category_values(field: dict) -> list | None:
+    """A Data Package v2 field's `categories` as a list of values (they may be given as
+    {"value": …, "label": …} objects), or None when it has none. The shape is checked by
+    validate.check_descriptor."""
+    categories = field.get("categories")
+    if not isinstance(categories, list):
+        return None
+    return [c["value"] if isinstance(c, dict) else c for c in categories]
+
+
+def in_categories(resource, frame, tables, descriptor, root):
+    """A value of a field with v2 `categories` must be one of them (frictionless 5.21 ignores
+    them; the builder checks them as it checks `enum`)."""
+    path, name = resource["path"], resource["name"]
+    for field in load.fields(resource):
+        values = category_values(field)
+        if values is None or field["name"] not in frame.columns:
+            continue
+        column, allowed = pl.col(field["name"]), pl.Series(values, dtype=frame[field["name"]].dtype)
+        bad = numbered(frame).filter(column.is_not_null() & ~column.is_in(allowed.implode()))
+        shown = ", ".join(str(v) for v in values[:20]) + (f" (and {len(values) - 20:,} more)" if len(values) > 20 else "")
+        for row, value in bad.select(ROW, field["name"]).rows():
+            yield Problem(
+                path,
+                row,
+                field["name"],
+                "constraint-error",
+                f'"{value}" is not one of the categories of `{field["name"]}`.',
+                f"Use one of: {shown}.",
+                name,
+            )
+
+
 GENERIC_RULES = [
     no_rows,
     date_precision,
@@ -395,4 +428,5 @@ GENERIC_RULES = [
     quotes_found,
     rows_exist,
     ids_in_notes,
+    in_categories,
 ]

@@ -197,6 +197,9 @@ def _remote_references(descriptor: dict) -> list[Problem]:
         name = resource.get("name", "?")
         for key in ("profile", "$schema", "path", "schema", "dialect"):
             places.append((f"resources[{name}].{key}", resource.get(key)))
+        schema = resource.get("schema")
+        for key in ("profile", "$schema") if isinstance(schema, dict) else ():  # a Table Schema's own profile
+            places.append((f"resources[{name}].schema.{key}", schema.get(key)))
     for where, value in places:
         values = value if isinstance(value, list) else [value]
         for item in values:
@@ -528,6 +531,15 @@ def _not_finite(resource: dict, rows: pl.DataFrame) -> list[Problem]:
     return problems
 
 
+# Page names the builder gives itself in a table's folder, which a row's page (named by its id's
+# slug) must never take: the index, and the folder of the index's numbered pages, where a row's
+# list pages (<table>/<id>/<section>/) would otherwise overwrite <table>/pages/2/.
+RESERVED_SLUGS = {
+    "index": "replace the table's index page",
+    "pages": "share its folder with the numbered pages of the table's index ({table}/pages/2/)",
+}
+
+
 def _page_names(resource: dict, rows: pl.DataFrame) -> list[Problem]:
     """Rows that get pages must get distinct, legal file names from their ids."""
     from builder.render import page_slug  # the one function that names pages
@@ -540,7 +552,7 @@ def _page_names(resource: dict, rows: pl.DataFrame) -> list[Problem]:
     # page_slug in Polars, to look only at rows that can be a problem (too long, reserved, shared):
     # linear at any size, and the loop below still decides with page_slug itself. An id that is
     # already a slug names its own page, and two such ids share a page only when they are equal
-    # (the primary key's problem), so when every id is one, only length and "index" can clash.
+    # (the primary key's problem), so when every id is one, only length and the reserved names can clash.
     text = pl.col(key[0]).cast(pl.String)
     if rows.select(text.str.contains(r"^[a-z0-9]+(?:-[a-z0-9]+)*$").or_(text.is_null()).all()).item():
         slug, shared = text, pl.lit(False)
@@ -549,7 +561,7 @@ def _page_names(resource: dict, rows: pl.DataFrame) -> list[Problem]:
         slug = pl.when(slug == "").then(pl.lit("row")).otherwise(slug)
         shared = pl.col("__slug").is_duplicated()
     suspects = rows.select(ROW, key[0], slug.alias("__slug")).filter(
-        (pl.col("__slug").str.len_chars() > MAX_SLUG) | (pl.col("__slug") == "index") | shared
+        (pl.col("__slug").str.len_chars() > MAX_SLUG) | pl.col("__slug").is_in(list(RESERVED_SLUGS)) | shared
     )
     for row, value in suspects.select(ROW, key[0]).rows():
         if value is None:
@@ -567,14 +579,14 @@ def _page_names(resource: dict, rows: pl.DataFrame) -> list[Problem]:
                     resource["name"],
                 )
             )
-        elif slug == "index":
+        elif slug in RESERVED_SLUGS:
             problems.append(
                 Problem(
                     resource["path"],
                     row,
                     key[0],
                     "id-reserved",
-                    f'The id "{value}" would replace the table\'s index page.',
+                    f'The id "{value}" would {RESERVED_SLUGS[slug].format(table=resource["name"])}.',
                     "Use another id.",
                     resource["name"],
                 )

@@ -30,6 +30,9 @@ from pathlib import Path
 from types import SimpleNamespace
 
 import polars as pl
+from frictionless import FrictionlessException
+
+from builder.errors import BuilderError
 
 ROW = "__row"
 csv.field_size_limit(sys.maxsize)  # a long cell is data, not a parse error
@@ -41,6 +44,10 @@ class PatternError(Exception):
     def __init__(self, field: str, error: re.error):
         super().__init__(f"{error}")
         self.field = field
+
+
+class HeaderError(Exception):
+    """The header cannot be paired with the schema's fields (fieldsMatch by name): the message says why."""
 
 
 class CsvError(Exception):
@@ -61,6 +68,7 @@ class Parsed:
     first_row: int  # row number of the first data row (2 below a header)
     clean: bool = False  # known to hold no control character (see no_control_characters)
     one_line: bool = False  # known to hold no line break in any cell (one row per line)
+    unclosed: tuple[int, int, int] | None = None  # (row, cell index, lines it swallowed): see _unclosed_quote
 
 
 def python_dialect(dialect: dict) -> dict:
@@ -165,7 +173,30 @@ def _slow_parse(path: Path, options: dict, header: bool) -> Parsed:
         cells = _python_cells(path, options, width)
     if header:
         cells = cells.slice(1)
-    return _with_counts(labels or [], pl.Series("n", counts, dtype=pl.UInt32), cells, first_row)
+    parsed = _with_counts(labels or [], pl.Series("n", counts, dtype=pl.UInt32), cells, first_row)
+    parsed.unclosed = _unclosed_quote(path, options, parsed)
+    return parsed
+
+
+def _unclosed_quote(path: Path, options: dict, parsed: Parsed) -> tuple[int, int, int] | None:
+    """Where a quote opened that the file never closes: Python's csv (strict=False) then reads the
+    rest of the file into that one cell, the last of the last row. Known when the file ends with
+    the quote and that cell's text as it would be written inside quotes (with no closing quote)."""
+    quote = options["quotechar"]
+    height = parsed.cells.height
+    if not height or not quote or not options["doublequote"] or options["escapechar"]:
+        return None
+    index = int(parsed.counts[-1]) - 1
+    cell = parsed.cells[height - 1, f"c{index}"] if index >= 0 else None
+    if not cell:
+        return None
+    tail = (quote + cell.replace(quote, quote * 2)).encode("utf-8")
+    with open(path, "rb") as handle:
+        size = handle.seek(0, os.SEEK_END)
+        handle.seek(max(0, size - len(tail)))
+        if handle.read() != tail:
+            return None
+    return parsed.first_row + height - 1, index, cell.count("\n") + (0 if cell.endswith("\n") else 1)
 
 
 def _with_counts(labels: list[str], counts: pl.Series, cells: pl.DataFrame, first_row: int) -> Parsed:
@@ -558,6 +589,7 @@ class Checked:
     expected: list[str]
     errors: list[SimpleNamespace]
     clean: bool  # no cell holds a control character (known from the bytes as they were read)
+    unclosed: tuple[int, int, int] | None = None  # a quote the file never closes (Parsed.unclosed)
 
 
 def check_table(
@@ -579,55 +611,119 @@ def start_table(
     go to Arrow IPC files there as soon as they are checked, and `frame` and `keys` come back as
     LazyFrames scanning them: the key checks run on Polars' streaming engine.
     """
-    from frictionless.table.fields_match import resolve
-    from frictionless.table.header import Header
-
     schema = resource.schema
     labels = labels_of(path, dialect)
-    header = Header(
-        labels,
-        fields=schema.fields,
-        row_numbers=[1],
-        ignore_case=not resource.dialect.header_case,
-        fields_match=resolve(schema.fields_match if schema.has_defined("fields_match") else None, schema_sync=False),
-    )
-    expected = header.get_expected_fields() if labels else list(schema.fields)
+    expected, header_errors = check_header(resource, labels)
     names = [f.name for f in expected]
 
     def check(parsed: Parsed):
         frame, keys, errors, clean = _check_part(parsed, expected, schema.fields, key_fields)
         if spill is None:
-            return frame, keys, errors, clean
+            return frame, keys, errors, clean, parsed.unclosed
         frame_file, keys_file = spill / f"frame-{parsed.first_row}.arrow", spill / f"keys-{parsed.first_row}.arrow"
         frame.write_ipc(frame_file)
         keys.write_ipc(keys_file)
-        return frame_file, keys_file, errors, clean  # the files of the parts kept (not of a fast read given up)
+        return frame_file, keys_file, errors, clean, parsed.unclosed  # the files of the parts kept (not of a fast read given up)
 
     pending = start_parts(path, dialect, check, pool)
-    return lambda: _finish_table(pending(), header, schema, names, spill)
+    return lambda: _finish_table(pending(), header_errors, schema, names, spill)
 
 
-def _finish_table(parts: list, header, schema, names: list[str], spill: Path | None) -> Checked:
-    errors = list(header.errors)
+@dataclass
+class ExtraField:
+    """A label beyond the schema's fields: its cells are neither typed nor published."""
+
+    name: str
+    type: str = "any"
+    format: str = "default"
+
+
+def check_header(resource, labels: list[str]) -> tuple[list, list[SimpleNamespace]]:
+    """(the field each label pairs with, header errors), as frictionless's Header finds them.
+
+    For the usual fieldsMatch "exact" (by position) this is one linear pass: Header copies the
+    whole header into every error it makes and looks back over every earlier label for each
+    label, so a header of 20,000 labels took minutes and gigabytes. Other modes use Header.
+    """
+    from frictionless.table.fields_match import resolve
+    from frictionless.table.header import Header
+    from frictionless.table.label_matching import deduplicate_names
+
+    schema = resource.schema
+    fields = list(schema.fields)
+    ignore_case = not resource.dialect.header_case
+    match = resolve(schema.fields_match if schema.has_defined("fields_match") else None, schema_sync=False)
+    if not labels:
+        return fields, []
+    if match != "exact":
+        header = Header(labels, fields=fields, row_numbers=[1], ignore_case=ignore_case, fields_match=match)
+        try:
+            return header.get_expected_fields(), list(header.errors)
+        except FrictionlessException as fault:  # labels that cannot be paired with fields by name
+            raise HeaderError(fault.error.note or fault.error.message) from None
+    found = []
+    for number in range(len(fields) + 1, len(labels) + 1):
+        found.append(error("extra-label", 1, label=labels[number - 1], field_number=number))
+    for number in range(len(labels) + 1, len(fields) + 1):
+        found.append(error("missing-label", 1, field_name=fields[number - 1].name, field_number=number))
+    seen: dict[str, list[int]] = {}
+    for number, (ffield, label) in enumerate(zip(fields, labels, strict=False), start=1):  # the shorter ends it
+        where = dict(field_name=ffield.name, field_number=number)
+        if not label:
+            found.append(error("blank-label", 1, label="", **where))
+            continue
+        earlier = seen.setdefault(label, [])
+        if earlier:
+            note = f'at position "{", ".join(map(str, earlier))}"'
+            found.append(error("duplicate-label", 1, label=label, note=note, **where))
+        elif (label.lower() != ffield.name.lower()) if ignore_case else (label != ffield.name):
+            found.append(error("incorrect-label", 1, label=label, **where))
+        earlier.append(number)
+    names = deduplicate_names([f.name for f in fields[: len(labels)]] + labels[len(fields) :])
+    return fields[: len(labels)] + [ExtraField(name) for name in names[len(fields) :]], found
+
+
+def _finish_table(parts: list, header_errors: list, schema, names: list[str], spill: Path | None) -> Checked:
+    errors = list(header_errors)
     for part in parts:
         errors.extend(part[2])
     clean = all(part[3] for part in parts)
+    unclosed = next((part[4] for part in parts if part[4]), None)
     if spill is None:
         frame = pl.concat([part[0] for part in parts])
         keys = pl.concat([part[1] for part in parts])
         errors.extend(unique_errors(schema, names, keys))
-        return Checked(frame, keys, names, errors, clean)
+        return Checked(frame, keys, names, errors, clean, unclosed)
     keys = pl.scan_ipc([part[1] for part in parts])
     if _may_repeat(schema, names, keys):  # only then are the key columns gathered, to name the rows
         errors.extend(unique_errors(schema, names, keys.collect(engine="streaming")))
-    return Checked(pl.scan_ipc([part[0] for part in parts]), keys, names, errors, clean)
+    return Checked(pl.scan_ipc([part[0] for part in parts]), keys, names, errors, clean, unclosed)
+
+
+STREAMING_VARIABLE = "LEDGER_STREAMING_BYTES"
+# Decimal units as disk makers count (64MB = 64,000,000), binary ones as memory does (64MiB, and the
+# bare 64M or 1G, as `sort -S` and container limits read them).
+SIZE_UNITS = {"": 1, "b": 1, "kb": 10**3, "mb": 10**6, "gb": 10**9, "tb": 10**12}
+SIZE_UNITS |= {f"{p}{s}": 2 ** (10 * n) for n, p in enumerate("kmgt", start=1) for s in ("", "ib")}
+SIZE = re.compile(r"\s*([0-9]+(?:\.[0-9]+)?)\s*([a-z]*)\s*")
 
 
 def streaming_bytes() -> int:
     """Files larger than this are checked from a spill on disk: LEDGER_STREAMING_BYTES, else a
     quarter of the memory available (validation holds about 2.5 times a table's CSV size)."""
-    override = os.environ.get("LEDGER_STREAMING_BYTES")
-    return int(override) if override else _available_memory() // 4
+    override = os.environ.get(STREAMING_VARIABLE)
+    return parse_size(override) if override else _available_memory() // 4
+
+
+def parse_size(text: str) -> int:
+    """A size in bytes from `64MB`, `64MiB`, `1G` or `1000000`; BuilderError naming the variable otherwise."""
+    match = SIZE.fullmatch(text.lower())
+    if not match or match.group(2) not in SIZE_UNITS:
+        raise BuilderError(
+            f"{STREAMING_VARIABLE}={text!r} is not a size: write bytes (67108864) or a number with a unit"
+            " (64MB, 64MiB, 64M, 1G; KB/MB/GB are powers of 1000, KiB/MiB/GiB and K/M/G of 1024)."
+        )
+    return int(float(match.group(1)) * SIZE_UNITS[match.group(2)])
 
 
 def _available_memory() -> int:
@@ -668,13 +764,27 @@ def _check_part(parsed: Parsed, expected: list, wanted: list, key_fields: set[st
     def cells_of(j: int) -> pl.Series:
         return parsed.cells[f"c{j}"] if j < width else pl.Series([None] * height, dtype=pl.String)
 
-    columns = [read_column(cells_of(j), f, parsed.one_line) for j, f in enumerate(expected)]
+    # Labels beyond the schema's fields come last (check_header). Their cells are neither typed nor
+    # published: all that matters is whether a row holds anything in them (a blank row) and which
+    # rows are short, found for all of them at once (a header of 20,000 labels is 20,000 columns).
+    described = [f for f in expected if not isinstance(f, ExtraField)]
+    k = len(described)
+    columns = [read_column(cells_of(j), f, parsed.one_line) for j, f in enumerate(described)]
+    filled = None
+    if n > k:
+        if min(n, width) > k:
+            top = parsed.cells[:, k : min(n, width)].max_horizontal()  # "" sorts first: "" or null when all are empty
+            filled = (top.is_not_null() & (top != "")).fill_null(False)
+        else:
+            filled = pl.repeat(False, height, dtype=pl.Boolean, eager=True)
     # A blank row has every field empty; a column with no null (a required id, say) rules them out.
     blank = pl.repeat(False, height, dtype=pl.Boolean, eager=True)
-    if height and all(column.key.null_count() for column in columns):
+    if height and all(column.key.null_count() for column in columns) and (filled is None or not filled.all()):
         blank = ~blank
         for column in columns:
             blank = blank & column.key.is_null() & ~column.type_error
+        if filled is not None:
+            blank = blank & ~filled
     not_blank = ~blank
     shortest, longest = (parsed.counts.min(), parsed.counts.max()) if height else (n, n)
 
@@ -683,7 +793,13 @@ def _check_part(parsed: Parsed, expected: list, wanted: list, key_fields: set[st
             picked = pl.DataFrame([rows, *make.series()]).filter(mask & not_blank)
             errors.extend(make.build(*values) for values in picked.iter_rows())
 
-    for j, (ffield, column) in enumerate(zip(expected, columns, strict=True)):
+    if n > k and shortest < n:  # a short row misses the extra labels' cells too
+        short = pl.DataFrame([rows, parsed.counts.alias("n")]).filter((parsed.counts < n) & not_blank)
+        for row, count in short.iter_rows():
+            errors.extend(
+                error("missing-cell", row, field_name=expected[j].name, field_number=j + 1) for j in range(max(count, k), n)
+            )
+    for j, (ffield, column) in enumerate(zip(described, columns, strict=True)):
         source = cells_of(j).alias("cell")
         emit(
             column.type_error,
@@ -725,7 +841,7 @@ def _check_part(parsed: Parsed, expected: list, wanted: list, key_fields: set[st
     if blank.any():
         errors.extend(error("blank-row", row) for row in rows.filter(blank).to_list())
 
-    by_name = {f.name: c for f, c in zip(expected, columns, strict=True)}
+    by_name = {f.name: c for f, c in zip(described, columns, strict=True)}
     keys = pl.DataFrame([rows] + [by_name[name].key.alias(name) for name in by_name if name in key_fields])
     frame = pl.DataFrame(
         [

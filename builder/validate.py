@@ -7,6 +7,8 @@ fix a curator can act on. Nothing here raises for bad data.
 from __future__ import annotations
 
 import re
+import shutil
+import sqlite3
 import tempfile
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import ExitStack
@@ -19,6 +21,18 @@ from builder import history, load, progress, rules, safety, stories, tables
 from builder.errors import Problem, Report
 from builder.paths import Paths, inside
 
+
+def _sqlite_columns() -> int:
+    """SQLite's real limit on a table's columns (SQLITE_MAX_COLUMN, 2,000 unless compiled otherwise)."""
+    connection = sqlite3.connect(":memory:")
+    try:
+        return connection.getlimit(sqlite3.SQLITE_LIMIT_COLUMN)
+    finally:
+        connection.close()
+
+
+XLSX_COLUMNS = 16_384  # columns in a worksheet (A to XFD)
+MAX_FIELDS = min(_sqlite_columns(), XLSX_COLUMNS)
 SLUG_PATTERN = "^[a-z0-9]+(-[a-z0-9]+)*$"
 
 TYPE_FIXES = {
@@ -69,14 +83,14 @@ def validate_package(paths: Paths) -> tuple[Report, dict | None, dict[str, pl.Da
             unreadable,
             clean=clean,
             then=lambda frames: later.append(aside.submit(cells_and_rules, frames)),
+            quotes=True,
         )
         report.add(table_problems)
         report.add(site.result())
         cells, found, long = later[0].result()
     report.add(cells)
     if not cells:
-        found = without_type_echoes(found, table_problems)
-        report.problems = without_url_echoes(report.problems, found)
+        found = without_url_echoes(without_type_echoes(found, table_problems), table_problems)
         report.add(found)
     report.warn(long)
     return report, descriptor, tables
@@ -125,6 +139,20 @@ def check_descriptor(descriptor: dict, root: Path) -> tuple[Package | None, list
         for label in ("title", "description"):
             if not resource.get(label):
                 bad(f"{where} has no {label}.", f"Add a `{label}`: the site's data pages are generated from it.")
+        if len(schema["fields"]) > MAX_FIELDS:  # said now, not after the whole build when SQLite refuses the table
+            problems.append(
+                Problem(
+                    load.DESCRIPTOR_FILE,
+                    None,
+                    None,
+                    "too-many-fields",
+                    f"{where} has {len(schema['fields']):,} fields; the SQLite download holds at most {MAX_FIELDS:,}"
+                    f" columns per table (and a spreadsheet {XLSX_COLUMNS:,}).",
+                    f"Split {resource.get('path', 'the table')} into tables of at most {MAX_FIELDS:,} fields"
+                    " that share its primary key.",
+                    name,
+                )
+            )
         for field in schema["fields"]:
             for label in ("title", "description"):
                 if not field.get(label):
@@ -133,7 +161,75 @@ def check_descriptor(descriptor: dict, root: Path) -> tuple[Package | None, list
                         f"Add a `{label}` to the field: the schema page shows it.",
                         field.get("name"),
                     )
+    problems += foreign_key_targets(descriptor)
+    problems += category_shapes(descriptor)
     return package, problems
+
+
+def category_shapes(descriptor: dict) -> list[Problem]:
+    """Data Package v2 `categories`: a list of values, or of {"value", "label"} objects, of a string
+    or integer field, with values of the field's type; `categoriesOrdered` true or false."""
+    problems = []
+    for resource in load.resources(descriptor):
+        for field in load.fields(resource):
+            if "categories" not in field and "categoriesOrdered" not in field:
+                continue
+            kind, categories = field.get("type", "string"), field.get("categories")
+            where = f"resource `{resource['name']}`, field `{field['name']}`"
+            value_type = int if kind == "integer" else str
+            objects = isinstance(categories, list) and all(isinstance(c, dict) for c in categories)
+            values = [c.get("value") for c in categories] if objects else categories
+            fault = None
+            if kind not in ("string", "integer"):
+                fault = f"{where} has `categories`, which only a string or integer field can have."
+            elif not isinstance(categories, list) or not categories:
+                fault = f"{where} has `categories` that is not a non-empty list."
+            elif objects and not all(isinstance(c.get("label", ""), str) for c in categories):
+                fault = f"{where} has a category whose `label` is not text."
+            elif not all(isinstance(v, value_type) and not isinstance(v, bool) for v in values):
+                fault = f"{where} has categories that are not all {'whole numbers' if kind == 'integer' else 'text'}."
+            elif not isinstance(field.get("categoriesOrdered", False), bool):
+                fault = f"{where} has a `categoriesOrdered` that is not true or false."
+            if fault:
+                problems.append(
+                    Problem(
+                        load.DESCRIPTOR_FILE,
+                        None,
+                        field["name"],
+                        "descriptor-invalid",
+                        fault,
+                        'Write `categories` as a list of values, e.g. ["low", "high"], or of objects such as'
+                        ' {"value": "low", "label": "Low"} (Data Package v2).',
+                        resource["name"],
+                    )
+                )
+    return problems
+
+
+def foreign_key_targets(descriptor: dict) -> list[Problem]:
+    """A foreign key must name a resource of this package and fields it has (frictionless checks
+    neither: the key was silently never checked, or every value reported as missing)."""
+    problems = []
+    resources = {r.get("name"): r for r in descriptor["resources"]}
+    for resource in descriptor["resources"]:
+        if not isinstance(resource.get("schema"), dict):
+            continue
+        for own, target, theirs in load.foreign_keys(resource):
+            where = f"resource `{resource['name']}`: the foreign key on `{', '.join(own)}`"
+            if target not in resources:
+                message = f"{where} refers to resource `{target}`, which is not in datapackage.json."
+                fix = f"Name one of {', '.join(f'`{n}`' for n in resources)} in `reference.resource`, or remove the key."
+            else:
+                known = {f.get("name") for f in load.fields(resources[target])}
+                missing = [name for name in theirs if name not in known]
+                if not missing:
+                    continue
+                message = f"{where} refers to `{', '.join(missing)}` in `{target}`, which has no such field."
+                fix = f"Name fields of `{target}` in `reference.fields`, or remove the key."
+            problems.append(
+                Problem(load.DESCRIPTOR_FILE, None, ", ".join(own), "foreign-key-target", message, fix, resource["name"])
+            )
+    return problems
 
 
 def check_files(descriptor: dict, root: Path, *, utf8: bool = True) -> tuple[set[str], list[Problem]]:
@@ -181,14 +277,23 @@ def check_files(descriptor: dict, root: Path, *, utf8: bool = True) -> tuple[set
 
 
 def check_tables(
-    package: Package, descriptor: dict, root: Path, unreadable: set[str], *, clean: set[str] | None = None, then=None
+    package: Package,
+    descriptor: dict,
+    root: Path,
+    unreadable: set[str],
+    *,
+    clean: set[str] | None = None,
+    then=None,
+    quotes: bool = False,
 ) -> tuple[dict[str, pl.DataFrame], list[Problem]]:
     """Table Schema checks of every readable CSV, vectorised (builder.tables), and the typed frames.
 
     Adds to `unreadable` a file that is not UTF-8 or that Python's csv module cannot read at all,
     and to `clean` each table whose bytes held no control character (safety need not look again).
     `then(frames)` is called once every table is read, before the foreign keys are checked (the
-    frames dict is the one returned).
+    frames dict is the one returned). With `quotes`, a quote a file never closes is reported where
+    it opened, instead of what follows from it (frictionless, and so tests/test_differential.py,
+    report only the short row and the foreign keys of other tables that miss the swallowed rows).
     """
     resource_by_name = {r["name"]: r for r in load.resources(descriptor)}
     key_fields = key_fields_of(descriptor)
@@ -200,18 +305,19 @@ def check_tables(
     readable = [name for name in resource_by_name if name not in unreadable]
     paths = {name: inside(root, resource_by_name[name]["path"]) for name in readable}
     with ExitStack() as stack:
+        # Entered first so it is removed last, once the threads that write into it have stopped
+        # (an interrupted validate leaves nothing in $TMPDIR).
+        spill_folder = stack.enter_context(SpillFolder())
         pool = stack.enter_context(tables.ChunkPool(workers)) if workers > 1 else None
         # Each table's key checks run on their own thread as soon as its chunks are checked, the
         # biggest files first: the pool stays busy to the end, with small tables to fill it.
         finisher = stack.enter_context(ThreadPoolExecutor(1)) if pool else None
-        spills = None
         finishes = {}
         for name in sorted(readable, key=lambda name: -paths[name].stat().st_size) if pool else readable:
             resource, path = resource_by_name[name], paths[name]
             spill = None
             if path.stat().st_size > limit:  # too big to hold: checked from a spill on disk
-                spills = spills or Path(stack.enter_context(tempfile.TemporaryDirectory(prefix="ledger-spill-")))
-                spill = spills / name
+                spill = spill_folder.path() / name
                 spill.mkdir()
             arguments = (package.get_resource(name), path, resource.get("dialect", {}), key_fields[name], pool, spill)
             finish = unless_unreadable(resource, path, unreadable, problems, tables.start_table, *arguments)
@@ -232,10 +338,49 @@ def check_tables(
         if then is not None:
             then(frames)
         dangling = tables.foreign_key_errors({name: package.get_resource(name) for name in checked}, checked)
+        unclosed = {name: result.unclosed for name, result in checked.items() if quotes and result.unclosed}
         for name, result in checked.items():
-            found = result.errors + dangling[name]
+            found = result.errors + [e for e in dangling[name] if (e.reference_name or name) not in unclosed]
+            if name in unclosed:  # the rows from the quote on were read as one cell: their faults are its echo
+                found = [e for e in found if e.row_number is None or e.row_number < unclosed[name][0]]
+                problems.append(unclosed_problem(resource_by_name[name], result.expected, *unclosed[name]))
             problems.extend(p for p in (map_error(e, resource_by_name[name], unreadable) for e in found) if p is not None)
     return frames, drop_echoes(problems, resource_by_name)
+
+
+def unclosed_problem(resource: dict, fields: list[str], row: int, index: int, lines: int) -> Problem:
+    field = fields[index] if index < len(fields) else None
+    where = f"`{field}`" if field else f"column {index + 1}"
+    return Problem(
+        resource["path"],
+        row,
+        field,
+        "unclosed-quote",
+        f"A quote opens in {where} at row {row} and is never closed, so the rest of {resource['path']}"
+        f" ({lines:,} line{'s' if lines != 1 else ''}) was read as that one cell.",
+        'Close the quote where the cell ends (a quote inside a quoted cell is written twice: ""), or remove it;'
+        " the rows after it are checked once it is closed.",
+        resource["name"],
+    )
+
+
+class SpillFolder:
+    """A temporary folder made on first use and removed, whatever was written into it, on exit."""
+
+    def __init__(self):
+        self.folder: Path | None = None
+
+    def path(self) -> Path:
+        if self.folder is None:
+            self.folder = Path(tempfile.mkdtemp(prefix="ledger-spill-"))
+        return self.folder
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        if self.folder is not None:
+            shutil.rmtree(self.folder, ignore_errors=True)
 
 
 def unless_unreadable(resource: dict, path: Path, unreadable: set[str], problems: list, step, *arguments):
@@ -244,6 +389,18 @@ def unless_unreadable(resource: dict, path: Path, unreadable: set[str], problems
         return step(*arguments)
     except UnicodeDecodeError:
         problems.append(encoding_problem(resource, path))
+    except tables.HeaderError as error:
+        problems.append(
+            Problem(
+                resource["path"],
+                1,
+                None,
+                "header-error",
+                f"The header of {resource['path']} cannot be matched to the schema: {error}.",
+                'Give every column a distinct heading, or set the schema\'s `fieldsMatch` to "exact" to pair them by position.',
+                resource["name"],
+            )
+        )
     except tables.CsvError as error:
         problems.append(
             Problem(
@@ -469,10 +626,11 @@ def without_type_echoes(found: list[Problem], table_problems: list[Problem]) -> 
     ]
 
 
-def without_url_echoes(problems: list[Problem], found: list[Problem]) -> list[Problem]:
-    """A bad URL is reported once: the unsafe-url rule, not also the schema's http(s) pattern."""
-    unsafe = {(p.path, p.row, p.field, p.fix) for p in found if p.type == "unsafe-url"}
-    return [p for p in problems if not (p.type == "constraint-error" and (p.path, p.row, p.field, p.fix) in unsafe)]
+def without_url_echoes(found: list[Problem], table_problems: list[Problem]) -> list[Problem]:
+    """A bad URL is reported once, as frictionless reports it: the schema's http(s) pattern's
+    constraint-error, not also the unsafe-url rule (which stays for a URL field no pattern guards)."""
+    pattern = {(p.path, p.row, p.field, p.fix) for p in table_problems if p.type == "constraint-error"}
+    return [p for p in found if not (p.type == "unsafe-url" and (p.path, p.row, p.field, p.fix) in pattern)]
 
 
 def drop_echoes(problems: list[Problem], resources: dict[str, dict]) -> list[Problem]:

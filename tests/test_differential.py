@@ -363,6 +363,19 @@ BOOKSHELF_CASES = [
         [(BOOKS, 1, "genre", "incorrect-label"), (SOURCES, 1, "5", "extra-label"), (AUTHORS, 1, "source_id", "missing-label")],
     ),
     (
+        "extra labels with short, blank and filled rows",  # the labels beyond the schema are read at once
+        lambda r: (r / SOURCES).write_text(
+            "source_id,title,url,accessed,extra1,extra2\n"
+            "gutenberg-austen,Austen,https://www.gutenberg.org/ebooks/author/68,2024-01-10,x\n"
+            ",,,,,\n"
+            "gutenberg-woolf,Woolf,https://www.gutenberg.org/ebooks/author/6227,2024-01-10,,y,z\n"
+            "short,Short\n"
+            ",,,,,q\n",
+            encoding="utf-8",
+        ),
+        [(SOURCES, 1, "extra2", "extra-label"), (SOURCES, 3, None, "blank-row"), (SOURCES, 5, "extra1", "missing-cell")],
+    ),
+    (
         "duplicate and blank labels",
         lambda r: [
             edit_text(r, BOOKS, lambda t: t.replace("title", "book_id", 1)),

@@ -162,7 +162,8 @@ def test_hostile_javascript_url_is_rejected_by_validation(bookshelf):
     hostile_bookshelf(bookshelf, "javascript:alert(1)")
     result = CliRunner().invoke(cli, ["build", "--root", str(bookshelf)])
     assert result.exit_code == 1
-    assert "unsafe-url" in result.output
+    assert '  row 4, field url [constraint-error]: "javascript:alert(1)" is not a valid `url`.\n' in result.output
+    assert "      fix: Use a web address starting with http:// or https://.\n" in result.output
     assert not (bookshelf / "site").exists()
 
 

@@ -185,7 +185,17 @@ def test_fact_dated_after_its_source_was_read(bookshelf):
 
 def test_javascript_url_is_rejected(bookshelf):
     append(bookshelf, "sources", "evil,Evil,javascript:alert(1),2024-01-01")
-    assert problems(bookshelf) == [["data/sources.csv", 4, "url", "unsafe-url"]]  # once, not also as the pattern
+    # once, as frictionless reports it (the schema's http(s) pattern), not also as the unsafe-url rule
+    assert problems(bookshelf) == [["data/sources.csv", 4, "url", "constraint-error"]]
+
+
+def test_javascript_url_in_a_field_no_pattern_guards_is_rejected(bookshelf):
+    data = json.loads((bookshelf / "datapackage.json").read_text(encoding="utf-8"))
+    url = next(f for f in data["resources"][0]["schema"]["fields"] if f["name"] == "url")
+    del url["constraints"]["pattern"]
+    (bookshelf / "datapackage.json").write_text(json.dumps(data), encoding="utf-8")
+    append(bookshelf, "sources", "evil,Evil,javascript:alert(1),2024-01-01")
+    assert problems(bookshelf) == [["data/sources.csv", 4, "url", "unsafe-url"]]
 
 
 def test_every_problem_is_collected_at_once(bookshelf):
