@@ -195,6 +195,47 @@ def _write_release(snapshot: semantic.Snapshot, release: git_history.Release, ta
     ]
 
 
+def one_zip_per_version(ledger: Ledger, descriptor: dict, published: dict, dist: Path) -> str:
+    """One version, one set of bytes (issue 17): this build's zip and a release's zip never share
+    a name with different bytes. When this build's version is a released one and its data is that
+    release's, the release's zip in dist/<version>/ becomes this build's zip (with the views), so
+    every link to `<name>-<version>.zip` gives the same file. When the data has changed since, this
+    build is not that release: its zip is renamed `<name>-<version>-unreleased.zip`. Returns a note
+    for the build's log, or ""."""
+    version, name = descriptor.get("version"), descriptor.get("name", "package")
+    entry = next((e for e in ledger.entries if e.release and e.release.version == version), None)
+    current = dist / f"{name}-{version}.zip"
+    target = dist / str(version) / current.name
+    if entry is None or not current.is_file() or not target.is_file():
+        return ""
+    if any(e.release is None for e in ledger.entries):
+        renamed = current.with_name(f"{name}-{version}-unreleased.zip")
+        current.rename(renamed)
+        published["downloads"] = [
+            export.file_entry(renamed, dist, "zip") if d["path"] == current.name else d for d in published["downloads"]
+        ]
+        (dist / "datapackage.json").write_text(export.dumps(published), encoding="utf-8")
+        sums = (dist / "SHA256SUMS").read_text(encoding="utf-8").splitlines()
+        lines = sorted(
+            (line.replace(f"  {current.name}", f"  {renamed.name}") for line in sums), key=lambda x: x.split("  ", 1)[1]
+        )
+        (dist / "SHA256SUMS").write_text("".join(line + "\n" for line in lines), encoding="utf-8")
+        return f"; version {version} has changed since its release: this build's zip is {renamed.name}"
+    shutil.copyfile(current, target)
+    folder = target.parent
+    listing = folder / "datapackage.json"
+    release = json.loads(listing.read_text(encoding="utf-8"))
+    release["downloads"] = [
+        export.file_entry(target, folder, "zip") if d.get("path") == target.name else d for d in release.get("downloads", [])
+    ]
+    listing.write_text(export.dumps(release), encoding="utf-8")
+    fresh = {f"{version}/{target.name}": target, f"{version}/datapackage.json": listing}
+    entry.downloads = [
+        {**d, **export.file_entry(fresh[d["path"]], dist, d["format"])} if d["path"] in fresh else d for d in entry.downloads
+    ]
+    return ""
+
+
 # ---------------------------------------------------------------- pages and feed
 
 
