@@ -22,7 +22,7 @@ import polars as pl
 import xlsxwriter
 
 from builder import clock, load, safety
-from builder.derive import View, view_schema
+from builder.derive import View, precision_column, view_schema
 from builder.paths import inside, output, unsafe_path
 
 DATA_LICENCE_NOTE = """The data in this package is licensed under {licence}.
@@ -155,6 +155,8 @@ def write_xlsx(
     header = workbook.add_format({"bold": True})
     wrap = workbook.add_format({"text_wrap": True, "valign": "top"})
     date_format = workbook.add_format({"num_format": "yyyy-mm-dd"})
+    # A date known to the month or year reads as "June 2023" or "2023" in Excel, as on the site.
+    inexact = {"month": workbook.add_format({"num_format": "mmmm yyyy"}), "year": workbook.add_format({"num_format": "yyyy"})}
     taken = {table.name[:31].lower() for table in tables}
     readme = workbook.add_worksheet(next(n for n in ("README", "_README", "__README") if n.lower() not in taken))
     lines = [(title, ""), (description, "")]
@@ -182,9 +184,21 @@ def write_xlsx(
             frame = frame.head(EXCEL_ROWS - 2)
         # One writer per column, chosen once from its type (a per-cell isinstance chain was most of the time).
         writers = [_cell_writer(sheet, frame[name].dtype, date_format) for name in frame.columns]
+        # Date columns with a precision column beside them: that row's precision picks the cell's format.
+        paired = {
+            col: frame.columns.index(precision_column(name))
+            for col, name in enumerate(frame.columns)
+            if frame[name].dtype == pl.Date and precision_column(name) in frame.columns
+        }
         for row_index, row in enumerate(frame.iter_rows(), start=1):
             for col, value in enumerate(row):
-                if value is not None:
+                if value is None:
+                    continue
+                if col in paired and row[paired[col]] in inexact:
+                    sheet.write_datetime(
+                        row_index, col, dt.datetime(value.year, value.month, value.day), inexact[row[paired[col]]]
+                    )
+                else:
                     writers[col](row_index, col, value)
         if cut:  # last: in constant-memory mode rows are written in order
             sheet.write_string(EXCEL_ROWS - 1, 0, EXCEL_ROWS_NOTE.format(count=cut + 1, name=table.name))

@@ -179,3 +179,20 @@ def test_organization_pages_give_the_report_date_of_an_undated_exit(built):
         day = dt.date.fromisoformat(departure["left_by"])
         shown = f"{departure['name']} date unknown; left by {day.day} {MONTHS[day.month - 1]} {day.year}"
         assert shown in " ".join(visible_text(page).split())
+
+
+def test_workbook_shows_a_month_or_year_date_as_a_month_or_year(built):
+    import openpyxl
+
+    book = openpyxl.load_workbook(next((built / "dist").glob("*.xlsx")), read_only=True)
+    formats = {}
+    for sheet in book.worksheets[1:]:
+        rows = sheet.iter_rows()
+        header = [cell.value for cell in next(rows)]
+        pairs = [(i, header.index(precision_column(n))) for i, n in enumerate(header) if precision_column(n) in header]
+        for row in rows:
+            for date, precision in pairs:
+                if row[date].value is not None and row[precision].value in ("day", "month", "year"):
+                    formats.setdefault(row[precision].value, set()).add(row[date].number_format)
+    book.close()
+    assert formats == {"day": {"yyyy-mm-dd"}, "month": {"mmmm yyyy"}, "year": {"yyyy"}}
