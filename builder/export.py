@@ -370,9 +370,8 @@ def export(descriptor: dict, tables: dict[str, pl.DataFrame], views: list[View],
         write_json(table.frame, stem.with_suffix(".json"))
         write_parquet(table.frame, stem.with_suffix(".parquet"))
         csv_entry = file_entry(stem.with_suffix(".csv"), dist, "csv")
-        ledger = {"view": table.is_view, "rows": table.frame.height, "sorted_by": list(table.sorted_by)}
         resources.append(
-            resource_entry(table, csv_entry, ledger)
+            resource_entry(table, csv_entry, ledger_facts(table))
             | {
                 "downloads": [
                     csv_entry,
@@ -419,6 +418,11 @@ def export(descriptor: dict, tables: dict[str, pl.DataFrame], views: list[View],
         "".join(f"{digest}  {path}\n" for digest, path in sorted(checksums, key=lambda item: item[1])), encoding="utf-8"
     )
     return published_dist
+
+
+def ledger_facts(table: Table) -> dict:
+    """What the builder adds to a published resource: view or table, rows, row order."""
+    return {"view": table.is_view, "rows": table.frame.height, "sorted_by": list(table.sorted_by)}
 
 
 def resource_entry(table: Table, csv_entry: dict, ledger: dict | None = None) -> dict:

@@ -75,15 +75,20 @@ def zip_links(root: Path) -> dict[str, set[str]]:
     return found
 
 
-def test_the_current_version_and_its_release_are_one_zip(tmp_path):
+def test_the_current_version_and_its_release_are_one_zip(tmp_path, monkeypatch):
     root, descriptor = released(tmp_path)
+    monkeypatch.setenv("SOURCE_DATE_EPOCH", "1800000000")  # a build long after the release
     build(root)
     name = f"{descriptor['name']}-{descriptor['version']}.zip"
     links = zip_links(root)
     assert set(links) == {name}
     [digest] = links[name]  # the data page, the Changes page, the API and both places in dist/: one file
-    with zipfile.ZipFile(root / "dist" / descriptor["version"] / name) as archive:
-        assert "data/timeline.csv" in archive.namelist()  # this build's zip, views included
+    with zipfile.ZipFile(root / "dist" / name) as archive:
+        assert "data/timeline.csv" in archive.namelist()  # views included, as a build of the release gives them
+        assert {i.date_time for i in archive.infolist()} == {(2023, 11, 14, 22, 13, 20)}  # the release's commit time
+    monkeypatch.setenv("SOURCE_DATE_EPOCH", "1900000000")
+    build(root)
+    assert zip_links(root) == {name: {digest}}  # a later build offers the same bytes under that name
     changes = (root / "site" / "changes" / "index.html").read_text(encoding="utf-8")
     data = (root / "site" / "data" / "index.html").read_text(encoding="utf-8")
     assert f'<code class="ledger-hash">{digest}</code>' in changes
