@@ -196,3 +196,12 @@ def test_workbook_shows_a_month_or_year_date_as_a_month_or_year(built):
                     formats.setdefault(row[precision].value, set()).add(row[date].number_format)
     book.close()
     assert formats == {"day": {"yyyy-mm-dd"}, "month": {"mmmm yyyy"}, "year": {"yyyy"}}
+
+
+def test_release_gaps_are_counted_in_days_only_between_days(built):
+    with (built / "dist" / "data" / "release_cadence.csv").open(encoding="utf-8") as handle:
+        rows = list(csv.DictReader(handle))
+    assert any(r["date_precision"] != "day" for r in rows)  # Llama Guard 3: July 2024
+    for previous, row in zip(rows, rows[1:], strict=False):
+        exact = previous["date_precision"] == row["date_precision"] == "day"
+        assert (row["days_since_previous"] != "") == exact, row["model_id"]

@@ -571,7 +571,13 @@ def release_cadence(tables):
         .join(llama_models.select("model_id", "name", "family"), on="model_id", how="inner")
         .sort("date", "model_id")
         .unique("model_id", keep="first", maintain_order=True)
-        .with_columns((pl.col("date") - pl.col("date").shift(1)).dt.total_days().cast(pl.Int64).alias("days_since_previous"))
+        # A count of days needs two days: next to a date known only to the month or year it is left empty.
+        .with_columns(
+            pl.when((pl.col("date_precision") == "day") & (pl.col("date_precision").shift(1) == "day"))
+            .then((pl.col("date") - pl.col("date").shift(1)).dt.total_days())
+            .cast(pl.Int64)
+            .alias("days_since_previous")
+        )
         .select("model_id", "name", "family", "date", "date_precision", "event", "days_since_previous")
     )
     return View(
@@ -588,7 +594,9 @@ def release_cadence(tables):
             "date": "First release.",
             "date_precision": "day, month or year.",
             "event": "released or open-weights.",
-            "days_since_previous": "Days since the previous release.",
+            "days_since_previous": (
+                "Days since the previous release; empty for the first, and where either date is known only to the month or year."
+            ),
         },
         invariants=[
             ("cadence-order", "releases are not in date order", frame["date"].is_sorted()),
