@@ -15,7 +15,7 @@ from pathlib import Path
 import polars as pl
 from frictionless import FrictionlessException, Package
 
-from builder import history, load, progress, rules, safety, stories, tables
+from builder import derive, history, load, progress, rules, safety, stories, tables
 from builder.errors import Problem, Report
 from builder.paths import Paths, inside
 
@@ -79,6 +79,8 @@ def validate_package(paths: Paths) -> tuple[Report, dict | None, dict[str, pl.Da
         report.problems = without_url_echoes(report.problems, found)
         report.add(found)
     report.warn(long)
+    if report.valid:  # the views' own checks (invariants, a precision beside every date): `validate` finds them too
+        report.add(derive.derive(descriptor, tables)[1])
     return report, descriptor, tables
 
 

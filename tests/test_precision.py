@@ -205,3 +205,25 @@ def test_release_gaps_are_counted_in_days_only_between_days(built):
     for previous, row in zip(rows, rows[1:], strict=False):
         exact = previous["date_precision"] == row["date_precision"] == "day"
         assert (row["days_since_previous"] != "") == exact, row["model_id"]
+
+
+def test_validate_reports_a_view_date_without_its_precision(ledger, monkeypatch):
+    from click.testing import CliRunner
+
+    from builder.cli import cli
+    from builder.stories import llama
+
+    derived = llama.views
+
+    def without_precision(tables):
+        views = derived(tables)
+        for view in views:
+            if view.name == "author_retention":
+                view.frame = view.frame.drop("month_precision")
+                del view.fields["month_precision"]
+        return views
+
+    monkeypatch.setattr(llama, "views", without_precision)
+    result = CliRunner().invoke(cli, ["validate", "--root", str(ledger)])
+    assert result.exit_code != 0
+    assert "Date column `month` has no `month_precision` column beside it." in result.output
