@@ -216,6 +216,21 @@ INDEX_SCHEMA = {
                 "required": ["name", "title", "kind", "count", "primary_key", "data", "schema", "rows", "downloads"],
             },
         },
+        "downloads": {
+            "type": "array",
+            "description": "This build's whole-package files, named by the version: workbook, database, zip.",
+            "items": {
+                "type": "object",
+                "properties": {
+                    "format": {"type": "string"},
+                    "url": {"type": "string"},
+                    "bytes": {"type": "integer"},
+                    "sha256": {"type": "string", "pattern": "^[0-9a-f]{64}$"},
+                },
+                "required": ["format", "url", "bytes", "sha256"],
+                "additionalProperties": False,
+            },
+        },
         "history": {
             "type": "object",
             "properties": {"available": {"type": "boolean"}, "reason": {"type": "string"}},
@@ -237,7 +252,7 @@ INDEX_SCHEMA = {
             },
         },
     },
-    "required": ["api", "package", "tables", "history", "releases"],
+    "required": ["api", "package", "tables", "downloads", "history", "releases"],
     "additionalProperties": False,
 }
 
@@ -300,6 +315,15 @@ def write(state: dict, base: Path) -> int:
             if k in descriptor
         },
         "tables": index_tables,
+        "downloads": [
+            {
+                "format": d["format"],
+                "url": f"../../downloads/{d['path']}",
+                "bytes": d["bytes"],
+                "sha256": d["hash"].removeprefix("sha256:"),
+            }
+            for d in state["published"].get("downloads", [])
+        ],
         "history": {"available": bool(ledger and ledger.available), "reason": ledger.reason if ledger else "not read"},
         "releases": [
             {

@@ -19,7 +19,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from xml.sax.saxutils import escape as xml_escape
 
-from builder import clock, export, load
+import polars as pl
+
+from builder import clock, derive, export, load
 from builder import diff as semantic
 from builder import history as git_history
 from builder.errors import BuilderError
@@ -160,7 +162,16 @@ def row_events(entries: list[Entry]) -> dict[tuple[str, str], list[dict]]:
 CODE_FINGERPRINT = hashlib.sha256(
     b"".join(
         (Path(__file__).parent / name).read_bytes()
-        for name in ("changes.py", "export.py", "load.py", "tables.py", "validate.py", "paths.py")
+        for name in (
+            "changes.py",
+            "export.py",
+            "load.py",
+            "tables.py",
+            "validate.py",
+            "paths.py",
+            "derive.py",
+            "stories/llama.py",
+        )
     )
 ).hexdigest()[:16]
 
@@ -199,13 +210,13 @@ def write_release(snapshot: semantic.Snapshot, release: git_history.Release, dis
 def _write_release(snapshot: semantic.Snapshot, release: git_history.Release, target: Path) -> list[dict]:
     descriptor = snapshot.descriptor
     tables = load.read_tables(descriptor, snapshot.root)
-    exported = export.collect(descriptor, tables, [])
+    exported = export.collect(descriptor, tables, release_views(descriptor, tables))
     (target / "data").mkdir(parents=True)
     resources = []
     for table in exported:
         csv_path = target / "data" / f"{table.name}.csv"
         export.write_csv(table.frame, csv_path)
-        resources.append(export.resource_entry(table, export.file_entry(csv_path, target, "csv")))
+        resources.append(export.resource_entry(table, export.file_entry(csv_path, target, "csv"), export.ledger_facts(table)))
     published = {key: value for key, value in descriptor.items() if key != "resources"}
     published["resources"] = resources
     name = descriptor.get("name", "package")
@@ -219,6 +230,48 @@ def _write_release(snapshot: semantic.Snapshot, release: git_history.Release, ta
         {**d, "path": prefix + d["path"]}
         for d in [*published["downloads"], export.file_entry(target / "datapackage.json", target, "json")]
     ]
+
+
+def release_views(descriptor: dict, tables: dict) -> list:
+    """A release's views, derived as a build of that release derives them (issue 17: a release's zip
+    is the zip a build of it gives, views included). None where its story cannot derive them."""
+    try:
+        views, problems = derive.derive(descriptor, tables)
+    except (BuilderError, KeyError, ValueError, pl.exceptions.PolarsError):
+        return []  # an old release whose tables the story's views cannot read: its zip has its tables
+    return [] if problems else views
+
+
+def one_zip_per_version(ledger: Ledger, descriptor: dict, published: dict, dist: Path) -> str:
+    """One version, one set of bytes (issue 17): this build's zip and a release's zip never share a
+    name with different bytes. When this build's version is a released one and its data is that
+    release's, this build's zip is the release's zip (the same tables and views, stamped with the
+    release's commit time, so its sha256 never changes). When the data has changed since, this build is
+    not that release: its zip is renamed `<name>-<version>-unreleased.zip`. Returns a note for the
+    build's log, or ""."""
+    version, name = descriptor.get("version"), descriptor.get("name", "package")
+    entry = next((e for e in ledger.entries if e.release and e.release.version == version), None)
+    current = dist / f"{name}-{version}.zip"
+    release = dist / str(version) / current.name
+    if entry is None or not current.is_file() or not release.is_file():
+        return ""
+    if any(e.release is None for e in ledger.entries):
+        renamed = current.with_name(f"{name}-{version}-unreleased.zip")
+        current.rename(renamed)
+        _republish(published, dist, current.name, renamed)
+        return f"; version {version} has changed since its release: this build's zip is {renamed.name}"
+    shutil.copyfile(release, current)
+    _republish(published, dist, current.name, current)
+    return ""
+
+
+def _republish(published: dict, dist: Path, old: str, archive: Path) -> None:
+    """The published datapackage.json and SHA256SUMS, after the zip `old` became `archive`."""
+    published["downloads"] = [export.file_entry(archive, dist, "zip") if d["path"] == old else d for d in published["downloads"]]
+    (dist / "datapackage.json").write_text(export.dumps(published), encoding="utf-8")
+    sums = [line.split("  ", 1) for line in (dist / "SHA256SUMS").read_text(encoding="utf-8").splitlines()]
+    sums = [(digest, path) for digest, path in sums if path != old] + [(export.sha256(archive), archive.name)]
+    (dist / "SHA256SUMS").write_text("".join(f"{d}  {p}\n" for d, p in sorted(sums, key=lambda s: s[1])), encoding="utf-8")
 
 
 # ---------------------------------------------------------------- pages and feed

@@ -25,6 +25,16 @@ class Event:
     day: dt.date
     label: str
     undated: bool = False  # drawn hollow at the date of the report that says it happened
+    precision: str = "day"  # day, month or year: a tooltip never names a day the data does not know
+
+    @property
+    def when(self) -> str:
+        """The date as exactly as it is known: 2023-07-18, June 2023 or 2023."""
+        if self.precision == "year":
+            return str(self.day.year)
+        if self.precision == "month":
+            return f"{self.day:%B %Y}"
+        return self.day.isoformat()
 
 
 def _n(value: float) -> str:
@@ -122,10 +132,12 @@ def timeline_chart(
             stacked[(event.day, event.undated)] = level + 1
             cy = base - 11 * level
             shape = "undated" if event.undated else css
-            tip = f"{event.label} (left, date unknown; reported {event.day:%d %B %Y})" if event.undated else event.label
+            if event.undated:
+                tip = f"date unknown: {event.label} (reported by {event.day.day} {event.day:%B %Y})"
+            else:
+                tip = f"{event.when}: {event.label}"
             body.append(
-                f'<circle cx="{_n(frame.x(event.day))}" cy="{_n(cy)}" r="5" class="{shape}">'
-                f"<title>{escape(event.day.isoformat())}: {escape(tip)}</title></circle>"
+                f'<circle cx="{_n(frame.x(event.day))}" cy="{_n(cy)}" r="5" class="{shape}"><title>{escape(tip)}</title></circle>'
             )
         undated_days = sorted({e.day for e in events if e.undated})
         for day in undated_days:

@@ -22,7 +22,7 @@ import polars as pl
 import xlsxwriter
 
 from builder import clock, load, safety
-from builder.derive import View, view_schema
+from builder.derive import View, precision_column, view_schema
 from builder.paths import inside, output, unsafe_path
 
 DATA_LICENCE_NOTE = """The data in this package is licensed under {licence}.
@@ -131,21 +131,38 @@ def write_parquet(frame: pl.DataFrame, path: Path) -> None:
 # ---------------------------------------------------------------- workbook
 
 
-def write_xlsx(tables: list[Table], path: Path, *, title: str, description: str = "", licence: str = "") -> None:
-    """A README sheet (what each sheet and column holds, and the licence), then a sheet per table
-    and view with a filter on its header row and columns sized to their contents; every cell is
-    written as a value, never a formula."""
+def write_xlsx(
+    tables: list[Table], path: Path, *, title: str, description: str = "", licence: str = "", version: str = ""
+) -> None:
+    """A README sheet (the version, the build date, the licence, and what each sheet and column
+    holds), then a sheet per table and view with a filter on its header row and columns sized to
+    their contents; every cell is written as a value, never a formula. The document properties
+    carry the same title, version, licence and build date, so a copy passed on says what it is."""
     # constant_memory: each row goes to disk as it is written, so a million-row table does not hold
     # every cell in memory (strings are stored in the row, not in a shared table).
     options = {"strings_to_formulas": False, "strings_to_urls": False, "strings_to_numbers": False}
     workbook = xlsxwriter.Workbook(str(path), options | {"constant_memory": True})
-    workbook.set_properties({"title": title, "created": clock.build_time().replace(tzinfo=None)})
+    built = clock.build_time()
+    properties = {"title": f"{title} {version}".strip(), "created": built.replace(tzinfo=None)}
+    if version:
+        properties["subject"] = f"Version {version}, built {built:%Y-%m-%d}"
+    if licence:
+        properties["comments"] = f"Licence: {licence}"
+    workbook.set_properties(properties)
+    for key, value in (("version", version), ("build_date", f"{built:%Y-%m-%d}"), ("licence", licence)):
+        if value:
+            workbook.set_custom_property(key, value)
     header = workbook.add_format({"bold": True})
     wrap = workbook.add_format({"text_wrap": True, "valign": "top"})
     date_format = workbook.add_format({"num_format": "yyyy-mm-dd"})
+    # A date known to the month or year reads as "June 2023" or "2023" in Excel, as on the site.
+    inexact = {"month": workbook.add_format({"num_format": "mmmm yyyy"}), "year": workbook.add_format({"num_format": "yyyy"})}
     taken = {table.name[:31].lower() for table in tables}
     readme = workbook.add_worksheet(next(n for n in ("README", "_README", "__README") if n.lower() not in taken))
-    lines = [(title, ""), (description, ""), (f"Licence: {licence}" if licence else "", ""), ("", "")]
+    lines = [(title, ""), (description, "")]
+    lines += [("Version", version), ("Built", f"{built:%Y-%m-%d}")] if version else []
+    lines += [(f"Licence: {licence}" if licence else "", ""), ("", "")]
+    head = len(lines)
     lines.append(("Sheet / column", "What it holds"))
     for table in tables:
         lines.append((table.name[:31], f"{table.title}: {table.description}".strip(": ")))
@@ -153,7 +170,7 @@ def write_xlsx(tables: list[Table], path: Path, *, title: str, description: str 
             kind = field.get("type", "string")
             lines.append((f"  {field['name']}", f"{field.get('description', field.get('title', ''))} ({kind})"))
     for row_index, (left, right) in enumerate(lines):
-        bold = row_index == 0 or left == "Sheet / column" or (left and not left.startswith(" ") and row_index > 4)
+        bold = row_index == 0 or left == "Sheet / column" or (left and not left.startswith(" ") and row_index > head)
         readme.write_string(row_index, 0, excel_text(left), header if bold else wrap)
         readme.write_string(row_index, 1, excel_text(right), wrap)
     readme.set_column(0, 0, 28)
@@ -167,9 +184,21 @@ def write_xlsx(tables: list[Table], path: Path, *, title: str, description: str 
             frame = frame.head(EXCEL_ROWS - 2)
         # One writer per column, chosen once from its type (a per-cell isinstance chain was most of the time).
         writers = [_cell_writer(sheet, frame[name].dtype, date_format) for name in frame.columns]
+        # Date columns with a precision column beside them: that row's precision picks the cell's format.
+        paired = {
+            col: frame.columns.index(precision_column(name))
+            for col, name in enumerate(frame.columns)
+            if frame[name].dtype == pl.Date and precision_column(name) in frame.columns
+        }
         for row_index, row in enumerate(frame.iter_rows(), start=1):
             for col, value in enumerate(row):
-                if value is not None:
+                if value is None:
+                    continue
+                if col in paired and row[paired[col]] in inexact:
+                    sheet.write_datetime(
+                        row_index, col, dt.datetime(value.year, value.month, value.day), inexact[row[paired[col]]]
+                    )
+                else:
                     writers[col](row_index, col, value)
         if cut:  # last: in constant-memory mode rows are written in order
             sheet.write_string(EXCEL_ROWS - 1, 0, EXCEL_ROWS_NOTE.format(count=cut + 1, name=table.name))
@@ -254,12 +283,33 @@ def sqlite_value(value):
     return value
 
 
-def write_sqlite(tables: list[Table], path: Path) -> None:
-    """A fresh file, tables in dependency-free order (foreign keys are checked at the end)."""
+def metadata_rows(descriptor: dict) -> list[tuple[str, str]]:
+    """What a database or workbook says about itself: the package, its version, build date and licence."""
+    licences = descriptor.get("licenses") or []
+    rows = [
+        ("name", descriptor.get("name", "package")),
+        ("title", descriptor.get("title", descriptor.get("name", "package"))),
+        ("version", descriptor.get("version", "")),
+        ("build_date", f"{clock.build_time():%Y-%m-%d}"),
+        ("licence", ", ".join(item.get("title") or item.get("name", "") for item in licences)),
+        ("licence_url", ", ".join(item.get("path", "") for item in licences if item.get("path"))),
+    ]
+    return [(key, value) for key, value in rows if value]
+
+
+def write_sqlite(tables: list[Table], path: Path, metadata: list[tuple[str, str]] | None = None) -> None:
+    """A fresh file, tables in dependency-free order (foreign keys are checked at the end), and a
+    `metadata` table (key, value) saying which package, version, build date and licence it holds
+    (`_metadata` if the package has a table of that name)."""
     path.unlink(missing_ok=True)
     connection = sqlite3.connect(path)
     try:
         connection.execute("PRAGMA foreign_keys = OFF")
+        if metadata:
+            taken = {table.name.lower() for table in tables}
+            name = next(n for n in ("metadata", "_metadata", "__metadata") if n not in taken)
+            connection.execute(f"CREATE TABLE {_quote(name)} (key TEXT PRIMARY KEY, value TEXT NOT NULL)")
+            connection.executemany(f"INSERT INTO {_quote(name)} VALUES (?, ?)", metadata)
         for table in tables:
             create, indexes = create_table_sql(table)
             connection.execute(create)
@@ -320,9 +370,8 @@ def export(descriptor: dict, tables: dict[str, pl.DataFrame], views: list[View],
         write_json(table.frame, stem.with_suffix(".json"))
         write_parquet(table.frame, stem.with_suffix(".parquet"))
         csv_entry = file_entry(stem.with_suffix(".csv"), dist, "csv")
-        ledger = {"view": table.is_view, "rows": table.frame.height, "sorted_by": list(table.sorted_by)}
         resources.append(
-            resource_entry(table, csv_entry, ledger)
+            resource_entry(table, csv_entry, ledger_facts(table))
             | {
                 "downloads": [
                     csv_entry,
@@ -337,14 +386,20 @@ def export(descriptor: dict, tables: dict[str, pl.DataFrame], views: list[View],
     published["resources"] = [{k: v for k, v in r.items() if k != "downloads"} for r in resources]
     entries = package_files(descriptor, published, exported, version, dist, root, tables)
 
-    workbook = dist / f"{name}.xlsx"
-    database = dist / f"{name}.sqlite"
+    # Every download of a version is named by it, so two versions' files never share a name.
+    workbook = dist / f"{name}-{version}.xlsx"
+    database = dist / f"{name}-{version}.sqlite"
     archive = dist / f"{name}-{version}.zip"
     licences = ", ".join(licence.get("title") or licence.get("name", "") for licence in descriptor.get("licenses", []))
     write_xlsx(
-        exported, workbook, title=descriptor.get("title", name), description=descriptor.get("description", ""), licence=licences
+        exported,
+        workbook,
+        title=descriptor.get("title", name),
+        description=descriptor.get("description", ""),
+        licence=licences,
+        version=version,
     )
-    write_sqlite(exported, database)
+    write_sqlite(exported, database, metadata_rows(descriptor))
     write_zip(entries, archive)
 
     published_dist = dict(published)
@@ -363,6 +418,11 @@ def export(descriptor: dict, tables: dict[str, pl.DataFrame], views: list[View],
         "".join(f"{digest}  {path}\n" for digest, path in sorted(checksums, key=lambda item: item[1])), encoding="utf-8"
     )
     return published_dist
+
+
+def ledger_facts(table: Table) -> dict:
+    """What the builder adds to a published resource: view or table, rows, row order."""
+    return {"view": table.is_view, "rows": table.frame.height, "sorted_by": list(table.sorted_by)}
 
 
 def resource_entry(table: Table, csv_entry: dict, ledger: dict | None = None) -> dict:

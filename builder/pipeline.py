@@ -248,15 +248,18 @@ def _history(state: dict) -> str:
     """Releases from git, their diffs, and each release's own downloads in dist/<version>/ (issue 10)."""
     from builder import changes
 
-    ledger = changes.collect(state["paths"], state["descriptor"], state["staging"] / "dist")
+    dist = state["staging"] / "dist"
+    ledger = changes.collect(state["paths"], state["descriptor"], dist)
     state["history"] = ledger
     if not ledger.available:
         return f"history unavailable: {ledger.reason}"
+    note = changes.one_zip_per_version(ledger, state["descriptor"], state["published"], dist)
     skipped = f"; skipped {'; '.join(ledger.skipped)}" if ledger.skipped else ""
     return (
         f"{len(ledger.releases)} release{'s' if len(ledger.releases) != 1 else ''}: "
         + ", ".join(r.version for r in reversed(ledger.releases))
         + skipped
+        + note
     )
 
 

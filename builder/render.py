@@ -22,7 +22,7 @@ import polars as pl
 from markupsafe import Markup, escape
 
 from builder import changes, cite, clock, load, progress, safety, stories
-from builder.derive import View
+from builder.derive import View, precision_column
 from builder.errors import Report
 from builder.mkdocs_hooks import MARKER, SEARCH_WORKER  # the search worker wrapper sits beside Material's
 from builder.paths import inside, output
@@ -285,6 +285,11 @@ class Renderer:
     def _cell(self, table: str, name: str, row: dict):
         """One value as safe HTML: linked ids, readable dates, tags for enums, http(s) links only."""
         value = row.get(name)
+        if value is None and row.get(precision_column(name)) == "unknown":
+            # An exit with no date still happened: say so, and by when a report says it had (`left_by`).
+            left_by = row.get("left_by") if name != "left_by" else None
+            known = f"; left by {format_date(left_by, 'day')}" if isinstance(left_by, dt.date) else ""
+            return Markup('<span class="ledger-undated">date unknown{}</span>').format(known)
         if value is None or value == "":
             return Markup('<span class="ledger-empty">—</span>')
         _, field, target, lookup = self.column(table, name)
@@ -294,8 +299,7 @@ class Renderer:
             target = row["resource"]
             return Markup(f'<a href="{escape(self.entity_url(target, value))}">{escape(self.site.label(target, value))}</a>')
         if isinstance(value, dt.date):
-            base = "date" if name == "date" else name
-            return escape(format_date(value, row.get(f"{base}_precision")))
+            return escape(format_date(value, row.get(precision_column(name))))
         if isinstance(value, bool):
             return "yes" if value else "no"
         if name == "url" or name.endswith("_url"):
@@ -355,6 +359,8 @@ class Renderer:
         heading = escape(label if label is not None else self.field_title(table, name))
         # A date sorts by its ISO form, not by its words ("4 February 2004").
         value = row.get(name)
+        if value is None and isinstance(row.get("left_by"), dt.date) and row.get(precision_column(name)) == "unknown":
+            value = row["left_by"]  # an undated exit sorts where its report puts it
         order = f' data-sort="{value.isoformat()}"' if isinstance(value, dt.date) else ""
         # Plain string formatting: every piece is already escaped (Markup.format costs 3x as much).
         return Markup(f'<td data-label="{heading}"{order}{css}>{body}</td>')

@@ -17,7 +17,7 @@ from pathlib import Path
 import polars as pl
 from frictionless import FrictionlessException, Package
 
-from builder import history, load, progress, rules, safety, stories, tables
+from builder import derive, history, load, progress, rules, safety, stories, tables
 from builder.errors import Problem, Report
 from builder.paths import Paths, inside
 
@@ -93,6 +93,8 @@ def validate_package(paths: Paths) -> tuple[Report, dict | None, dict[str, pl.Da
         found = without_url_echoes(without_type_echoes(found, table_problems), table_problems)
         report.add(found)
     report.warn(long)
+    if report.valid:  # the views' own checks (invariants, a precision beside every date): `validate` finds them too
+        report.add(derive.derive(descriptor, tables)[1])
     return report, descriptor, tables
 
 

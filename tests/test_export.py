@@ -75,7 +75,7 @@ def csv_rows(path: Path) -> list[dict]:
 
 def test_sqlite_row_counts_equal_csv_and_keys_are_declared(built):
     package = published(built)
-    connection = sqlite3.connect(built / "dist" / "llama-ledger.sqlite")
+    connection = sqlite3.connect(next((built / "dist").glob("llama-ledger-*.sqlite")))
     for resource in package["resources"]:
         count = connection.execute(f'SELECT count(*) FROM "{resource["name"]}"').fetchone()[0]
         assert count == len(csv_rows(built / "dist" / resource["path"])) == resource["ledger"]["rows"]
@@ -108,7 +108,7 @@ def test_parquet_and_json_read_back_equal_to_csv(built):
 
 
 def test_workbook_has_a_sheet_per_table_and_no_formula(built):
-    with zipfile.ZipFile(built / "dist" / "llama-ledger.xlsx") as book:
+    with zipfile.ZipFile(next((built / "dist").glob("llama-ledger-*.xlsx"))) as book:
         workbook = book.read("xl/workbook.xml").decode()
         sheets = [n for n in book.namelist() if n.startswith("xl/worksheets/sheet")]
         assert len(sheets) == len(published(built)["resources"]) + 1  # and the README sheet
@@ -201,7 +201,7 @@ def test_sqlite_cli_opens_the_database(built):
         pytest.skip("sqlite3 command not installed")
     people = len(csv_rows(built / "dist" / "data" / "people.csv"))
     result = subprocess.run(
-        [sqlite3_cli, str(built / "dist" / "llama-ledger.sqlite"), "SELECT count(*) FROM people;"],
+        [sqlite3_cli, str(next((built / "dist").glob("llama-ledger-*.sqlite"))), "SELECT count(*) FROM people;"],
         capture_output=True,
         text=True,
         check=True,

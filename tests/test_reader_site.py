@@ -160,7 +160,7 @@ def test_workbook_opens_on_a_readme_and_every_sheet_has_a_filter_and_widths(buil
     import zipfile
 
     descriptor = json.loads((built / "datapackage.json").read_text(encoding="utf-8"))
-    with zipfile.ZipFile(built / "dist" / f"{descriptor['name']}.xlsx") as book:
+    with zipfile.ZipFile(built / "dist" / f"{descriptor['name']}-{descriptor['version']}.xlsx") as book:
         names = re.findall(r'<sheet name="([^"]+)"', book.read("xl/workbook.xml").decode())
         sheets = [book.read(f"xl/worksheets/sheet{i}.xml").decode() for i in range(1, len(names) + 1)]
     strings = sheets[0]  # text is stored in the rows (the workbook is written in constant-memory mode)

@@ -263,13 +263,14 @@ def timeline(tables) -> object:
             pl.col("model_id").alias("subject_id"),
             pl.concat_str("name", pl.lit(" "), "event", ignore_nulls=True).alias("label"),
             "source_id",
+            pl.lit(None, dtype=pl.Date).alias("left_by"),
         )
     )
     people = tables["people"].select("person_id", pl.col("name").alias("person"))
     orgs = tables["organizations"].select("org_id", pl.col("name").alias("org"))
+    # Every departure, dated or not: an exit whose date is unknown is listed at the report that says it happened.
     departures = (
-        tables["departures"]
-        .filter(pl.col("date").is_not_null())
+        _known_by(tables["departures"])
         .join(people, on="person_id", how="left")
         .join(orgs, left_on="to_org_id", right_on="org_id", how="left")
         .select(
@@ -283,6 +284,7 @@ def timeline(tables) -> object:
             .otherwise(pl.concat_str("person", pl.lit(" leaves for "), "org"))
             .alias("label"),
             "source_id",
+            pl.when(pl.col("date").is_null()).then("known_by").alias("left_by"),
         )
     )
     founded = (
@@ -296,6 +298,7 @@ def timeline(tables) -> object:
             pl.col("org_id").alias("subject_id"),
             pl.concat_str("name", pl.lit(" founded")).alias("label"),
             "source_id",
+            pl.lit(None, dtype=pl.Date).alias("left_by"),
         )
     )
     reports = (
@@ -313,10 +316,16 @@ def timeline(tables) -> object:
             .otherwise(pl.concat_str("publisher", pl.lit(": "), "title"))
             .alias("label"),
             "source_id",
+            pl.lit(None, dtype=pl.Date).alias("left_by"),
         )
     )
-    frame = pl.concat([releases, departures, founded, reports], how="vertical_relaxed").sort(
-        "date", "kind", "subject_id", "label"
+    frame = (
+        pl.concat([releases, departures, founded, reports], how="vertical_relaxed")
+        .with_columns(
+            pl.when(pl.col("date").is_null()).then(pl.lit("unknown")).otherwise("date_precision").alias("date_precision"),
+            pl.when(pl.col("left_by").is_not_null()).then(pl.lit("day")).alias("left_by_precision"),
+        )
+        .sort("date", "left_by", "kind", "subject_id", "label", nulls_last=True)
     )
     frame = frame.with_columns(
         pl.concat_str(
@@ -324,23 +333,40 @@ def timeline(tables) -> object:
             pl.lit("-"),
             "subject_id",
             pl.lit("-"),
-            pl.col("date").dt.strftime("%Y%m%d"),
+            pl.col("date").dt.strftime("%Y%m%d").fill_null("undated"),
             pl.lit("-"),
             pl.int_range(pl.len()).over("kind", "subject_id", "date").cast(pl.String),
         ).alias("event_id")
-    ).select(["event_id", *frame.columns])
+    )
+    frame = frame.select(
+        "event_id",
+        "date",
+        "date_precision",
+        "left_by",
+        "left_by_precision",
+        "kind",
+        "subject_table",
+        "subject_id",
+        "label",
+        "source_id",
+    )
     counted = tables["releases"].height + departures.height + founded.height + reports.height
     return View(
         name="timeline",
         title="Timeline",
-        description="Every dated event, one row each: model releases, departures, foundings and news reports.",
+        description=(
+            "Every event, one row each: model releases, departures, foundings and news reports. A departure whose "
+            "date is unknown has no `date` and is listed at `left_by`, the report that says the person had left."
+        ),
         frame=frame,
         primary_key=["event_id"],
-        order=["date", "event_id"],
+        order=["date", "left_by", "event_id"],
         fields={
             "event_id": "Stable id of the event.",
-            "date": "When it happened.",
-            "date_precision": "day, month or year.",
+            "date": "When it happened; empty when unknown.",
+            "date_precision": "day, month or year; unknown when there is no date.",
+            "left_by": "For a departure with no date: the publication date of the earliest report that the person had left.",
+            "left_by_precision": "day, where `left_by` is given.",
             "kind": "What sort of event.",
             "subject_table": "Table of the row the event is about.",
             "subject_id": "Id of that row.",
@@ -349,7 +375,16 @@ def timeline(tables) -> object:
         },
         invariants=[
             ("timeline-count", f"timeline has {frame.height} events, its parts {counted}", frame.height == counted),
-            ("timeline-order", "timeline is not sorted by date", frame["date"].is_sorted()),
+            (
+                "timeline-order",
+                "timeline is not sorted by date (undated events last, by `left_by`)",
+                frame.select("date", "left_by").equals(frame.select("date", "left_by").sort("date", "left_by", nulls_last=True)),
+            ),
+            (
+                "timeline-undated",
+                "an undated timeline event has no `left_by`",
+                frame.filter(pl.col("date").is_null() & pl.col("left_by").is_null()).height == 0,
+            ),
         ],
     )
 
@@ -386,10 +421,15 @@ def author_status(tables):
             "name",
             "status",
             "status_as_of",
+            pl.when(pl.col("status_as_of").is_not_null()).then(pl.lit("day")).alias("status_as_of_precision"),
             "to_org_id",
             "destination",
             "departure_date",
             "departure_precision",
+            pl.when(pl.col("departure_date").is_null()).then("known_by").alias("left_by"),
+            pl.when(pl.col("departure_date").is_null() & pl.col("known_by").is_not_null())
+            .then(pl.lit("day"))
+            .alias("left_by_precision"),
             "confidence",
         )
     )
@@ -405,10 +445,13 @@ def author_status(tables):
             "name": "Name.",
             "status": "at-meta, left or unknown.",
             "status_as_of": "Date of the latest report.",
+            "status_as_of_precision": "day (a report's publication date).",
             "to_org_id": "Where they went (first departure).",
             "destination": "Name of that organization.",
-            "departure_date": "When they left.",
-            "departure_precision": "day, month or year.",
+            "departure_date": "When they left; empty when unknown.",
+            "departure_precision": "day, month or year; unknown when the date is.",
+            "left_by": "For a departure with no date: the publication date of the earliest report that the person had left.",
+            "left_by_precision": "day, where `left_by` is given.",
             "confidence": "How sure the sources are of the departure.",
         },
         invariants=[
@@ -451,6 +494,7 @@ def author_retention(tables):
         .sort("month")
         .select(
             "month",
+            pl.lit("month").alias("month_precision"),
             (total - pl.col("left")).cast(pl.Int64).alias("authors_at_meta"),
             pl.col("left").cast(pl.Int64).alias("authors_left"),
         )
@@ -468,7 +512,8 @@ def author_retention(tables):
         frame=frame,
         primary_key=["month"],
         fields={
-            "month": "First day of the month.",
+            "month": "The month, stored as its first day.",
+            "month_precision": "month: the row is about the whole month, not its first day.",
             "authors_at_meta": "Authors not known to have left by month's end.",
             "authors_left": "Authors who had left by month's end.",
         },
@@ -531,7 +576,13 @@ def release_cadence(tables):
         .join(llama_models.select("model_id", "name", "family"), on="model_id", how="inner")
         .sort("date", "model_id")
         .unique("model_id", keep="first", maintain_order=True)
-        .with_columns((pl.col("date") - pl.col("date").shift(1)).dt.total_days().cast(pl.Int64).alias("days_since_previous"))
+        # A count of days needs two days: next to a date known only to the month or year it is left empty.
+        .with_columns(
+            pl.when((pl.col("date_precision") == "day") & (pl.col("date_precision").shift(1) == "day"))
+            .then((pl.col("date") - pl.col("date").shift(1)).dt.total_days())
+            .cast(pl.Int64)
+            .alias("days_since_previous")
+        )
         .select("model_id", "name", "family", "date", "date_precision", "event", "days_since_previous")
     )
     return View(
@@ -548,7 +599,9 @@ def release_cadence(tables):
             "date": "First release.",
             "date_precision": "day, month or year.",
             "event": "released or open-weights.",
-            "days_since_previous": "Days since the previous release.",
+            "days_since_previous": (
+                "Days since the previous release; empty for the first, and where either date is known only to the month or year."
+            ),
         },
         invariants=[
             ("cadence-order", "releases are not in date order", frame["date"].is_sorted()),
@@ -625,6 +678,13 @@ def median_release_gap(cadence: pl.DataFrame) -> float | None:
     return gaps.median() if gaps.len() else None
 
 
+def _event_when(event, format_date) -> str:
+    """A chart event's date in words, as exactly as it is known."""
+    if event.undated:
+        return f"date unknown; left by {format_date(event.day, 'day')}"
+    return format_date(event.day, event.precision)
+
+
 CHART_TABLE_ROWS = 100  # rows a chart's "Show as table" lists; its CSV download has them all
 
 
@@ -659,15 +719,16 @@ def page_context(site) -> dict:
         .with_columns(pl.coalesce("departure_date", "known_by", "status_as_of").alias("shown_on"))
         .sort("shown_on", "llama_paper_position")
     )
-    releases = [charts.Event(d, n) for d, n in cadence.select("date", "name").rows()]
+    releases = [charts.Event(d, n, precision=p) for d, n, p in cadence.select("date", "name", "date_precision").rows()]
     departures = [
         charts.Event(
             shown_on,
             f"{name} leaves Meta" + (f" for {destination}" if destination else ""),
             undated=departure_date is None,
+            precision=precision or "day",
         )
-        for name, destination, departure_date, shown_on in leavers.select(
-            "name", "destination", "departure_date", "shown_on"
+        for name, destination, departure_date, precision, shown_on in leavers.select(
+            "name", "destination", "departure_date", "departure_precision", "shown_on"
         ).rows()
     ]
     undated = [e for e in departures if e.undated]
@@ -710,16 +771,22 @@ def page_context(site) -> dict:
         )
         for width in (charts.WIDE, charts.NARROW)
     }
-    timeline_rows = sorted(
-        [(e.day, "release", e.label, "") for e in releases]
-        + [(e.day, "departure", e.label, "date unknown; reported by this date" if e.undated else "") for e in departures]
+    # The chart's data as the views give it: a date with its precision, and an undated exit with no date
+    # but the report that says it happened (`left_by`). The "Show as table" rows say the same in words.
+    events = sorted(
+        [(e, "release") for e in releases] + [(e, "departure") for e in departures], key=lambda x: (x[0].day, x[1], x[0].label)
     )
-    retention_rows = retention.select("month", "authors_at_meta", "authors_left").rows()
+    timeline_csv = [
+        (None, "unknown", e.day, lane, e.label) if e.undated else (e.day, e.precision, None, lane, e.label) for e, lane in events
+    ]
+    timeline_rows = [(_event_when(e, format_date), lane, e.label) for e, lane in events]
+    retention_csv = retention.select("month", "month_precision", "authors_at_meta", "authors_left").rows()
+    retention_rows = [(format_date(month, precision), *rest) for month, precision, *rest in retention_csv]
     files = {
         "charts/releases-departures.svg": timeline_charts[charts.WIDE],
-        "charts/releases-departures.csv": _csv(["date", "lane", "event", "note"], timeline_rows),
+        "charts/releases-departures.csv": _csv(["date", "date_precision", "left_by", "lane", "event"], timeline_csv),
         "charts/retention.svg": retention_charts[charts.WIDE],
-        "charts/retention.csv": _csv(["month", "authors_at_meta", "authors_left"], retention_rows),
+        "charts/retention.csv": _csv(["month", "month_precision", "authors_at_meta", "authors_left"], retention_csv),
     }
     return {
         "authors": authors,
