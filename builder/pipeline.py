@@ -32,8 +32,11 @@ def validate(paths: Paths) -> Report:
 
 def build(paths: Paths, *, echo=print, site_url: str = "") -> None:
     from builder import clock
+    from builder.safety import site_url_fault
 
     clock.pin()
+    if site_url and site_url_fault(site_url):  # the CLI says why first; this keeps every caller to it
+        raise BuilderError(f"--site-url: {site_url_fault(site_url)}")
     stages = [("validate", _validate), ("derive", _derive), ("export", _export), ("history", _history)]
     stages += [("render", _render), ("publish", _publish), ("api", _api)]
     staging = _staging(paths)
@@ -179,7 +182,6 @@ def _publish(state: dict) -> str:
         state["docs_dir"],
         site_dir,
         state["staging"] / "dist",
-        paths.cache("templates"),
         state["generated"],
         paths.cache("pages"),
     )
