@@ -12,6 +12,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterator
 from pathlib import Path
+from urllib.parse import urlsplit
 
 import polars as pl
 
@@ -55,6 +56,8 @@ CELL_LIMIT = 5000
 # Excel keeps at most this many characters in a cell; longer text is cut in the workbook only.
 EXCEL_CELL_LIMIT = 32767
 MAX_DEPTH = 32
+# Characters a field name may not hold: it is escaped wherever it lands, and refused here as well.
+MARKUP_CHARACTERS = re.compile(r"[<>\"'`&]")
 
 
 def problem(message: str, fix: str, field: str | None = None, kind: str = "descriptor-invalid") -> Problem:
@@ -274,6 +277,15 @@ def _fields(where: str, fields: list[dict], schema: dict) -> Iterator[Problem]:
             yield problem(
                 f"{where} has a field named {name!r}.",
                 "Name every field with text that does not start with two underscores (those are the builder's own).",
+            )
+            continue
+        markup = sorted(set(MARKUP_CHARACTERS.findall(name)))
+        if markup:
+            yield problem(
+                f"{where} has a field named {name!r}, with {' '.join(markup)}: field names land in the site's"
+                " markup (headings, filters, attributes), where these characters are markup.",
+                "Rename the field with letters, digits, spaces, hyphens or underscores.",
+                name,
             )
             continue
         folded = name.casefold()
@@ -820,3 +832,34 @@ def _traceback_frames(error: BaseException):
     import traceback
 
     return traceback.extract_tb(error.__traceback__)
+
+
+SITE_URL_EXAMPLE = "a plain http(s) address such as https://example.org/ledger/"
+
+
+def site_url_fault(url: str) -> str | None:
+    """Why `url` cannot be the site's published address (None when it can). It is printed into every
+    page, the sitemap, the feed and JSON-LD, so it holds no secret, no query or fragment, and nothing
+    that ends a string or an attribute there. A user name or password is never repeated back."""
+    authority = re.match(r"[^:/?#]*://([^/?#]*)", url)
+    if authority and "@" in authority.group(1):
+        return (
+            "the address holds a user name or password (user:token@), which would be published on every page;"
+            f" give {SITE_URL_EXAMPLE}."
+        )
+    if re.search(r"[\s\x00-\x1f\x7f-\x9f]", url):
+        return f"{url!r} holds a space or a control character; give {SITE_URL_EXAMPLE}."
+    try:
+        parts = urlsplit(url)
+        parts.port  # noqa: B018 - raises ValueError on a port that is not a number
+    except ValueError:
+        return f"{url!r} is not {SITE_URL_EXAMPLE}."
+    if parts.scheme.lower() not in ("http", "https") or not url.lower().startswith(f"{parts.scheme.lower()}://"):
+        return f"{url!r} is not an http(s) address such as https://example.org/ledger/."
+    if not parts.hostname:
+        return f"{url!r} has no host; give {SITE_URL_EXAMPLE}."
+    if "?" in url or "#" in url:
+        return f"{url!r} has a query (?) or a fragment (#); give {SITE_URL_EXAMPLE}."
+    if re.search(r"[<>\"'`\\{}|^]", url):
+        return f"{url!r} holds a character an address may not hold (< > quotes \\ {{ }} | ^); give {SITE_URL_EXAMPLE}."
+    return None
