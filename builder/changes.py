@@ -22,7 +22,7 @@ from xml.sax.saxutils import escape as xml_escape
 from builder import clock, export, load
 from builder import diff as semantic
 from builder import history as git_history
-from builder.errors import BuilderError
+from builder.errors import BuilderError, in_words
 from builder.paths import Paths
 
 UNRELEASED = "unreleased"
@@ -83,7 +83,7 @@ def collect(paths: Paths, descriptor: dict, dist: Path | None) -> Ledger:
             snapshot = semantic.folder_snapshot(folder, release.version, release.commit, release.timestamp)
             downloads = cached_release(snapshot, release, dist, cache) if dist is not None else []
         except (BuilderError, OSError, ValueError, tarfile.TarError) as error:
-            skipped.append(f"{release.version} (commit {release.commit[:12]}): {error}")
+            skipped.append(f"{release.version} (commit {release.commit[:12]}): {in_words(error)}")
             continue
         entries.append(Entry(release, semantic.compare(previous, snapshot), downloads))
         previous = snapshot

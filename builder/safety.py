@@ -738,8 +738,11 @@ def check_docs(docs: Path, root: Path, taken: set[str], descriptor: dict) -> lis
 
     context = docs_context(descriptor)
 
-    if not docs.is_dir() or unsafe_path(root, docs.relative_to(root).as_posix()):
+    if not docs.is_dir() and not docs.is_symlink():
         return []
+    reason = unsafe_path(root, docs.relative_to(root).as_posix())
+    if reason:  # nothing behind a docs/ link that leads elsewhere is read, checked or published
+        return [Problem(docs.name, None, None, "unsafe-path", f"{docs.name}/ {reason}.", "Make docs/ a folder of the package.")]
     problems = []
     env = docs_environment()
     for file in sorted(docs.rglob("*")):
@@ -750,6 +753,20 @@ def check_docs(docs: Path, root: Path, taken: set[str], descriptor: dict) -> lis
             problems.append(
                 Problem(relative, None, None, "unsafe-path", f"{relative} {reason}.", "Replace the symlink with a file.")
             )
+            continue
+        hidden = [part for part in file.relative_to(docs).parts if part.startswith(".")]
+        if hidden:  # a hidden folder is named once, not once per file in it
+            if hidden == [file.name]:
+                problems.append(
+                    Problem(
+                        relative,
+                        None,
+                        None,
+                        "hidden-file",
+                        f"{relative} is hidden, and hidden files and folders are never published.",
+                        "Remove it from docs/, or rename it without the leading dot.",
+                    )
+                )
             continue
         if file.is_dir():
             continue

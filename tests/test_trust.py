@@ -3,8 +3,10 @@ no internal path or library message is published, names from the descriptor are 
 land, no repository file is published, the site address holds no secret, and every command that
 reads a package goes through the same safety checks. Every test goes through the CLI."""
 
+import gzip
 import json
 import os
+import zipfile
 from pathlib import Path
 
 import pytest
@@ -205,7 +207,7 @@ def test_a_document_path_may_not_publish_a_repository_file_or_shadow_the_zip(boo
     target = bookshelf / where
     target.parent.mkdir(parents=True, exist_ok=True)
     if not target.exists():
-        target.write_text("[remote \"origin\"]\n\turl = https://x-access-token:ghs_SECRET@github.com/o/r\n")
+        target.write_text('[remote "origin"]\n\turl = https://x-access-token:ghs_SECRET@github.com/o/r\n')
     point_document_at(bookshelf, path)
     result = run(bookshelf, "validate")
     assert result.exit_code == 1
@@ -215,8 +217,6 @@ def test_a_document_path_may_not_publish_a_repository_file_or_shadow_the_zip(boo
 
 
 def test_the_zip_holds_the_declared_documents_and_nothing_hidden(bookshelf):
-    import zipfile
-
     (bookshelf / ".git").mkdir()
     (bookshelf / ".git" / "config").write_text("token = ghs_SECRET\n")
     build_ok(bookshelf)
@@ -225,3 +225,141 @@ def test_the_zip_holds_the_declared_documents_and_nothing_hidden(bookshelf):
     assert "data/documents/opening.txt" in names
     assert not [n for n in names if any(part.startswith(".") for part in n.split("/"))]
     assert len(names) == len(set(n.casefold() for n in names))
+
+
+# ---------------------------------------------------------------- 6: every command goes through the same checks
+
+
+def synth(root: Path, out: Path):
+    return CliRunner().invoke(cli, ["synth", "--root", str(root), "--rows", "50", "--out", str(out)])
+
+
+def test_synth_never_copies_what_a_docs_link_points_to(bookshelf, tmp_path):
+    secret = tmp_path / "home"
+    secret.mkdir()
+    (secret / "id_rsa.css").write_text("PRIVATE KEY")
+    (bookshelf / "docs").symlink_to(secret)
+    result = synth(bookshelf, tmp_path / "out")
+    assert result.exit_code == 1
+    assert result.output == (
+        "Error: docs is a symbolic link; synth copies only the package's own files and never follows a link:"
+        " replace it with the file or folder it points to.\n"
+    )
+    assert not any("PRIVATE KEY" in p.read_text() for p in (tmp_path / "out").rglob("*") if p.is_file())
+
+
+def test_synth_never_copies_what_a_link_inside_a_folder_points_to(bookshelf, tmp_path):
+    (tmp_path / "secret.txt").write_text("PRIVATE KEY")
+    (bookshelf / "data" / "documents" / "key.txt").symlink_to(tmp_path / "secret.txt")
+    result = synth(bookshelf, tmp_path / "out")
+    assert result.exit_code == 1
+    assert "Error: data/documents/key.txt is a symbolic link; synth copies only" in result.output
+    assert not any("PRIVATE KEY" in p.read_text() for p in (tmp_path / "out").rglob("*") if p.is_file())
+
+
+def test_synth_leaves_hidden_files_out(bookshelf, tmp_path):
+    (bookshelf / "data" / ".git").mkdir()
+    (bookshelf / "data" / ".git" / "config").write_text("token")
+    (bookshelf / "data" / ".env").write_text("token")
+    result = synth(bookshelf, tmp_path / "out")
+    assert result.exit_code == 0, result.output
+    assert not [p for p in (tmp_path / "out").rglob(".*")]
+    assert (tmp_path / "out" / "data" / "documents" / "opening.txt").is_file()
+
+
+def test_synth_refuses_a_path_out_of_the_package_as_validate_does(bookshelf, tmp_path):
+    (tmp_path / "outside.csv").write_text((bookshelf / "data" / "quotes.csv").read_text())
+    data = descriptor(bookshelf)
+    resource(data, "quotes")["path"] = "../outside.csv"
+    save(bookshelf, data)
+    result = synth(bookshelf, tmp_path / "out")
+    assert result.exit_code == 1
+    assert result.exception is None or isinstance(result.exception, SystemExit), result.exception
+    line = "  file [unsafe-path]: resource `quotes` has `path` '../outside.csv', which goes up out of the package folder.\n"
+    assert line in result.output
+    assert line in run(bookshelf, "validate").output
+    assert not (tmp_path / "out").exists()
+
+
+def test_a_docs_link_out_of_the_package_is_refused_not_published(bookshelf, tmp_path):
+    outside = tmp_path / "outside"
+    outside.mkdir()
+    (outside / "secret.css").write_text("/* PRIVATE */")
+    (bookshelf / "docs").symlink_to(outside)
+    result = run(bookshelf, "validate")
+    assert result.exit_code == 1
+    assert (
+        "docs\n  file [unsafe-path]: docs/ leads outside the package folder through a symlink.\n"
+        "      fix: Make docs/ a folder of the package.\n"
+    ) in result.output
+    assert run(bookshelf, "build").exit_code == 1
+    assert not (bookshelf / "site").exists()
+
+
+def test_a_hidden_file_in_docs_is_refused(bookshelf):
+    (bookshelf / "docs" / ".private").mkdir(parents=True)
+    (bookshelf / "docs" / ".private" / "notes.css").write_text("/* token */")
+    (bookshelf / "docs" / ".private" / "more.png").write_bytes(b"\x89PNG")
+    result = run(bookshelf, "validate")
+    assert result.exit_code == 1
+    assert result.output.count("[hidden-file]") == 1
+    assert (
+        "  file [hidden-file]: docs/.private is hidden, and hidden files and folders are never published.\n"
+        "      fix: Remove it from docs/, or rename it without the leading dot.\n"
+    ) in result.output
+
+
+# ---------------------------------------------------------------- 1: no internal path or library message published
+
+
+def git(root: Path, *args: str, when: int = 1700000000) -> None:
+    import subprocess
+
+    env = {
+        "PATH": os.environ["PATH"],
+        "HOME": str(root),
+        "GIT_CONFIG_NOSYSTEM": "1",
+        "GIT_CONFIG_GLOBAL": os.devnull,
+        "GIT_AUTHOR_NAME": "t",
+        "GIT_AUTHOR_EMAIL": "t@example.invalid",
+        "GIT_COMMITTER_NAME": "t",
+        "GIT_COMMITTER_EMAIL": "t@example.invalid",
+        "GIT_AUTHOR_DATE": f"{when} +0000",
+        "GIT_COMMITTER_DATE": f"{when} +0000",
+    }
+    subprocess.run(["git", *args], cwd=root, env=env, check=True, capture_output=True)
+
+
+def release(root: Path, version: str, when: int) -> None:
+    data = descriptor(root)
+    data["version"] = version
+    save(root, data)
+    git(root, "add", "-A")
+    git(root, "commit", "-q", "-m", version, when=when)
+
+
+def test_no_build_path_cache_key_or_library_message_is_published(bookshelf):
+    """A release holding a link out of the package is left out: the Changes page once printed
+    tarfile's message there, with the absolute build path and .build/history-<key>/."""
+    git(bookshelf, "init", "-q", "-b", "main")
+    release(bookshelf, "0.1.0", 1700000000)
+    (bookshelf / "data" / "escape").symlink_to("../../../../outside")
+    release(bookshelf, "0.2.0", 1700086400)
+    (bookshelf / "data" / "escape").unlink()
+    release(bookshelf, "0.3.0", 1700172800)
+    build_ok(bookshelf)
+    changes_page = (bookshelf / "site" / "changes" / "index.html").read_text(encoding="utf-8")
+    assert "0.2.0 (commit " in changes_page
+    assert "it holds a link or a special file that the builder never unpacks" in changes_page
+    secrets = [str(bookshelf).encode(), str(bookshelf.resolve()).encode(), machine_key().encode(), b".build/"]
+    for folder in ("site", "dist"):
+        for path in (bookshelf / folder).rglob("*"):
+            if path.is_file():
+                data = path.read_bytes()
+                if path.suffix == ".gz":
+                    data = gzip.decompress(data)
+                elif path.suffix in (".zip", ".xlsx"):
+                    with zipfile.ZipFile(path) as archive:
+                        data += b"".join(archive.read(name) for name in archive.namelist())
+                found = [s.decode() for s in secrets if s in data]
+                assert not found, f"{path.relative_to(bookshelf)} holds {found}"
