@@ -256,6 +256,8 @@ def serve(paths: Paths, *, port: int, echo=print) -> None:
 
     from builder.errors import BuilderError
 
+    if paths.site.is_symlink():  # a package may ship site/ as a link: never serve what it points to
+        raise BuilderError("site is a symbolic link; serve shows only a site the builder wrote: run `make build` first.")
     if not (paths.site / "index.html").exists():
         raise BuilderError("There is no site/ yet: run `make build` first.")
     handler = functools.partial(http.server.SimpleHTTPRequestHandler, directory=str(paths.site))
