@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterator
-from pathlib import Path
+from pathlib import Path, PurePosixPath
 from urllib.parse import urlsplit
 
 import polars as pl
@@ -220,6 +220,13 @@ def _resource(resource: dict, index: int, root: Path) -> Iterator[Problem]:
         if reason:
             yield problem(
                 f"{where} has `path` {path!r}, which {reason}.", "Keep the CSV inside the package folder.", kind="unsafe-path"
+            )
+        elif any(part.startswith(".") for part in PurePosixPath(path).parts):
+            yield problem(
+                f"{where} has `path` {path!r}, which is hidden or in a hidden folder (like .git/ or .build/),"
+                " and hidden files are never published.",
+                "Keep the CSV in a visible folder of the package, such as data/.",
+                kind="unsafe-path",
             )
     for key in ("dialect", "schema"):
         if isinstance(resource.get(key), str) and not REMOTE.match(resource[key]):

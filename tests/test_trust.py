@@ -374,3 +374,19 @@ def test_serve_never_serves_what_a_site_link_points_to(bookshelf, tmp_path):
     assert result.output == (
         "Error: site is a symbolic link; serve shows only a site the builder wrote: run `make build` first.\n"
     )
+
+
+@pytest.mark.parametrize("path", [".git/quotes.csv", "data/.hidden/quotes.csv", f".build/history-{'0' * 16}/quotes.csv"])
+def test_a_table_in_a_hidden_folder_is_refused(bookshelf, path):
+    (bookshelf / path).parent.mkdir(parents=True, exist_ok=True)
+    (bookshelf / path).write_text((bookshelf / "data" / "quotes.csv").read_text())
+    data = descriptor(bookshelf)
+    resource(data, "quotes")["path"] = path
+    save(bookshelf, data)
+    result = run(bookshelf, "validate")
+    assert result.exit_code == 1
+    assert (
+        f"  file [unsafe-path]: resource `quotes` has `path` {path!r}, which is hidden or in a hidden folder"
+        " (like .git/ or .build/), and hidden files are never published.\n"
+        "      fix: Keep the CSV in a visible folder of the package, such as data/.\n"
+    ) in result.output
