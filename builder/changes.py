@@ -24,7 +24,7 @@ import polars as pl
 from builder import clock, derive, export, load
 from builder import diff as semantic
 from builder import history as git_history
-from builder.errors import BuilderError
+from builder.errors import BuilderError, in_words
 from builder.paths import Paths
 
 UNRELEASED = "unreleased"
@@ -94,8 +94,8 @@ def collect(paths: Paths, descriptor: dict, dist: Path | None) -> Ledger:
             snapshot = semantic.folder_snapshot(folder, release.version, release.commit, release.timestamp)
             entry = Entry(release, semantic.compare(previous, snapshot))
             entry.downloads = cached_release(snapshot, release, dist, cache) if dist is not None else []
-        except BuilderError as error:
-            skipped.append(f"{release.version} (commit {release.commit[:12]}): {error}")
+        except (BuilderError, OSError, ValueError) as error:
+            skipped.append(f"{release.version} (commit {release.commit[:12]}): {in_words(error)}")
             continue
         except Exception:  # noqa: BLE001 - any fault of one old release leaves it out, never the build
             skipped.append(f"{release.version} (commit {release.commit[:12]}): its data could not be read or exported.")

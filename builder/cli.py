@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import json
 import os
-import re
 import sys
 from collections import Counter
 from pathlib import Path
@@ -15,6 +14,7 @@ from builder import pipeline, progress
 from builder import synth as synth_module
 from builder.errors import BuilderError, InvalidPackage, Report
 from builder.paths import Paths, drop_process_caches
+from builder.safety import site_url_fault
 
 root_option = click.option(
     "--root",
@@ -79,10 +79,9 @@ def build(ctx: click.Context, root: str, quiet: bool, site_url: str) -> None:
 
         SITE_URL=https://example.org/ledger/ builder build
     """
-    if site_url and not re.match(r"^https?://[^\s<>\"'/]+(/[^\s<>\"']*)?$", site_url):
-        raise click.BadParameter(
-            f"{site_url!r} is not an http(s) address such as https://example.org/ledger/.", param_hint="--site-url"
-        )
+    fault = site_url_fault(site_url) if site_url else None
+    if fault:
+        raise click.BadParameter(fault, param_hint="--site-url")
     echo = (lambda line: None) if quiet else click.echo
     progress.enable(progress.wanted(quiet))  # a progress line on a terminal only, never in logs or CI
     with pipeline.interruptible():

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import tarfile
 from dataclasses import dataclass, field
 
 
@@ -83,3 +84,20 @@ class InvalidPackage(BuilderError):
 
 class StageFailed(BuilderError):
     """A later stage (derive, export, render, publish) failed."""
+
+
+def in_words(error: BaseException) -> str:
+    """Why something could not be read, fit to publish: our own messages as they are, never a
+    library's (tarfile's and the OS's name absolute paths and the builder's cache folders), only
+    the kind of fault."""
+    if isinstance(error, BuilderError):
+        return str(error)
+    if isinstance(error, tarfile.TarError):
+        return "it holds a link or a special file that the builder never unpacks"
+    if isinstance(error, UnicodeError):
+        return "one of its files is not UTF-8"
+    if isinstance(error, OSError):
+        return "one of its files could not be read"
+    if isinstance(error, ValueError):
+        return "its descriptor or one of its tables could not be read"
+    return "it could not be read"

@@ -21,7 +21,7 @@ from pathlib import Path
 import polars as pl
 import xlsxwriter
 
-from builder import clock, load, safety
+from builder import clock, load, rules, safety
 from builder.derive import View, precision_column, view_schema
 from builder.paths import inside, output, unsafe_path
 
@@ -472,9 +472,10 @@ def package_files(
 def stored_documents(descriptor: dict, tables: dict[str, pl.DataFrame], root: Path) -> list[str]:
     """Relative paths of the documents that tables point to with a `path` column."""
     found = set()
+    taken = rules.zip_names(descriptor)  # validation refuses the rest; an old release's are left out
     for frame in tables.values():
         if "path" in frame.columns:
-            found.update(p for p in frame["path"].drop_nulls() if not unsafe_path(root, p) and (root / p).is_file())
+            found.update(p for p in frame["path"].drop_nulls() if rules.publish_fault(root, p, taken) is None)
     return sorted(found)
 
 

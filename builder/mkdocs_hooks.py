@@ -16,7 +16,6 @@ import os
 import re
 from html import escape
 
-import jinja2
 import nh3
 from mkdocs.plugins import CombinedEvent, event_priority
 from mkdocs.structure.files import File, Files
@@ -25,7 +24,6 @@ from mkdocs.utils import get_relative_url
 from builder import progress
 
 MARKER = "<!-- ledger:html -->\n"
-CACHE_VARIABLE = "LEDGER_JINJA_CACHE"
 MANIFEST_VARIABLE = "LEDGER_GENERATED_PAGES"
 FEED = "changes.xml"  # the Atom feed of releases (builder/changes.py)
 # Material's search worker, named in each page's __config; the builder's wrapper (SEARCH_WORKER, copied
@@ -77,15 +75,6 @@ def walk_order(path: str) -> tuple:
     """A file's place in MkDocs' walk of docs_dir: a folder's files (index first), then its subfolders by name."""
     *folders, name = path.split("/")
     return (*((1, folder) for folder in folders), (0, os.path.splitext(name)[0] not in ("index", "README"), name))
-
-
-def on_env(env, config, files):
-    """Keep the theme's compiled templates between builds (they cost more to compile than to render)."""
-    folder = os.environ.get(CACHE_VARIABLE)
-    if folder:
-        os.makedirs(folder, exist_ok=True)
-        env.bytecode_cache = jinja2.FileSystemBytecodeCache(folder)
-    return env
 
 
 def on_page_markdown(markdown, page, config, **kwargs):

@@ -133,6 +133,38 @@ def unsafe_path(root: Path, relative: str) -> str | None:
     return None
 
 
+# Folders of the builder's own making: never a document.
+OUTPUT_FOLDERS = ("dist", "site")
+
+
+def unpublishable(relative: str, taken: dict[str, str]) -> tuple[str, str] | None:
+    """Why a document (a `path` cell) may not go into the package's zip, and the fix; None when it may.
+
+    A hidden file or folder (.git/config holds a CI token, .build/ the builder's caches), the
+    builder's outputs, and a name the zip holds already (`taken`: casefolded path -> what it is,
+    so that a document never replaces the descriptor or a table, even unpacked on a file system
+    that ignores case) are never published. Call it after `unsafe_path`."""
+    pure = PurePosixPath(relative)
+    if any(part.startswith(".") for part in pure.parts):
+        return (
+            "is hidden or in a hidden folder (like .git/ or .build/), and hidden files are never published",
+            "Store the document in a visible folder of the package, such as documents/, and give that path.",
+        )
+    if pure.parts and pure.parts[0] in OUTPUT_FOLDERS:
+        return (
+            f"is in {pure.parts[0]}/, which the builder writes, not in the package",
+            "Store the document in a folder of the package, such as documents/, and give that path.",
+        )
+    name = pure.as_posix().casefold()
+    for other, what in taken.items():
+        if name == other or other.startswith(name + "/") or name.startswith(other + "/"):
+            return (
+                f"is {what}" if name == other else f"has the same name as {what} in the zip",
+                "Give the document a path of its own, such as documents/<name>.txt.",
+            )
+    return None
+
+
 def inside(root: Path, relative: str) -> Path:
     """A package file to read: resolved, and refused unless it stays inside the root."""
     reason = unsafe_path(root, relative)

@@ -35,8 +35,11 @@ def validate(paths: Paths) -> Report:
 
 def build(paths: Paths, *, echo=print, site_url: str = "") -> None:
     from builder import clock
+    from builder.safety import site_url_fault
 
     clock.pin()
+    if site_url and site_url_fault(site_url):  # the CLI says why first; this keeps every caller to it
+        raise BuilderError(f"--site-url: {site_url_fault(site_url)}")
     with build_lock(paths):
         _build(paths, echo, site_url)
 
@@ -229,7 +232,6 @@ def _publish(state: dict) -> str:
         state["docs_dir"],
         site_dir,
         state["staging"] / "dist",
-        paths.cache("templates"),
         state["generated"],
         paths.cache("pages"),
     )
@@ -307,6 +309,8 @@ def serve(paths: Paths, *, port: int, echo=print) -> None:
 
     from builder.errors import BuilderError
 
+    if paths.site.is_symlink():  # a package may ship site/ as a link: never serve what it points to
+        raise BuilderError("site is a symbolic link; serve shows only a site the builder wrote: run `make build` first.")
     if not (paths.site / "index.html").exists():
         raise BuilderError("There is no site/ yet: run `make build` first.")
     handler = functools.partial(http.server.SimpleHTTPRequestHandler, directory=str(paths.site))

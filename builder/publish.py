@@ -21,7 +21,7 @@ import yaml
 from builder import clock, progress, safety
 from builder.cache import HOOKS, PageCache, pages_from
 from builder.errors import StageFailed
-from builder.mkdocs_hooks import CACHE_VARIABLE, MANIFEST_VARIABLE
+from builder.mkdocs_hooks import MANIFEST_VARIABLE
 from builder.render import plain_title
 
 DEFAULT_CONFIG = Path(__file__).parent / "templates" / "mkdocs.yml"
@@ -107,14 +107,12 @@ def publish(
     docs_dir: Path,
     site_dir: Path,
     downloads: Path,
-    cache: Path,
     generated: dict[str, str],
     pages: Path | None = None,
 ) -> tuple[int, PageCache | None]:
     """Run MkDocs strictly, add the downloads beside the pages; return the number of HTML pages and
     the page cache (in `pages`, when given: unchanged pages are linked from it, not rendered again)."""
     os.environ.setdefault("NO_MKDOCS_2_WARNING", "1")
-    os.environ[CACHE_VARIABLE] = str(cache)
     manifest = docs_dir.parent / "generated-pages.json"  # outside docs_dir: never published; path -> page
     manifest.write_text(json.dumps(generated), encoding="utf-8")
     os.environ[MANIFEST_VARIABLE] = str(manifest)

@@ -91,6 +91,18 @@ def page_slug(value) -> str:
     return slug or "row"
 
 
+# A field name used as it is in a `data-` attribute name: lowercase words, never the `x-` of encoded names.
+PLAIN_ATTRIBUTE = re.compile(r"(?!x-)[a-z][a-z0-9_]*(?:-[a-z0-9_]+)*")
+
+
+def data_attribute(name) -> str:
+    """The `data-` attribute a row carries a filtered column's value in. An attribute name cannot be
+    quoted or escaped, so a field name that is not a plain lowercase name is written as the hex of
+    its UTF-8 bytes: no field name can end the attribute or add another (an event handler)."""
+    text = str(name)
+    return f"data-{text}" if PLAIN_ATTRIBUTE.fullmatch(text) else f"data-x-{text.encode().hex()}"
+
+
 def format_date(value: dt.date, precision: str | None) -> str:
     if precision == "year":
         return str(value.year)
@@ -221,6 +233,7 @@ class Renderer:
         )
         self.env.filters["kib"] = lambda n: f"{n / 1024:,.1f} KiB" if n >= 1024 else f"{n} bytes"
         self.env.filters["yaml_title"] = yaml_title
+        self.env.filters["data_attribute"] = data_attribute
         self.env.filters["day"] = lambda iso: format_date(dt.date.fromisoformat(iso), "day")
         self.macros = self.env.get_template("_macros.md.j2").module  # row_table and friends, callable from Python
 

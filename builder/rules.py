@@ -10,13 +10,13 @@ from __future__ import annotations
 
 import functools
 from concurrent.futures import ThreadPoolExecutor
-from pathlib import Path
+from pathlib import Path, PurePosixPath
 
 import polars as pl
 
 from builder import load, stories
 from builder.errors import Problem
-from builder.paths import unsafe_path
+from builder.paths import unpublishable, unsafe_path
 
 URL_FIX = "Use a web address starting with http:// or https://."
 ROW = "__row"  # spreadsheet row number: header is row 1, first data row is 2
@@ -194,7 +194,8 @@ def documents_exist(resource, frame, tables, descriptor, root):
     if "path" not in frame.columns:
         return
     path, name = resource["path"], resource["name"]
-    faults = {document: _document_fault(root, document) for document in frame["path"].drop_nulls().unique().to_list()}
+    taken = zip_names(descriptor)
+    faults = {document: publish_fault(root, document, taken) for document in frame["path"].drop_nulls().unique().to_list()}
     bad = [document for document, fault in faults.items() if fault]
     for row, document in numbered(frame).filter(pl.col("path").is_in(bad)).select(ROW, "path").rows():
         fault = faults[document]
@@ -218,6 +219,10 @@ def documents_exist(resource, frame, tables, descriptor, root):
                 "Re-save the document as UTF-8.",
                 name,
             )
+        elif isinstance(fault, tuple):
+            yield Problem(
+                path, row, "path", "unpublishable-document", f"The document path {document} {fault[0]}.", fault[1], name
+            )
         else:
             yield Problem(
                 path,
@@ -228,6 +233,30 @@ def documents_exist(resource, frame, tables, descriptor, root):
                 "Store the document inside the package folder (not through a symlink) and give its relative path.",
                 name,
             )
+
+
+def zip_names(descriptor: dict) -> dict[str, str]:
+    """What the package's zip holds besides documents (casefolded path -> what it is), and each
+    table's own CSV: a document may take none of these names."""
+    names = {
+        "datapackage.json": "the package's descriptor",
+        "readme.md": "the zip's README.md",
+        "license.txt": "the zip's LICENSE.txt",
+    }
+    story = stories.for_package(descriptor)
+    for view in sorted(story.VIEWS) if story else []:
+        names[f"data/{view}.csv"] = f"the CSV of the view `{view}`"
+    for resource in load.resources(descriptor):
+        names[f"data/{resource['name']}.csv"] = f"the CSV of the table `{resource['name']}`"
+        if isinstance(resource.get("path"), str):
+            names[PurePosixPath(resource["path"]).as_posix().casefold()] = f"the CSV of the table `{resource['name']}`"
+    return names
+
+
+def publish_fault(root: Path, document: str, taken: dict[str, str]) -> str | tuple[str, str] | None:
+    """None for a document the zip may carry; else why not: unsafe to read (a reason), not to be
+    published (reason and fix), or "missing" or "encoding"."""
+    return unsafe_path(root, document) or unpublishable(document, taken) or _document_fault(root, document)
 
 
 def _document_fault(root: Path, document: str) -> str | None:

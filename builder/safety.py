@@ -11,7 +11,8 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterator
-from pathlib import Path
+from pathlib import Path, PurePosixPath
+from urllib.parse import urlsplit
 
 import polars as pl
 
@@ -55,6 +56,8 @@ CELL_LIMIT = 5000
 # Excel keeps at most this many characters in a cell; longer text is cut in the workbook only.
 EXCEL_CELL_LIMIT = 32767
 MAX_DEPTH = 32
+# Characters a field name may not hold: it is escaped wherever it lands, and refused here as well.
+MARKUP_CHARACTERS = re.compile(r"[<>\"'`&]")
 
 
 def problem(message: str, fix: str, field: str | None = None, kind: str = "descriptor-invalid") -> Problem:
@@ -237,6 +240,13 @@ def _resource(resource: dict, index: int, root: Path) -> Iterator[Problem]:
             yield problem(
                 f"{where} has `path` {path!r}, which {reason}.", "Keep the CSV inside the package folder.", kind="unsafe-path"
             )
+        elif any(part.startswith(".") for part in PurePosixPath(path).parts):
+            yield problem(
+                f"{where} has `path` {path!r}, which is hidden or in a hidden folder (like .git/ or .build/),"
+                " and hidden files are never published.",
+                "Keep the CSV in a visible folder of the package, such as data/.",
+                kind="unsafe-path",
+            )
     for key in ("dialect", "schema"):
         if isinstance(resource.get(key), str) and not REMOTE.match(resource[key]):
             yield problem(
@@ -330,6 +340,15 @@ def _fields(where: str, fields: list[dict], schema: dict) -> Iterator[Problem]:
             yield problem(
                 f"{where} has a field named {name!r}.",
                 "Name every field with text that does not start with two underscores (those are the builder's own).",
+            )
+            continue
+        markup = sorted(set(MARKUP_CHARACTERS.findall(name)))
+        if markup:
+            yield problem(
+                f"{where} has a field named {name!r}, with {' '.join(markup)}: field names land in the site's"
+                " markup (headings, filters, attributes), where these characters are markup.",
+                "Rename the field with letters, digits, spaces, hyphens or underscores.",
+                name,
             )
             continue
         folded = name.casefold()
@@ -791,8 +810,11 @@ def check_docs(docs: Path, root: Path, taken: set[str], descriptor: dict) -> lis
 
     context = docs_context(descriptor)
 
-    if not docs.is_dir() or unsafe_path(root, docs.relative_to(root).as_posix()):
+    if not docs.is_dir() and not docs.is_symlink():
         return []
+    reason = unsafe_path(root, docs.relative_to(root).as_posix())
+    if reason:  # nothing behind a docs/ link that leads elsewhere is read, checked or published
+        return [Problem(docs.name, None, None, "unsafe-path", f"{docs.name}/ {reason}.", "Make docs/ a folder of the package.")]
     problems = []
     env = docs_environment()
     for file in sorted(docs.rglob("*")):
@@ -803,6 +825,20 @@ def check_docs(docs: Path, root: Path, taken: set[str], descriptor: dict) -> lis
             problems.append(
                 Problem(relative, None, None, "unsafe-path", f"{relative} {reason}.", "Replace the symlink with a file.")
             )
+            continue
+        hidden = [part for part in file.relative_to(docs).parts if part.startswith(".")]
+        if hidden:  # a hidden folder is named once, not once per file in it
+            if hidden == [file.name]:
+                problems.append(
+                    Problem(
+                        relative,
+                        None,
+                        None,
+                        "hidden-file",
+                        f"{relative} is hidden, and hidden files and folders are never published.",
+                        "Remove it from docs/, or rename it without the leading dot.",
+                    )
+                )
             continue
         if file.is_dir():
             continue
@@ -885,3 +921,34 @@ def _traceback_frames(error: BaseException):
     import traceback
 
     return traceback.extract_tb(error.__traceback__)
+
+
+SITE_URL_EXAMPLE = "a plain http(s) address such as https://example.org/ledger/"
+
+
+def site_url_fault(url: str) -> str | None:
+    """Why `url` cannot be the site's published address (None when it can). It is printed into every
+    page, the sitemap, the feed and JSON-LD, so it holds no secret, no query or fragment, and nothing
+    that ends a string or an attribute there. A user name or password is never repeated back."""
+    authority = re.match(r"[^:/?#]*://([^/?#]*)", url)
+    if authority and "@" in authority.group(1):
+        return (
+            "the address holds a user name or password (user:token@), which would be published on every page;"
+            f" give {SITE_URL_EXAMPLE}."
+        )
+    if re.search(r"[\s\x00-\x1f\x7f-\x9f]", url):
+        return f"{url!r} holds a space or a control character; give {SITE_URL_EXAMPLE}."
+    try:
+        parts = urlsplit(url)
+        parts.port  # noqa: B018 - raises ValueError on a port that is not a number
+    except ValueError:
+        return f"{url!r} is not {SITE_URL_EXAMPLE}."
+    if parts.scheme.lower() not in ("http", "https") or not url.lower().startswith(f"{parts.scheme.lower()}://"):
+        return f"{url!r} is not an http(s) address such as https://example.org/ledger/."
+    if not parts.hostname:
+        return f"{url!r} has no host; give {SITE_URL_EXAMPLE}."
+    if "?" in url or "#" in url:
+        return f"{url!r} has a query (?) or a fragment (#); give {SITE_URL_EXAMPLE}."
+    if re.search(r"[<>\"'`\\{}|^]", url):
+        return f"{url!r} holds a character an address may not hold (< > quotes \\ {{ }} | ^); give {SITE_URL_EXAMPLE}."
+    return None

@@ -13,13 +13,14 @@ from __future__ import annotations
 
 import csv
 import io
+import os
 import shutil
 from pathlib import Path
 
 import polars as pl
 
-from builder import load, tables
-from builder.errors import BuilderError
+from builder import load, safety, tables
+from builder.errors import BuilderError, InvalidPackage, Report
 from builder.paths import inside
 
 ERROR_TYPES = (
@@ -41,6 +42,10 @@ def synth(root: Path, out: Path, rows: int, errors: list[str], per_type: int = 1
     descriptor, problems = load.read_descriptor(root / load.DESCRIPTOR_FILE)
     if descriptor is None:
         raise BuilderError(problems[0].message)
+    # The checks `validate` and `build` run before reading anything (paths that lead out, remote references).
+    unsafe = safety.check_descriptor(descriptor, root)
+    if unsafe:
+        raise InvalidPackage(Report(package=str(descriptor.get("name", "")), problems=unsafe))
     unknown = sorted(set(errors) - set(ERROR_TYPES))
     if unknown:
         raise BuilderError(f"unknown error type(s) {', '.join(unknown)}; choose from {', '.join(ERROR_TYPES)}.")
@@ -151,15 +156,35 @@ def _write(frame: pl.DataFrame, target: Path, resource: dict) -> None:
 
 
 def _copy_package_files(root: Path, out: Path, descriptor: dict) -> None:
-    """The descriptor, site config and docs, and every folder the CSVs live in (documents too)."""
+    """The descriptor, site config and docs, and every folder the CSVs live in (documents too).
+
+    Only the package's own files are copied: a symbolic link anywhere is refused (its target, which
+    may be anywhere, is never copied), and hidden files and folders (.git/, .build/) are left out."""
     out.mkdir(parents=True, exist_ok=True)
     for name in (load.DESCRIPTOR_FILE, "mkdocs.yml"):
+        _refuse_link(root, name)
         if (root / name).is_file():
             shutil.copy(root / name, out / name)
     folders = {Path(r["path"]).parts[0] for r in load.resources(descriptor) if len(Path(r["path"]).parts) > 1} | {"docs"}
-    for folder in sorted(folders):
-        if (root / folder).is_dir():
-            shutil.copytree(root / folder, out / folder, ignore=shutil.ignore_patterns("*.csv"), dirs_exist_ok=True)
+    for folder in sorted(folders - {"."}):
+        _refuse_link(root, folder)
+        for top, dirs, files in os.walk(root / folder):
+            dirs[:] = sorted(d for d in dirs if not d.startswith("."))
+            here = Path(top).relative_to(root)
+            for name in [*dirs, *sorted(files)]:
+                _refuse_link(root, (here / name).as_posix())
+            (out / here).mkdir(parents=True, exist_ok=True)
+            for name in sorted(files):
+                if not name.startswith(".") and not name.endswith(".csv"):
+                    shutil.copyfile(root / here / name, out / here / name)
+
+
+def _refuse_link(root: Path, relative: str) -> None:
+    if (root / relative).is_symlink():
+        raise BuilderError(
+            f"{relative} is a symbolic link; synth copies only the package's own files and never follows a link:"
+            " replace it with the file or folder it points to."
+        )
 
 
 # Faults in the shape of a row (written into the CSV's lines, not into a cell).

@@ -57,7 +57,7 @@
     var total = Number(table.getAttribute("data-total"));
     var shown = Array.prototype.filter.call(table.tBodies[0].rows, function (row) { return !row.hidden; }).length;
     var chosen = Array.prototype.filter.call(
-      document.querySelectorAll('select.ledger-filter[data-table="' + table.id + '"]'),
+      document.querySelectorAll('select.ledger-filter[data-table="' + CSS.escape(table.id) + '"]'),
       function (s) { return s.value; }
     ).map(function (s) {
       return s.closest("label").firstChild.textContent.replace(/^Show\s*|:\s*$/g, "") + ": " + s.options[s.selectedIndex].text;
@@ -130,7 +130,7 @@
 
   function applyFilters(table, changed) {
     // Every filter of this table applies at once: a row shows when it matches them all.
-    var selects = document.querySelectorAll('select.ledger-filter[data-table="' + table.id + '"]');
+    var selects = document.querySelectorAll('select.ledger-filter[data-table="' + CSS.escape(table.id) + '"]');
     if (!selects.length) return;
     var shown = 0;
     Array.prototype.forEach.call(table.tBodies[0].rows, function (row) {
