@@ -23,7 +23,7 @@ import xlsxwriter
 
 from builder import clock, load, rules, safety
 from builder.derive import View, precision_column, view_schema
-from builder.paths import inside, output, unsafe_path
+from builder.paths import inside, output
 
 DATA_LICENCE_NOTE = """The data in this package is licensed under {licence}.
 You may share and adapt it, provided you give appropriate credit:
