@@ -16,6 +16,7 @@ from builder.errors import Problem
 from builder.rules import ROW
 from builder.rules import numbered as _rows
 from builder.stories import sourcing
+from builder.stories.llama_home import home_story
 
 PAPER_AUTHORS = 14  # LLaMA: Open and Efficient Foundation Language Models (arXiv 2302.13971)
 # The tables and columns the story's rules, views and pages read: checked before they run.
@@ -746,6 +747,7 @@ def page_context(site) -> dict:
         "files": files,
         "release_bars": len(releases) > charts.DOTS_LIMIT,
         "chart_table_rows": CHART_TABLE_ROWS,
+        **home_story(site, status),
     }
 
 
