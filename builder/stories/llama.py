@@ -15,7 +15,7 @@ from builder.derive import View
 from builder.errors import Problem
 from builder.rules import ROW
 from builder.rules import numbered as _rows
-from builder.stories import sourcing
+from builder.stories import llama_search, sourcing
 from builder.stories.llama_home import home_story
 
 PAPER_AUTHORS = 14  # LLaMA: Open and Efficient Foundation Language Models (arXiv 2302.13971)
@@ -783,6 +783,9 @@ INDEX_FILTERS = {"sources": ["publisher"]}
 
 # Material's per-page search weight: an entity's own page before the many sources that mention it.
 SEARCH_BOOST = {"models": 20, "people": 20, "organizations": 20, "documents": 5, "claims": 0.5, "sources": 0.2}
+# A data page that answers a question ("who left meta": the departures) wins a tie with an entity page;
+# a name still finds its own page first, whose title holds the typed words (builder/assets/search-worker.js).
+SEARCH_BOOST |= {f"data/{name}": 30 for name in llama_search.DATA_KEYWORDS}
 
 
 def model_spellings(name: str, family: str | None) -> list[str]:
@@ -803,6 +806,15 @@ def model_spellings(name: str, family: str | None) -> list[str]:
             spellings.add(base.replace(" ", ""))  # "CodeLlama", "LlamaGuard"
     spellings.discard(name)
     return sorted(spellings)
+
+
+DATA_KEYWORDS = llama_search.DATA_KEYWORDS  # words that ask for a data page (see llama_search)
+
+
+def search_keywords(site, table: str, row: dict) -> str | None:
+    """Indexed, unseen words that lead a question to this entity page (builder/stories/llama_search.py)."""
+    spellings = model_spellings(row["name"], row.get("family")) if table == "models" else []
+    return llama_search.keywords(site, table, row, spellings)
 
 
 # ---------------------------------------------------------------- stale statuses
@@ -866,6 +878,9 @@ def summary(site, table: str, row: dict) -> str | None:
         if row.get("parameters"):
             text += f" ({row['parameters']} parameters)"
         text += "."
+        released = llama_search.first_release(site, row["model_id"])
+        if released:
+            text += f" First released {format_date(*released)}."
         spellings = model_spellings(row["name"], row.get("family"))
         if spellings:
             text += " Also written " + ", ".join(spellings) + "."
@@ -889,7 +904,11 @@ def summary(site, table: str, row: dict) -> str | None:
             text += f" based in {row['country']}"
         if row.get("founded"):
             text += f", founded {row['founded'].year}"
-        return text + "."
+        text += "."
+        names = llama_search.founders(site, row["org_id"])
+        if names:
+            text += f" Co-founders in the Ledger: {', '.join(names[:-1]) + ' and ' if len(names) > 1 else ''}{names[-1]}."
+        return text
     if table == "sources":
         when = f" on {format_date(row['published'], 'day')}" if row.get("published") else ""
         return f"A {row.get('tier') or ''} {row.get('kind') or 'source'} published by {row['publisher']}{when}.".replace(
