@@ -61,13 +61,17 @@ KEYWORDS = "keywords"
 KEYWORDS_BOOST = 1e4
 
 
+KEYWORDS_LINE = re.compile(r"^search:\n(?:  .*\n)*?  keywords: ", re.MULTILINE)
+
+
 @event_priority(100)  # before Material's search plugin writes its fields into the index's config
 def on_config(config):
+    pages = _generated()
+    # Only a site whose pages have keywords gets the field (a package without them keeps its index as it was).
     plugin = config["plugins"].get("material/search") or config["plugins"].get("search")
     fields = getattr(getattr(plugin, "config", None), "fields", None)
-    if isinstance(fields, dict):
+    if isinstance(fields, dict) and any(KEYWORDS_LINE.search(text[: text.find(MARKER)]) for text in pages.values() if text):
         fields.setdefault(KEYWORDS, {"boost": KEYWORDS_BOOST})
-    pages = _generated()
     config["ledger_generated"] = set(pages)
     config["ledger_pages"] = {path: text for path, text in pages.items() if text is not None}
     return config

@@ -158,6 +158,71 @@ def test_search_puts_the_entity_page_first(search_page, query, expected):
     assert urlsplit(first.get_attribute("href")).path.endswith(expected)
 
 
+# Questions readers type (issue 18 §2), and the page that answers them. Stop words ("who", "when")
+# are not search terms: a result's ?h= lists only the typed words it matched.
+QUESTIONS = [
+    ("llama 3 release date", "/models/llama-3/"),
+    ("llama 2 release date", "/models/llama-2/"),
+    ("when was llama 2 launched", "/models/llama-2/"),
+    ("llama 3", "/models/llama-3/"),
+    ("release dates", "/data/releases/"),
+    ("who left meta", "/data/departures/"),
+    ("who quit meta", "/data/departures/"),
+    ("departed", "/data/departures/"),
+    ("open source", "/data/model_licences/"),
+    ("open weights", "/data/model_licences/"),
+    ("who founded mistral", "/organizations/mistral-ai/"),
+    ("mistral founders", "/organizations/mistral-ai/"),
+    ("yann lecun left", "/people/yann-lecun/"),
+]
+STOP_WORDS = {"who", "when", "was"}
+FIRST_RESULT_MS = 300
+
+
+@pytest.fixture(scope="module")
+def timings():
+    measured: dict[str, float] = {}
+    yield measured
+    if measured:
+        print("\nms from the last key to the final first result:", dict(sorted(measured.items(), key=lambda i: -i[1])))
+
+
+# Notes the first change of the results after the last key (Material renders each result set anew).
+WATCH_RESULTS = """() => {
+  window.ledgerTyped = Infinity; window.ledgerShown = 0;
+  if (!window.ledgerWatch) {
+    window.ledgerWatch = new MutationObserver(() => {
+      if (!window.ledgerShown && performance.now() >= window.ledgerTyped) window.ledgerShown = performance.now();
+    });
+    window.ledgerWatch.observe(document.querySelector('.md-search-result__list'), {childList: true, subtree: true});
+  }
+}"""
+# The first result is for the whole query: every typed word (less stop words) is one of its ?h= terms
+# or starts with one (Material may list "dat" for "date").
+FOR_WHOLE_QUERY = """terms => { const a = document.querySelector('.md-search-result__item > a'); if (!a) return false;
+  const h = (new URL(a.href).searchParams.get('h') || '').toLowerCase().split(/[\\s\\-]+/).filter(Boolean);
+  return terms.every(t => h.some(g => t.startsWith(g))); }"""
+
+
+@pytest.mark.parametrize("query,expected", QUESTIONS)
+def test_search_answers_the_questions_readers_type(search_page, timings, query, expected):
+    box = search_page.locator(".md-search__input")
+    box.fill("")
+    box.press_sequentially(query[:-1])
+    search_page.wait_for_timeout(300)  # the results for all but the last key are in
+    search_page.evaluate(WATCH_RESULTS)
+    search_page.evaluate("window.ledgerTyped = performance.now()")
+    box.press(query[-1])
+    search_page.wait_for_function("() => window.ledgerShown > 0")
+    elapsed = search_page.evaluate("window.ledgerShown - window.ledgerTyped")
+    timings[query] = round(elapsed)
+    terms = sorted({t for t in re.split(r"[\s\-]+", query.lower()) if t not in STOP_WORDS})
+    search_page.wait_for_function(FOR_WHOLE_QUERY, arg=terms)
+    first = search_page.locator(".md-search-result__item > a").first
+    assert urlsplit(first.get_attribute("href")).path.endswith(expected)
+    assert elapsed < FIRST_RESULT_MS, f"the first result took {elapsed:.0f} ms"
+
+
 def test_tables_sort_by_click_and_keyboard_with_aria_sort(page, server):  # noqa: F811
     page.goto(server + "/people/")
     header = page.locator("#people-table th").nth(1)  # LLaMA paper position

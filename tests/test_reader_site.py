@@ -270,3 +270,21 @@ def test_a_model_page_lists_its_licence_per_size(built):
     table = page.split("Licences by size", 2)[2]  # the section after the note that names it
     for size, licence in (("1B", "Llama 3.2"), ("11B", "Llama 3.2"), ("8B", "Llama 3.1"), ("8B", "Llama 3.2")):
         assert re.search(rf"<td[^>]*>{size}</td>\s*<td[^>]*>{licence} Community License</td>", table), (size, licence)
+
+
+def test_the_search_index_stays_small_and_carries_the_readers_words(built):
+    """Issue 18 §2: offline search loads one index; it stays under 500 KB gzipped. Question words reach
+    the pages that answer them through each page's unseen keywords field, and names are not keywords."""
+    raw = (built / "site" / "search" / "search_index.json").read_bytes()
+    assert len(gzip.compress(raw, compresslevel=6)) < 500_000
+    index = json.loads(raw)
+    assert index["config"]["fields"]["keywords"]["boost"] > index["config"]["fields"]["title"]["boost"]
+    keywords = {doc["location"]: doc.get("keywords", "") for doc in index["docs"]}
+    assert "left" in keywords["data/departures/"] and "open source" in keywords["data/model_licences/"]
+    released = {r["model_id"] for r in rows(built, "releases") if r["event"] in ("released", "open-weights") and r["date"]}
+    for model in rows(built, "models"):
+        assert ("release date" in keywords[f"models/{model['model_id']}/"]) == (model["model_id"] in released)
+    for person in rows(built, "people"):
+        assert person["name"] not in keywords.get(f"people/{person['person_id']}/", "")
+    # Never shown: the keywords are not in any page's HTML.
+    assert "leavers, resigned" not in html(built, "data/departures")
