@@ -56,9 +56,10 @@ def _generated() -> dict[str, str | None]:
 
 
 # A page's `search: keywords:` (words a reader asks with, never shown) become a field of its own in
-# the search index, weighted above titles; the builder's worker also ranks by them (search-worker.js).
+# the search index, weighted below titles (a name typed alone still finds its page); the builder's
+# worker ranks pages first by how many typed words their title and keywords hold (search-worker.js).
 KEYWORDS = "keywords"
-KEYWORDS_BOOST = 1e4
+KEYWORDS_BOOST = 500
 
 
 KEYWORDS_LINE = re.compile(r"^search:\n(?:  .*\n)*?  keywords: ", re.MULTILINE)

@@ -174,8 +174,10 @@ QUESTIONS = [
     ("who founded mistral", "/organizations/mistral-ai/"),
     ("mistral founders", "/organizations/mistral-ai/"),
     ("yann lecun left", "/people/yann-lecun/"),
+    ("lample left", "/people/guillaume-lample/"),
+    ("when did pineau leave meta", "/people/joelle-pineau/"),
 ]
-STOP_WORDS = {"who", "when", "was"}
+STOP_WORDS = {"who", "when", "was", "did"}
 FIRST_RESULT_MS = 300
 
 

@@ -785,7 +785,7 @@ INDEX_FILTERS = {"sources": ["publisher"]}
 SEARCH_BOOST = {"models": 20, "people": 20, "organizations": 20, "documents": 5, "claims": 0.5, "sources": 0.2}
 # A data page that answers a question ("who left meta": the departures) wins a tie with an entity page;
 # a name still finds its own page first, whose title holds the typed words (builder/assets/search-worker.js).
-SEARCH_BOOST |= {f"data/{name}": 30 for name in llama_search.DATA_KEYWORDS}
+SEARCH_BOOST |= {f"data/{name}": 20 for name in llama_search.DATA_KEYWORDS}
 
 
 def model_spellings(name: str, family: str | None) -> list[str]:

@@ -14,11 +14,13 @@ import polars as pl
 
 # The data page a question about a topic should open first, and the words that ask for it.
 DATA_KEYWORDS = {
-    "departures": "who left Meta, left, departed, departures, quit, exits, leavers, resigned, where they went",
+    "departures": "who left Meta, left, leave, leaving, departed, departures, quit, exits, leavers, resigned, where they went",
     "model_licences": "open source, open weights, open, licence, license, licences, licenses, free",
     "releases": "release dates, released, launched, launch",
 }
 RELEASE_WORDS = "release date, released, launched, launch date"
+LEAVER_WORDS = "left, leave, leaving, departed, departure, quit, exit"
+STORY_ORG, STORY_ORG_WORD = "meta", "Meta"  # the company the story's people leave (as departures_by_destination)
 FOUNDER_WORDS = "founders, co-founders, founder, founded by"
 FOUNDED_WORDS = "founded"
 
@@ -34,6 +36,9 @@ def _facts(site) -> dict:
             .unique("model_id", keep="first", maintain_order=True)
         )
         departures = site.tables["departures"]
+        leavers = set(departures["person_id"].drop_nulls())
+        # The story's company: "when did pineau leave meta" names it (its full name would match "Meta Platforms").
+        left_meta = set(departures.filter(pl.col("from_org_id") == STORY_ORG)["person_id"].drop_nulls())
         founders: dict[str, list[str]] = {}
         if "role" in departures.columns:
             people = site.tables["people"].select("person_id", "name")
@@ -47,6 +52,13 @@ def _facts(site) -> dict:
         facts = {
             "released": {m: (d, p) for m, d, p in first.select("model_id", "date", "date_precision").rows()},
             "founders": founders,
+            "leavers": leavers,
+            "left_meta": left_meta,
+            "founder_people": set(
+                departures.filter(pl.col("role").str.to_lowercase().str.contains("founder"))["person_id"]
+                if "role" in departures.columns
+                else []
+            ),
         }
         site._llama_search_facts = facts
     return facts
@@ -69,6 +81,14 @@ def keywords(site, table: str, row: dict, spellings: list[str]) -> str | None:
         words = list(spellings)
         if first_release(site, row["model_id"]):
             words.append(RELEASE_WORDS)
+        return ", ".join(words) or None
+    if table == "people":
+        facts = _facts(site)
+        words = [LEAVER_WORDS] if row["person_id"] in facts["leavers"] else []
+        if row["person_id"] in facts["left_meta"]:
+            words.append(STORY_ORG_WORD)
+        if row["person_id"] in facts["founder_people"]:
+            words.append(FOUNDER_WORDS)
         return ", ".join(words) or None
     if table == "organizations":
         words = []
