@@ -4,8 +4,9 @@ A question such as "llama 3 release date" or "who left meta" shares few words wi
 answers it (a model's release is in its fields, which search skips; the departures are a data page).
 Each page gets a short `search.keywords` front-matter entry: the MkDocs hook indexes it as its own
 field, and the search worker ranks pages by how many of the typed words their title and keywords
-hold. Only vocabulary goes here (release date, left, founders, open source), never names, so that a
-name still finds its own page first. The facts behind it (release days, founders) come from the data.
+hold. Only vocabulary goes here (release date, left, founders, open source), never names but the
+story's company ("when did pineau leave meta"), so that a name still finds its own page first. The
+facts behind it (release days, founders, who left) come from the data.
 """
 
 from __future__ import annotations
