@@ -69,7 +69,8 @@ KEYWORDS_LINE = re.compile(r"^search:\n(?:  .*\n)*?  keywords: ", re.MULTILINE)
 def on_config(config):
     pages = _generated()
     # Only a site whose pages have keywords gets the field (a package without them keeps its index as it was).
-    plugin = config["plugins"].get("material/search") or config["plugins"].get("search")
+    plugins = config.get("plugins") or {}
+    plugin = plugins.get("material/search") or plugins.get("search")
     fields = getattr(getattr(plugin, "config", None), "fields", None)
     if isinstance(fields, dict) and any(KEYWORDS_LINE.search(text[: text.find(MARKER)]) for text in pages.values() if text):
         fields.setdefault(KEYWORDS, {"boost": KEYWORDS_BOOST})
