@@ -896,6 +896,7 @@ def summary(site, table: str, row: dict) -> str | None:
         newest = data_date(site.tables)
         if newest is not None and as_of < months_before(newest, STALE_AFTER_MONTHS):
             text += f" That report is {STALE_TAG} (as of {format_date(newest, 'day')}): the status may have changed."
+        text += "".join(f" {sentence}" for sentence in llama_search.departure_sentences(site, row, format_date))
         return text
     if table == "organizations":
         kind = row.get("kind") or "organization"

@@ -70,6 +70,23 @@ def first_release(site, model_id: str):
     return _facts(site)["released"].get(model_id)
 
 
+def departure_sentences(site, person: dict, format_date) -> list[str]:
+    """'Guillaume Lample left Meta … in May 2023 for Mistral AI.': when and where to, as a question asks it."""
+    departures = site.tables["departures"].filter(pl.col("person_id") == person["person_id"])
+    sentences = []
+    for row in departures.sort("date", "departure_id", nulls_last=True).iter_rows(named=True):
+        text = f"{person['name']} left {site.label('organizations', row['from_org_id'])}"
+        if row["date"] is not None:
+            precision = row.get("date_precision")
+            text += f" {'on' if precision == 'day' else 'in'} {format_date(row['date'], precision)}"
+        elif row.get("left_by") is not None:
+            text += f" on a date no source gives (reported by {format_date(row['left_by'], 'day')})"
+        if row["to_org_id"] is not None:
+            text += f" for {site.label('organizations', row['to_org_id'])}"
+        sentences.append(text + ".")
+    return sentences
+
+
 def founders(site, org_id: str) -> list[str]:
     """People the Ledger records as (co-)founders of an organization, by their role where they went."""
     return _facts(site)["founders"].get(org_id, [])
