@@ -288,3 +288,19 @@ def test_the_search_index_stays_small_and_carries_the_readers_words(built):
         assert person["name"] not in keywords.get(f"people/{person['person_id']}/", "")
     # Never shown: the keywords are not in any page's HTML.
     assert "leavers, resigned" not in html(built, "data/departures")
+
+
+def test_summaries_say_when_a_model_came_out_and_when_and_where_a_person_left(built):
+    """The sentences a search result shows answer the question: a model's first release, a person's exits."""
+    orgs = {o["org_id"]: o["name"] for o in rows(built, "organizations")}
+    people = {p["person_id"]: p["name"] for p in rows(built, "people")}
+    for departure in rows(built, "departures"):
+        page = html(built, f"people/{departure['person_id']}")
+        sentence = f"{people[departure['person_id']]} left {orgs[departure['from_org_id']]}"
+        sentence += "" if departure["date"] else " on a date no source gives"
+        assert html_escape(sentence) in page, sentence
+        if departure["to_org_id"]:
+            assert html_escape(orgs[departure["to_org_id"]]) in page
+    released = {r["model_id"] for r in rows(built, "releases") if r["event"] in ("released", "open-weights") and r["date"]}
+    for model in rows(built, "models"):
+        assert ("First released " in html(built, f"models/{model['model_id']}")) == (model["model_id"] in released)
