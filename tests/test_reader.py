@@ -292,12 +292,16 @@ def seed_rows(table: str) -> list[dict]:
 
 def on_first_screen(locator) -> bool:
     box = locator.bounding_box()
-    return box is not None and box["height"] > 0 and box["y"] >= 0 and box["y"] + box["height"] <= PHONE["height"]
+    height = locator.page.viewport_size["height"]
+    return box is not None and box["height"] > 0 and box["y"] >= 0 and box["y"] + box["height"] <= height
 
 
-def test_the_first_phone_screen_tells_who_left_when_where_and_which_claims_held_up(phone, server):  # noqa: F811
-    """Issue 18 §1: before any chart, a 390 × 844 phone shows the count, the exits' dates, every
-    destination with its count (linked), and claims named with their verdicts (linked)."""
+@pytest.mark.parametrize("screen", [PHONE, {"width": 1280, "height": 800}], ids=["phone", "desktop"])
+def test_the_first_phone_screen_tells_who_left_when_where_and_which_claims_held_up(browser, server, screen):  # noqa: F811
+    """Issue 18 §1: before any chart, a 390 × 844 phone (and a desktop) shows the count, the exits'
+    dates, every destination with its count (linked), and claims named with their verdicts (linked)."""
+    context = browser.new_context(viewport=screen, device_scale_factor=1)
+    phone = context.new_page()
     authors = [p for p in seed_rows("people") if p["llama_paper_position"]]
     left = {p["person_id"] for p in authors if p["status"] == "left"}
     exits = sorted(
@@ -345,6 +349,8 @@ def test_the_first_phone_screen_tells_who_left_when_where_and_which_claims_held_
     # Then the charts: below all of it.
     chart = phone.locator("#releases-departures")
     assert chart.bounding_box()["y"] > named.last.bounding_box()["y"]
+    assert phone.evaluate("document.documentElement.scrollWidth") <= screen["width"], "the page scrolls sideways"
+    context.close()
 
 
 @pytest.mark.parametrize("scheme", ["light", "dark"])
