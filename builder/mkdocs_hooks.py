@@ -53,8 +53,25 @@ def _generated() -> dict[str, str | None]:
     return pages if isinstance(pages, dict) else dict.fromkeys(pages)
 
 
+# A page's `search: keywords:` (words a reader asks with, never shown) become a field of its own in
+# the search index, weighted below titles (a name typed alone still finds its page); the builder's
+# worker ranks pages first by how many typed words their title and keywords hold (search-worker.js).
+KEYWORDS = "keywords"
+KEYWORDS_BOOST = 500
+
+
+KEYWORDS_LINE = re.compile(r"^search:\n(?:  .*\n)*?  keywords: ", re.MULTILINE)
+
+
+@event_priority(100)  # before Material's search plugin writes its fields into the index's config
 def on_config(config):
     pages = _generated()
+    # Only a site whose pages have keywords gets the field (a package without them keeps its index as it was).
+    plugins = config.get("plugins") or {}
+    plugin = plugins.get("material/search") or plugins.get("search")
+    fields = getattr(getattr(plugin, "config", None), "fields", None)
+    if isinstance(fields, dict) and any(KEYWORDS_LINE.search(text[: text.find(MARKER)]) for text in pages.values() if text):
+        fields.setdefault(KEYWORDS, {"boost": KEYWORDS_BOOST})
     config["ledger_generated"] = set(pages)
     config["ledger_pages"] = {path: text for path, text in pages.items() if text is not None}
     return config
@@ -131,11 +148,25 @@ def _hide_excluded(context, page, config, nav):
 
 @event_priority(-100)  # after it: the page is rendered whole, with the attributes search removes removed
 def _show_excluded(context, page, config, nav):
+    _index_keywords(page, config)
     full = getattr(page, "ledger_full_content", None)
     if full is not None:
         page.content = SEARCH_ATTRIBUTES.sub("", full)
         page.ledger_full_content = None
     return context
+
+
+def _index_keywords(page, config) -> None:
+    """The page's own search entry (its address, no #section) gets the page's keywords."""
+    words = (page.meta.get("search") or {}).get(KEYWORDS)
+    plugin = config["plugins"].get("material/search") or config["plugins"].get("search")
+    entries = getattr(getattr(plugin, "search_index", None), "entries", None)
+    if not words or not entries or not _search_on(config):
+        return
+    for entry in reversed(entries):  # the search plugin has just added this page's entries
+        if entry.get("location") == page.url:
+            entry[KEYWORDS] = str(words)
+            return
 
 
 # Generated pages are mostly parts search skips (related rows, citations, history): its HTML

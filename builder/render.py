@@ -759,6 +759,8 @@ def render_pages(site: Site, docs: Path | None) -> list[Page]:
     boosts = getattr(story, "SEARCH_BOOST", {}) if story else {}
     index_filters = getattr(story, "INDEX_FILTERS", {}) if story else {}
     summary = getattr(story, "summary", None) if story else None
+    keywords = getattr(story, "search_keywords", None) if story else None
+    data_keywords = getattr(story, "DATA_KEYWORDS", {}) if story else {}
     renderer = Renderer(site, story_templates)
     if story and hasattr(story, "cell_flags"):
         renderer.set_flags(story.cell_flags(site))
@@ -837,6 +839,7 @@ def render_pages(site: Site, docs: Path | None) -> list[Page]:
                         sections=sections,
                         summary=summary(site, table, row) if summary else None,
                         search_boost=boosts.get(table, 2),
+                        search_keywords=keywords(site, table, row) if keywords else None,
                         page_path=f"{table}/{page_slug(row[key])}/",
                     ),
                 )
@@ -867,6 +870,8 @@ def render_pages(site: Site, docs: Path | None) -> list[Page]:
                     preview=preview_rows(renderer, name, published, frame.head(PREVIEW_ROWS)),
                     is_view=name in views,
                     source=site.resources.get(name),
+                    search_keywords=data_keywords.get(name),
+                    search_boost=boosts.get(f"data/{name}"),
                 ),
             )
         )

@@ -3,6 +3,7 @@ filtering, charts, dark mode, and axe-core's accessibility rules on every kind o
 
 import csv
 import re
+from collections import Counter
 from pathlib import Path
 from urllib.parse import urlsplit
 
@@ -157,6 +158,73 @@ def test_search_puts_the_entity_page_first(search_page, query, expected):
     assert urlsplit(first.get_attribute("href")).path.endswith(expected)
 
 
+# Questions readers type (issue 18 §2), and the page that answers them. Stop words ("who", "when")
+# are not search terms: a result's ?h= lists only the typed words it matched.
+QUESTIONS = [
+    ("llama 3 release date", "/models/llama-3/"),
+    ("llama 2 release date", "/models/llama-2/"),
+    ("when was llama 2 launched", "/models/llama-2/"),
+    ("llama 3", "/models/llama-3/"),
+    ("release dates", "/data/releases/"),
+    ("who left meta", "/data/departures/"),
+    ("who quit meta", "/data/departures/"),
+    ("departed", "/data/departures/"),
+    ("open source", "/data/model_licences/"),
+    ("open weights", "/data/model_licences/"),
+    ("who founded mistral", "/organizations/mistral-ai/"),
+    ("mistral founders", "/organizations/mistral-ai/"),
+    ("yann lecun left", "/people/yann-lecun/"),
+    ("lample left", "/people/guillaume-lample/"),
+    ("when did pineau leave meta", "/people/joelle-pineau/"),
+]
+STOP_WORDS = {"who", "when", "was", "did"}
+FIRST_RESULT_MS = 300
+
+
+@pytest.fixture(scope="module")
+def timings():
+    measured: dict[str, float] = {}
+    yield measured
+    if measured:
+        print("\nms from the last key to the final first result:", dict(sorted(measured.items(), key=lambda i: -i[1])))
+
+
+# Notes the first change of the results after the last key (Material renders each result set anew).
+WATCH_RESULTS = """() => {
+  window.ledgerTyped = Infinity; window.ledgerShown = 0;
+  if (!window.ledgerWatch) {
+    window.ledgerWatch = new MutationObserver(() => {
+      if (!window.ledgerShown && performance.now() >= window.ledgerTyped) window.ledgerShown = performance.now();
+    });
+    window.ledgerWatch.observe(document.querySelector('.md-search-result__list'), {childList: true, subtree: true});
+  }
+}"""
+# The first result is for the whole query: every typed word (less stop words) is one of its ?h= terms
+# or starts with one (Material may list "dat" for "date").
+FOR_WHOLE_QUERY = """terms => { const a = document.querySelector('.md-search-result__item > a'); if (!a) return false;
+  const h = (new URL(a.href).searchParams.get('h') || '').toLowerCase().split(/[\\s\\-]+/).filter(Boolean);
+  return terms.every(t => h.some(g => t.startsWith(g))); }"""
+
+
+@pytest.mark.parametrize("query,expected", QUESTIONS)
+def test_search_answers_the_questions_readers_type(search_page, timings, query, expected):
+    box = search_page.locator(".md-search__input")
+    box.fill("")
+    box.press_sequentially(query[:-1])
+    search_page.wait_for_timeout(300)  # the results for all but the last key are in
+    search_page.evaluate(WATCH_RESULTS)
+    search_page.evaluate("window.ledgerTyped = performance.now()")
+    box.press(query[-1])
+    search_page.wait_for_function("() => window.ledgerShown > 0")
+    elapsed = search_page.evaluate("window.ledgerShown - window.ledgerTyped")
+    timings[query] = round(elapsed)
+    terms = sorted({t for t in re.split(r"[\s\-]+", query.lower()) if t not in STOP_WORDS})
+    search_page.wait_for_function(FOR_WHOLE_QUERY, arg=terms)
+    first = search_page.locator(".md-search-result__item > a").first
+    assert urlsplit(first.get_attribute("href")).path.endswith(expected)
+    assert elapsed < FIRST_RESULT_MS, f"the first result took {elapsed:.0f} ms"
+
+
 def test_tables_sort_by_click_and_keyboard_with_aria_sort(page, server):  # noqa: F811
     page.goto(server + "/people/")
     header = page.locator("#people-table th").nth(1)  # LLaMA paper position
@@ -207,7 +275,7 @@ def test_chart_text_is_readable_on_a_phone_and_ids_are_unique(phone, server):  #
 
 def test_charts_count_what_the_headline_counts(page, server):  # noqa: F811
     page.goto(server + "/")
-    headline = page.locator(".ledger-figure .ledger-number").first.inner_text()  # "11 of 14"
+    headline = page.locator("h1").inner_text()  # "11 of the 14 LLaMA authors have left Meta"
     left = int(headline.split()[0])
     lane = page.locator(".ledger-chart-wide svg text", has_text="Authors leaving Meta").text_content()
     dated, undated = map(int, re.match(r"Authors leaving Meta \((\d+) \+ (\d+) undated\)", lane).groups())
@@ -215,6 +283,74 @@ def test_charts_count_what_the_headline_counts(page, server):  # noqa: F811
     expect(page.locator(".ledger-chart-wide svg").first).to_contain_text("left, date unknown (reported 26 May 2025)")
     for link in ("charts/releases-departures.svg", "charts/releases-departures.csv", "charts/retention.csv"):
         assert page.request.get(f"{server}/{link}").ok
+
+
+def seed_rows(table: str) -> list[dict]:
+    with open(ROOT / "seeds" / f"{table}.csv", encoding="utf-8") as handle:
+        return list(csv.DictReader(handle))
+
+
+def on_first_screen(locator) -> bool:
+    box = locator.bounding_box()
+    height = locator.page.viewport_size["height"]
+    return box is not None and box["height"] > 0 and box["y"] >= 0 and box["y"] + box["height"] <= height
+
+
+@pytest.mark.parametrize("screen", [PHONE, {"width": 1280, "height": 800}], ids=["phone", "desktop"])
+def test_the_first_phone_screen_tells_who_left_when_where_and_which_claims_held_up(browser, server, screen):  # noqa: F811
+    """Issue 18 §1: before any chart, a 390 × 844 phone (and a desktop) shows the count, the exits'
+    dates, every destination with its count (linked), and claims named with their verdicts (linked)."""
+    context = browser.new_context(viewport=screen, device_scale_factor=1)
+    phone = context.new_page()
+    authors = [p for p in seed_rows("people") if p["llama_paper_position"]]
+    left = {p["person_id"] for p in authors if p["status"] == "left"}
+    exits = sorted(
+        (d for d in seed_rows("departures") if d["person_id"] in left and d["from_org_id"] == "meta"),
+        key=lambda d: (d["date"] or d["left_by"], d["departure_id"]),
+    )
+    first = {}
+    for departure in exits:
+        first.setdefault(departure["person_id"], departure)
+    where = Counter(d["to_org_id"] for d in first.values())
+    undated = sum(1 for d in first.values() if not d["date"])
+    labels = {v["verdict"]: v["label"] for v in seed_rows("verdicts")}
+    claims = {c["claim_id"]: c for c in seed_rows("claims")}
+
+    phone.goto(server + "/")
+    story = phone.locator("h1")
+    expect(story).to_have_text(f"{len(left)} of the {len(authors)} LLaMA authors have left Meta")
+    when = phone.locator("#when")
+    expect(when).to_contain_text(f"{undated} more on dates no source gives")  # honest about undated exits
+    assert re.search(r"left between \w+ \d{4} and \w+ \d{4}", when.inner_text())
+    assert on_first_screen(story) and on_first_screen(when)
+
+    destinations = phone.locator(".ledger-where li")
+    assert destinations.count() == len(where)
+    for org, count in where.items():
+        item = (
+            destinations.filter(has=phone.locator(f'a[href$="organizations/{org}/"]'))
+            if org
+            else destinations.filter(has_text="Not reported")
+        )
+        expect(item.locator(".ledger-count")).to_have_text(str(count))
+        assert on_first_screen(item), f"{org or 'unreported'} is below the first screen"
+
+    named = phone.locator(".ledger-held li")
+    assert named.count() >= 3
+    shown = []
+    for item in named.all():
+        link = item.locator("a")
+        claim_id = urlsplit(link.get_attribute("href")).path.rstrip("/").rsplit("/", 1)[-1]
+        expect(link).to_have_text(claims[claim_id]["claim"])
+        expect(item.locator(".ledger-tag")).to_have_text(labels[claims[claim_id]["verdict"]])
+        assert on_first_screen(item), f"claim {claim_id} is below the first screen"
+        shown.append(claims[claim_id]["verdict"])
+    assert "supported" in shown and len(set(shown)) >= 3  # what held up and what did not
+    # Then the charts: below all of it.
+    chart = phone.locator("#releases-departures")
+    assert chart.bounding_box()["y"] > named.last.bounding_box()["y"]
+    assert phone.evaluate("document.documentElement.scrollWidth") <= screen["width"], "the page scrolls sideways"
+    context.close()
 
 
 @pytest.mark.parametrize("scheme", ["light", "dark"])

@@ -71,7 +71,7 @@ def test_home_page_names_the_article_its_result_and_the_data_version(built):
     document = rows(built, "documents")[0]
     assert "<title>Who left Meta's Llama team, and which claims hold up - Llama Ledger</title>" in home
     assert f"<cite>{document['title']}</cite>" in home
-    assert f"Of its {len(rows(built, 'claims'))} checkable statements" in home
+    assert f"All {len(rows(built, 'claims'))} claims of <cite>" in home
     assert re.search(rf"Data as of \d+ \w+ \d{{4}} · version {re.escape(descriptor['version'])} · <a", home)
 
 
@@ -233,10 +233,11 @@ def test_the_verdict_filter_and_the_home_figures_name_verdicts_in_words(built):
     assert options[0] == ("", "all")
     assert sorted(options[1:], key=lambda o: o[0]) == sorted(labels.items())  # the code filters, the name is shown
     home = html(built, "")
-    figure = re.search(r"claims checked: ([^<]*)\.</span>", home).group(1)
+    figure = re.search(r"claims of <cite>[^<]*</cite>: ([^<]*)\.</p>", home).group(1)
     counts = Counter(row["verdict"] for row in rows(built, "claims"))
     assert sorted(figure.split(", ")) == sorted(f"{n} {labels[code].lower()}" for code, n in counts.items())
-    assert not any(code in home for code in labels if "-" in code)  # no "partly-supported" anywhere on it
+    text = re.sub(r"<[^>]*>", "", home)  # what a reader sees (a tag's class may name its code)
+    assert not any(code in text for code in labels if "-" in code)  # no "partly-supported" anywhere on it
 
 
 def test_ids_cited_in_notes_link_to_their_pages(built):
@@ -269,3 +270,37 @@ def test_a_model_page_lists_its_licence_per_size(built):
     table = page.split("Licences by size", 2)[2]  # the section after the note that names it
     for size, licence in (("1B", "Llama 3.2"), ("11B", "Llama 3.2"), ("8B", "Llama 3.1"), ("8B", "Llama 3.2")):
         assert re.search(rf"<td[^>]*>{size}</td>\s*<td[^>]*>{licence} Community License</td>", table), (size, licence)
+
+
+def test_the_search_index_stays_small_and_carries_the_readers_words(built):
+    """Issue 18 §2: offline search loads one index; it stays under 500 KB gzipped. Question words reach
+    the pages that answer them through each page's unseen keywords field, and names are not keywords."""
+    raw = (built / "site" / "search" / "search_index.json").read_bytes()
+    assert len(gzip.compress(raw, compresslevel=6)) < 500_000
+    index = json.loads(raw)
+    assert index["config"]["fields"]["keywords"]["boost"] > 0
+    keywords = {doc["location"]: doc.get("keywords", "") for doc in index["docs"]}
+    assert "left" in keywords["data/departures/"] and "open source" in keywords["data/model_licences/"]
+    released = {r["model_id"] for r in rows(built, "releases") if r["event"] in ("released", "open-weights") and r["date"]}
+    for model in rows(built, "models"):
+        assert ("release date" in keywords[f"models/{model['model_id']}/"]) == (model["model_id"] in released)
+    for person in rows(built, "people"):
+        assert person["name"] not in keywords.get(f"people/{person['person_id']}/", "")
+    # Never shown: the keywords are not in any page's HTML.
+    assert "leavers, resigned" not in html(built, "data/departures")
+
+
+def test_summaries_say_when_a_model_came_out_and_when_and_where_a_person_left(built):
+    """The sentences a search result shows answer the question: a model's first release, a person's exits."""
+    orgs = {o["org_id"]: o["name"] for o in rows(built, "organizations")}
+    people = {p["person_id"]: p["name"] for p in rows(built, "people")}
+    for departure in rows(built, "departures"):
+        page = html(built, f"people/{departure['person_id']}")
+        sentence = f"{people[departure['person_id']]} left {orgs[departure['from_org_id']]}"
+        sentence += "" if departure["date"] else " on a date no source gives"
+        assert html_escape(sentence) in page, sentence
+        if departure["to_org_id"]:
+            assert html_escape(orgs[departure["to_org_id"]]) in page
+    released = {r["model_id"] for r in rows(built, "releases") if r["event"] in ("released", "open-weights") and r["date"]}
+    for model in rows(built, "models"):
+        assert ("First released " in html(built, f"models/{model['model_id']}")) == (model["model_id"] in released)

@@ -144,9 +144,9 @@ def test_home_figures_are_computed_from_the_data(built):
     authors = [p for p in rows(built, "people") if p["llama_paper_position"]]
     left = sum(p["status"] == "left" for p in authors)
     home = (built / "site" / "index.html").read_text(encoding="utf-8")
-    assert f"{left} of {len(authors)}" in home
+    assert f"{left} of the {len(authors)} LLaMA authors have left Meta</h1>" in home
     claims = rows(built, "claims")
-    assert f"{len(claims)}</span><span>claims checked" in home
+    assert f">{len(claims)} claims</a> checked in" in home
 
 
 def hostile_bookshelf(root: Path, url: str) -> None:

@@ -15,7 +15,8 @@ from builder.derive import View
 from builder.errors import Problem
 from builder.rules import ROW
 from builder.rules import numbered as _rows
-from builder.stories import sourcing
+from builder.stories import llama_search, sourcing
+from builder.stories.llama_home import home_story
 
 PAPER_AUTHORS = 14  # LLaMA: Open and Efficient Foundation Language Models (arXiv 2302.13971)
 # The tables and columns the story's rules, views and pages read: checked before they run.
@@ -813,6 +814,7 @@ def page_context(site) -> dict:
         "files": files,
         "release_bars": len(releases) > charts.DOTS_LIMIT,
         "chart_table_rows": CHART_TABLE_ROWS,
+        **home_story(site, status),
     }
 
 
@@ -848,6 +850,9 @@ INDEX_FILTERS = {"sources": ["publisher"]}
 
 # Material's per-page search weight: an entity's own page before the many sources that mention it.
 SEARCH_BOOST = {"models": 20, "people": 20, "organizations": 20, "documents": 5, "claims": 0.5, "sources": 0.2}
+# A data page that answers a question ("who left meta": the departures) wins a tie with an entity page;
+# a name still finds its own page first, whose title holds the typed words (builder/assets/search-worker.js).
+SEARCH_BOOST |= {f"data/{name}": 20 for name in llama_search.DATA_KEYWORDS}
 
 
 def model_spellings(name: str, family: str | None) -> list[str]:
@@ -868,6 +873,15 @@ def model_spellings(name: str, family: str | None) -> list[str]:
             spellings.add(base.replace(" ", ""))  # "CodeLlama", "LlamaGuard"
     spellings.discard(name)
     return sorted(spellings)
+
+
+DATA_KEYWORDS = llama_search.DATA_KEYWORDS  # words that ask for a data page (see llama_search)
+
+
+def search_keywords(site, table: str, row: dict) -> str | None:
+    """Indexed, unseen words that lead a question to this entity page (builder/stories/llama_search.py)."""
+    spellings = model_spellings(row["name"], row.get("family")) if table == "models" else []
+    return llama_search.keywords(site, table, row, spellings)
 
 
 # ---------------------------------------------------------------- stale statuses
@@ -931,6 +945,9 @@ def summary(site, table: str, row: dict) -> str | None:
         if row.get("parameters"):
             text += f" ({row['parameters']} parameters)"
         text += "."
+        released = llama_search.first_release(site, row["model_id"])
+        if released:
+            text += f" First released {format_date(*released)}."
         spellings = model_spellings(row["name"], row.get("family"))
         if spellings:
             text += " Also written " + ", ".join(spellings) + "."
@@ -946,6 +963,7 @@ def summary(site, table: str, row: dict) -> str | None:
         newest = data_date(site.tables)
         if newest is not None and as_of < months_before(newest, STALE_AFTER_MONTHS):
             text += f" That report is {STALE_TAG} (as of {format_date(newest, 'day')}): the status may have changed."
+        text += "".join(f" {sentence}" for sentence in llama_search.departure_sentences(site, row, format_date))
         return text
     if table == "organizations":
         kind = row.get("kind") or "organization"
@@ -954,7 +972,11 @@ def summary(site, table: str, row: dict) -> str | None:
             text += f" based in {row['country']}"
         if row.get("founded"):
             text += f", founded {row['founded'].year}"
-        return text + "."
+        text += "."
+        names = llama_search.founders(site, row["org_id"])
+        if names:
+            text += f" Co-founders in the Ledger: {', '.join(names[:-1]) + ' and ' if len(names) > 1 else ''}{names[-1]}."
+        return text
     if table == "sources":
         when = f" on {format_date(row['published'], 'day')}" if row.get("published") else ""
         return f"A {row.get('tier') or ''} {row.get('kind') or 'source'} published by {row['publisher']}{when}.".replace(
