@@ -8,7 +8,6 @@ import html
 import http.server
 import io
 import json
-import os
 import re
 import shutil
 import subprocess
@@ -26,6 +25,7 @@ from builder import diff as semantic
 from builder.cli import cli
 from builder.errors import BuilderError
 from builder.paths import Paths
+from tests.conftest import run_git
 
 FIELD = {"type": "string", "title": "", "description": "A field."}
 
@@ -82,22 +82,6 @@ def write(root: Path, version: str, people: str, claims: str, born: bool) -> Non
     (root / "datapackage.json").write_text(json.dumps(descriptor(version, born), indent=2), encoding="utf-8")
     (root / "data" / "people.csv").write_text(people, encoding="utf-8")
     (root / "data" / "claims.csv").write_text(claims, encoding="utf-8")
-
-
-def run_git(root: Path, *args: str, when: int = 0) -> str:
-    env = {
-        "PATH": os.environ["PATH"],
-        "HOME": str(root),
-        "GIT_CONFIG_NOSYSTEM": "1",
-        "GIT_CONFIG_GLOBAL": os.devnull,
-        "GIT_AUTHOR_NAME": "t",
-        "GIT_AUTHOR_EMAIL": "t@example.invalid",
-        "GIT_COMMITTER_NAME": "t",
-        "GIT_COMMITTER_EMAIL": "t@example.invalid",
-        "GIT_AUTHOR_DATE": f"{when} +0000",
-        "GIT_COMMITTER_DATE": f"{when} +0000",
-    }
-    return subprocess.run(["git", *args], cwd=root, env=env, check=True, capture_output=True, text=True).stdout.strip()
 
 
 def commit(root: Path, message: str, when: int) -> str:

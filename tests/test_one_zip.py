@@ -6,32 +6,18 @@ import hashlib
 import html
 import io
 import json
-import os
 import re
-import subprocess
 import zipfile
 from pathlib import Path
 
 from click.testing import CliRunner
 
 from builder.cli import cli
-from tests.conftest import ROOT, copy_package
+from tests.conftest import ROOT, copy_package, run_git
 
 
 def git(root: Path, *args: str) -> None:
-    env = {
-        "PATH": os.environ["PATH"],
-        "HOME": str(root),
-        "GIT_CONFIG_NOSYSTEM": "1",
-        "GIT_CONFIG_GLOBAL": os.devnull,
-        "GIT_AUTHOR_NAME": "t",
-        "GIT_AUTHOR_EMAIL": "t@example.invalid",
-        "GIT_COMMITTER_NAME": "t",
-        "GIT_COMMITTER_EMAIL": "t@example.invalid",
-        "GIT_AUTHOR_DATE": "1700000000 +0000",
-        "GIT_COMMITTER_DATE": "1700000000 +0000",
-    }
-    subprocess.run(["git", *args], cwd=root, env=env, check=True, capture_output=True)
+    run_git(root, *args, when=1700000000)
 
 
 def released(tmp_path: Path) -> tuple[Path, dict]:
