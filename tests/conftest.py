@@ -1,3 +1,4 @@
+import json
 import os
 import shutil
 import subprocess
@@ -68,3 +69,16 @@ def run_git(root: Path, *args: str, when: int = 0) -> str:
         "GIT_COMMITTER_DATE": f"{when} +0000",
     }
     return subprocess.run(["git", *args], cwd=root, env=env, check=True, capture_output=True, text=True).stdout.strip()
+
+
+def descriptor(root: Path) -> dict:
+    """A package's datapackage.json, to edit in a test."""
+    return json.loads((root / "datapackage.json").read_text(encoding="utf-8"))
+
+
+def save(root: Path, data: dict) -> None:
+    (root / "datapackage.json").write_text(json.dumps(data, indent=2), encoding="utf-8")
+
+
+def resource(data: dict, name: str) -> dict:
+    return next(r for r in data["resources"] if r["name"] == name)

@@ -16,6 +16,7 @@ import pytest
 from click.testing import CliRunner
 
 from builder.cli import cli
+from tests.conftest import descriptor, resource, save
 
 
 def run(root: Path, *args: str, env: dict | None = None):
@@ -31,18 +32,6 @@ def report(root: Path, env: dict | None = None) -> list[list]:
 
 def problems(root: Path) -> list[dict]:
     return json.loads(run(root, "validate", "--json").output)["problems"]
-
-
-def descriptor(root: Path) -> dict:
-    return json.loads((root / "datapackage.json").read_text(encoding="utf-8"))
-
-
-def save(root: Path, data: dict) -> None:
-    (root / "datapackage.json").write_text(json.dumps(data, indent=2), encoding="utf-8")
-
-
-def resource(data: dict, name: str) -> dict:
-    return next(r for r in data["resources"] if r["name"] == name)
 
 
 # ---------------------------------------------------------------- settings with units

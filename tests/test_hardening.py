@@ -15,6 +15,7 @@ from click.testing import CliRunner
 
 from builder.cli import cli
 from builder.paths import Paths
+from tests.conftest import descriptor, resource, save
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -36,18 +37,6 @@ def messages(root: Path) -> str:
     assert result.exception is None or isinstance(result.exception, SystemExit), result.exception
     assert "Traceback" not in result.output
     return result.output
-
-
-def descriptor(root: Path) -> dict:
-    return json.loads((root / "datapackage.json").read_text(encoding="utf-8"))
-
-
-def save(root: Path, data: dict) -> None:
-    (root / "datapackage.json").write_text(json.dumps(data, indent=2), encoding="utf-8")
-
-
-def resource(data: dict, name: str) -> dict:
-    return next(r for r in data["resources"] if r["name"] == name)
 
 
 def append(root: Path, table: str, line: str) -> None:

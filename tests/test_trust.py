@@ -4,7 +4,6 @@ land, no repository file is published, the site address holds no secret, and eve
 reads a package goes through the same safety checks. Every test goes through the CLI."""
 
 import gzip
-import json
 import os
 import zipfile
 from pathlib import Path
@@ -14,23 +13,11 @@ from click.testing import CliRunner
 
 from builder.cli import cli
 from builder.paths import machine_key
-from tests.conftest import run_git
+from tests.conftest import descriptor, resource, run_git, save
 
 
 def run(root: Path, *args: str):
     return CliRunner().invoke(cli, [*args, "--root", str(root)])
-
-
-def descriptor(root: Path) -> dict:
-    return json.loads((root / "datapackage.json").read_text(encoding="utf-8"))
-
-
-def save(root: Path, data: dict) -> None:
-    (root / "datapackage.json").write_text(json.dumps(data, indent=2), encoding="utf-8")
-
-
-def resource(data: dict, name: str) -> dict:
-    return next(r for r in data["resources"] if r["name"] == name)
 
 
 def build_ok(root: Path, *args: str) -> None:
