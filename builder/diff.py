@@ -31,6 +31,7 @@ from pathlib import Path
 
 from builder import history as git_history
 from builder import load, safety, stories
+from builder.dates import format_date
 from builder.history import HistoryError
 from builder.paths import unsafe_path
 
@@ -302,8 +303,6 @@ def display_value(snapshot: Snapshot, resource: dict, name: str, row: dict) -> s
                 return label_of(snapshot.resources[target], ref, value)
     kind = next((f.get("type") for f in load.fields(resource) if f["name"] == name), "string")
     if kind == "date":
-        from builder.render import format_date  # here: render imports changes, which imports this module
-
         try:
             day = dt.date.fromisoformat(value)
         except ValueError:

@@ -23,6 +23,7 @@ from builder import progress
 from builder import validate as validation
 from builder.errors import BuilderError, InvalidPackage, Report, StageFailed
 from builder.paths import Paths
+from builder.safety import site_url_fault
 
 
 def validate(paths: Paths) -> Report:
@@ -35,7 +36,6 @@ def validate(paths: Paths) -> Report:
 
 def build(paths: Paths, *, echo=print, site_url: str = "") -> None:
     from builder import clock
-    from builder.safety import site_url_fault
 
     clock.pin()
     if site_url and site_url_fault(site_url):  # the CLI says why first; this keeps every caller to it

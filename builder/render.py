@@ -22,6 +22,7 @@ import polars as pl
 from markupsafe import Markup, escape
 
 from builder import changes, cite, clock, load, progress, safety, stories
+from builder.dates import format_date
 from builder.derive import View, precision_column
 from builder.errors import Report
 from builder.mkdocs_hooks import MARKER, SEARCH_WORKER  # the search worker wrapper sits beside Material's
@@ -51,20 +52,6 @@ CODE_ID = re.compile(r"<code>([a-z0-9]+(?:-[a-z0-9]+)*)</code>")  # an id cited 
 # Characters Python-Markdown lets a backslash escape: so escaped, a value is never Markdown syntax
 # (`<`, `>` and `&` are HTML-escaped after this).
 MARKDOWN_SYNTAX = re.compile(r"([\\`*_{}\[\]()#+\-.!])")
-MONTHS = [
-    "January",
-    "February",
-    "March",
-    "April",
-    "May",
-    "June",
-    "July",
-    "August",
-    "September",
-    "October",
-    "November",
-    "December",
-]
 
 
 def is_safe_url(value) -> bool:
@@ -101,14 +88,6 @@ def data_attribute(name) -> str:
     its UTF-8 bytes: no field name can end the attribute or add another (an event handler)."""
     text = str(name)
     return f"data-{text}" if PLAIN_ATTRIBUTE.fullmatch(text) else f"data-x-{text.encode().hex()}"
-
-
-def format_date(value: dt.date, precision: str | None) -> str:
-    if precision == "year":
-        return str(value.year)
-    if precision == "month":
-        return f"{MONTHS[value.month - 1]} {value.year}"
-    return f"{value.day} {MONTHS[value.month - 1]} {value.year}"
 
 
 @dataclass

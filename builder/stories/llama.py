@@ -11,6 +11,7 @@ from pathlib import Path
 import polars as pl
 
 from builder import charts, load
+from builder.dates import format_date
 from builder.derive import View
 from builder.errors import Problem
 from builder.rules import ROW
@@ -691,7 +692,7 @@ CHART_TABLE_ROWS = 100  # rows a chart's "Show as table" lists; its CSV download
 
 def page_context(site) -> dict:
     """Headline figures and charts, computed from the data (never typed in)."""
-    from builder.render import INDEX_PAGE_ROWS, format_date  # here, not at the top: `builder validate` never renders
+    from builder.render import INDEX_PAGE_ROWS  # here, not at the top: `builder validate` never renders
 
     views = {view.name: view.frame for view in site.views}
     status = views["author_status"]
@@ -922,7 +923,6 @@ def cell_flags(site) -> dict[tuple[str, str, str], tuple[dt.date, str, str]]:
     """Words shown beside a value wherever a page shows it, keyed by (table, field, row id), with the
     value they are about: here the "Status as of" date of every stale status, on the person's page
     and in every list of people (an older value in a row's history is not flagged)."""
-    from builder.render import format_date  # here, not at the top: `builder validate` never renders
 
     newest = data_date(site.tables)
     if newest is None:
@@ -936,7 +936,6 @@ def cell_flags(site) -> dict[tuple[str, str, str], tuple[dt.date, str, str]]:
 
 def summary(site, table: str, row: dict) -> str | None:
     """One plain sentence a reader (and the search index) sees at the top of an entity page."""
-    from builder.render import format_date  # here, not at the top: `builder validate` never renders
 
     label = site.label
     if table == "models":
