@@ -372,3 +372,34 @@ def test_a_table_in_a_hidden_folder_is_refused(bookshelf, path):
         " (like .git/ or .build/), and hidden files are never published.\n"
         "      fix: Keep the CSV in a visible folder of the package, such as data/.\n"
     ) in result.output
+
+
+def test_a_hostile_model_name_stays_data_in_search_keywords(tmp_path):
+    """A model's other spellings become its page's search keywords (front matter, then the index):
+    markup in a name is dropped there as it is from titles, and never reaches the page as markup."""
+    import csv
+    import io
+    import json
+
+    from tests.conftest import ROOT, copy_package
+
+    root = copy_package(ROOT, tmp_path / "ledger")
+    models = root / "seeds" / "models.csv"
+    rows = list(csv.DictReader(io.StringIO(models.read_text(encoding="utf-8"))))
+    hostile = "Meta <svg/onload=alert(1)> 3"  # "Meta X 3" gives the spellings "X 3", "X3" and "X-3"
+    for row in rows:
+        if row["model_id"] == "llama-3":
+            row["name"] = hostile
+    out = io.StringIO()
+    writer = csv.DictWriter(out, fieldnames=list(rows[0]), lineterminator="\n")
+    writer.writeheader()
+    writer.writerows(rows)
+    models.write_text(out.getvalue(), encoding="utf-8")
+    result = run(root, "build", "--quiet")
+    assert result.exit_code == 0, result.output
+    index = json.loads((root / "site" / "search" / "search_index.json").read_text(encoding="utf-8"))
+    entry = next(d for d in index["docs"] if d["location"] == "models/llama-3/")
+    spellings = ["svg/onload=alert(1) 3", "svg/onload=alert(1)-3", "svg/onload=alert(1)3"]  # as plain as titles
+    assert entry["keywords"] == ", ".join(spellings) + ", release date, released, launched, launch date"
+    page = (root / "site" / "models" / "llama-3" / "index.html").read_text(encoding="utf-8")
+    assert "<svg/onload" not in page and "&lt;svg/onload=alert(1)&gt;" in page
