@@ -10,7 +10,7 @@ from pathlib import Path
 
 import click
 
-from builder import pipeline, progress
+from builder import pipeline, progress, scaffold
 from builder import synth as synth_module
 from builder.errors import BuilderError, InvalidPackage, Report
 from builder.paths import Paths, drop_process_caches
@@ -27,7 +27,7 @@ root_option = click.option(
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
 @click.option("--debug", is_flag=True, help="Show a traceback when something fails.")
-@click.version_option(package_name="llama-ledger")
+@click.version_option(package_name="ledger-builder")
 @click.pass_context
 def cli(ctx: click.Context, debug: bool) -> None:
     """Validate a Frictionless data package and publish it as a site with downloads."""
@@ -110,6 +110,56 @@ def synth(ctx: click.Context, root: str, rows: int, out: str, errors: str) -> No
     wanted = [e.strip() for e in errors.split(",") if e.strip()]
     counts = _run(ctx, lambda: synth_module.synth(Paths.at(root).root, Path(out), rows, wanted))
     click.echo(f"{sum(counts.values())} rows in {len(counts)} tables written to {out}")
+
+
+@cli.command()
+@click.argument("folder", default=".", type=click.Path(file_okay=False, exists=True))
+@click.option("--title", help="The package's title (asked for when missing).")
+@click.option("--description", help="What the data is, in a sentence or two (asked for when missing).")
+@click.option("--licence", "--license", "licence", help=f"Licence of the data, e.g. {', '.join(scaffold.LICENCES)}.")
+@click.option("--yes", "-y", is_flag=True, help="Ask nothing: take the defaults for what is not given.")
+@click.option("--force", is_flag=True, help="Replace an existing datapackage.json.")
+@click.pass_context
+def init(
+    ctx: click.Context, folder: str, title: str | None, description: str | None, licence: str | None, yes: bool, force: bool
+) -> None:
+    """Describe a folder of CSVs as a data package the builder publishes.
+
+    Infers each table's columns and types, proposes primary and foreign keys, and writes
+    datapackage.json, mkdocs.yml, a Makefile and a GitHub Pages workflow (files that exist
+    already are kept). Nothing is written when a CSV cannot be used.
+
+    Example:
+
+        builder init my-data --title "My data" --description "What it holds." --licence CC-BY-4.0 --yes
+    """
+    root = Path(folder)
+    found = _run(ctx, lambda: scaffold.survey(root, force))
+    for line in found.skipped:
+        click.echo(f"skipped {line}", err=True)
+    answers = {}
+    for option, given, default in (
+        ("title", title, scaffold.default_title(root)),
+        ("description", description, scaffold.default_description(found)),
+        ("licence", licence, scaffold.DEFAULT_LICENCE),
+    ):
+        if given is not None and not given.strip():
+            _run(ctx, lambda option=option: _refuse(f"--{option} is empty; give the package a {option}."))
+        answers[option] = given if given is not None else default if yes else click.prompt(option.capitalize(), default=default)
+    package = scaffold.descriptor(found, answers["title"].strip(), answers["description"].strip(), answers["licence"])
+    written, kept = _run(ctx, lambda: scaffold.write(found, package))
+    for table in found.tables:
+        keys = f"key {', '.join(table.key)}" if table.key else "no key found"
+        refers = "".join(f"; {fk['fields'][0]} → {fk['reference']['resource']}" for fk in table.foreign)
+        click.echo(f"{table.path}: table {table.name}, {table.rows:,} rows, {keys}{refers}")
+    click.echo(f"wrote {', '.join(written)}" + (f"; kept your {', '.join(kept)}" if kept else ""))
+    for line in scaffold.left_to_decide(found):
+        click.echo(f"left to decide: {line}")
+    click.echo("next: builder validate, then builder build (or make build)")
+
+
+def _refuse(message: str):
+    raise BuilderError(message)
 
 
 @cli.command()

@@ -1,0 +1,212 @@
+"""Read a folder of CSVs for `builder init`: each table's schema (frictionless), its primary key and
+the foreign keys between tables. Nothing here writes; a file that cannot be described raises
+BuilderError with one line naming the file and the fix."""
+
+from __future__ import annotations
+
+import csv
+import io
+import re
+import unicodedata
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from frictionless import Detector, FrictionlessException, describe
+
+from builder.errors import BuilderError
+from builder.paths import OUTPUT_FOLDERS, unsafe_path
+from builder.safety import FIELD_TYPES, NAME, RESERVED_NAMES
+
+SAMPLE_ROWS = 10_000  # frictionless infers types from these; every cell is then checked against the type
+ID_NAMES = ("id", "key", "code", "slug")  # what a column that identifies a row is usually called
+FOREIGN_TYPES = {"string", "integer"}  # keys worth pointing at; dates or booleans matching a key is chance
+
+
+@dataclass
+class Table:
+    name: str  # the resource name
+    path: str  # relative to the package folder, with forward slashes
+    fields: list[dict]  # {"name", "type"}
+    dialect: dict  # {} for the default CSV dialect
+    rows: int = 0
+    values: dict[str, list] = field(default_factory=dict)  # typed cells per column, None when empty
+    key: list[str] = field(default_factory=list)
+    foreign: list[dict] = field(default_factory=list)
+
+
+def csv_files(root: Path) -> tuple[list[Path], list[str]]:
+    """The package's CSVs, sorted by path, and why others were left out (hidden, outputs, links out)."""
+    found, skipped = [], []
+    for path in sorted(root.rglob("*"), key=lambda p: p.relative_to(root).as_posix()):
+        relative = path.relative_to(root)
+        if path.suffix.lower() != ".csv" or (path.is_dir() and not path.is_symlink()):
+            continue
+        parts = relative.parts
+        if any(part.startswith(".") for part in parts[:-1]) or parts[0] in OUTPUT_FOLDERS and len(parts) > 1:
+            continue  # hidden folders (.git, .venv, .build) and the builder's own outputs: never the package's tables
+        if parts[-1].startswith("."):
+            skipped.append(f"{relative.as_posix()}: hidden files are never published")
+        elif path.suffix != ".csv":
+            skipped.append(f"{relative.as_posix()}: the builder reads files ending in .csv (lowercase); rename it")
+        elif reason := unsafe_path(root, relative.as_posix()):
+            skipped.append(f"{relative.as_posix()}: it {reason}")
+        else:
+            found.append(path)
+    return found, skipped
+
+
+def resource_name(stem: str, taken: set[str]) -> str:
+    """A safe resource name from a file name: lowercase ASCII slug, at most 31 characters, not one of
+    the site's own folders, unique (`books`, `books_2`)."""
+    ascii_text = unicodedata.normalize("NFKD", stem).encode("ascii", "ignore").decode()
+    slug = re.sub(r"[^a-z0-9]+", "_", ascii_text.lower()).strip("_-")[:31].strip("_") or "table"
+    if slug in RESERVED_NAMES:
+        slug = f"{slug}_table"
+    name, number = slug, 1
+    while name in taken:
+        number += 1
+        name = f"{slug[: 31 - len(str(number)) - 1]}_{number}"
+    assert NAME.match(name), name
+    taken.add(name)
+    return name
+
+
+def read_table(root: Path, path: Path, name: str) -> Table:
+    """Describe one CSV with frictionless and read every cell with the type it inferred."""
+    relative = path.relative_to(root).as_posix()
+    try:
+        data = path.read_bytes()
+    except OSError as error:
+        raise BuilderError(f"{relative} cannot be read ({error.strerror or error}): fix its permissions or remove it.") from None
+    try:
+        text = data.decode("utf-8-sig")
+    except UnicodeDecodeError as error:
+        raise BuilderError(
+            f"{relative} is not UTF-8 (byte 0x{data[error.start]:02x} at offset {error.start}): re-save it as UTF-8."
+        ) from None
+    if not text.strip():
+        raise BuilderError(f"{relative} is empty: a CSV needs a header row.")
+    try:
+        described = describe(
+            relative,
+            type="resource",
+            basepath=str(root),
+            detector=Detector(sample_size=SAMPLE_ROWS, field_confidence=1.0),
+        )
+    except FrictionlessException as error:
+        raise BuilderError(f"{relative} cannot be read as CSV: {error.error.message}") from None
+    delimiter = getattr(described.dialect.get_control("csv"), "delimiter", ",") if described.dialect else ","
+    reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
+    header = next(reader, [])
+    check_header(relative, header)
+    schema_fields = list(described.schema.fields)
+    table = Table(name, relative, [], {} if delimiter == "," else {"delimiter": delimiter})
+    columns: list[list] = [[] for _ in header]
+    for row in reader:
+        if not row:
+            continue
+        table.rows += 1
+        for index, column in enumerate(columns):
+            column.append(row[index] if index < len(row) else "")
+    for label, inferred, cells in zip(header, schema_fields, columns, strict=False):
+        kind, values = typed(inferred, cells)
+        table.fields.append({"name": label, "type": kind})
+        table.values[label] = values
+    return table
+
+
+def check_header(relative: str, header: list[str]) -> None:
+    """Names the builder can use as fields: none empty, none twice (ignoring case, as SQLite and Excel do)."""
+    if not header:
+        raise BuilderError(f"{relative} has no header row: its first line must name the columns.")
+    seen: dict[str, str] = {}
+    for number, label in enumerate(header, start=1):
+        if not label.strip():
+            raise BuilderError(f"{relative}: column {number} has no name in the header row; name every column.")
+        if label.casefold() in seen:
+            other = seen[label.casefold()]
+            twice = f"`{label}` twice" if other == label else f"`{other}` and `{label}`, which differ only in case"
+            raise BuilderError(f"{relative}: the header names {twice}; give every column its own name.")
+        seen[label.casefold()] = label
+
+
+def typed(inferred, cells: list[str]) -> tuple[str, list]:
+    """The inferred type, if every cell reads as it (else text), and the cells as values of that type."""
+    if inferred.type in FIELD_TYPES - {"string", "any"}:  # others (yearmonth, geopoint …) are published as text
+        values = []
+        for cell in cells:
+            value, notes = inferred.read_cell(cell)
+            if notes:
+                break
+            values.append(value)
+        else:
+            return inferred.type, values
+    return "string", [cell if cell != "" else None for cell in cells]
+
+
+def propose_key(table: Table) -> None:
+    """The first column that is full and unique, preferring an id-like name (`id`, `book_id`, `code`)."""
+    candidates = [f["name"] for f in table.fields if table.rows and full_and_unique(table.values[f["name"]])]
+
+    def rank(name: str) -> tuple[int, int]:
+        lowered = name.lower()
+        if lowered in ID_NAMES:
+            return (0, 0)
+        if re.search(r"(^|[_\s-])(id|key|code|slug)$", lowered) or lowered.endswith("id"):
+            own = lowered.removesuffix("id").rstrip("_ -") in singulars(table.name)
+            return (1 if own else 2, 0)
+        return (3, 0)
+
+    if candidates:
+        table.key = [min(candidates, key=lambda name: (rank(name), candidates.index(name)))]
+
+
+def full_and_unique(values: list) -> bool:
+    return None not in values and len(set(values)) == len(values)
+
+
+def singulars(name: str) -> set[str]:
+    """A table name and its likely singulars: `books` -> book, `people`'s own name is kept."""
+    forms = {name}
+    if name.endswith("ies"):
+        forms.add(name[:-3] + "y")
+    if name.endswith("es"):
+        forms.add(name[:-2])
+    if name.endswith("s"):
+        forms.add(name[:-1])
+    return forms
+
+
+def propose_foreign_keys(tables: list[Table]) -> None:
+    """A column whose values all occur in another table's one-column key refers to it. Numbers match
+    by chance (every table numbered 1, 2, 3 …), so a whole-number column must also be named after the
+    table or its key; a key never refers to itself (the trivial case)."""
+    targets = [t for t in tables if len(t.key) == 1]
+    keys = {t.name: set(t.values[t.key[0]]) for t in targets}
+    for table in tables:
+        for spec in table.fields:
+            column, kind = spec["name"], spec["type"]
+            present = {v for v in table.values[column] if v is not None}
+            if kind not in FOREIGN_TYPES or not present or table.key == [column]:
+                continue
+            found = []
+            for target in targets:
+                target_field = next(f for f in target.fields if f["name"] == target.key[0])
+                if target_field["type"] != kind or not present <= keys[target.name]:
+                    continue
+                related = named_after(column, target)
+                if kind == "integer" and not related:
+                    continue
+                found.append((not related, target is table, tables.index(target), target))
+            if found:
+                target = min(found, key=lambda item: item[:3])[3]
+                table.foreign.append({"fields": [column], "reference": {"resource": target.name, "fields": list(target.key)}})
+
+
+def named_after(column: str, target: Table) -> bool:
+    """`author_id`, `author` or `authorId` pointing at table `authors` (or at a key also called so)."""
+    lowered = column.lower()
+    if lowered == target.key[0].lower():
+        return True
+    stem = re.sub(r"[_\s-]*(id|key|code|slug)$", "", lowered)
+    return bool(stem) and stem in singulars(target.name)
