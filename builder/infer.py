@@ -77,7 +77,8 @@ def read_table(root: Path, path: Path, name: str) -> Table:
     try:
         data = path.read_bytes()
     except OSError as error:
-        raise BuilderError(f"{relative} cannot be read ({error.strerror or error}): fix its permissions or remove it.") from None
+        reason = error.strerror or str(error)
+        raise BuilderError(f"{relative} cannot be read ({reason}): check the file and its permissions.") from None
     try:
         text = data.decode("utf-8-sig")
     except UnicodeDecodeError as error:
@@ -179,23 +180,26 @@ def singulars(name: str) -> set[str]:
 
 def propose_foreign_keys(tables: list[Table]) -> None:
     """A column whose values all occur in another table's one-column key refers to it. Numbers match
-    by chance (every table numbered 1, 2, 3 …), so a whole-number column must also be named after the
-    table or its key; a key never refers to itself (the trivial case)."""
+    by chance (every table numbered 1, 2, 3 …) and so do two keys, so a whole-number column or a key
+    must also be named after the table it refers to (`author_id` -> authors); a key never refers to
+    itself (the trivial case). A column of a table may refer to that table's own key (`mentor`)."""
     targets = [t for t in tables if len(t.key) == 1]
     keys = {t.name: set(t.values[t.key[0]]) for t in targets}
     for table in tables:
         for spec in table.fields:
             column, kind = spec["name"], spec["type"]
             present = {v for v in table.values[column] if v is not None}
-            if kind not in FOREIGN_TYPES or not present or table.key == [column]:
+            if kind not in FOREIGN_TYPES or not present:
                 continue
             found = []
             for target in targets:
+                if target is table and table.key == [column]:
+                    continue
                 target_field = next(f for f in target.fields if f["name"] == target.key[0])
                 if target_field["type"] != kind or not present <= keys[target.name]:
                     continue
                 related = named_after(column, target)
-                if kind == "integer" and not related:
+                if not related and (kind == "integer" or table.key == [column]):
                     continue
                 found.append((not related, target is table, tables.index(target), target))
             if found:
@@ -204,9 +208,8 @@ def propose_foreign_keys(tables: list[Table]) -> None:
 
 
 def named_after(column: str, target: Table) -> bool:
-    """`author_id`, `author` or `authorId` pointing at table `authors` (or at a key also called so)."""
+    """`author_id`, `author` or `authorId` refers to table `authors`, or to a key of the same name
+    (`customer_id`); a bare `id` or `code` names no table."""
     lowered = column.lower()
-    if lowered == target.key[0].lower():
-        return True
     stem = re.sub(r"[_\s-]*(id|key|code|slug)$", "", lowered)
-    return bool(stem) and stem in singulars(target.name)
+    return bool(stem) and (stem in singulars(target.name) or lowered == target.key[0].lower())
