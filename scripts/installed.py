@@ -108,9 +108,8 @@ def main(argv: list[str]) -> int:
             missing = build_copy(Path(argv[1]).resolve() / "bin", Path(argv[2]).resolve(), Path(scratch))
         for item in missing:
             print(f"missing: {item}", file=sys.stderr)
-        print(
-            f"built {argv[2]} outside the repository in {time.monotonic() - started:.0f} s: {'complete' if not missing else 'INCOMPLETE'}"
-        )
+        verdict = "INCOMPLETE" if missing else "complete"
+        print(f"built {argv[2]} outside the repository in {time.monotonic() - started:.0f} s: {verdict}")
         return 1 if missing else 0
     print(__doc__, file=sys.stderr)
     return 2
