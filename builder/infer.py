@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import csv
 import io
+import os
 import re
 import unicodedata
 from dataclasses import dataclass, field
@@ -35,24 +36,28 @@ class Table:
 
 
 def csv_files(root: Path) -> tuple[list[Path], list[str]]:
-    """The package's CSVs, sorted by path, and why others were left out (hidden, outputs, links out)."""
+    """The package's CSVs, sorted by path, and why others were left out (hidden, outputs, links out).
+    Hidden folders (.git, .venv, .build) and the builder's outputs are never walked into."""
     found, skipped = [], []
-    for path in sorted(root.rglob("*"), key=lambda p: p.relative_to(root).as_posix()):
-        relative = path.relative_to(root)
-        if path.suffix.lower() != ".csv" or (path.is_dir() and not path.is_symlink()):
-            continue
-        parts = relative.parts
-        if any(part.startswith(".") for part in parts[:-1]) or parts[0] in OUTPUT_FOLDERS and len(parts) > 1:
-            continue  # hidden folders (.git, .venv, .build) and the builder's own outputs: never the package's tables
-        if parts[-1].startswith("."):
-            skipped.append(f"{relative.as_posix()}: hidden files are never published")
-        elif path.suffix != ".csv":
-            skipped.append(f"{relative.as_posix()}: the builder reads files ending in .csv (lowercase); rename it")
-        elif reason := unsafe_path(root, relative.as_posix()):
-            skipped.append(f"{relative.as_posix()}: it {reason}")
-        else:
-            found.append(path)
-    return found, skipped
+    for folder, subfolders, names in os.walk(root):
+        here = Path(folder)
+        subfolders[:] = [
+            name for name in subfolders if not name.startswith(".") and not (here == root and name in OUTPUT_FOLDERS)
+        ]
+        for name in names:
+            path = here / name
+            relative = path.relative_to(root).as_posix()
+            if path.suffix.lower() != ".csv" or path.is_dir():
+                continue
+            if name.startswith("."):
+                skipped.append(f"{relative}: hidden files are never published")
+            elif path.suffix != ".csv":
+                skipped.append(f"{relative}: the builder reads files ending in .csv (lowercase); rename it")
+            elif reason := unsafe_path(root, relative):
+                skipped.append(f"{relative}: it {reason}")
+            else:
+                found.append(path)
+    return sorted(found, key=lambda path: path.relative_to(root).as_posix()), sorted(skipped)
 
 
 def resource_name(stem: str, taken: set[str]) -> str:

@@ -197,11 +197,13 @@ def test_hostile_file_names_become_safe_resource_names(tmp_path):
             "LOUD.CSV": "id\n1\n",
         },
     )
+    (folder / "away.csv").symlink_to(write(tmp_path / "elsewhere", {"t.csv": "id\n1\n"}) / "t.csv")
     result = init(folder, *FLAGS)
     assert result.exit_code == 0, result.output
     assert result.stderr.splitlines() == [
         "skipped .secret.csv: hidden files are never published",
         "skipped LOUD.CSV: the builder reads files ending in .csv (lowercase); rename it",
+        "skipped away.csv: it leads outside the package folder through a symlink",
     ]
     names = {r["path"]: name for name, r in resources(folder).items()}
     assert names == {
