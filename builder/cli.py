@@ -151,7 +151,8 @@ def init(
     for table in found.tables:
         keys = f"key {', '.join(table.key)}" if table.key else "no key found"
         refers = "".join(f"; {fk['fields'][0]} → {fk['reference']['resource']}" for fk in table.foreign)
-        click.echo(f"{table.path}: table {table.name}, {table.rows:,} rows, {keys}{refers}")
+        rows = f"{table.rows:,} row{'s' if table.rows != 1 else ''}"
+        click.echo(f"{table.path}: table {table.name}, {rows}, {keys}{refers}")
     click.echo(f"wrote {', '.join(written)}" + (f"; kept your {', '.join(kept)}" if kept else ""))
     for line in scaffold.left_to_decide(found):
         click.echo(f"left to decide: {line}")

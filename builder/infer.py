@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import csv
 import io
+import itertools
 import os
 import re
 import unicodedata
@@ -151,24 +152,36 @@ def typed(inferred, cells: list[str]) -> tuple[str, list]:
 
 
 def propose_key(table: Table) -> None:
-    """The first column that is full and unique, preferring an id-like name (`id`, `book_id`, `code`)."""
-    candidates = [f["name"] for f in table.fields if table.rows and full_and_unique(table.values[f["name"]])]
+    """The column, or two or three columns together, that are full and unique, preferring id-like
+    names (`id`, then `book_id` in books, then any `…_id`, `…code`), then fewer columns. Free text
+    (a value with a space, or over 100 characters) is a key only when nothing else is: a link table's
+    `claim_id` + `source_id` identify its rows better than a `note` that happens to be unique."""
+    if not table.rows:
+        return
+    full = [f["name"] for f in table.fields if None not in table.values[f["name"]]][:KEY_COLUMNS]
+    ranks = {name: key_rank(table, name) for name in full}
+    combos = [combo for size in (1, 2, 3) for combo in itertools.combinations(full, size)]
+    combos.sort(key=lambda combo: (max(ranks[n] for n in combo), len(combo), sum(ranks[n] for n in combo)))
+    for combo in combos[:KEY_TRIES]:  # sorted is stable: columns keep their order among equals
+        rows = list(zip(*(table.values[name] for name in combo), strict=True))
+        if len(set(rows)) == len(rows):
+            table.key = list(combo)
+            return
 
-    def rank(name: str) -> tuple[int, int]:
-        lowered = name.lower()
-        if lowered in ID_NAMES:
-            return (0, 0)
-        if re.search(r"(^|[_\s-])(id|key|code|slug)$", lowered) or lowered.endswith("id"):
-            own = lowered.removesuffix("id").rstrip("_ -") in singulars(table.name)
-            return (1 if own else 2, 0)
-        return (3, 0)
 
-    if candidates:
-        table.key = [min(candidates, key=lambda name: (rank(name), candidates.index(name)))]
+KEY_COLUMNS = 12  # the first full columns tried as keys, alone and in twos and threes
+KEY_TRIES = 60  # at most this many column sets are checked: each check reads the whole column
 
 
-def full_and_unique(values: list) -> bool:
-    return None not in values and len(set(values)) == len(values)
+def key_rank(table: Table, name: str) -> int:
+    lowered = name.lower()
+    if lowered in ID_NAMES:
+        return 0
+    if re.search(r"(^|[_\s-])(id|key|code|slug)$", lowered) or lowered.endswith("id"):
+        return 1 if re.sub(r"[_\s-]*(id|key|code|slug)$", "", lowered) in singulars(table.name) else 2
+    if any(isinstance(v, str) and (" " in v or len(v) > 100) for v in table.values[name]):
+        return 4
+    return 3
 
 
 def singulars(name: str) -> set[str]:

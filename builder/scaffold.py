@@ -201,8 +201,8 @@ def left_to_decide(found: Survey) -> list[str]:
     for table in found.tables:
         if not table.key:
             lines.append(
-                f"{table.path}: no column is full and unique; set `schema.primaryKey` of `{table.name}` to the"
-                " column(s) that identify a row."
+                f"{table.path}: no column (nor two or three together) is full and unique;"
+                f" set `schema.primaryKey` of `{table.name}` to the column(s) that identify a row."
             )
     if install_spec().startswith(f"{DISTRIBUTION}=="):
         lines.append(

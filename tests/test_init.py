@@ -221,12 +221,12 @@ def test_hostile_file_names_become_safe_resource_names(tmp_path):
 
 
 def test_what_is_left_to_decide_is_said(tmp_path):
-    folder = write(tmp_path / "in", {"pairs.csv": "a,b\n1,x\n1,y\n2,x\n"})
+    folder = write(tmp_path / "in", {"pairs.csv": "a,b\n1,x\n1,y\n2,x\n1,x\n"})
     result = init(folder, *FLAGS)
     assert result.exit_code == 0, result.output
     assert (
-        "left to decide: pairs.csv: no column is full and unique; set `schema.primaryKey` of `pairs` to the"
-        " column(s) that identify a row.\n" in result.output
+        "left to decide: pairs.csv: no column (nor two or three together) is full and unique;"
+        " set `schema.primaryKey` of `pairs` to the column(s) that identify a row.\n" in result.output
     )
     assert "primaryKey" not in resources(folder)["pairs"]["schema"]
     checked = CliRunner().invoke(cli, ["validate", "--root", str(folder)])
@@ -259,3 +259,19 @@ def test_values_that_do_not_all_read_as_the_type_stay_text(tmp_path):
     folder = write(tmp_path / "in", {"big.csv": "id,count\n" + rows})
     assert init(folder, *FLAGS).exit_code == 0
     assert [f["type"] for f in resources(folder)["big"]["schema"]["fields"]] == ["integer", "string"]
+
+
+def test_a_link_table_gets_a_key_of_two_ids_not_a_unique_note(tmp_path):
+    folder = write(
+        tmp_path / "in",
+        {
+            "claims.csv": "claim_id,text\nc1,One thing\nc2,Another\n",
+            "claim_sources.csv": "claim_id,source_id,note\nc1,s1,As said here\nc1,s2,Also here\nc2,s1,And here\n",
+        },
+    )
+    result = init(folder, *FLAGS)
+    assert "claim_sources.csv: table claim_sources, 3 rows, key claim_id, source_id; claim_id → claims\n" in result.output
+    assert "claims.csv: table claims, 2 rows, key claim_id\n" in result.output
+    assert resources(folder)["claim_sources"]["schema"]["primaryKey"] == ["claim_id", "source_id"]
+    checked = CliRunner().invoke(cli, ["validate", "--root", str(folder)])
+    assert checked.exit_code == 0, checked.output
