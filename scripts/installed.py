@@ -100,7 +100,10 @@ def main(argv: list[str]) -> int:
     started = time.monotonic()
     if argv[:1] == ["venv"] and len(argv) == 2:
         bin_folder = fresh_venv(Path(argv[1]).resolve())
-        where = run([str(bin_folder / "python"), "-c", "import builder; print(builder.__file__)"]).stdout.strip()
+        # run from the virtualenv, not from here: `python -c` would import this repository's builder/ first
+        where = run([str(bin_folder / "python"), "-c", "import builder; print(builder.__file__)"], cwd=bin_folder).stdout.strip()
+        if not Path(where).is_relative_to(bin_folder.parent):
+            raise SystemExit(f"the installed builder is not the wheel's: {where}")
         print(f"installed builder into {argv[1]} ({where}) in {time.monotonic() - started:.0f} s")
         return 0
     if argv[:1] == ["build"] and len(argv) == 3:
