@@ -138,16 +138,18 @@ def check_header(relative: str, header: list[str]) -> None:
 
 
 def typed(inferred, cells: list[str]) -> tuple[str, list]:
-    """The inferred type, if every cell reads as it (else text), and the cells as values of that type."""
+    """The inferred type, if every cell reads as it (else text), and the cells as values of that type.
+    One reader per column, each distinct cell read once: read_cell builds a reader per call."""
     if inferred.type in FIELD_TYPES - {"string", "any"}:  # others (yearmonth, geopoint …) are published as text
-        values = []
+        reader, seen = inferred.create_cell_reader(), {}
         for cell in cells:
-            value, notes = inferred.read_cell(cell)
-            if notes:
-                break
-            values.append(value)
+            if cell not in seen:
+                value, notes = reader(cell)
+                if notes:
+                    break
+                seen[cell] = value
         else:
-            return inferred.type, values
+            return inferred.type, [seen[cell] for cell in cells]
     return "string", [cell if cell != "" else None for cell in cells]
 
 
