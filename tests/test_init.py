@@ -275,3 +275,22 @@ def test_a_link_table_gets_a_key_of_two_ids_not_a_unique_note(tmp_path):
     assert resources(folder)["claim_sources"]["schema"]["primaryKey"] == ["claim_id", "source_id"]
     checked = CliRunner().invoke(cli, ["validate", "--root", str(folder)])
     assert checked.exit_code == 0, checked.output
+
+
+def test_an_unanswered_prompt_writes_nothing(tmp_path):
+    folder = write(tmp_path / "in", SHELF)
+    before = snapshot(folder)
+    result = init(folder, input="")  # no terminal, no flags: the first question meets the end of input
+    assert result.exit_code == 1
+    assert (result.stdout, result.stderr) == ("Title [In]: ", "Aborted!\n")
+    assert snapshot(folder) == before
+
+
+def test_a_semicolon_csv_is_described_with_its_dialect(tmp_path):
+    folder = write(tmp_path / "in", {"prices.csv": "item_id;price\na;1.5\nb;2\n"})
+    assert init(folder, "--title", "Prices", "--description", "Prices.", "--license", "Mine, ask us", "--yes").exit_code == 0
+    prices = resources(folder)["prices"]
+    assert prices["dialect"] == {"delimiter": ";"}
+    assert [(f["name"], f["type"]) for f in prices["schema"]["fields"]] == [("item_id", "string"), ("price", "number")]
+    package = json.loads((folder / "datapackage.json").read_text(encoding="utf-8"))
+    assert package["licenses"] == [{"name": "Mine, ask us", "title": "Mine, ask us"}]  # not a known id: kept as given
