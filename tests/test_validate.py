@@ -236,7 +236,7 @@ def test_usage_error_exits_2(bookshelf):
     assert result.exit_code == 2
 
 
-@pytest.mark.parametrize("command", ["validate", "build", "serve", "synth"])
+@pytest.mark.parametrize("command", ["validate", "build", "serve", "synth", "init"])
 def test_every_command_has_help(command):
     result = CliRunner().invoke(cli, [command, "--help"])
     assert result.exit_code == 0
