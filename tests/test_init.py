@@ -294,3 +294,31 @@ def test_a_semicolon_csv_is_described_with_its_dialect(tmp_path):
     assert [(f["name"], f["type"]) for f in prices["schema"]["fields"]] == [("item_id", "string"), ("price", "number")]
     package = json.loads((folder / "datapackage.json").read_text(encoding="utf-8"))
     assert package["licenses"] == [{"name": "Mine, ask us", "title": "Mine, ask us"}]  # not a known id: kept as given
+
+
+@pytest.mark.parametrize(
+    "origin, spec",
+    [
+        (
+            {"url": "https://github.com/owner/ledger", "vcs_info": {"vcs": "git", "commit_id": "abc123"}},
+            "ledger-builder @ git+https://github.com/owner/ledger@abc123",
+        ),
+        (
+            {"url": "https://example.org/ledger_builder-0.1.0-py3-none-any.whl", "archive_info": {}},
+            "ledger-builder @ https://example.org/ledger_builder-0.1.0-py3-none-any.whl",
+        ),
+        ({"url": "file:///home/me/llama-ledger", "dir_info": {}}, "ledger-builder==9.9.9"),  # no address CI can reach
+        (None, "ledger-builder==9.9.9"),  # from an index
+    ],
+)
+def test_the_makefile_installs_builder_from_where_it_came(monkeypatch, origin, spec):
+    from builder import scaffold
+
+    class Installed:
+        version = "9.9.9"
+
+        def read_text(self, name):
+            return json.dumps(origin) if origin is not None and name == "direct_url.json" else None
+
+    monkeypatch.setattr(scaffold.metadata, "distribution", lambda name: Installed())
+    assert scaffold.install_spec() == spec
