@@ -103,23 +103,30 @@ def read_table(root: Path, path: Path, name: str) -> Table:
     except FrictionlessException as error:
         raise BuilderError(f"{relative} cannot be read as CSV: {error.error.message}") from None
     delimiter = getattr(described.dialect.get_control("csv"), "delimiter", ",") if described.dialect else ","
-    reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
-    header = next(reader, [])
+    # frictionless has lifted csv's field size limit: a cell of any length is read, as the builder reads it
+    header, columns, rows = _columns(csv.reader(io.StringIO(text, newline=""), delimiter=delimiter))
     check_header(relative, header)
     schema_fields = list(described.schema.fields)
-    table = Table(name, relative, [], {} if delimiter == "," else {"delimiter": delimiter})
-    columns: list[list] = [[] for _ in header]
-    for row in reader:
-        if not row:
-            continue
-        table.rows += 1
-        for index, column in enumerate(columns):
-            column.append(row[index] if index < len(row) else "")
+    table = Table(name, relative, [], {} if delimiter == "," else {"delimiter": delimiter}, rows)
     for label, inferred, cells in zip(header, schema_fields, columns, strict=False):
         kind, values = typed(inferred, cells)
         table.fields.append({"name": label, "type": kind})
         table.values[label] = values
     return table
+
+
+def _columns(reader) -> tuple[list[str], list[list[str]], int]:
+    """The header, each column's cells (a short row's missing cells empty) and the number of rows."""
+    header = next(reader, [])
+    columns: list[list[str]] = [[] for _ in header]
+    rows = 0
+    for row in reader:
+        if not row:
+            continue
+        rows += 1
+        for index, column in enumerate(columns):
+            column.append(row[index] if index < len(row) else "")
+    return header, columns, rows
 
 
 def check_header(relative: str, header: list[str]) -> None:
