@@ -103,7 +103,7 @@ def read_table(root: Path, path: Path, name: str) -> Table:
     except FrictionlessException as error:
         raise BuilderError(f"{relative} cannot be read as CSV: {error.error.message}") from None
     delimiter = getattr(described.dialect.get_control("csv"), "delimiter", ",") if described.dialect else ","
-    # frictionless has lifted csv's field size limit: a cell of any length is read, as the builder reads it
+    # no field size limit (builder.tables lifts it on import): a cell of any length is read, as validate reads it
     header, columns, rows = _columns(csv.reader(io.StringIO(text, newline=""), delimiter=delimiter))
     check_header(relative, header)
     schema_fields = list(described.schema.fields)
