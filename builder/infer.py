@@ -106,10 +106,10 @@ def read_table(root: Path, path: Path, name: str) -> Table:
     # no field size limit (builder.tables lifts it on import): a cell of any length is read, as validate reads it
     header, columns, rows = _columns(csv.reader(io.StringIO(text, newline=""), delimiter=delimiter))
     check_header(relative, header)
-    schema_fields = list(described.schema.fields)
+    inferred = {f.name: f for f in described.schema.fields}
     table = Table(name, relative, [], {} if delimiter == "," else {"delimiter": delimiter}, rows)
-    for label, inferred, cells in zip(header, schema_fields, columns, strict=False):
-        kind, values = typed(inferred, cells)
+    for label, cells in zip(header, columns, strict=True):
+        kind, values = typed(inferred.get(label), cells)  # a label frictionless read otherwise stays text
         table.fields.append({"name": label, "type": kind})
         table.values[label] = values
     return table
@@ -147,7 +147,8 @@ def check_header(relative: str, header: list[str]) -> None:
 def typed(inferred, cells: list[str]) -> tuple[str, list]:
     """The inferred type, if every cell reads as it (else text), and the cells as values of that type.
     One reader per column, each distinct cell read once: read_cell builds a reader per call."""
-    if inferred.type in FIELD_TYPES - {"string", "any"}:  # others (yearmonth, geopoint …) are published as text
+    # other types (yearmonth, geopoint …) are published as text
+    if inferred is not None and inferred.type in FIELD_TYPES - {"string", "any"}:
         reader, seen = inferred.create_cell_reader(), {}
         for cell in cells:
             if cell not in seen:

@@ -322,3 +322,11 @@ def test_the_makefile_installs_builder_from_where_it_came(monkeypatch, origin, s
 
     monkeypatch.setattr(scaffold.metadata, "distribution", lambda name: Installed())
     assert scaffold.install_spec() == spec
+
+
+def test_a_csv_saved_with_a_byte_order_mark_is_read_like_any_other(tmp_path):
+    folder = write(tmp_path / "in", {"a.csv": b"\xef\xbb\xbfid,n\n1,2\n2,3\n"})  # as Excel saves "CSV UTF-8"
+    assert init(folder, *FLAGS).exit_code == 0
+    a = resources(folder)["a"]
+    assert [(f["name"], f["type"]) for f in a["schema"]["fields"]] == [("id", "integer"), ("n", "integer")]
+    assert a["schema"]["primaryKey"] == ["id"]
