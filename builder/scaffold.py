@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import re
+import unicodedata
 from dataclasses import dataclass, field
 from importlib import metadata
 from pathlib import Path
@@ -86,7 +87,9 @@ def default_description(found: Survey) -> str:
 
 
 def package_name(title: str) -> str:
-    slug = re.sub(r"[^a-z0-9._-]+", "-", title.lower()).strip("-._")[:100]
+    """The package's name (it names the downloads): the title as a lowercase ASCII slug, `Crème` -> creme."""
+    ascii_text = unicodedata.normalize("NFKD", title).encode("ascii", "ignore").decode()
+    slug = re.sub(r"[^a-z0-9._-]+", "-", ascii_text.lower()).strip("-._")[:100].strip("-._")
     return slug or "data-package"
 
 

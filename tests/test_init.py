@@ -330,3 +330,12 @@ def test_a_csv_saved_with_a_byte_order_mark_is_read_like_any_other(tmp_path):
     a = resources(folder)["a"]
     assert [(f["name"], f["type"]) for f in a["schema"]["fields"]] == [("id", "integer"), ("n", "integer")]
     assert a["schema"]["primaryKey"] == ["id"]
+
+
+@pytest.mark.parametrize(
+    "title, name", [("Reading list", "reading-list"), ("Crème brûlée: recettes", "creme-brulee-recettes"), ("書籍", "data-package")]
+)
+def test_the_package_name_is_a_safe_slug_of_the_title(title, name):
+    from builder import scaffold
+
+    assert scaffold.package_name(title) == name
