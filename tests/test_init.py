@@ -333,7 +333,8 @@ def test_a_csv_saved_with_a_byte_order_mark_is_read_like_any_other(tmp_path):
 
 
 @pytest.mark.parametrize(
-    "title, name", [("Reading list", "reading-list"), ("Crème brûlée: recettes", "creme-brulee-recettes"), ("書籍", "data-package")]
+    "title, name",
+    [("Reading list", "reading-list"), ("Crème brûlée: recettes", "creme-brulee-recettes"), ("書籍", "data-package")],
 )
 def test_the_package_name_is_a_safe_slug_of_the_title(title, name):
     from builder import scaffold
