@@ -186,7 +186,7 @@ def format_report(report: Report, shown: int = SHOWN_PER_KIND) -> str:
     """
     listed = report.sorted_warnings()  # worth fixing, but the package is valid: a section of their own
     count = len(listed)
-    heading = [f"Warnings ({count}): the package is valid; --strict makes the metadata ones problems."] if listed else []
+    heading = [f"Warnings ({count}):"] if listed else []
     warnings = heading + _grouped(listed, prefix="warning ", shown=shown)
     if report.valid:
         return "\n".join([f"The package {report.package or 'at this root'} is valid.", *warnings])
