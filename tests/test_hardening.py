@@ -476,7 +476,7 @@ def test_stale_staging_of_a_dead_build_is_removed(bookshelf):
     ("change", "expected"),
     [
         (lambda d: d.update(ledger=[]), "`ledger` must be an object."),
-        (lambda d: d.pop("description"), "The package has no description; the home page has no introduction."),
+        (lambda d: d.update(description=["not", "text"]), "The package's description is not text."),
         (lambda d: d["resources"].append("books.csv"), "Resource #6 is str, not an object."),
         (
             lambda d: resource(d, "books")["schema"]["foreignKeys"].append({"fields": "author_id", "reference": "authors"}),
