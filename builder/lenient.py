@@ -1,6 +1,6 @@
 """Metadata the site wants but the Data Package standard does not require (issue 22).
 
-A missing title, description or primary key is a warning with a default, not a refusal: the title
+A missing name, title, description or primary key is a warning with a default, not a refusal: the title
 is the name in words, a missing description is left out of the page, and a table without a key
 gets no links into it. A schema given as the path of a JSON file in the package is read in.
 `--strict` makes each warning a problem again (the Ledger builds with it).
@@ -12,12 +12,14 @@ import json
 import re
 from pathlib import Path
 
+from frictionless import FrictionlessException, Resource
+
 from builder.errors import Problem, Report
 from builder.paths import unsafe_path
 
 DESCRIPTOR = "datapackage.json"
 REMOTE = re.compile(r"^[A-Za-z][A-Za-z0-9+.-]*:")  # as safety.REMOTE: a remote address is safety's to refuse
-WARNING_TYPES = ("missing-title", "missing-description", "missing-primary-key")
+WARNING_TYPES = ("missing-schema", "missing-name", "missing-title", "missing-description", "missing-primary-key")
 MAX_SCHEMA_BYTES = 10 * 1024 * 1024  # a schema file is small; a huge one is not read into memory
 
 
@@ -35,16 +37,28 @@ def _warning(message: str, fix: str, kind: str, field: str | None = None, resour
     return Problem(DESCRIPTOR, None, field, kind, message, fix, resource)
 
 
-def read_schemas(descriptor: dict, root: Path) -> tuple[dict, list[Problem]]:
-    """The descriptor with each schema given as a local JSON file read in (a copy; the caller's is
-    untouched). A path that leaves the package, or a file that is missing or not a JSON object, is
-    a problem; a remote address is left for safety to refuse."""
+def read_schemas(descriptor: dict, root: Path) -> tuple[dict, list[Problem], list[Problem]]:
+    """The descriptor with each schema given as a local JSON file read in, and each CSV without a
+    schema given the one frictionless infers from it (a copy; the caller's is untouched); then the
+    problems and the warnings. A path that leaves the package, or a file that is missing or not a
+    JSON object, is a problem; a remote address is left for safety to refuse."""
     resources = descriptor.get("resources")
     if not isinstance(resources, list):
-        return descriptor, []
-    problems, read = [], []
+        return descriptor, [], []
+    problems, warnings, read = [], [], []
     for index, resource in enumerate(resources):
         reference = resource.get("schema") if isinstance(resource, dict) else None
+        inferred = _inferred(resource, root) if isinstance(resource, dict) and "schema" not in resource else None
+        if inferred:
+            read.append({**resource, "schema": inferred})
+            names = ", ".join(f"`{f['name']}` {f.get('type', 'string')}" for f in inferred["fields"])
+            warnings.append(
+                _warning(f"resource `{resource.get('name')}` has no schema; the builder read its fields from"
+                         f" {resource['path']}: {names}.",
+                         "Write the `schema` with each field's type, so a later row cannot change it.",
+                         "missing-schema", resource=resource.get("name"))
+            )  # fmt: skip
+            continue
         if not isinstance(reference, str) or REMOTE.match(reference):
             read.append(resource)
             continue
@@ -59,7 +73,24 @@ def read_schemas(descriptor: dict, root: Path) -> tuple[dict, list[Problem]]:
             read.append(resource)
             continue
         read.append({**resource, "schema": schema})
-    return {**descriptor, "resources": read}, problems
+    return {**descriptor, "resources": read}, problems, warnings
+
+
+def _inferred(resource: dict, root: Path) -> dict | None:
+    """The schema frictionless infers from a CSV inside the package, or None (not a CSV the builder
+    reads, outside the package, or unreadable: safety then says why)."""
+    path = resource.get("path")
+    if not isinstance(path, str) or not path.endswith(".csv") or REMOTE.match(path) or unsafe_path(root, path):
+        return None
+    if not (root / path).resolve().is_file():
+        return None
+    try:
+        found = Resource(path=path, basepath=str(root))
+        found.infer()
+        schema = found.schema.to_descriptor()
+    except (FrictionlessException, OSError, UnicodeDecodeError, ValueError):
+        return None
+    return schema if schema.get("fields") else None
 
 
 def _schema_file(root: Path, reference: str) -> tuple[dict | None, str | None]:
@@ -85,8 +116,14 @@ def complete(descriptor: dict) -> tuple[dict, list[Problem]]:
     each title, description and primary key the site would have used. Call it after the safety
     checks: resources are objects with names and schemas with fields."""
     warnings = []
-    name = descriptor.get("name") or "package"
     done = dict(descriptor)
+    if _missing(descriptor.get("name")):
+        done["name"] = "package"  # as the downloads have always been named without one
+        warnings.append(
+            _warning('The package has no name; its downloads are called "package".',
+                     "Add a `name`: lowercase letters, digits and hyphens, e.g. `my-data`.", "missing-name")
+        )  # fmt: skip
+    name = done["name"]
     if _missing(descriptor.get("title")):
         done["title"] = words(name)
         warnings.append(

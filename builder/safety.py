@@ -220,7 +220,9 @@ def _resource(resource: dict, index: int, root: Path) -> Iterator[Problem]:
             f" (it becomes a file name, a folder and a sheet){'' if name is None else f', not {name!r}'}.",
             "Rename the resource, e.g. `release_cadence` or `people`.",
         )
-    elif name in RESERVED_NAMES:
+    elif name in RESERVED_NAMES and (name == "index" or _gets_pages(resource)):
+        # Only a table with row pages has a folder of its own at the top of the site; every table's
+        # data page is data/<name>/, where only `index` clashes (with the data index).
         yield problem(
             f"{where} is named like one of the site's own folders ({', '.join(sorted(RESERVED_NAMES))}).",
             "Rename the resource.",
@@ -294,6 +296,12 @@ def _resource(resource: dict, index: int, root: Path) -> Iterator[Problem]:
             f"{where}: `ledger.{option}` is not an option the builder knows.",
             f"Use {', '.join(f'`{o}`' for o in sorted(RESOURCE_OPTIONS - BUILDER_WRITTEN))}, or remove it.",
         )
+
+
+def _gets_pages(resource: dict) -> bool:
+    """Whether the resource asks for row pages (load.gets_pages, before its key is known to be good)."""
+    ledger = resource.get("ledger")
+    return isinstance(ledger, dict) and bool(ledger.get("pages", "label" in ledger))
 
 
 RESOURCE_OPTIONS = {"label", "columns", "pages", "highlight", "view", "rows", "sorted_by"}

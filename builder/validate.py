@@ -51,13 +51,13 @@ def validate_package(paths: Paths, strict: bool = False) -> tuple[Report, dict |
     report.add(problems)
     if descriptor is None:
         return report, None, {}
-    descriptor, unread = lenient.read_schemas(descriptor, paths.root)
+    descriptor, unread, inferred = lenient.read_schemas(descriptor, paths.root)
     unsafe = unread or safety.check_descriptor(descriptor, paths.root)
     report.add(unsafe)
     if unsafe:  # nothing more is read from a package that could make us read or fetch elsewhere
         return report, None, {}
     descriptor, wanted = lenient.complete(descriptor)
-    lenient.apply(report, wanted, strict)
+    lenient.apply(report, inferred + wanted, strict)
     package, structure = check_descriptor(descriptor, paths.root)
     report.add(structure)
     report.add(history.check_release_notes(descriptor))  # issue 10: one line per release

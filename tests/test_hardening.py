@@ -182,6 +182,7 @@ def test_resource_names_are_safe_file_names(bookshelf, name):
 @pytest.mark.parametrize("reserved", ["data", "downloads", "index", "api"])
 def test_resource_names_of_the_sites_own_folders_are_refused(bookshelf, reserved):
     data = descriptor(bookshelf)
+    resource(data, "quotes")["ledger"] = {"pages": True}  # a folder of its own at the top of the site
     resource(data, "quotes")["name"] = reserved
     save(bookshelf, data)
     assert report(bookshelf) == [["datapackage.json", None, None, "descriptor-invalid"]]

@@ -175,3 +175,39 @@ def test_a_package_without_titles_or_keys_builds_a_whole_site(tmp_path, monkeypa
     database = next((root / "dist").glob("*.sqlite"))
     with sqlite3.connect(database) as connection:  # SQLite keeps the key's index, not a constraint it cannot hold
         assert connection.execute("SELECT count(*) FROM books").fetchone() == (2,)
+
+
+def test_a_csv_without_a_schema_gets_the_one_frictionless_infers(tmp_path):
+    root = tiny(tmp_path / "p")
+    descriptor = json.loads((root / "datapackage.json").read_text())
+    del descriptor["resources"][0]["schema"]
+    del descriptor["name"]
+    (root / "datapackage.json").write_text(json.dumps(descriptor), encoding="utf-8")
+    result = run("validate", "--root", str(root))
+    assert result.exit_code == 0
+    assert (
+        "  warning file [missing-schema]: resource `source_usage` has no schema; the builder read its fields from"
+        " data/usage.csv: `model` string, `uses` integer.\n"
+        "      fix: Write the `schema` with each field's type, so a later row cannot change it.\n"
+    ) in result.output
+    assert '  warning file [missing-name]: The package has no name; its downloads are called "package".\n' in result.output
+    strict = run("validate", "--strict", "--root", str(root))
+    assert strict.exit_code == 1
+    assert "  file [missing-schema]: resource `source_usage` has no schema;" in strict.output
+
+
+def test_a_table_without_row_pages_may_be_called_data(tmp_path, monkeypatch):
+    """Only a table with row pages has a folder at the top of the site; `data` is free for the others."""
+    monkeypatch.setenv("SOURCE_DATE_EPOCH", "1700000000")
+    root = tiny(tmp_path / "p")
+    descriptor = json.loads((root / "datapackage.json").read_text())
+    descriptor["resources"][0]["name"] = "data"
+    (root / "datapackage.json").write_text(json.dumps(descriptor), encoding="utf-8")
+    assert run("build", "--quiet", "--root", str(root)).exit_code == 0
+    assert "<h1>Data</h1>" in (root / "site" / "data" / "data" / "index.html").read_text(encoding="utf-8")
+    assert '<a href="../data/data/">Data</a>' in (root / "site" / "data" / "index.html").read_text(encoding="utf-8")
+    descriptor["resources"][0]["name"] = "index"
+    (root / "datapackage.json").write_text(json.dumps(descriptor), encoding="utf-8")
+    result = run("validate", "--root", str(root))
+    assert result.exit_code == 1
+    assert "resource `index` is named like one of the site's own folders" in result.output
