@@ -161,8 +161,10 @@ def _resource(resource: dict) -> tuple[dict, list[Problem]]:
         )  # fmt: skip
     schema = dict(resource["schema"])
     if not schema.get("primaryKey"):
+        options = resource.get("ledger") if isinstance(resource.get("ledger"), dict) else {}
+        pages = " and get no pages of their own" if options.get("pages", "label" in options) else ""
         warnings.append(
-            _warning(f"{where} has no primary key; its rows are numbered in file order and nothing links to them.",
+            _warning(f"{where} has no primary key; its rows are numbered in file order{pages} and nothing links to them.",
                      "Set `schema.primaryKey` to the field(s) that identify a row.", "missing-primary-key",
                      resource=name)
         )  # fmt: skip

@@ -211,3 +211,16 @@ def test_a_table_without_row_pages_may_be_called_data(tmp_path, monkeypatch):
     result = run("validate", "--root", str(root))
     assert result.exit_code == 1
     assert "resource `index` is named like one of the site's own folders" in result.output
+
+
+def test_row_pages_asked_of_a_table_without_a_key_are_a_warning(tmp_path):
+    root = tiny(tmp_path / "p")
+    descriptor = json.loads((root / "datapackage.json").read_text())
+    descriptor["resources"][0]["ledger"] = {"pages": True}
+    (root / "datapackage.json").write_text(json.dumps(descriptor), encoding="utf-8")
+    result = run("validate", "--root", str(root))
+    assert result.exit_code == 0
+    assert (
+        "  warning file [missing-primary-key]: resource `source_usage` has no primary key; its rows are numbered in file"
+        " order and get no pages of their own and nothing links to them.\n"
+    ) in result.output
