@@ -21,13 +21,13 @@ $(STAMP): pyproject.toml constraints.txt
 	@touch $(STAMP)
 
 build: $(STAMP) ## Validate the package and build dist/ (downloads) and site/
-	$(BIN)/builder build
+	$(BIN)/builder build --strict
 
 test: $(STAMP) ## Run the tests (browser tests need /usr/bin/chromium)
 	$(BIN)/python -m pytest -q
 
 validate: $(STAMP) ## Check the package and list every problem
-	$(BIN)/builder validate
+	$(BIN)/builder validate --strict
 
 diff: $(STAMP) ## What changed since the last release: make diff [OLD=0.1.0] [NEW=folder|commit] [FORMAT=--markdown]
 	$(BIN)/builder diff $(FORMAT) $(OLD) $(NEW)

@@ -24,6 +24,12 @@ root_option = click.option(
     help="Folder holding datapackage.json.",
 )
 
+strict_option = click.option(
+    "--strict",
+    is_flag=True,
+    help="A missing title, description or primary key is a problem, not a warning.",
+)
+
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
 @click.option("--debug", is_flag=True, help="Show a traceback when something fails.")
@@ -37,11 +43,12 @@ def cli(ctx: click.Context, debug: bool) -> None:
 @cli.command()
 @root_option
 @click.option("--json", "as_json", is_flag=True, help="Print the report as JSON.")
+@strict_option
 @click.pass_context
-def validate(ctx: click.Context, root: str, as_json: bool) -> None:
+def validate(ctx: click.Context, root: str, as_json: bool, strict: bool) -> None:
     """Check the package: Table Schema (types, constraints, keys) and our own rules.
 
-    Exit 0 when valid, 1 when any problem is found.
+    Exit 0 when valid (warnings alone leave it valid), 1 when any problem is found.
 
     Example:
 
@@ -49,7 +56,7 @@ def validate(ctx: click.Context, root: str, as_json: bool) -> None:
     """
     progress.enable(progress.wanted(quiet=as_json))
     with pipeline.interruptible():  # SIGTERM unwinds: the spill of a big file leaves $TMPDIR
-        report = _run(ctx, lambda: pipeline.validate(Paths.at(root)))
+        report = _run(ctx, lambda: pipeline.validate(Paths.at(root), strict))
     if as_json:
         click.echo(json.dumps(report.to_dict(), indent=2, ensure_ascii=False))
     else:
@@ -66,8 +73,9 @@ def validate(ctx: click.Context, root: str, as_json: bool) -> None:
     default="",
     help="The address the site is published at (also $SITE_URL): canonical links, sitemap, absolute JSON-LD urls.",
 )
+@strict_option
 @click.pass_context
-def build(ctx: click.Context, root: str, quiet: bool, site_url: str) -> None:
+def build(ctx: click.Context, root: str, quiet: bool, site_url: str, strict: bool) -> None:
     """Validate, derive views, export downloads and build the site.
 
     Everything is built in .build/ and swapped into dist/ and site/ only when every stage
@@ -85,7 +93,7 @@ def build(ctx: click.Context, root: str, quiet: bool, site_url: str) -> None:
     echo = (lambda line: None) if quiet else click.echo
     progress.enable(progress.wanted(quiet))  # a progress line on a terminal only, never in logs or CI
     with pipeline.interruptible():
-        _run(ctx, lambda: pipeline.build(Paths.at(root), echo=echo, site_url=site_url))
+        _run(ctx, lambda: pipeline.build(Paths.at(root), echo=echo, site_url=site_url, strict=strict))
 
 
 @cli.command()
@@ -227,7 +235,10 @@ def format_report(report: Report, shown: int = SHOWN_PER_KIND) -> str:
     A file with many problems of one kind (a column of bad dates) shows the count per field and
     type, then the first `shown` of each.
     """
-    warnings = _grouped(report.sorted_warnings(), prefix="warning ", shown=shown)
+    listed = report.sorted_warnings()  # worth fixing, but the package is valid: a section of their own
+    count = len(listed)
+    heading = [f"Warnings ({count}):"] if listed else []
+    warnings = heading + _grouped(listed, prefix="warning ", shown=shown)
     if report.valid:
         return "\n".join([f"The package {report.package or 'at this root'} is valid.", *warnings])
     problems = report.sorted_problems()  # sorted once; _grouped keeps that order within each file

@@ -248,8 +248,11 @@ def _quote(name: str) -> str:
     return '"' + name.replace('"', '""') + '"'
 
 
-def create_table_sql(table: Table) -> tuple[str, list[str]]:
-    """CREATE TABLE with declared keys, and CREATE INDEX for each foreign key."""
+def create_table_sql(table: Table, keys: dict[str, tuple[str, ...]] | None = None) -> tuple[str, list[str]]:
+    """CREATE TABLE with declared keys, and CREATE INDEX for each foreign key.
+
+    `keys`: each table's primary key. SQLite refuses a foreign key into columns that are not the
+    target's key, so such a key (valid in a data package, issue 22) gets its index only."""
     schema = table.schema
     columns = [
         f"{_quote(f['name'])} {SQLITE_TYPES.get(f.get('type'), 'TEXT')}"
@@ -266,9 +269,12 @@ def create_table_sql(table: Table) -> tuple[str, list[str]]:
         ref = fk["reference"]
         theirs = ref["fields"] if isinstance(ref["fields"], list) else [ref["fields"]]
         target = ref.get("resource") or table.name
-        columns.append(
-            f"FOREIGN KEY ({', '.join(map(_quote, own))}) REFERENCES {_quote(target)} ({', '.join(map(_quote, theirs))})"
-        )
+        if keys is not None and sorted(keys.get(target, ())) != sorted(theirs):
+            theirs = []
+        if theirs:
+            columns.append(
+                f"FOREIGN KEY ({', '.join(map(_quote, own))}) REFERENCES {_quote(target)} ({', '.join(map(_quote, theirs))})"
+            )
         indexes.append(
             f"CREATE INDEX {_quote(f'{table.name}_fk{number}')} ON {_quote(table.name)} ({', '.join(map(_quote, own))})"
         )
@@ -310,8 +316,9 @@ def write_sqlite(tables: list[Table], path: Path, metadata: list[tuple[str, str]
             name = next(n for n in ("metadata", "_metadata", "__metadata") if n not in taken)
             connection.execute(f"CREATE TABLE {_quote(name)} (key TEXT PRIMARY KEY, value TEXT NOT NULL)")
             connection.executemany(f"INSERT INTO {_quote(name)} VALUES (?, ?)", metadata)
+        keys = {table.name: table.sorted_by for table in tables if not table.is_view}
         for table in tables:
-            create, indexes = create_table_sql(table)
+            create, indexes = create_table_sql(table, keys)
             connection.execute(create)
             for index in indexes:
                 connection.execute(index)

@@ -19,29 +19,29 @@ import time
 from contextlib import contextmanager
 from pathlib import Path
 
-from builder import progress
+from builder import lenient, progress
 from builder import validate as validation
 from builder.errors import BuilderError, InvalidPackage, Report, StageFailed
 from builder.paths import Paths
 from builder.safety import site_url_fault
 
 
-def validate(paths: Paths) -> Report:
+def validate(paths: Paths, strict: bool = False) -> Report:
     try:
-        report, _, _ = validation.validate_package(paths)
+        report, _, _ = validation.validate_package(paths, strict)
     finally:
         progress.finish()
     return report
 
 
-def build(paths: Paths, *, echo=print, site_url: str = "") -> None:
+def build(paths: Paths, *, echo=print, site_url: str = "", strict: bool = False) -> None:
     from builder import clock
 
     clock.pin()
     if site_url and site_url_fault(site_url):  # the CLI says why first; this keeps every caller to it
         raise BuilderError(f"--site-url: {site_url_fault(site_url)}")
     with build_lock(paths):
-        _build(paths, echo, site_url)
+        _build(paths, echo, site_url, strict)
 
 
 LOCK_FILE = "lock"
@@ -74,13 +74,13 @@ def build_lock(paths: Paths):
         os.close(handle)  # closing releases the lock
 
 
-def _build(paths: Paths, echo, site_url: str) -> None:
+def _build(paths: Paths, echo, site_url: str, strict: bool = False) -> None:
     stages = [("validate", _validate), ("derive", _derive), ("export", _export), ("history", _history)]
     stages += [("render", _render), ("publish", _publish), ("api", _api)]
     staging = _staging(paths)
     # The published address, when known: MkDocs' site_url (canonical links, sitemap) and absolute JSON-LD urls.
     site_url = site_url.rstrip("/") + "/" if site_url else ""
-    state: dict = {"paths": paths, "staging": staging, "site_url": site_url}
+    state: dict = {"paths": paths, "staging": staging, "site_url": site_url, "strict": strict}
     try:
         total = time.perf_counter()
         for number, (name, stage) in enumerate(stages, start=1):
@@ -165,11 +165,13 @@ def interruptible():
 
 
 def _validate(state: dict) -> str:
-    report, descriptor, tables = validation.validate_package(state["paths"])
+    report, descriptor, tables = validation.validate_package(state["paths"], state.get("strict", False))
     if not report.valid:
         raise InvalidPackage(report)
     state.update(report=report, descriptor=descriptor, tables=tables)
-    return f"{len(tables)} tables, {sum(t.height for t in tables.values())} rows, no problems"
+    wanted = sum(w.type in lenient.WARNING_TYPES for w in report.warnings)
+    said = f", {wanted} warnings (builder validate lists them)" if wanted else ""
+    return f"{len(tables)} tables, {sum(t.height for t in tables.values())} rows, no problems{said}"
 
 
 # The later stages are imported where they run, so `builder validate` does not pay for them.

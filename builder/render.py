@@ -836,7 +836,7 @@ def render_pages(site: Site, docs: Path | None) -> list[Page]:
     for name, published in data_items:
         # The preview shows rows in the order of the downloads, which the page then names.
         frame = (views[name].frame if name in views else site.tables[name]).sort(
-            published["ledger"]["sorted_by"] or published["schema"]["primaryKey"], nulls_last=True
+            published["ledger"]["sorted_by"] or load.primary_key(published), nulls_last=True
         )
         pages.append(
             Page(

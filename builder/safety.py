@@ -166,15 +166,9 @@ def _package_options(descriptor: dict) -> list[Problem]:
                 f"Use one of: {', '.join(sorted(stories.KNOWN))}, or remove `ledger.story` to publish with generic pages only.",
             )
         )
-    for label in ("title", "description"):
-        if not isinstance(descriptor.get(label), str) or not descriptor[label].strip():
-            problems.append(
-                problem(
-                    f"The package has no {label}.",
-                    f"Add a `{label}`: the site's pages and the downloads are made from it.",
-                    label,
-                )
-            )
+    for label in ("title", "description"):  # a missing one is a warning with a default (builder.lenient)
+        if descriptor.get(label) is not None and not isinstance(descriptor[label], str):
+            problems.append(problem(f"The package's {label} is not text.", f"Write the `{label}` as text.", label))
     version = descriptor.get("version")
     if version is not None and not (isinstance(version, str) and re.fullmatch(r"\d+\.\d+\.\d+([-+][0-9A-Za-z.-]+)?", version)):
         problems.append(
@@ -226,7 +220,9 @@ def _resource(resource: dict, index: int, root: Path) -> Iterator[Problem]:
             f" (it becomes a file name, a folder and a sheet){'' if name is None else f', not {name!r}'}.",
             "Rename the resource, e.g. `release_cadence` or `people`.",
         )
-    elif name in RESERVED_NAMES:
+    elif name in RESERVED_NAMES and (name == "index" or _gets_pages(resource)):
+        # Only a table with row pages has a folder of its own at the top of the site; every table's
+        # data page is data/<name>/, where only `index` clashes (with the data index).
         yield problem(
             f"{where} is named like one of the site's own folders ({', '.join(sorted(RESERVED_NAMES))}).",
             "Rename the resource.",
@@ -247,7 +243,7 @@ def _resource(resource: dict, index: int, root: Path) -> Iterator[Problem]:
                 "Keep the CSV in a visible folder of the package, such as data/.",
                 kind="unsafe-path",
             )
-    for key in ("dialect", "schema"):
+    for key in ("dialect",):  # a schema file was read in before (builder.lenient.read_schemas)
         if isinstance(resource.get(key), str) and not REMOTE.match(resource[key]):
             yield problem(
                 f"{where} points its {key} to a file ({resource[key]}).",
@@ -300,6 +296,12 @@ def _resource(resource: dict, index: int, root: Path) -> Iterator[Problem]:
             f"{where}: `ledger.{option}` is not an option the builder knows.",
             f"Use {', '.join(f'`{o}`' for o in sorted(RESOURCE_OPTIONS - BUILDER_WRITTEN))}, or remove it.",
         )
+
+
+def _gets_pages(resource: dict) -> bool:
+    """Whether the resource asks for row pages (load.gets_pages, before its key is known to be good)."""
+    ledger = resource.get("ledger")
+    return isinstance(ledger, dict) and bool(ledger.get("pages", "label" in ledger))
 
 
 RESOURCE_OPTIONS = {"label", "columns", "pages", "highlight", "view", "rows", "sorted_by"}
@@ -415,9 +417,9 @@ def _fields(where: str, fields: list[dict], schema: dict) -> Iterator[Problem]:
 def _keys(where: str, schema: dict, names: list[str]) -> Iterator[Problem]:
     key = schema.get("primaryKey")
     keys = [key] if isinstance(key, str) else key if isinstance(key, list) else None
-    if keys is None or not keys:
-        yield problem(f"{where} has no primary key.", "Set `schema.primaryKey` to the column(s) that identify a row.")
-    else:
+    if key is not None and keys is None:  # none at all is a warning (builder.lenient)
+        yield problem(f"{where} has a primary key that is not a field name or a list of them.", "Name its fields only.")
+    elif keys:
         for name in keys:
             if name not in names:
                 yield problem(f"{where}: primary key names {name!r}, which is not a field.", "Name its fields only.")

@@ -17,7 +17,7 @@ from pathlib import Path
 import polars as pl
 from frictionless import FrictionlessException, Package
 
-from builder import derive, history, load, progress, rules, safety, stories, tables
+from builder import derive, history, lenient, load, progress, rules, safety, stories, tables
 from builder.errors import Problem, Report
 from builder.paths import Paths, inside
 
@@ -43,17 +43,21 @@ TYPE_FIXES = {
 }
 
 
-def validate_package(paths: Paths) -> tuple[Report, dict | None, dict[str, pl.DataFrame]]:
-    """Check everything; return the report, the descriptor and the typed tables we could read."""
+def validate_package(paths: Paths, strict: bool = False) -> tuple[Report, dict | None, dict[str, pl.DataFrame]]:
+    """Check everything; return the report, the descriptor (titles filled in, schema files read in)
+    and the typed tables we could read. `strict`: a missing title, description or key is a problem."""
     descriptor, problems = load.read_descriptor(paths.descriptor)
     report = Report(package=(descriptor or {}).get("name", ""))
     report.add(problems)
     if descriptor is None:
         return report, None, {}
-    unsafe = safety.check_descriptor(descriptor, paths.root)
+    descriptor, unread, inferred = lenient.read_schemas(descriptor, paths.root)
+    unsafe = unread or safety.check_descriptor(descriptor, paths.root)
     report.add(unsafe)
     if unsafe:  # nothing more is read from a package that could make us read or fetch elsewhere
         return report, None, {}
+    descriptor, wanted = lenient.complete(descriptor)
+    lenient.apply(report, inferred + wanted, strict)
     package, structure = check_descriptor(descriptor, paths.root)
     report.add(structure)
     report.add(history.check_release_notes(descriptor))  # issue 10: one line per release
@@ -138,9 +142,9 @@ def check_descriptor(descriptor: dict, root: Path) -> tuple[Package | None, list
         if not isinstance(schema, dict) or not schema.get("fields"):
             bad(f"{where} has no schema fields.", "Describe the CSV's columns in `schema.fields`.")
             continue
-        for label in ("title", "description"):
-            if not resource.get(label):
-                bad(f"{where} has no {label}.", f"Add a `{label}`: the site's data pages are generated from it.")
+        for label in ("title", "description"):  # a missing one is a warning with a default (builder.lenient)
+            if resource.get(label) is not None and not isinstance(resource[label], str):
+                bad(f"{where} has a {label} that is not text.", f"Write the `{label}` as text.")
         if len(schema["fields"]) > MAX_FIELDS:  # said now, not after the whole build when SQLite refuses the table
             problems.append(
                 Problem(
@@ -157,12 +161,9 @@ def check_descriptor(descriptor: dict, root: Path) -> tuple[Package | None, list
             )
         for field in schema["fields"]:
             for label in ("title", "description"):
-                if not field.get(label):
-                    bad(
-                        f"{where}, field `{field.get('name')}` has no {label}.",
-                        f"Add a `{label}` to the field: the schema page shows it.",
-                        field.get("name"),
-                    )
+                if field.get(label) is not None and not isinstance(field[label], str):
+                    bad(f"{where}, field `{field.get('name')}` has a {label} that is not text.", f"Write the `{label}` as text.",
+                        field.get("name"))  # fmt: skip
     problems += foreign_key_targets(descriptor)
     problems += category_shapes(descriptor)
     return package, problems

@@ -182,6 +182,7 @@ def test_resource_names_are_safe_file_names(bookshelf, name):
 @pytest.mark.parametrize("reserved", ["data", "downloads", "index", "api"])
 def test_resource_names_of_the_sites_own_folders_are_refused(bookshelf, reserved):
     data = descriptor(bookshelf)
+    resource(data, "quotes")["ledger"] = {"pages": True}  # a folder of its own at the top of the site
     resource(data, "quotes")["name"] = reserved
     save(bookshelf, data)
     assert report(bookshelf) == [["datapackage.json", None, None, "descriptor-invalid"]]
@@ -476,7 +477,7 @@ def test_stale_staging_of_a_dead_build_is_removed(bookshelf):
     ("change", "expected"),
     [
         (lambda d: d.update(ledger=[]), "`ledger` must be an object."),
-        (lambda d: d.pop("description"), "The package has no description."),
+        (lambda d: d.update(description=["not", "text"]), "The package's description is not text."),
         (lambda d: d["resources"].append("books.csv"), "Resource #6 is str, not an object."),
         (
             lambda d: resource(d, "books")["schema"]["foreignKeys"].append({"fields": "author_id", "reference": "authors"}),
