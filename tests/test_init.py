@@ -230,7 +230,11 @@ def test_what_is_left_to_decide_is_said(tmp_path):
     )
     assert "primaryKey" not in resources(folder)["pairs"]["schema"]
     checked = CliRunner().invoke(cli, ["validate", "--root", str(folder)])
-    assert "resource `pairs` has no primary key." in checked.output
+    # A missing key is a warning (the site numbers the rows); --strict makes it a problem.
+    assert checked.exit_code == 0, checked.output
+    assert "warning file [missing-primary-key]: resource `pairs` has no primary key;" in checked.output
+    strict = CliRunner().invoke(cli, ["validate", "--strict", "--root", str(folder)])
+    assert strict.exit_code == 1
 
 
 def test_foreign_keys_by_value_self_reference_and_no_trivial_self_case(tmp_path):
