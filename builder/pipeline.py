@@ -190,13 +190,15 @@ def _export(state: dict) -> str:
 
     dist = state["staging"] / "dist"
     dist.mkdir()
-    state["published"] = export.export(state["descriptor"], state["tables"], state["views"], dist, state["paths"].root)
+    state["published"] = export.export(
+        state["descriptor"], state["tables"], state["views"], dist, state["paths"].root, site_url=state.get("site_url", "")
+    )
     files = [p for p in dist.rglob("*") if p.is_file()]
     return f"{len(files)} files, {sum(p.stat().st_size for p in files) / 1024:.0f} KiB in dist/"
 
 
 def _render(state: dict) -> str:
-    from builder import render
+    from builder import croissant, render
 
     site = render.Site(
         state["descriptor"],
@@ -208,6 +210,9 @@ def _render(state: dict) -> str:
         site_url=state.get("site_url", ""),
     )
     site.history = state.get("history")
+    # The home page embeds the Croissant file, its addresses relative to the home page when the site's is unknown.
+    base = f"{state.get('site_url')}downloads/" if state.get("site_url") else "downloads/"
+    site.croissant = croissant.document(state["published"], base=base, site_url=state.get("site_url", ""))
     docs_dir = state["staging"] / "docs"
     pages = render.render_pages(site, state["paths"].docs)
     state["generated"] = render.write_pages(pages, docs_dir, state["paths"].docs)

@@ -109,6 +109,7 @@ class Site:
     root: Path
     site_url: str = ""  # absolute base URL of the published site, when known (SITE_URL / --site-url)
     history: object = None  # changes.Ledger: releases and row history, when the build read them
+    croissant: dict | None = None  # Croissant JSON-LD the home page embeds (builder/croissant.py)
     resources: dict[str, dict] = field(init=False)
     rows_by_id: dict[str, dict[str, dict]] = field(init=False)
     paged: set[str] = field(init=False)  # tables with a page per row (load.gets_pages)
@@ -485,6 +486,7 @@ def dataset_jsonld(site: Site, renderer: Renderer) -> dict:
         "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
         "sqlite": "application/vnd.sqlite3",
         "zip": "application/zip",
+        "jsonld": "application/ld+json",
     }
     licence = (published.get("licenses") or [{}])[0]
     return {
