@@ -198,7 +198,7 @@ def _export(state: dict) -> str:
 
 
 def _render(state: dict) -> str:
-    from builder import croissant, render
+    from builder import croissant, ogimage, render, stories
 
     site = render.Site(
         state["descriptor"],
@@ -215,9 +215,13 @@ def _render(state: dict) -> str:
     site.croissant = croissant.document(state["published"], base=base, site_url=state.get("site_url", ""))
     docs_dir = state["staging"] / "docs"
     pages = render.render_pages(site, state["paths"].docs)
+    # Share cards (Open Graph images): each page names its card; the cards are drawn beside the pages.
+    pages, cards = ogimage.prepare(site, stories.for_package(state["descriptor"]), pages)
     state["generated"] = render.write_pages(pages, docs_dir, state["paths"].docs)
+    name = render.plain_title(site.published.get("title") or site.published.get("name", ""))
+    count, drawn = ogimage.write(name, cards, docs_dir, state["paths"].cache("cards"))
     state["docs_dir"] = docs_dir
-    return f"{len(pages)} pages"
+    return f"{len(pages)} pages, {count} share cards ({drawn} drawn)"
 
 
 def _publish(state: dict) -> str:
