@@ -420,9 +420,11 @@ def inline_markdown(text) -> Markup:
     return Markup("").join(pieces)
 
 
-def jsonld(data: dict):
-    """JSON-LD safe inside a <script> element: no <, > or & survives, so neither </script> nor <!-- can."""
-    text = json.dumps(data, ensure_ascii=False, indent=1, sort_keys=True)
+def jsonld(data: dict, compact: bool = False):
+    """JSON-LD safe inside a <script> element: no <, > or & survives, so neither </script> nor <!-- can.
+    `compact` drops the indentation (the home page's Croissant is a fifth smaller without it)."""
+    layout = {"separators": (",", ":")} if compact else {"indent": 1}
+    text = json.dumps(data, ensure_ascii=False, sort_keys=True, **layout)
     text = text.replace("<", "\\u003c").replace(">", "\\u003e").replace("&", "\\u0026")
     return Markup(f'<script type="application/ld+json">\n{text}\n</script>')
 
