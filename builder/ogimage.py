@@ -108,7 +108,7 @@ def draw(site_name: str, card: Card) -> bytes:
     if figure:
         pen.text((MARGIN, HEIGHT - MARGIN - 56), figure[0], font=font(48), fill=ACCENT)
     out = io.BytesIO()
-    image.save(out, format="PNG", optimize=False, compress_level=9)
+    image.save(out, format="PNG", compress_level=6)  # level 9: three times the CPU for 4% fewer bytes
     return out.getvalue()
 
 
