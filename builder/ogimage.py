@@ -216,7 +216,7 @@ def write(site_name: str, cards: dict[str, Card], target: Path, cache: Path | No
         destination = output(target, f"{FOLDER}/{name}")
         destination.parent.mkdir(parents=True, exist_ok=True)
         stored = cache / f"{card_key(site_name, card)}.png" if cache is not None else None
-        if stored is not None and stored.is_file():
+        if stored is not None and stored.is_file() and not stored.is_symlink():  # a link is never followed
             shutil.copyfile(stored, destination)
         else:
             destination.write_bytes(draw(site_name, card))
