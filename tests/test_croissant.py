@@ -170,6 +170,8 @@ def test_any_package_with_a_hostile_title_and_a_site_address(bookshelf):
     assert {e["contentUrl"] for e in published["distribution"]} == {
         "https://example.org/shelf/downloads/" + e["@id"] for e in published["distribution"]
     }
+    result = validate(path)  # as published, absolute addresses and all
+    assert result.returncode == 0, result.stdout + result.stderr
     # Loaded from the folder: absolute addresses would be fetched, so load a copy with relative ones.
     base = "https://example.org/shelf/downloads/"
     published["distribution"] = [{**e, "contentUrl": e["contentUrl"].removeprefix(base)} for e in published["distribution"]]
