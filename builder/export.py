@@ -21,7 +21,7 @@ from pathlib import Path
 import polars as pl
 import xlsxwriter
 
-from builder import clock, load, rules, safety
+from builder import clock, croissant, load, rules, safety
 from builder.derive import View, precision_column, view_schema
 from builder.paths import inside, output
 
@@ -362,8 +362,11 @@ def dumps(descriptor: dict) -> str:
     return json.dumps(descriptor, indent=2, ensure_ascii=False) + "\n"
 
 
-def export(descriptor: dict, tables: dict[str, pl.DataFrame], views: list[View], dist: Path, root: Path) -> dict:
-    """Write every download into `dist` and return the published descriptor."""
+def export(
+    descriptor: dict, tables: dict[str, pl.DataFrame], views: list[View], dist: Path, root: Path, site_url: str = ""
+) -> dict:
+    """Write every download into `dist` and return the published descriptor (`site_url`, when known,
+    makes the Croissant file's addresses absolute)."""
     name = descriptor.get("name", "package")
     version = descriptor.get("version", "0.0.0")
     exported = collect(descriptor, tables, views)
@@ -416,6 +419,8 @@ def export(descriptor: dict, tables: dict[str, pl.DataFrame], views: list[View],
         file_entry(database, dist, "sqlite"),
         file_entry(archive, dist, "zip"),
     ]
+    # Croissant describes every file above (with its hash), so it is written after them and lists none of its own.
+    published_dist["downloads"].append(file_entry(croissant.write(published_dist, dist, site_url), dist, "jsonld"))
     (dist / "datapackage.json").write_text(dumps(published_dist), encoding="utf-8")
     checksums = [
         (entry["hash"].removeprefix("sha256:"), entry["path"]) for resource in resources for entry in resource["downloads"]

@@ -196,21 +196,43 @@ def on_post_page(output, page, config, **kwargs):
     Every page also names the releases' Atom feed, and searches through the builder's worker."""
     title = page.meta.get("title") or page.title or config["site_name"]
     description = page.meta.get("description") or config.get("site_description") or ""
+    card = share_card(page, config)
     tags = [
         ("property", "og:type", "website"),
         ("property", "og:site_name", config["site_name"]),
         ("property", "og:title", title),
         ("property", "og:description", description),
-        ("name", "twitter:card", "summary"),
+        ("name", "twitter:card", "summary_large_image" if card else "summary"),
         ("name", "twitter:title", title),
         ("name", "twitter:description", description),
     ]
     if page.canonical_url:
         tags.append(("property", "og:url", page.canonical_url))
+    if card:
+        tags += [
+            ("property", "og:image", card),
+            ("property", "og:image:type", "image/png"),
+            ("property", "og:image:width", "1200"),
+            ("property", "og:image:height", "630"),
+            ("property", "og:image:alt", title),
+            ("name", "twitter:image", card),
+        ]
     meta = "".join(f'<meta {kind}="{name}" content="{escape(str(value))}">' for kind, name, value in tags)
     feed = config["site_url"] + FEED if config.get("site_url") else get_relative_url(FEED, page.url)
     progress.advance()
     return head_links(output, config, feed, meta)
+
+
+CARD = re.compile(r"_ledger/og/[a-z0-9-]+(?:/[a-z0-9-]+)*\.png")  # as builder/ogimage names them
+
+
+def share_card(page, config) -> str | None:
+    """The page's card (its front matter's `card:`, drawn by builder/ogimage) as an absolute address.
+    Only when the site's address is known: Open Graph readers take og:image as an absolute URL only."""
+    card = page.meta.get("card")
+    if not config.get("site_url") or not isinstance(card, str) or not CARD.fullmatch(card):
+        return None
+    return config["site_url"] + card
 
 
 def on_post_template(output, template_name, config, **kwargs):

@@ -192,13 +192,15 @@ def _export(state: dict) -> str:
 
     dist = state["staging"] / "dist"
     dist.mkdir()
-    state["published"] = export.export(state["descriptor"], state["tables"], state["views"], dist, state["paths"].root)
+    state["published"] = export.export(
+        state["descriptor"], state["tables"], state["views"], dist, state["paths"].root, site_url=state.get("site_url", "")
+    )
     files = [p for p in dist.rglob("*") if p.is_file()]
     return f"{len(files)} files, {sum(p.stat().st_size for p in files) / 1024:.0f} KiB in dist/"
 
 
 def _render(state: dict) -> str:
-    from builder import render
+    from builder import croissant, ogimage, render, stories
 
     site = render.Site(
         state["descriptor"],
@@ -210,11 +212,18 @@ def _render(state: dict) -> str:
         site_url=state.get("site_url", ""),
     )
     site.history = state.get("history")
+    # The home page embeds the Croissant file, its addresses relative to the home page when the site's is unknown.
+    base = f"{state.get('site_url')}downloads/" if state.get("site_url") else "downloads/"
+    site.croissant = croissant.document(state["published"], base=base, site_url=state.get("site_url", ""))
     docs_dir = state["staging"] / "docs"
     pages = render.render_pages(site, state["paths"].docs)
+    # Share cards (Open Graph images): each page names its card; the cards are drawn beside the pages.
+    pages, cards = ogimage.prepare(site, stories.for_package(state["descriptor"]), pages)
     state["generated"] = render.write_pages(pages, docs_dir, state["paths"].docs)
+    name = render.plain_title(site.published.get("title") or site.published.get("name", ""))
+    count, drawn = ogimage.write(name, cards, docs_dir, state["paths"].cache("cards"))
     state["docs_dir"] = docs_dir
-    return f"{len(pages)} pages"
+    return f"{len(pages)} pages, {count} share cards ({drawn} drawn)"
 
 
 def _publish(state: dict) -> str:

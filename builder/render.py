@@ -109,6 +109,7 @@ class Site:
     root: Path
     site_url: str = ""  # absolute base URL of the published site, when known (SITE_URL / --site-url)
     history: object = None  # changes.Ledger: releases and row history, when the build read them
+    croissant: dict | None = None  # Croissant JSON-LD the home page embeds (builder/croissant.py)
     resources: dict[str, dict] = field(init=False)
     rows_by_id: dict[str, dict[str, dict]] = field(init=False)
     paged: set[str] = field(init=False)  # tables with a page per row (load.gets_pages)
@@ -419,9 +420,11 @@ def inline_markdown(text) -> Markup:
     return Markup("").join(pieces)
 
 
-def jsonld(data: dict):
-    """JSON-LD safe inside a <script> element: no <, > or & survives, so neither </script> nor <!-- can."""
-    text = json.dumps(data, ensure_ascii=False, indent=1, sort_keys=True)
+def jsonld(data: dict, compact: bool = False):
+    """JSON-LD safe inside a <script> element: no <, > or & survives, so neither </script> nor <!-- can.
+    `compact` drops the indentation (the home page's Croissant is a fifth smaller without it)."""
+    layout = {"separators": (",", ":")} if compact else {"indent": 1}
+    text = json.dumps(data, ensure_ascii=False, sort_keys=True, **layout)
     text = text.replace("<", "\\u003c").replace(">", "\\u003e").replace("&", "\\u0026")
     return Markup(f'<script type="application/ld+json">\n{text}\n</script>')
 
@@ -485,6 +488,7 @@ def dataset_jsonld(site: Site, renderer: Renderer) -> dict:
         "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
         "sqlite": "application/vnd.sqlite3",
         "zip": "application/zip",
+        "jsonld": "application/ld+json",
     }
     licence = (published.get("licenses") or [{}])[0]
     return {

@@ -73,6 +73,8 @@ def test_download_names_carry_the_version_in_package_site_and_api(built):
     source, published = descriptors(built)
     stem = f"{source['name']}-{source['version']}"
     paths = {d["format"]: d["path"] for d in published["downloads"]}
+    # croissant.json, like datapackage.json, describes the files of this build: its name stays put.
+    assert paths.pop("jsonld") == "croissant.json"
     assert paths == {"xlsx": f"{stem}.xlsx", "sqlite": f"{stem}.sqlite", "zip": f"{stem}.zip"}
     assert {p.name for p in (built / "dist").iterdir() if p.is_file() and p.suffix in (".xlsx", ".sqlite", ".zip")} == set(
         paths.values()

@@ -17,6 +17,7 @@ from builder.errors import Problem
 from builder.rules import ROW
 from builder.rules import numbered as _rows
 from builder.stories import llama_search, sourcing
+from builder.stories.llama_cards import card_figures, cards  # noqa: F401 (the story's share cards, read by builder/ogimage)
 from builder.stories.llama_home import home_story
 
 PAPER_AUTHORS = 14  # LLaMA: Open and Efficient Foundation Language Models (arXiv 2302.13971)

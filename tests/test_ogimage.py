@@ -1,0 +1,125 @@
+"""Share cards (issue 18 §6): a 1200×630 PNG per page kind and per claim, drawn at build time, the same
+bytes in every build; og:image and twitter:image name them only when the site's address is known."""
+
+import csv
+import hashlib
+import html
+import io
+import re
+from pathlib import Path
+from types import SimpleNamespace
+
+import pytest
+from click.testing import CliRunner
+from conftest import ROOT, descriptor, save
+from PIL import Image
+
+from builder import derive, ogimage
+from builder import validate as validation
+from builder.cli import cli
+from builder.paths import Paths
+from builder.stories import llama_cards
+
+META = re.compile(r'<meta (?:property|name)="([^"]+)" content="([^"]*)">')
+HOSTILE = '"><script>alert(1)</script> \u202eevil\u200b & <!-- ' + "x" * 300
+
+
+def build(root: Path, *args: str) -> None:
+    result = CliRunner().invoke(cli, ["build", "--root", str(root), "--quiet", *args])
+    assert result.exit_code == 0, result.output
+
+
+def metas(page: Path) -> dict[str, str]:
+    return {name: html.unescape(value) for name, value in META.findall(page.read_text(encoding="utf-8"))}
+
+
+def seed_rows(name: str) -> list[dict]:
+    with (ROOT / "seeds" / f"{name}.csv").open(encoding="utf-8", newline="") as handle:
+        return list(csv.DictReader(handle))
+
+
+def cards(site: Path) -> dict[str, bytes]:
+    folder = site / "_ledger" / "og"
+    return {p.relative_to(folder).as_posix(): p.read_bytes() for p in sorted(folder.rglob("*.png"))}
+
+
+def test_a_card_per_page_kind_and_per_claim_all_1200_by_630_png(built):
+    found = cards(built / "site")
+    claims = seed_rows("claims")
+    assert {f"claims/{row['claim_id']}.png" for row in claims} == {name for name in found if "/" in name}
+    kinds = {name for name in found if "/" not in name}
+    assert {"home.png", "claims.png", "models.png", "people.png", "organizations.png", "sources.png", "data.png"} <= kinds
+    assert len(kinds) <= 15  # one per page kind, not one per page
+    for name, data in found.items():
+        image = Image.open(io.BytesIO(data))
+        assert (image.format, image.size) == ("PNG", (1200, 630)), name
+        assert set(image.info) <= {"dpi"}, name  # no text chunks, no dates
+    # Without a site address there is no og:image (Open Graph takes absolute URLs only) and a small card.
+    tags = metas(built / "site" / "index.html")
+    assert "og:image" not in tags and "twitter:image" not in tags and tags["twitter:card"] == "summary"
+
+
+def test_pages_name_their_card_absolutely_when_the_site_address_is_known(ledger, built):
+    build(ledger, "--site-url", "https://example.org/ledger")
+    site = ledger / "site"
+    base = "https://example.org/ledger/_ledger/og/"
+    claim = seed_rows("claims")[0]
+    tags = metas(site / "claims" / claim["claim_id"] / "index.html")
+    assert tags["og:image"] == tags["twitter:image"] == f"{base}claims/{claim['claim_id']}.png"
+    assert (tags["og:image:width"], tags["og:image:height"], tags["og:image:type"]) == ("1200", "630", "image/png")
+    assert tags["twitter:card"] == "summary_large_image"
+    assert tags["og:image:alt"] == tags["og:title"]
+    assert metas(site / "index.html")["og:image"] == f"{base}home.png"
+    assert metas(site / "models" / "index.html")["og:image"] == f"{base}models.png"
+    model = next((site / "models").glob("*/index.html"))
+    assert metas(model)["og:image"] == f"{base}models.png"  # a model page shares its kind's card
+    assert metas(site / "data" / "claims" / "index.html")["og:image"] == f"{base}data.png"
+    for url in {metas(page).get("og:image") for page in site.rglob("index.html")} - {None}:
+        assert (site / url.removeprefix("https://example.org/ledger/")).is_file(), url
+    # Two builds in two folders (no shared cache): the same cards, byte for byte.
+    assert cards(site) == cards(built / "site")
+
+
+def test_the_home_figure_is_counted_from_the_data(ledger):
+    _, package, tables = validation.validate_package(Paths.at(ledger))
+    views, _ = derive.derive(package, tables)
+    figures = llama_cards.card_figures(SimpleNamespace(views=views, tables=tables))
+    authors = [row for row in seed_rows("people") if row["llama_paper_position"]]
+    left = sum(row["status"] == "left" for row in authors)
+    assert figures["home"] == f"{left} of {len(authors)} LLaMA authors have left Meta"
+    card = ogimage.Card("home.png", "Title", figures["home"])
+    assert ogimage.draw("Site", card) != ogimage.draw("Site", ogimage.Card("home.png", "Title", "0 of 14"))
+
+
+@pytest.mark.parametrize(
+    "title",
+    [HOSTILE, "", "\x00\x07\u2028", "🦙" * 50, "W" * 5000, " ".join(["word"] * 400), "مرحبا بالعالم"],
+)
+def test_any_text_draws_a_whole_card(title):
+    data = ogimage.draw(title, ogimage.Card("x.png", title, title))
+    image = Image.open(io.BytesIO(data))
+    assert (image.format, image.size) == ("PNG", (1200, 630))
+    assert ogimage.draw(title, ogimage.Card("x.png", title, title)) == data
+
+
+def test_a_hostile_title_breaks_neither_the_card_nor_the_markup(bookshelf):
+    data = descriptor(bookshelf)
+    data["title"] = HOSTILE
+    save(bookshelf, data)
+    with open(bookshelf / "data" / "books.csv", "a", encoding="utf-8") as out:
+        out.write(f'hostile,"{HOSTILE.replace(chr(34), chr(34) * 2)}",jane-austen,novel,1,1901-01-01,gutenberg-austen\n')
+    build(bookshelf, "--site-url", "https://example.org/")
+    home = (bookshelf / "site" / "index.html").read_text(encoding="utf-8")
+    head = home.split("</head>", 1)[0]
+    assert "<script>alert(1)" not in head and "<!-- " not in head.split("<meta", 1)[1]
+    tags = metas(bookshelf / "site" / "index.html")
+    assert tags["og:image"] == "https://example.org/_ledger/og/home.png"
+    found = cards(bookshelf / "site")
+    assert "home.png" in found and "books.png" in found
+    for data_bytes in found.values():
+        assert Image.open(io.BytesIO(data_bytes)).size == (1200, 630)
+    # The card names the page kind, never the text: the address holds no title.
+    for page in (bookshelf / "site").rglob("index.html"):
+        image = metas(page).get("og:image", "")
+        assert re.fullmatch(r"https://example\.org/_ledger/og/[a-z0-9/-]+\.png", image), (page, image)
+    assert hashlib.sha256(found["home.png"]).hexdigest() != hashlib.sha256(found["books.png"]).hexdigest()
