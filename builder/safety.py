@@ -43,8 +43,24 @@ RESERVED_NAMES = {
 }
 # Names of profiles frictionless knows without fetching anything.
 KNOWN_PROFILES = {"data-package", "tabular-data-package", "data-resource", "tabular-data-resource"}
+# The standard's own profile addresses (Data Package v2 `$schema`): frictionless recognises them
+# by their form and never fetches them.
+STANDARD_PROFILE = re.compile(r"^https://datapackage\.org/profiles/\d+\.\d+/[a-z-]+\.json$")
 REMOTE = re.compile(r"^[A-Za-z][A-Za-z0-9+.-]*:")  # http:, https:, ftp:, file:, data: …
-FIELD_TYPES = {"string", "integer", "number", "boolean", "date", "year", "datetime", "time", "any"}
+FIELD_TYPES = {"string", "integer", "number", "boolean", "date", "year", "datetime", "time", "any", "list"}
+LIST_ITEM_TYPES = {"string", "integer", "number", "boolean", "date", "datetime", "time"}
+# The CSV dialect options the reader honours as frictionless does (builder.tables.python_dialect).
+DIALECT_OPTIONS = {
+    "$schema",
+    "delimiter",
+    "quoteChar",
+    "doubleQuote",
+    "escapeChar",
+    "skipInitialSpace",
+    "header",
+    "lineTerminator",
+    "caseSensitiveHeader",
+}
 # CONTROL (builder.tables): text that breaks YAML front matter, HTML or a spreadsheet; the same
 # characters in Rust's regex syntax for Polars.
 POLARS_CONTROL = r"[\x00-\x08\x0B\x0C\x0E-\x1F\x7F-\x{9F}\x{2028}\x{2029}\x{FFFE}\x{FFFF}]"
@@ -206,7 +222,7 @@ def _remote_references(descriptor: dict) -> list[Problem]:
     for where, value in places:
         values = value if isinstance(value, list) else [value]
         for item in values:
-            if isinstance(item, str) and item not in KNOWN_PROFILES and REMOTE.match(item):
+            if isinstance(item, str) and item not in KNOWN_PROFILES and REMOTE.match(item) and not _standard(where, item):
                 problems.append(
                     problem(
                         f"`{where}` is a remote address ({item}); the builder never reads from the network.",
@@ -215,6 +231,10 @@ def _remote_references(descriptor: dict) -> list[Problem]:
                     )
                 )
     return problems
+
+
+def _standard(where: str, item: str) -> bool:
+    return where.endswith(("profile", "$schema")) and STANDARD_PROFILE.match(item) is not None
 
 
 def _resource(resource: dict, index: int, root: Path) -> Iterator[Problem]:
@@ -256,11 +276,11 @@ def _resource(resource: dict, index: int, root: Path) -> Iterator[Problem]:
     dialect = resource.get("dialect")
     if isinstance(dialect, dict):
         for key, value in dialect.items():
-            if key in load.CSV_DIALECT and value != load.CSV_DIALECT[key] or key not in load.CSV_DIALECT and key != "$schema":
+            if key not in DIALECT_OPTIONS and not (key == "headerRows" and value == [1]):
                 yield problem(
-                    f"{where} asks for the CSV dialect {key}={value!r}; the builder reads only comma-separated,"
-                    " double-quoted files with a header row.",
-                    "Re-save the file as standard CSV (comma, double quotes) and remove the dialect.",
+                    f"{where} asks for the CSV dialect {key}={value!r}, which the builder does not read yet"
+                    f" (it reads {', '.join(sorted(DIALECT_OPTIONS - {'$schema'}))}).",
+                    "Re-save the file with one header row (or none) and no comment rows, and remove the option.",
                     kind="unsupported-feature",
                 )
     ledger = resource.get("ledger", {})
@@ -367,23 +387,10 @@ def _fields(where: str, fields: list[dict], schema: dict) -> Iterator[Problem]:
                 name,
                 "unsupported-feature",
             )
-        for option in ("trueValues", "falseValues", "bareNumber", "groupChar", "decimalChar", "missingValues"):
-            if option in field:
-                yield problem(
-                    f"{where}, field `{name}` sets `{option}`, which the builder does not read the same way yet.",
-                    "Write values in the standard form (true/false, plain numbers with a dot) and remove the option.",
-                    name,
-                    "unsupported-feature",
-                )
-        fmt = field.get("format", "default")
-        if (
-            kind in {"date", "datetime", "time", "year"}
-            and fmt not in ("default", None)
-            and not (kind == "date" and fmt == "%Y-%m-%d")
-        ):
+        if kind == "list" and field.get("itemType", "string") not in LIST_ITEM_TYPES:
             yield problem(
-                f"{where}, field `{name}` has format {fmt!r}; the builder reads ISO dates only.",
-                "Write dates as YYYY-MM-DD and remove the format.",
+                f"{where}, field `{name}` is a list of {field['itemType']!r}, which the builder cannot publish yet.",
+                f"Use an itemType of: {', '.join(sorted(LIST_ITEM_TYPES))}.",
                 name,
                 "unsupported-feature",
             )
@@ -404,12 +411,6 @@ def _fields(where: str, fields: list[dict], schema: dict) -> Iterator[Problem]:
         enum = constraints.get("enum")
         if enum is not None and not isinstance(enum, list):
             yield problem(f"{where}, field `{name}` has an enum that is not a list.", "Write the allowed values as a list.", name)
-    if "missingValues" in schema and schema["missingValues"] != [""]:
-        yield problem(
-            f"{where} sets `missingValues`, which the builder does not read the same way yet.",
-            "Leave missing cells empty and remove `missingValues`.",
-            kind="unsupported-feature",
-        )
 
 
 def _keys(where: str, schema: dict, names: list[str]) -> Iterator[Problem]:
