@@ -16,7 +16,7 @@ from urllib.parse import urlsplit
 
 import polars as pl
 
-from builder import load, stories
+from builder import formats, load, stories
 from builder.errors import Problem
 from builder.paths import unsafe_path
 from builder.rules import ROW, numbered
@@ -233,6 +233,23 @@ def _remote_references(descriptor: dict) -> list[Problem]:
     return problems
 
 
+def _source_format(where: str, resource: dict) -> Iterator[Problem]:
+    """A file format and compression frictionless reads into a table (builder.formats)."""
+    kind, compression = formats.format_of(resource), formats.compression_of(resource)
+    if kind not in formats.TABULAR:
+        yield problem(
+            f"{where} is in the format {kind or 'of no known suffix'!r}, which the builder does not read as a table.",
+            f"Save it as one of: {', '.join(sorted(formats.TABULAR - {'inline'}))}, or set `format` to the one it is.",
+            kind="unsupported-feature",
+        )
+    if compression is not None and compression not in formats.COMPRESSION:
+        yield problem(
+            f"{where} is compressed as {compression!r}, which the builder does not read.",
+            "Compress it as .gz or .zip, or store it uncompressed.",
+            kind="unsupported-feature",
+        )
+
+
 def _standard(where: str, item: str) -> bool:
     return where.endswith(("profile", "$schema")) and STANDARD_PROFILE.match(item) is not None
 
@@ -252,9 +269,15 @@ def _resource(resource: dict, index: int, root: Path) -> Iterator[Problem]:
             "Rename the resource.",
         )
     path = resource.get("path")
-    if not isinstance(path, str) or not path.endswith(".csv"):
-        yield problem(f"{where} has no CSV `path`.", "Give every resource a relative path to its CSV file.")
-    elif not REMOTE.match(path):
+    inline = path is None and isinstance(resource.get("data"), list)
+    files = path if isinstance(path, list) and path else [path]
+    if not inline and not all(isinstance(p, str) and p for p in files):
+        yield problem(f"{where} has no CSV `path`.", "Give every resource a relative path to its CSV file (or inline `data`).")
+    elif not inline:
+        yield from _source_format(where, resource)
+    for path in files if not inline else ():
+        if not isinstance(path, str) or REMOTE.match(path):
+            continue
         reason = unsafe_path(root, path)
         if reason:
             yield problem(
@@ -274,7 +297,7 @@ def _resource(resource: dict, index: int, root: Path) -> Iterator[Problem]:
                 f"Write the {key} inline in datapackage.json.",
             )
     dialect = resource.get("dialect")
-    if isinstance(dialect, dict):
+    if isinstance(dialect, dict) and formats.is_plain_csv(resource):  # other formats are read by frictionless itself
         for key, value in dialect.items():
             if key not in DIALECT_OPTIONS and not (key == "headerRows" and value == [1]):
                 yield problem(
