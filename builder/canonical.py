@@ -21,19 +21,18 @@ FORM_OPTIONS = ("trueValues", "falseValues", "decimalChar", "groupChar", "bareNu
 # Formats that already are the canonical form (the Ledger writes "%Y-%m-%d" on its dates).
 CANONICAL_FORMATS = {"date": {"default", "%Y-%m-%d"}, "datetime": {"default"}, "time": {"default"}}
 BOUNDS = ("minimum", "maximum", "exclusiveMinimum", "exclusiveMaximum")
-LIST_DELIMITER = ","
 
 
 def rewrites_text(ffield) -> bool:
     """A text-kept field (not typed in Polars) whose source text is not already canonical."""
     if ffield.type in ("datetime", "time"):
         return ffield.format not in CANONICAL_FORMATS[ffield.type]
-    if ffield.type == "list":
-        return ffield.delimiter != LIST_DELIMITER or ffield.item_type != "string"
+    if ffield.type == "list":  # items in their canonical form, joined by the source's own delimiter
+        return ffield.item_type != "string"
     return False
 
 
-def text(target) -> str | None:
+def text(target, delimiter: str = ",") -> str | None:
     """A value frictionless read, written in the form a default-option field reads back the same."""
     if target is None:
         return None
@@ -44,7 +43,7 @@ def text(target) -> str | None:
     if isinstance(target, Decimal):
         return format(target, "f")
     if isinstance(target, list):
-        return LIST_DELIMITER.join(text(item) or "" for item in target)
+        return delimiter.join(text(item) or "" for item in target)  # an item never holds the delimiter it was split by
     return str(target)
 
 
@@ -55,8 +54,6 @@ def published_field(field: dict, schema: dict) -> dict:
     kind = field.get("type", "string")
     if kind in CANONICAL_FORMATS and out.get("format", "default") not in CANONICAL_FORMATS[kind]:
         del out["format"]
-    if kind == "list":
-        out.pop("delimiter", None)
     constraints = out.get("constraints")
     if isinstance(constraints, dict) and out != field:  # bounds and enum were written in the source's form
         ffield = Schema.from_descriptor(schema).get_field(field["name"])

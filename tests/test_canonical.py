@@ -17,7 +17,7 @@ from builder.cli import cli
 from tests.conftest import descriptor, resource, save
 
 OPTIONS = Path(__file__).resolve().parent / "fixtures" / "options"
-SOURCE_ONLY = ("trueValues", "falseValues", "decimalChar", "groupChar", "bareNumber", "missingValues", "delimiter")
+SOURCE_ONLY = ("trueValues", "falseValues", "decimalChar", "groupChar", "bareNumber", "missingValues")
 
 
 def run(root: Path, *args: str):
@@ -61,6 +61,7 @@ def test_the_fixture_uses_every_option():
         assert f'"{option}"' in text, option
     assert "categories" in text and "uniqueKeys" in text and '"list"' in text and '"itemType"' in text
     assert data["$schema"] == "https://datapackage.org/profiles/2.0/datapackage.json"
+    assert "dark red, deep|green" in (OPTIONS / "data" / "shops.csv").read_text(encoding="utf-8")  # a list item with a comma
     assert {resource(data, "shops")["dialect"]["delimiter"], resource(data, "notes")["dialect"]["delimiter"]} == {";", "\t"}
     assert resource(data, "notes")["dialect"]["header"] is False
 
@@ -93,7 +94,10 @@ def test_published_descriptor_describes_the_canonical_files(published):
         assert revenue["constraints"] == {"maximum": 10000.0}
     lines = (published / "dist" / "data" / "shops.csv").read_text(encoding="utf-8").splitlines()
     assert lines[0].startswith("code,name,founded,")
-    assert "a1,Alpha; the first,2026-12-03,2026-12-03T09:30:00,08:15:00,2026-12-03,true,1234.5,12," in lines[1]
+    assert lines[1] == (
+        "a1,Alpha; the first,2026-12-03,2026-12-03T09:30:00,08:15:00,2026-12-03,"
+        'true,1234.5,12,"dark red, deep|green",1|2|3,shop,1'
+    )
 
 
 def test_every_published_cell_equals_frictionless_read_of_the_source(published):
