@@ -16,7 +16,7 @@ import polars as pl
 from frictionless import FrictionlessException
 
 from builder import canonical
-from builder.tables import POLARS_TYPES, ROW, Checked, CsvError, dtype_for, unique_errors
+from builder.tables import POLARS_TYPES, ROW, Checked, dtype_for, unique_errors
 
 # Formats frictionless reads with its own parsers, by `format` or by the path's suffix.
 TABULAR = {"csv", "tsv", "json", "jsonl", "ndjson", "xlsx", "ods", "inline"}
@@ -24,6 +24,10 @@ COMPRESSION = {"gz", "zip"}
 # Key errors are the builder's own (builder.tables.unique_errors, foreign_key_errors): frictionless's
 # row stream makes them too, so theirs are dropped here and counted once.
 KEY_ERRORS = {"primary-key", "unique-error", "foreign-key"}
+
+
+class SourceError(Exception):
+    """Frictionless cannot read the file as a table (not JSON, not a workbook…): its reason."""
 
 
 def parts(resource: dict) -> list[str]:
@@ -96,7 +100,9 @@ def read_table(fresource, key_fields: set[str]) -> Checked:
                     if ffield.name in keys:
                         keys[ffield.name].append(_key(ffield, target))
     except FrictionlessException as fault:
-        raise CsvError(1, f"cannot be read: {fault.error.note or fault.error.message}") from None
+        note = fault.error.note or fault.error.message
+        base = str(fresource.basepath or "")
+        raise SourceError(note.replace(f"{base}/", "") if base else note) from None  # no absolute path in a message
     frame = pl.DataFrame([pl.Series(f.name, columns[f.name], dtype=dtype_for(f), strict=False) for f in fields])
     key_frame = pl.DataFrame(
         [pl.Series(ROW, rows, dtype=pl.Int64)]

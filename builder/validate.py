@@ -426,6 +426,20 @@ def unless_unreadable(resource: dict, path: Path, unreadable: set[str], problems
                 resource["name"],
             )
         )
+    except formats.SourceError as error:
+        kind = formats.format_of(resource)
+        problems.append(
+            Problem(
+                formats.label(resource),
+                None,
+                None,
+                "source-error",
+                f"{formats.label(resource)} cannot be read as a {kind} table: {error}.",
+                f"Open it in the program that wrote it and save it again as {kind}, or correct the resource's"
+                " `format`, `compression` or `dialect` in datapackage.json.",
+                resource["name"],
+            )
+        )
     except tables.CsvError as error:
         problems.append(
             Problem(

@@ -179,3 +179,19 @@ def test_a_format_it_cannot_read_is_named(tmp_path, change, message):
     assert result.exit_code == 1
     assert message in " ".join(result.output.split())
     assert "[unsupported-feature]" in result.output
+
+
+def test_a_file_frictionless_cannot_read_as_a_table_is_a_source_error(tmp_path):
+    """One problem naming the file (never an absolute path) and the fix, not a traceback."""
+    root = make_package(tmp_path / "objects", "objects", GOOD)
+    (root / "data" / "objects.json").write_text(json.dumps({"not": "rows"}), encoding="utf-8")
+    result = CliRunner().invoke(cli, ["validate", "--root", str(root)])
+    assert result.exit_code == 1
+    assert result.output == (
+        "data/objects.json\n"
+        "  file [source-error]: data/objects.json cannot be read as a json table:"
+        ' cannot extract JSON tabular data from "data/objects.json".\n'
+        "      fix: Open it in the program that wrote it and save it again as json, or correct the resource's"
+        " `format`, `compression` or `dialect` in datapackage.json.\n"
+        "1 problem in 1 file: the package is not valid.\n"
+    )
