@@ -21,7 +21,7 @@ from pathlib import Path
 import polars as pl
 import xlsxwriter
 
-from builder import clock, croissant, load, rules, safety
+from builder import canonical, clock, croissant, load, rules, safety
 from builder.derive import View, precision_column, view_schema
 from builder.paths import inside, output
 
@@ -50,7 +50,7 @@ def collect(descriptor: dict, tables: dict[str, pl.DataFrame], views: list[View]
     """Tables in descriptor order, then views by name; rows sorted by primary key."""
     collected = []
     for resource in load.resources(descriptor):
-        schema = copy.deepcopy(resource["schema"])
+        schema = canonical.published_schema(resource["schema"])  # describes the canonical CSV written below
         frame = tables[resource["name"]].sort(load.primary_key(resource), nulls_last=True)
         collected.append(
             Table(

@@ -11,6 +11,7 @@ from pathlib import Path
 
 import polars as pl
 
+from builder import formats
 from builder.errors import Problem
 from builder.tables import POLARS_TYPES
 
@@ -111,8 +112,26 @@ def with_default_dialect(descriptor: dict) -> dict:
     if not isinstance(descriptor.get("resources"), list):
         return descriptor  # not a package at all: frictionless says why
     copied = dict(descriptor)
-    copied["resources"] = [r if "dialect" in r else {**r, "dialect": CSV_DIALECT} for r in resources(descriptor)]
+    copied["resources"] = [
+        ({**r, "dialect": CSV_DIALECT} if "dialect" not in r else r) if _csv(r) else _table(r) for r in resources(descriptor)
+    ]
     return copied
+
+
+def _table(resource: dict) -> dict:
+    """A JSON or spreadsheet file with a schema is a table (frictionless would open a .json path as
+    a plain JSON document)."""
+    return resource if "type" in resource or not isinstance(resource.get("schema"), dict) else {**resource, "type": "table"}
+
+
+def _csv(resource: dict) -> bool:
+    """A resource frictionless reads as CSV (a JSON or Excel file, or inline data, has no dialect)."""
+    path = resource.get("path")
+    first = path[0] if isinstance(path, list) and path else path
+    declared = resource.get("format")
+    if isinstance(declared, str):
+        return declared.lower() == "csv"
+    return isinstance(first, str) and ".csv" in first.lower() or "data" not in resource and not isinstance(first, str)
 
 
 def read_tables(descriptor: dict, root: Path, skip: set[str] = frozenset()) -> dict[str, pl.DataFrame]:
@@ -132,6 +151,9 @@ def read_tables(descriptor: dict, root: Path, skip: set[str] = frozenset()) -> d
         if resource["name"] in skip:
             continue
         try:
+            if not formats.is_plain_csv(resource):
+                frames[resource["name"]] = formats.read_table(package.get_resource(resource["name"]), set()).frame
+                continue
             path = inside(root, resource["path"])
             frames[resource["name"]] = check_table(
                 package.get_resource(resource["name"]), path, resource.get("dialect", {}), set()

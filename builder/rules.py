@@ -14,7 +14,7 @@ from pathlib import Path, PurePosixPath
 
 import polars as pl
 
-from builder import load, stories
+from builder import formats, load, stories
 from builder.errors import Problem
 from builder.paths import unpublishable, unsafe_path
 
@@ -50,7 +50,7 @@ _memo: dict = {}  # lookups several tables' rules share, made once per validatio
 
 
 def no_rows(resource, frame, tables, descriptor, root):
-    path = resource["path"]
+    path = formats.label(resource)
     if frame.height == 0 and (root / path).is_file() and (root / path).stat().st_size > 0:
         yield Problem(
             path,
@@ -65,7 +65,7 @@ def no_rows(resource, frame, tables, descriptor, root):
 
 def date_precision(resource, frame, tables, descriptor, root):
     """A date with a `<name>_precision` beside it: month means the 1st, year means 1 January."""
-    path, name = resource["path"], resource["name"]
+    path, name = formats.label(resource), resource["name"]
     for field in load.fields(resource):
         if not field["name"].endswith("_precision"):
             continue
@@ -137,7 +137,7 @@ def date_precision(resource, frame, tables, descriptor, root):
 
 def dates_before_access(resource, frame, tables, descriptor, root):
     """No fact can be dated after its source was last read."""
-    path, name = resource["path"], resource["name"]
+    path, name = formats.label(resource), resource["name"]
     date_fields = [f["name"] for f in load.fields(resource) if f.get("type") == "date" and f["name"] != "accessed"]
     if not date_fields:
         return
@@ -171,7 +171,7 @@ def _accessed(sources: pl.DataFrame) -> pl.DataFrame:
 
 def safe_urls(resource, frame, tables, descriptor, root):
     """Only http(s) links reach the site, whatever the descriptor's patterns say."""
-    path, name = resource["path"], resource["name"]
+    path, name = formats.label(resource), resource["name"]
     for field in load.fields(resource):
         if field["name"] == "url" or field["name"].endswith("_url") or field.get("format") == "uri":
             bad = numbered(frame).filter(
@@ -193,7 +193,7 @@ def documents_exist(resource, frame, tables, descriptor, root):
     """A row with a `path` points to a stored document that must exist and be UTF-8 text."""
     if "path" not in frame.columns:
         return
-    path, name = resource["path"], resource["name"]
+    path, name = formats.label(resource), resource["name"]
     taken = zip_names(descriptor)
     faults = {document: publish_fault(root, document, taken) for document in frame["path"].drop_nulls().unique().to_list()}
     bad = [document for document, fault in faults.items() if fault]
@@ -287,7 +287,7 @@ def quotes_found(resource, frame, tables, descriptor, root):
     """
     if "quote" not in frame.columns:
         return
-    path, name = resource["path"], resource["name"]
+    path, name = formats.label(resource), resource["name"]
     for own, target, theirs in load.foreign_keys(resource):
         documents = tables.get(target)
         if len(own) != 1 or documents is None or "path" not in documents.columns:
@@ -331,7 +331,7 @@ def rows_exist(resource, frame, tables, descriptor, root):
         for other in load.resources(descriptor)
         if len(load.primary_key(other)) == 1 and other["name"] in tables
     }
-    path, name = resource["path"], resource["name"]
+    path, name = formats.label(resource), resource["name"]
     links = (
         numbered(frame)
         .select(ROW, "resource", "row_id")
@@ -386,7 +386,7 @@ def ids_in_notes(resource, frame, tables, descriptor, root):
         return
     wanted = named["named"].unique().implode()  # look up only the names the notes use: linear in the keys
     known = _all_ids(descriptor, tables).filter(pl.col("named").is_in(wanted))
-    path, name = resource["path"], resource["name"]
+    path, name = formats.label(resource), resource["name"]
     for row, unknown in named.join(known, on="named", how="anti", maintain_order="left").rows():
         yield Problem(
             path,
@@ -428,7 +428,7 @@ def category_values(field: dict) -> list | None:
 def in_categories(resource, frame, tables, descriptor, root):
     """A value of a field with v2 `categories` must be one of them (frictionless 5.21 ignores
     them; the builder checks them as it checks `enum`)."""
-    path, name = resource["path"], resource["name"]
+    path, name = formats.label(resource), resource["name"]
     for field in load.fields(resource):
         values = category_values(field)
         if values is None or field["name"] not in frame.columns:

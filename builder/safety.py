@@ -16,7 +16,7 @@ from urllib.parse import urlsplit
 
 import polars as pl
 
-from builder import load, stories
+from builder import formats, load, stories
 from builder.errors import Problem
 from builder.paths import unsafe_path
 from builder.rules import ROW, numbered
@@ -43,8 +43,24 @@ RESERVED_NAMES = {
 }
 # Names of profiles frictionless knows without fetching anything.
 KNOWN_PROFILES = {"data-package", "tabular-data-package", "data-resource", "tabular-data-resource"}
+# The standard's own profile addresses (Data Package v2 `$schema`): frictionless recognises them
+# by their form and never fetches them.
+STANDARD_PROFILE = re.compile(r"^https://datapackage\.org/profiles/\d+\.\d+/[a-z-]+\.json$")
 REMOTE = re.compile(r"^[A-Za-z][A-Za-z0-9+.-]*:")  # http:, https:, ftp:, file:, data: …
-FIELD_TYPES = {"string", "integer", "number", "boolean", "date", "year", "datetime", "time", "any"}
+FIELD_TYPES = {"string", "integer", "number", "boolean", "date", "year", "datetime", "time", "any", "list"}
+LIST_ITEM_TYPES = {"string", "integer", "number", "boolean", "date", "datetime", "time"}
+# The CSV dialect options the reader honours as frictionless does (builder.tables.python_dialect).
+DIALECT_OPTIONS = {
+    "$schema",
+    "delimiter",
+    "quoteChar",
+    "doubleQuote",
+    "escapeChar",
+    "skipInitialSpace",
+    "header",
+    "lineTerminator",
+    "caseSensitiveHeader",
+}
 # CONTROL (builder.tables): text that breaks YAML front matter, HTML or a spreadsheet; the same
 # characters in Rust's regex syntax for Polars.
 POLARS_CONTROL = r"[\x00-\x08\x0B\x0C\x0E-\x1F\x7F-\x{9F}\x{2028}\x{2029}\x{FFFE}\x{FFFF}]"
@@ -200,7 +216,7 @@ def _remote_references(descriptor: dict) -> list[Problem]:
     for where, value in places:
         values = value if isinstance(value, list) else [value]
         for item in values:
-            if isinstance(item, str) and item not in KNOWN_PROFILES and REMOTE.match(item):
+            if isinstance(item, str) and item not in KNOWN_PROFILES and REMOTE.match(item) and not _standard(where, item):
                 problems.append(
                     problem(
                         f"`{where}` is a remote address ({item}); the builder never reads from the network.",
@@ -209,6 +225,27 @@ def _remote_references(descriptor: dict) -> list[Problem]:
                     )
                 )
     return problems
+
+
+def _source_format(where: str, resource: dict) -> Iterator[Problem]:
+    """A file format and compression frictionless reads into a table (builder.formats)."""
+    kind, compression = formats.format_of(resource), formats.compression_of(resource)
+    if kind not in formats.TABULAR:
+        yield problem(
+            f"{where} is in the format {kind or 'of no known suffix'!r}, which the builder does not read as a table.",
+            f"Save it as one of: {', '.join(sorted(formats.TABULAR - {'inline'}))}, or set `format` to the one it is.",
+            kind="unsupported-feature",
+        )
+    if compression is not None and compression not in formats.COMPRESSION:
+        yield problem(
+            f"{where} is compressed as {compression!r}, which the builder does not read.",
+            "Compress it as .gz or .zip, or store it uncompressed.",
+            kind="unsupported-feature",
+        )
+
+
+def _standard(where: str, item: str) -> bool:
+    return where.endswith(("profile", "$schema")) and STANDARD_PROFILE.match(item) is not None
 
 
 def _resource(resource: dict, index: int, root: Path) -> Iterator[Problem]:
@@ -228,9 +265,15 @@ def _resource(resource: dict, index: int, root: Path) -> Iterator[Problem]:
             "Rename the resource.",
         )
     path = resource.get("path")
-    if not isinstance(path, str) or not path.endswith(".csv"):
-        yield problem(f"{where} has no CSV `path`.", "Give every resource a relative path to its CSV file.")
-    elif not REMOTE.match(path):
+    inline = path is None and isinstance(resource.get("data"), list)
+    files = path if isinstance(path, list) and path else [path]
+    if not inline and not all(isinstance(p, str) and p for p in files):
+        yield problem(f"{where} has no CSV `path`.", "Give every resource a relative path to its CSV file (or inline `data`).")
+    elif not inline:
+        yield from _source_format(where, resource)
+    for path in files if not inline else ():
+        if not isinstance(path, str) or REMOTE.match(path):
+            continue
         reason = unsafe_path(root, path)
         if reason:
             yield problem(
@@ -250,13 +293,13 @@ def _resource(resource: dict, index: int, root: Path) -> Iterator[Problem]:
                 f"Write the {key} inline in datapackage.json.",
             )
     dialect = resource.get("dialect")
-    if isinstance(dialect, dict):
+    if isinstance(dialect, dict) and formats.is_plain_csv(resource):  # other formats are read by frictionless itself
         for key, value in dialect.items():
-            if key in load.CSV_DIALECT and value != load.CSV_DIALECT[key] or key not in load.CSV_DIALECT and key != "$schema":
+            if key not in DIALECT_OPTIONS and not (key == "headerRows" and value == [1]):
                 yield problem(
-                    f"{where} asks for the CSV dialect {key}={value!r}; the builder reads only comma-separated,"
-                    " double-quoted files with a header row.",
-                    "Re-save the file as standard CSV (comma, double quotes) and remove the dialect.",
+                    f"{where} asks for the CSV dialect {key}={value!r}, which the builder does not read yet"
+                    f" (it reads {', '.join(sorted(DIALECT_OPTIONS - {'$schema'}))}).",
+                    "Re-save the file with one header row (or none) and no comment rows, and remove the option.",
                     kind="unsupported-feature",
                 )
     ledger = resource.get("ledger", {})
@@ -369,23 +412,10 @@ def _fields(where: str, fields: list[dict], schema: dict) -> Iterator[Problem]:
                 name,
                 "unsupported-feature",
             )
-        for option in ("trueValues", "falseValues", "bareNumber", "groupChar", "decimalChar", "missingValues"):
-            if option in field:
-                yield problem(
-                    f"{where}, field `{name}` sets `{option}`, which the builder does not read the same way yet.",
-                    "Write values in the standard form (true/false, plain numbers with a dot) and remove the option.",
-                    name,
-                    "unsupported-feature",
-                )
-        fmt = field.get("format", "default")
-        if (
-            kind in {"date", "datetime", "time", "year"}
-            and fmt not in ("default", None)
-            and not (kind == "date" and fmt == "%Y-%m-%d")
-        ):
+        if kind == "list" and field.get("itemType", "string") not in LIST_ITEM_TYPES:
             yield problem(
-                f"{where}, field `{name}` has format {fmt!r}; the builder reads ISO dates only.",
-                "Write dates as YYYY-MM-DD and remove the format.",
+                f"{where}, field `{name}` is a list of {field['itemType']!r}, which the builder cannot publish yet.",
+                f"Use an itemType of: {', '.join(sorted(LIST_ITEM_TYPES))}.",
                 name,
                 "unsupported-feature",
             )
@@ -406,12 +436,6 @@ def _fields(where: str, fields: list[dict], schema: dict) -> Iterator[Problem]:
         enum = constraints.get("enum")
         if enum is not None and not isinstance(enum, list):
             yield problem(f"{where}, field `{name}` has an enum that is not a list.", "Write the allowed values as a list.", name)
-    if "missingValues" in schema and schema["missingValues"] != [""]:
-        yield problem(
-            f"{where} sets `missingValues`, which the builder does not read the same way yet.",
-            "Leave missing cells empty and remove `missingValues`.",
-            kind="unsupported-feature",
-        )
 
 
 def _keys(where: str, schema: dict, names: list[str]) -> Iterator[Problem]:

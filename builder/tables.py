@@ -32,6 +32,7 @@ from types import SimpleNamespace
 import polars as pl
 from frictionless import FrictionlessException
 
+from builder import canonical
 from builder.errors import BuilderError
 
 ROW = "__row"
@@ -532,6 +533,9 @@ def _slow_values(present: pl.Series, ffield, constraints: dict) -> tuple[pl.Seri
     if ffield.type in POLARS_TYPES:  # typed as the fast path types them; other types keep their text
         values = present.replace_strict(distinct, pl.Series(targets, dtype=dtype_for(ffield), strict=False), default=None)
         key = values
+    elif canonical.rewrites_text(ffield):  # a datetime in a `format`, a list with its own delimiter
+        texts = pl.Series([canonical.text(t, getattr(ffield, "delimiter", ",")) for t in targets], dtype=pl.String)
+        values = present.replace_strict(distinct, texts, default=None)
     else:
         values = present.set(checked["type"], None)
     return values, key, checked

@@ -17,7 +17,7 @@ from pathlib import Path
 import polars as pl
 from frictionless import FrictionlessException, Package
 
-from builder import derive, history, lenient, load, progress, rules, safety, stories, tables
+from builder import derive, formats, history, lenient, load, progress, rules, safety, stories, tables
 from builder.errors import Problem, Report
 from builder.paths import Paths, inside
 
@@ -243,9 +243,25 @@ def check_files(descriptor: dict, root: Path, *, utf8: bool = True) -> tuple[set
     unreadable: set[str] = set()
     problems = []
     for resource in load.resources(descriptor):
+        name = resource["name"]
+        if not formats.is_plain_csv(resource):  # read by frictionless, which names what it cannot read
+            missing = formats.missing_files(resource, root)
+            if missing:
+                problems.append(
+                    Problem(
+                        missing[0],
+                        None,
+                        None,
+                        "file-missing",
+                        f"{missing[0]} is named in datapackage.json (resource `{name}`) but does not exist.",
+                        "Create the file, or fix the resource's `path`.",
+                        name,
+                    )
+                )
+                unreadable.add(name)
+            continue
         path = resource["path"]
         file = inside(root, path)  # safety.check_descriptor has refused paths that leave the root
-        name = resource["name"]
         if not file.is_file():
             problems.append(
                 Problem(
@@ -306,7 +322,8 @@ def check_tables(
     workers = pl.thread_pool_size()
     limit = tables.streaming_bytes()
     readable = [name for name in resource_by_name if name not in unreadable]
-    paths = {name: inside(root, resource_by_name[name]["path"]) for name in readable}
+    others = {name for name in readable if not formats.is_plain_csv(resource_by_name[name])}  # frictionless's parsers
+    paths = {name: inside(root, resource_by_name[name]["path"]) for name in readable if name not in others}
     with ExitStack() as stack:
         # Entered first so it is removed last, once the threads that write into it have stopped
         # (an interrupted validate leaves nothing in $TMPDIR).
@@ -316,7 +333,8 @@ def check_tables(
         # biggest files first: the pool stays busy to the end, with small tables to fill it.
         finisher = stack.enter_context(ThreadPoolExecutor(1)) if pool else None
         finishes = {}
-        for name in sorted(readable, key=lambda name: -paths[name].stat().st_size) if pool else readable:
+        plain = [name for name in readable if name not in others]
+        for name in sorted(plain, key=lambda name: -paths[name].stat().st_size) if pool else plain:
             resource, path = resource_by_name[name], paths[name]
             spill = None
             if path.stat().st_size > limit:  # too big to hold: checked from a spill on disk
@@ -328,7 +346,12 @@ def check_tables(
                 finishes[name] = finisher.submit(finish).result if finisher else finish
         for name in readable:  # in the descriptor's order
             progress.advance()
-            if name in finishes:
+            if name in others:
+                arguments = (package.get_resource(name), key_fields[name])
+                result = unless_unreadable(resource_by_name[name], root, unreadable, problems, formats.read_table, *arguments)
+                if result is not None:
+                    checked[name] = result
+            elif name in finishes:
                 result = unless_unreadable(resource_by_name[name], paths[name], unreadable, problems, finishes[name])
                 if result is not None:
                     checked[name] = result
@@ -395,23 +418,37 @@ def unless_unreadable(resource: dict, path: Path, unreadable: set[str], problems
     except tables.HeaderError as error:
         problems.append(
             Problem(
-                resource["path"],
+                formats.label(resource),
                 1,
                 None,
                 "header-error",
-                f"The header of {resource['path']} cannot be matched to the schema: {error}.",
+                f"The header of {formats.label(resource)} cannot be matched to the schema: {error}.",
                 'Give every column a distinct heading, or set the schema\'s `fieldsMatch` to "exact" to pair them by position.',
+                resource["name"],
+            )
+        )
+    except formats.SourceError as error:
+        kind = formats.format_of(resource)
+        problems.append(
+            Problem(
+                formats.label(resource),
+                None,
+                None,
+                "source-error",
+                f"{formats.label(resource)} cannot be read as a {kind} table: {error}.",
+                f"Open it in the program that wrote it and save it again as {kind}, or correct the resource's"
+                " `format`, `compression` or `dialect` in datapackage.json.",
                 resource["name"],
             )
         )
     except tables.CsvError as error:
         problems.append(
             Problem(
-                resource["path"],
+                formats.label(resource),
                 error.row,
                 None,
                 "csv-error",
-                f"{resource['path']} {error}.",
+                f"{formats.label(resource)} {error}.",
                 "Open the file in a text editor at that row: a NUL byte or a broken quote is the usual cause.",
                 resource["name"],
             )
@@ -486,7 +523,7 @@ def frictionless_problems(package: Package, descriptor: dict, unreadable: set[st
 
 def map_error(error, resource: dict, unreadable: set[str]) -> Problem | None:
     """One frictionless error as a Problem with a message and a fix; None if already reported."""
-    path = resource.get("path", "")
+    path = formats.label(resource) if resource else ""
     name = resource.get("name")
     kind = error.type
     row = getattr(error, "row_number", None)
@@ -640,7 +677,7 @@ def drop_echoes(problems: list[Problem], resources: dict[str, dict]) -> list[Pro
     """Frictionless reports some faults twice; keep the clearer report of each."""
     missing = {(p.path, p.row, p.field) for p in problems if p.type == "missing-cell"}
     duplicate_keys = {(p.path, p.row) for p in problems if p.type == "primary-key"}
-    single_keys = {r.get("path"): load.primary_key(r) for r in resources.values()}
+    single_keys = {formats.label(r): load.primary_key(r) for r in resources.values()}
     faulty_rows = {
         (p.path, p.row)
         for p in problems

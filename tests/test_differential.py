@@ -354,6 +354,40 @@ BOOKSHELF_CASES = [
         [(AUTHORS, 4, "born_precision", "missing-cell")],
     ),
     (
+        "tab dialect without a header row, with escapes",
+        lambda r: [
+            edit_resource(r, "authors", dialect={"delimiter": "\t", "header": False, "doubleQuote": False, "escapeChar": "\\"}),
+            write_rows(
+                r / AUTHORS,
+                rows_of(r / AUTHORS)[1:] + [["x", 'Say \\"hi\\"', "1800-01-01", "week"]],
+                delimiter="\t",
+                quoting=csv.QUOTE_NONE,
+                escapechar="\\",
+            ),
+        ],
+        [(AUTHORS, 3, "born_precision", "constraint-error")],
+    ),
+    (
+        "list type with its own delimiter and itemType",
+        lambda r: [
+            edit_field(r, "books", "pages", type="list", delimiter="|", itemType="integer", constraints={"minimum": None}),
+            set_cell(r, BOOKS, 2, "pages", "1|2|3"),
+            set_cell(r, BOOKS, 3, "pages", "4|x"),
+        ],
+        [(BOOKS, 3, "pages", "type-error")],
+    ),
+    (
+        "per-field missingValues and a datetime format",
+        lambda r: [
+            edit_field(r, "books", "pages", missingValues=["-"]),
+            edit_field(r, "books", "published", type="datetime", format="%Y-%m-%d"),
+            set_cell(r, BOOKS, 2, "pages", "-"),
+            set_cell(r, BOOKS, 3, "pages", ""),
+            set_cell(r, BOOKS, 3, "published", "1815-12-23T10:00"),
+        ],
+        [(BOOKS, 3, "pages", "type-error"), (BOOKS, 3, "published", "type-error")],
+    ),
+    (
         "renamed, extra and missing columns",
         lambda r: [
             edit_text(r, BOOKS, lambda t: t.replace("genre", "kind", 1)),
