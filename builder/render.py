@@ -738,6 +738,8 @@ def render_pages(site: Site, docs: Path | None) -> list[Page]:
     boosts = getattr(story, "SEARCH_BOOST", {}) if story else {}
     index_filters = getattr(story, "INDEX_FILTERS", {}) if story else {}
     summary = getattr(story, "summary", None) if story else None
+    # A story may order an index and give its template more (the Models index: by release date).
+    index_context = getattr(story, "index_context", None) if story else None
     keywords = getattr(story, "search_keywords", None) if story else None
     data_keywords = getattr(story, "DATA_KEYWORDS", {}) if story else {}
     renderer = Renderer(site, story_templates)
@@ -765,7 +767,8 @@ def render_pages(site: Site, docs: Path | None) -> list[Page]:
         )
         frame = site.tables[table]
         table_rows = list(frame.iter_rows(named=True))  # read once for the index pages and the row pages
-        index = index_pages(table, table_rows, INDEX_PAGE_ROWS)
+        listed, more = index_context(site, table, table_rows) if index_context else (table_rows, {})
+        index = index_pages(table, listed, INDEX_PAGE_ROWS)
         # A filter of a paginated index offers every value of the whole list when there are few (else the
         # page's own values, so the page stays small); counted once here, not once per page.
         extra = index_filters.get(table, [])
@@ -781,6 +784,7 @@ def render_pages(site: Site, docs: Path | None) -> list[Page]:
                 pager=pager,
                 extra_filters=extra,
                 choices={c: values if len(values) <= FILTER_CHOICES else None for c, values in choices.items()},
+                **more,
             )
             for _, depth, rows, pager in index
         ]
