@@ -58,7 +58,7 @@ def site_config(root: Path, descriptor: dict) -> dict:
     config["hooks"] = [HOOKS]
     # The builder's own assets (written by render.write_pages): its CSS first, so a package's can override it.
     config["extra_css"] = ["_ledger/ledger.css", *config.get("extra_css", [])]
-    config["extra_javascript"] = ["_ledger/ledger.js"]
+    config["extra_javascript"] = ["_ledger/ledger.js", "_ledger/ledger-fit.js"]
     return config
 
 

@@ -33,11 +33,14 @@ ASSETS = Path(__file__).parent / "assets"
 ASSET_FOLDER = "_ledger"  # where the builder's own assets go in the site
 TAG = re.compile(r"<[^>]+>")
 SAFE_URL = re.compile(r"^https?://[^\s<>\"']+$")
-PREVIEW_ROWS = 100  # a data page shows every row of a table this small, else the first this many
+# A data page shows every row of a table this small, else the first this many: on a phone, 50 compact
+# rows of long notes stay under 12,000 px (the downloads, above the preview, hold every row).
+PREVIEW_ROWS = 50
 # No page grows with the package: an index of more rows than this is split into numbered pages
 # (table/, table/pages/2/, …), and an entity page lists at most SECTION_ROWS rows per related
-# table, linking to the table's data page for the rest. Both keep a page well under 150 KB.
-INDEX_PAGE_ROWS = 150
+# table, linking to the table's data page for the rest. Both keep a page well under 150 KB, and a
+# page of compact rows under 12,000 px on a phone.
+INDEX_PAGE_ROWS = 100
 PREVIEW_BYTES = 110_000  # a data page's preview stops before its rows' HTML passes this many bytes
 SECTION_ROWS = 50
 FILTER_CHOICES = 100  # a filter of a paginated index lists at most this many values of the whole list
@@ -742,6 +745,8 @@ def render_pages(site: Site, docs: Path | None) -> list[Page]:
     boosts = getattr(story, "SEARCH_BOOST", {}) if story else {}
     index_filters = getattr(story, "INDEX_FILTERS", {}) if story else {}
     summary = getattr(story, "summary", None) if story else None
+    # A story may order an index and give its template more (the Models index: by release date).
+    index_context = getattr(story, "index_context", None) if story else None
     keywords = getattr(story, "search_keywords", None) if story else None
     data_keywords = getattr(story, "DATA_KEYWORDS", {}) if story else {}
     renderer = Renderer(site, story_templates)
@@ -769,7 +774,8 @@ def render_pages(site: Site, docs: Path | None) -> list[Page]:
         )
         frame = site.tables[table]
         table_rows = list(frame.iter_rows(named=True))  # read once for the index pages and the row pages
-        index = index_pages(table, table_rows, INDEX_PAGE_ROWS)
+        listed, more = index_context(site, table, table_rows) if index_context else (table_rows, {})
+        index = index_pages(table, listed, INDEX_PAGE_ROWS)
         # A filter of a paginated index offers every value of the whole list when there are few (else the
         # page's own values, so the page stays small); counted once here, not once per page.
         extra = index_filters.get(table, [])
@@ -785,6 +791,7 @@ def render_pages(site: Site, docs: Path | None) -> list[Page]:
                 pager=pager,
                 extra_filters=extra,
                 choices={c: values if len(values) <= FILTER_CHOICES else None for c, values in choices.items()},
+                **more,
             )
             for _, depth, rows, pager in index
         ]

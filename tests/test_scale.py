@@ -103,7 +103,7 @@ def test_no_page_grows_with_the_package(tmp_path, low_limits):
     shown = preview.split("ledger-preview", 1)[1].split("</table>", 1)[0].split("<tbody>", 1)[1].count("<tr")
     assert shown < counts["sources"]
     assert f"The first {shown} of {counts['sources']} rows" in preview
-    assert f"Click a column heading to sort these {shown} rows; the downloads below hold every row." in preview
+    assert f"Click a column heading to sort these {shown} rows; the downloads above hold every row." in preview
 
     # The timeline lists its first events and counts all of them.
     timeline = large["timeline.md"]

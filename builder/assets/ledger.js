@@ -6,7 +6,8 @@
   function cellValue(row, index) {
     var cell = row.cells[index];
     if (!cell) return "";
-    return cell.getAttribute("data-sort") || cell.textContent.trim();
+    var text = cell.getAttribute("data-sort") || cell.textContent.trim();
+    return text === "—" ? "" : text;  // the dash an empty cell shows is no value
   }
 
   function compare(a, b) {
@@ -23,7 +24,10 @@
     var body = table.tBodies[0];
     var rows = Array.prototype.slice.call(body.rows);
     rows.sort(function (r1, r2) {
-      var order = compare(cellValue(r1, index), cellValue(r2, index));
+      var a = cellValue(r1, index), b = cellValue(r2, index);
+      // An empty value (an undated source) says nothing about order: last in either direction.
+      if (!a || !b) return (!a) - (!b);
+      var order = compare(a, b);
       return descending ? -order : order;
     });
     rows.forEach(function (row) { body.appendChild(row); });

@@ -19,6 +19,7 @@ from builder.rules import numbered as _rows
 from builder.stories import llama_search, sourcing
 from builder.stories.llama_cards import card_figures, cards  # noqa: F401 (the story's share cards, read by builder/ogimage)
 from builder.stories.llama_home import home_story
+from builder.stories.llama_lists import index_context  # noqa: F401  (render's hook for index pages)
 
 PAPER_AUTHORS = 14  # LLaMA: Open and Efficient Foundation Language Models (arXiv 2302.13971)
 # The tables and columns the story's rules, views and pages read: checked before they run.
