@@ -21,7 +21,7 @@ import jinja2.sandbox
 import polars as pl
 from markupsafe import Markup, escape
 
-from builder import changes, cite, clock, load, progress, safety, stories
+from builder import changes, cite, clock, labels, load, progress, safety, stories
 from builder.dates import format_date
 from builder.derive import View, precision_column
 from builder.errors import Report
@@ -152,7 +152,30 @@ class Site:
             published = row.get("published")
             when = format_date(published, "day") if isinstance(published, dt.date) else "undated"
             return f"{row['publisher']}, {when}"
-        return str(value if value not in (None, "") else key)
+        if value in (None, "") or (value == key and not self.has_pages(table)):
+            return self.described(table, row) or str(key)
+        return str(value)
+
+    def described(self, table: str, row: dict) -> str:
+        """A row with no name of its own (a departure, a release: its label is its id) in words: the
+        names its shown columns link to and its dates ("Armand Joulin, Google DeepMind, June 2023")."""
+        resource = self.resources[table]
+        parts = []
+        for name in load.shown_columns(resource):
+            value = row.get(name)
+            targets = [t for own, t, _ in load.foreign_keys(resource) if own == [name] and t != table]
+            if value in (None, "") or name in load.primary_key(resource) and not targets:
+                continue
+            if targets and targets[0] in self.rows_by_id:
+                parts.append(self.label(targets[0], value))
+            elif isinstance(value, dt.date):
+                parts.append(format_date(value, row.get(precision_column(name))))
+        return ", ".join(parts)
+
+    def word(self, table: str, name: str, value) -> str:
+        """A code as a reader reads it: the label the field's vocabulary gives it, else the value."""
+        field = next((f for f in load.fields(self.resources.get(table, {})) if f["name"] == name), {})
+        return str(labels.vocabulary(field).get(value, value))
 
     def document_text(self, path: str) -> str:
         """A stored document's text (validation has checked it exists and is UTF-8)."""
@@ -214,6 +237,11 @@ class Renderer:
         self.env.filters["yaml_title"] = yaml_title
         self.env.filters["data_attribute"] = data_attribute
         self.env.filters["day"] = lambda iso: format_date(dt.date.fromisoformat(iso), "day")
+        self.env.filters["count"] = labels.plural  # {{ n | count('row') }}: "1 row", "4,096 rows"
+        self.env.globals["vocabulary"] = lambda table, name: labels.vocabulary(self.column(table, name)[1])
+        self.env.globals["enumerated"] = labels.enumerated
+        self.env.globals["key_words"] = self.key_words
+        self.env.globals["closed_values"] = labels.values
         self.macros = self.env.get_template("_macros.md.j2").module  # row_table and friends, callable from Python
 
     # ------------------------------------------------------------ links
@@ -290,6 +318,8 @@ class Renderer:
         if name == "row_id" and self.site.has_pages(row.get("resource")):
             target = row["resource"]
             return Markup(f'<a href="{escape(self.entity_url(target, value))}">{escape(self.site.label(target, value))}</a>')
+        if name == "row_id" and row.get("resource") in self.site.rows_by_id:
+            return escape(self.site.label(row["resource"], value))  # a row with no page: its words, unlinked
         if isinstance(value, dt.date):
             return escape(format_date(value, row.get(precision_column(name))))
         if isinstance(value, bool):
@@ -298,12 +328,13 @@ class Renderer:
             if is_safe_url(value):
                 return Markup(f'<a href="{escape(value)}" rel="noopener">{escape(value)}</a>')
             return escape(value)
-        if field.get("constraints", {}).get("enum"):
-            # A code a lookup table names (a verdict "partly-supported" is "Partly supported") reads by its name.
-            shown = self.site.label(lookup, value) if lookup else value
+        if labels.enumerated(field):
+            # A code reads by its name: the field's own label for it, else the row of the lookup table
+            # that names it (a verdict "partly-supported" is "Partly supported"), else the code itself.
+            shown = labels.vocabulary(field).get(value) or (self.site.label(lookup, value) if lookup else value)
             return Markup(f'<span class="ledger-tag ledger-tag--{page_slug(value)}">{escape(shown)}</span>')
-        if isinstance(value, int) and not isinstance(value, bool):
-            return escape(f"{value:,}" if abs(value) >= 10000 else str(value))
+        if isinstance(value, int | float):
+            return escape(labels.number(value))
         # Curated notes use inline Markdown (`ids`, links): rendered, everything else escaped; an id
         # with a page links to it, so a reader can follow the note's sources.
         return self.link_ids(inline_markdown(value)) if isinstance(value, str) else escape(value)
@@ -313,10 +344,35 @@ class Renderer:
             table = self.site.page_of_id(match.group(1))
             if table is None:
                 return match.group(0)
+            # The reader sees the row's name; the id the editors wrote stays in the link's address.
             label = escape(self.site.label(table, match.group(1)))
-            return f'<a href="{escape(self.entity_url(table, match.group(1)))}" title="{label}">{match.group(0)}</a>'
+            return f'<a href="{escape(self.entity_url(table, match.group(1)))}">{label}</a>'
 
         return Markup(CODE_ID.sub(link, str(html)))
+
+    def key_words(self, table: str, key: str, label: str) -> str:
+        """A row of a diff in words: its name today, else the diff's label, else its key's parts by
+        their names ("Claims · Llama 2 launched in July · Meta blog: Llama 2", not `claims / llama2-…`)."""
+        resource = self.site.resources.get(table, {})
+        names = load.primary_key(resource)
+        if len(names) == 1 and key in self.site.rows_by_id.get(table, {}):
+            return self.site.label(table, key)
+        if len(names) == 1 and label != key or not resource:
+            return label  # a row gone since: its name then
+        parts = key.split(" / ")
+        if len(parts) != len(names):
+            return label
+        values = dict(zip(names, parts, strict=True))
+        words = []
+        for name, part in values.items():
+            lookup = self.column(table, name)[3]
+            if name == "row_id" and values.get("resource") in self.site.rows_by_id:
+                lookup = values["resource"]
+            if lookup and part in self.site.rows_by_id.get(lookup, {}):
+                words.append(self.site.label(lookup, part))
+            else:
+                words.append(self.site.word(table, name, part))
+        return " · ".join(word if len(word) <= 60 else word[:59].rstrip() + "…" for word in words)
 
     def history_value(self, table: str, name: str, row: dict, fields: list[dict], side: str) -> Markup:
         """A field's old or new value in a History section, shown as the page shows that field: a date
@@ -673,7 +729,8 @@ def sections_for(site: Site, table: str, label: str, related: list, headings: di
             sections.append(Section(heading, far, far_rows, load.shown_columns(far_resource), link=True))
             continue
         # Where a fact came from and what the editors noted travel with it.
-        columns += [name for name in ("source_id", "note") if name in names and name not in columns and name != column]
+        own_key = load.primary_key(resource)  # a source's own id is no "where it came from"
+        columns += [n for n in ("source_id", "note") if n in names and n not in columns and n != column and n not in own_key]
         if column == "row_id":
             heading = headings.get((other, column), resource.get("title", other))
             sections.append(Section(heading, other, rows, columns, ("resource", "row_id")))
