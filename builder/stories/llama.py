@@ -744,7 +744,8 @@ def page_context(site) -> dict:
     ]
     undated = [e for e in departures if e.undated]
     days = [e.day for e in releases + departures] + [as_of]
-    start, end = dt.date(min(days).year, 1, 1), dt.date(max(days).year + 1, 1, 1)
+    # From the first year's start to the last day the data speaks for, not a padded year after it.
+    start, end = dt.date(min(days).year, 1, 1), max(days)
 
     key_events = [(d, KEY_MODELS[m]) for m, d in cadence.select("model_id", "date").rows() if m in KEY_MODELS]
     llama4 = cadence.filter(pl.col("name").str.starts_with("Llama 4"))
