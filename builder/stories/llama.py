@@ -791,7 +791,8 @@ def page_context(site) -> dict:
     timeline_csv = [
         (None, "unknown", e.day, lane, e.label) if e.undated else (e.day, e.precision, None, lane, e.label) for e, lane in events
     ]
-    timeline_rows = [(_event_when(e, format_date), lane, e.label) for e, lane in events]
+    series = dict(zip(("release", "departure"), lanes, strict=True))  # the table names a series as the chart does
+    timeline_rows = [(_event_when(e, format_date), series[lane], e.label) for e, lane in events]
     retention_csv = retention.select("month", "month_precision", "authors_at_meta", "authors_left").rows()
     retention_rows = [(format_date(month, precision), *rest) for month, precision, *rest in retention_csv]
     files = {
