@@ -61,7 +61,9 @@ class _Frame:
             px = _n(self.x(dt.date(year, 1, 1)))
             parts.append(f'<line x1="{px}" y1="{self.top}" x2="{px}" y2="{_n(self.bottom)}" class="grid"/>')
             if index % step == 0:
-                parts.append(f'<text x="{px}" y="{_n(self.bottom + 16)}" text-anchor="middle">{year}</text>')
+                # A year at the frame's left edge starts there, clear of the y axis' "0" beside it.
+                anchor = "start" if self.x(dt.date(year, 1, 1)) <= self.left else "middle"
+                parts.append(f'<text x="{px}" y="{_n(self.bottom + 16)}" text-anchor="{anchor}">{year}</text>')
         # The axis title at the left, the "data as of" note at the right: they never meet, even on a phone.
         parts.append(
             f'<text x="{self.left}" y="{_n(self.bottom + 38)}" text-anchor="start" class="axis-title">{escape(title)}</text>'
