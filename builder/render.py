@@ -113,6 +113,7 @@ class Site:
     rows_by_id: dict[str, dict[str, dict]] = field(init=False)
     paged: set[str] = field(init=False)  # tables with a page per row (load.gets_pages)
     page_ids: dict[str, str] = field(init=False)
+    row_ids: dict[str, str] = field(init=False)
 
     def __post_init__(self):
         self.resources = {r["name"]: r for r in load.resources(self.descriptor)}
@@ -130,6 +131,13 @@ class Site:
             for row_id in self.rows_by_id[table]:
                 owners.setdefault(row_id, []).append(table)
         self.page_ids = {row_id: tables[0] for row_id, tables in owners.items() if len(tables) == 1}
+        # Ids of rows with no page (a release, a departure), where one table has them: read by their words.
+        others: dict = {}
+        for table, rows in self.rows_by_id.items():
+            if not self.has_pages(table):
+                for row_id in rows:
+                    others.setdefault(row_id, []).append(table)
+        self.row_ids = {row_id: tables[0] for row_id, tables in others.items() if len(tables) == 1 and row_id not in owners}
 
     def page_of_id(self, key: str) -> str | None:
         """The table whose page has this id, when exactly one table with pages has it."""
@@ -343,7 +351,8 @@ class Renderer:
         def link(match: re.Match) -> str:
             table = self.site.page_of_id(match.group(1))
             if table is None:
-                return match.group(0)
+                other = self.site.row_ids.get(match.group(1))
+                return str(escape(self.site.label(other, match.group(1)))) if other else match.group(0)
             # The reader sees the row's name; the id the editors wrote stays in the link's address.
             label = escape(self.site.label(table, match.group(1)))
             return f'<a href="{escape(self.entity_url(table, match.group(1)))}">{label}</a>'

@@ -233,3 +233,28 @@ def test_the_changes_page_reads_in_words(ledger):
     assert "One more piece of evidence." in texts and "The first cut." in texts
     words = " ".join(texts)
     assert "builder diff" not in words and "committing" not in words  # no instructions for maintainers
+
+
+def test_a_note_citing_a_row_without_a_page_reads_its_words(built):
+    """`muse-spark-reported-2025-12-10` in a note is a release: pages say which, in words."""
+    data = descriptor(built)
+    no_pages = {
+        r["name"]: r["schema"]["primaryKey"][0]
+        for r in data["resources"]
+        if len(r["schema"]["primaryKey"]) == 1 and r.get("ledger", {}).get("pages") is False
+    }
+    ids = {row[key] for table, key in no_pages.items() for row in seed_rows(built, table)}
+    notes = [
+        row.get("note") or ""
+        for r in data["resources"]
+        if Path(r["path"]).parent.name == "seeds"
+        for row in seed_rows(built, r["name"])
+    ]
+    assert any(cited in ids for note in notes for cited in re.findall(r"`([a-z0-9-]+)`", note))  # the case arises
+    shown = {}
+    for path, page in reader_pages(built):
+        text = page.read_text(encoding="utf-8")
+        found = [i for i in re.findall(r"<code>([a-z0-9-]+)</code>", text) if i in ids]
+        if found:
+            shown[path] = found
+    assert shown == {}
