@@ -173,6 +173,7 @@ def test_a_package_without_labels_shows_its_values_and_one_with_labels_its_label
     data = descriptor(bookshelf)
     genre = next(f for f in resource(data, "books")["schema"]["fields"] if f["name"] == "genre")
     genre["categories"] = [{"value": v, "label": f"The {v} kind"} for v in genre["constraints"]["enum"]]
+    genre["categories"][-1]["label"] = "<b onmouseover=x>&"  # curated text: escaped wherever it lands
     save(bookshelf, data)
     result = CliRunner().invoke(cli, ["build", "--root", str(bookshelf), "--quiet"])
     assert result.exit_code == 0, result.output
@@ -180,6 +181,8 @@ def test_a_package_without_labels_shows_its_values_and_one_with_labels_its_label
     assert f'ledger-tag--{book["genre"]}">The {book["genre"]} kind</span>' in page
     index = (bookshelf / "site" / "books" / "index.html").read_text(encoding="utf-8")
     assert f'<option value="{book["genre"]}">The {book["genre"]} kind</option>' in index  # the filter too
+    assert book["genre"] != genre["categories"][-1]["value"]
+    assert "<b onmouseover" not in index and "&lt;b onmouseover=x&gt;&amp;" in index
     with (bookshelf / "dist" / "data" / "books.csv").open(encoding="utf-8") as handle:
         assert [row["genre"] for row in csv.DictReader(handle)] == [b["genre"] for b in sorted(books, key=lambda b: b["book_id"])]
 
