@@ -21,7 +21,7 @@ import jinja2.sandbox
 import polars as pl
 from markupsafe import Markup, escape
 
-from builder import changes, cite, clock, labels, load, progress, safety, stories
+from builder import changes, cite, clock, labels, load, progress, safety, stories, words
 from builder.dates import format_date
 from builder.derive import View, precision_column
 from builder.errors import Report
@@ -161,24 +161,8 @@ class Site:
             when = format_date(published, "day") if isinstance(published, dt.date) else "undated"
             return f"{row['publisher']}, {when}"
         if value in (None, "") or (value == key and not self.has_pages(table)):
-            return self.described(table, row) or str(key)
+            return words.describe(self, table, row) or str(key)  # a row named only by its key
         return str(value)
-
-    def described(self, table: str, row: dict) -> str:
-        """A row with no name of its own (a departure, a release: its label is its id) in words: the
-        names its shown columns link to and its dates ("Armand Joulin, Google DeepMind, June 2023")."""
-        resource = self.resources[table]
-        parts = []
-        for name in load.shown_columns(resource):
-            value = row.get(name)
-            targets = [t for own, t, _ in load.foreign_keys(resource) if own == [name] and t != table]
-            if value in (None, "") or name in load.primary_key(resource) and not targets:
-                continue
-            if targets and targets[0] in self.rows_by_id:
-                parts.append(self.label(targets[0], value))
-            elif isinstance(value, dt.date):
-                parts.append(format_date(value, row.get(precision_column(name))))
-        return ", ".join(parts)
 
     def word(self, table: str, name: str, value) -> str:
         """A code as a reader reads it: the label the field's vocabulary gives it, else the value."""
@@ -248,7 +232,7 @@ class Renderer:
         self.env.filters["count"] = labels.plural  # {{ n | count('row') }}: "1 row", "4,096 rows"
         self.env.globals["vocabulary"] = lambda table, name: labels.vocabulary(self.column(table, name)[1])
         self.env.globals["enumerated"] = labels.enumerated
-        self.env.globals["key_words"] = self.key_words
+        self.env.globals["key_words"] = lambda table, key, label: words.key_words(self.site, table, key, label)
         self.env.globals["closed_values"] = labels.values
         self.macros = self.env.get_template("_macros.md.j2").module  # row_table and friends, callable from Python
 
@@ -358,30 +342,6 @@ class Renderer:
             return f'<a href="{escape(self.entity_url(table, match.group(1)))}">{label}</a>'
 
         return Markup(CODE_ID.sub(link, str(html)))
-
-    def key_words(self, table: str, key: str, label: str) -> str:
-        """A row of a diff in words: its name today, else the diff's label, else its key's parts by
-        their names ("Claims · Llama 2 launched in July · Meta blog: Llama 2", not `claims / llama2-…`)."""
-        resource = self.site.resources.get(table, {})
-        names = load.primary_key(resource)
-        if len(names) == 1 and key in self.site.rows_by_id.get(table, {}):
-            return self.site.label(table, key)
-        if len(names) == 1 and label != key or not resource:
-            return label  # a row gone since: its name then
-        parts = key.split(" / ")
-        if len(parts) != len(names):
-            return label
-        values = dict(zip(names, parts, strict=True))
-        words = []
-        for name, part in values.items():
-            lookup = self.column(table, name)[3]
-            if name == "row_id" and values.get("resource") in self.site.rows_by_id:
-                lookup = values["resource"]
-            if lookup and part in self.site.rows_by_id.get(lookup, {}):
-                words.append(self.site.label(lookup, part))
-            else:
-                words.append(self.site.word(table, name, part))
-        return " · ".join(word if len(word) <= 60 else word[:59].rstrip() + "…" for word in words)
 
     def history_value(self, table: str, name: str, row: dict, fields: list[dict], side: str) -> Markup:
         """A field's old or new value in a History section, shown as the page shows that field: a date
