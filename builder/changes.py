@@ -282,10 +282,20 @@ def pages(site, renderer) -> list:
     from builder.render import Page
 
     ledger = site.history or Ledger(False, "the build did not read the history.")
+    titles = {name: resource.get("title") or name for name, resource in site.resources.items()}  # tables by their titles
     result = [
         Page(
             "changes.md",
-            renderer.render("changes.md.j2", 1, ledger=ledger, first=first_changes, brief=brief_highlights, limit=LIMIT),
+            renderer.render(
+                "changes.md.j2",
+                1,
+                ledger=ledger,
+                first=first_changes,
+                brief=brief_highlights,
+                limit=LIMIT,
+                titles=titles,
+                table_title=lambda name: titles.get(name, name),
+            ),
         ),
         Page("changes.xml", atom(site.descriptor, ledger)),
     ]
@@ -302,18 +312,23 @@ def site_url(site) -> str:
     return url.rstrip("/") + "/" if isinstance(url, str) and url.startswith(("https://", "http://")) else ""
 
 
-def brief_highlights(highlights: list[dict], per_group: int = 5) -> list[str]:
-    """Every changed value, but at most `per_group` rows added (or removed) per table, then a count."""
+KEY_AFTER_NAME = re.compile(r" \(`[^`]*`\)")  # "“Llama 2 launched…” (`llama2-launched-july`)": the name says it
+
+
+def brief_highlights(highlights: list[dict], per_group: int = 5, titles: dict | None = None) -> list[str]:
+    """Every changed value, but at most `per_group` rows added (or removed) per table, then a count.
+    A row named in words loses its key (readers read the name); a row with only its key keeps it."""
     lines, groups = [], {}
     for h in highlights:
+        text = KEY_AFTER_NAME.sub("", h["text"]).replace("`", "")
         if h["kind"] == "changed":
-            lines.append(h["text"].replace("`", ""))
+            lines.append(text)
         else:
-            groups.setdefault((h["kind"], h["table"]), []).append(h["text"].replace("`", ""))
+            groups.setdefault((h["kind"], h["table"]), []).append(text)
     for (kind, table), texts in groups.items():
         lines += texts[:per_group]
         if len(texts) > per_group:
-            lines.append(f"… and {len(texts) - per_group} more rows {kind} in {table}.")
+            lines.append(f"… and {len(texts) - per_group:,} more rows {kind} in {(titles or {}).get(table, table)}.")
     return lines
 
 

@@ -61,10 +61,18 @@ class _Frame:
             px = _n(self.x(dt.date(year, 1, 1)))
             parts.append(f'<line x1="{px}" y1="{self.top}" x2="{px}" y2="{_n(self.bottom)}" class="grid"/>')
             if index % step == 0:
-                parts.append(f'<text x="{px}" y="{_n(self.bottom + 16)}" text-anchor="middle">{year}</text>')
+                # A year at the frame's left edge starts there, clear of the y axis' "0" beside it.
+                anchor = "start" if self.x(dt.date(year, 1, 1)) <= self.left else "middle"
+                parts.append(f'<text x="{px}" y="{_n(self.bottom + 16)}" text-anchor="{anchor}">{year}</text>')
+        # The axis title at the left, the "data as of" note at the right: they never meet, even on a phone.
         parts.append(
-            f'<text x="{_n((self.left + self.right) / 2)}" y="{_n(self.bottom + 38)}" text-anchor="middle" '
-            f'class="axis-title">{escape(title)}</text>'
+            f'<text x="{self.left}" y="{_n(self.bottom + 38)}" text-anchor="start" class="axis-title">{escape(title)}</text>'
+        )
+        # The axis ends where the data does, and says so: no empty stretch of a year nothing is known about.
+        parts.append(
+            f'<line x1="{_n(self.right)}" y1="{self.top}" x2="{_n(self.right)}" y2="{_n(self.bottom + 4)}" class="as-of"/>'
+            f'<text x="{_n(self.right)}" y="{_n(self.bottom + 38)}" text-anchor="end" class="as-of-label">'
+            f"data as of {self.end.day} {self.end:%B %Y}</text>"
         )
         return parts
 
@@ -79,12 +87,37 @@ def _svg(chart_id: str, width: int, height: int, title: str, description: str, b
         f"<style>text{{font:{FONT}px sans-serif;fill:currentColor}}.axis-title{{font-weight:700}}"
         ".grid{stroke:currentColor;stroke-opacity:.15}.key{stroke:currentColor;stroke-opacity:.45;stroke-dasharray:3 3}"
         ".release{fill:#3f51b5}.departure{fill:#d32f2f}.undated{fill:none;stroke:#d32f2f;stroke-width:2}"
+        ".as-of{stroke:currentColor;stroke-opacity:.6}.as-of-label{font-style:italic}"
         ".line{fill:none;stroke:#d32f2f;stroke-width:2}"
         ".line-undated{fill:none;stroke:#d32f2f;stroke-width:2;stroke-dasharray:5 4}"
         ".area{fill:#d32f2f;fill-opacity:.12}@media (prefers-color-scheme:dark){.release{fill:#8c9eff}}</style>"
         + "".join(body)
         + "</svg>"
     )
+
+
+def text_width(text: str) -> float:
+    """A generous estimate of a label's width in SVG units (sans-serif at FONT): wide enough that
+    labels placed by it never touch in a browser."""
+    return 0.62 * FONT * len(text)
+
+
+RADIUS, STEP = 5, 11  # a dot, and the distance between the centres of two dots that must not touch
+
+
+def place_dots(xs: list[float]) -> list[int]:
+    """Each dot's level (0 at the base, then upwards): the lowest level where it clears every dot already
+    placed there, so dots on the same or nearby days stack instead of hiding each other."""
+    rightmost: list[float] = []
+    levels = []
+    for x in xs:
+        level = next((i for i, right in enumerate(rightmost) if x - right >= STEP), len(rightmost))
+        if level == len(rightmost):
+            rightmost.append(x)
+        else:
+            rightmost[level] = x
+        levels.append(level)
+    return levels
 
 
 def timeline_chart(
@@ -97,69 +130,85 @@ def timeline_chart(
     key_events: list[tuple[dt.date, str]] = (),
     width: int = WIDE,
 ) -> str:
-    """One lane of dots per series on a time axis; dots on the same day stack upwards, none hidden.
+    """One lane of dots per series on a time axis; dots that would touch stack upwards, none hidden.
 
-    Key events get a dashed line and a direct label; undated events are hollow, at their report's date.
+    Key events get a dashed line and a direct label, each on a row of its own above the lanes (on a
+    phone too); undated events are hollow, at their report's date, with a note above them.
     """
-    labels = len(key_events) if width >= WIDE else 0  # too crowded at 380 units: the page lists them under the narrow chart
-    height = 100 * len(lanes) + 18 * labels + MARGIN["top"] + MARGIN["bottom"]
+    narrow = width < WIDE
+    frame = _Frame(start, end, width, 0)  # x only; the height follows from the lanes
+    lanes_drawn = [_lane(events, frame, narrow) for events in lanes.values()]
+    heights = [max(100, lane_height) for _, lane_height in lanes_drawn]
+    rows = len(key_events)
+    height = sum(heights) + 18 * rows + MARGIN["top"] + MARGIN["bottom"]
     frame = _Frame(start, end, width, height)
     body = frame.axis("Year")
-    lane_top = frame.top + 18 * labels
-    lane_height = (frame.bottom - lane_top) / max(len(lanes), 1)
-    for index, (day, text) in enumerate(key_events if labels else []):
+    for index, (day, text) in enumerate(key_events):
         px = frame.x(day)
         y = frame.top + 18 * index + 12
-        anchor = "end" if px > (frame.left + frame.right) / 2 else "start"
-        shift = -4 if anchor == "end" else 4
+        # Start at the line when the label fits to the right, else end there.
+        anchor = "start" if px + 4 + text_width(text) <= width - 2 or px - 4 - text_width(text) < 0 else "end"
+        shift = 4 if anchor == "start" else -4
         body.append(
             f'<line x1="{_n(px)}" y1="{_n(y + 4)}" x2="{_n(px)}" y2="{_n(frame.bottom)}" class="key"/>'
-            f'<text x="{_n(px + shift)}" y="{_n(y)}" text-anchor="{anchor}">{escape(text)}</text>'
+            f'<text x="{_n(px + shift)}" y="{_n(y)}" text-anchor="{anchor}" class="key-label">{escape(text)}</text>'
         )
-    for index, (lane, events) in enumerate(lanes.items()):
-        base = lane_top + lane_height * (index + 1) - 14
-        css = "release" if index == 0 else "departure"
+    top = frame.top + 18 * rows
+    for index, ((lane, events), (draw, _), lane_height) in enumerate(zip(lanes.items(), lanes_drawn, heights, strict=True)):
         dated = sum(1 for e in events if not e.undated)
         undated = len(events) - dated
         count = f"{dated}" + (f" + {undated} undated" if undated else "")
-        body.append(f'<text x="{frame.left}" y="{_n(lane_top + lane_height * index + 16)}">{escape(lane)} ({count})</text>')
-        if len(events) > DOTS_LIMIT:  # a dot each would grow the page with the package: a bar per month
-            body.extend(_month_bars(events, frame, base, lane_height - 30, css))
-            continue
-        stacked: dict[tuple[dt.date, bool], int] = {}
-        for event in sorted(events, key=lambda e: (e.day, e.undated, e.label)):
-            level = stacked.get((event.day, event.undated), 0)
-            stacked[(event.day, event.undated)] = level + 1
-            cy = base - 11 * level
-            shape = "undated" if event.undated else css
-            if event.undated:
-                tip = f"date unknown: {event.label} (reported by {event.day.day} {event.day:%B %Y})"
-            else:
-                tip = f"{event.when}: {event.label}"
-            body.append(
-                f'<circle cx="{_n(frame.x(event.day))}" cy="{_n(cy)}" r="5" class="{shape}"><title>{escape(tip)}</title></circle>'
-            )
-        undated_days = sorted({e.day for e in events if e.undated})
-        for day in undated_days:
-            n = sum(1 for e in events if e.undated and e.day == day)
-            px = frame.x(day)
-            anchor = "end" if px > (frame.left + frame.right) / 2 else "start"
-            shift = -10 if anchor == "end" else 10
-            # Above the hollow stack, clear of the dated dots beside it.
-            body.append(
-                f'<text x="{_n(px + (4 if anchor == "end" else -4) + shift)}" y="{_n(base - 11 * n - 4)}" text-anchor="{anchor}">'
-                + (
-                    f"{n} left, date unknown (reported {day.day} {day:%b %Y})"
-                    if width >= WIDE
-                    else f"{n} undated (reported {day:%b %Y})"
-                )
-                + "</text>"
-            )
+        body.append(f'<text x="{frame.left}" y="{_n(top + 16)}">{escape(lane)} ({count})</text>')
+        body.extend(draw(top + lane_height - 14, lane_height, "release" if index == 0 else "departure"))
+        top += lane_height
     description = "; ".join(
         f"{lane}: {sum(1 for e in events if not e.undated)} dated, {sum(1 for e in events if e.undated)} undated"
         for lane, events in lanes.items()
     )
     return _svg(chart_id, width, height, title, description, body)
+
+
+def _lane(events: list[Event], frame: _Frame, narrow: bool):
+    """One lane's dots and notes, laid out upwards from its base: (draw(base, height, css) → SVG parts,
+    the height it needs). Dots that would touch stack; a note on undated dots sits above every dot and
+    note under it, so nothing covers anything (tests measure the boxes in a browser)."""
+    if len(events) > DOTS_LIMIT:  # a dot each would grow the page with the package: a bar per month
+        return (lambda base, height, css: _month_bars(events, frame, base, height - 30, css)), 100
+    ordered = sorted(events, key=lambda e: (e.day, e.undated, e.label))
+    levels = place_dots([frame.x(e.day) for e in ordered])
+    dots = [(e, frame.x(e.day), -STEP * level) for e, level in zip(ordered, levels, strict=True)]
+    boxes = [(x - RADIUS, y - RADIUS, x + RADIUS, y + RADIUS) for _, x, y in dots]  # (x0, y0, x1, y1), y up is negative
+    notes = []
+    for day in sorted({e.day for e in events if e.undated}):
+        n = sum(1 for e in events if e.undated and e.day == day)
+        text = f"{n} undated (reported {day:%b %Y})" if narrow else f"{n} left, date unknown (reported {day.day} {day:%b %Y})"
+        # From the hollow stack rightwards, moved left as far as the chart's edge needs.
+        wide = text_width(text)
+        x0 = max(0.0, min(frame.x(day) - RADIUS, frame.width - 2 - wide))
+        x, x1, anchor = x0, x0 + wide, "start"
+        y = -RADIUS - 4
+        while any(b[0] < x1 and x0 < b[2] and b[1] < y + 4 and y - FONT < b[3] for b in boxes):
+            y -= 4  # up until clear of every dot and earlier note
+        boxes.append((x0, y - FONT, x1, y + 4))
+        notes.append((x, y, anchor, text))
+    highest = min((b[1] for b in boxes), default=0)
+
+    def draw(base: float, height: float, css: str) -> list[str]:
+        parts = []
+        for event, x, y in dots:
+            if event.undated:
+                tip = f"date unknown: {event.label} (reported by {event.day.day} {event.day:%B %Y})"
+            else:
+                tip = f"{event.when}: {event.label}"
+            shape = "undated" if event.undated else css
+            parts.append(
+                f'<circle cx="{_n(x)}" cy="{_n(base + y)}" r="{RADIUS}" class="{shape}"><title>{escape(tip)}</title></circle>'
+            )
+        for x, y, anchor, text in notes:
+            parts.append(f'<text x="{_n(x)}" y="{_n(base + y)}" text-anchor="{anchor}">{escape(text)}</text>')
+        return parts
+
+    return draw, 14 - highest + 26  # the base's margin, the stack and notes, the lane's title
 
 
 def _month_bars(events: list[Event], frame: _Frame, base: float, tallest: float, css: str) -> list[str]:
@@ -214,6 +263,7 @@ def step_chart(
         f'class="axis-title">{escape(y_title)}</text>'
     )
     last = (points[-1][0].replace(day=28) + dt.timedelta(days=4)).replace(day=1)  # end of the last month shown
+    last = min(last, frame.end)  # but not past the day the data speaks for
     solid, dashed, full = [], [], []
     for index, (day, value) in enumerate(points):
         nxt = points[index + 1][0] if index + 1 < len(points) else last

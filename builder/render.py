@@ -21,7 +21,7 @@ import jinja2.sandbox
 import polars as pl
 from markupsafe import Markup, escape
 
-from builder import changes, cite, clock, load, progress, safety, stories
+from builder import changes, cite, clock, labels, load, progress, safety, stories, words
 from builder.dates import format_date
 from builder.derive import View, precision_column
 from builder.errors import Report
@@ -117,6 +117,7 @@ class Site:
     rows_by_id: dict[str, dict[str, dict]] = field(init=False)
     paged: set[str] = field(init=False)  # tables with a page per row (load.gets_pages)
     page_ids: dict[str, str] = field(init=False)
+    row_ids: dict[str, str] = field(init=False)
 
     def __post_init__(self):
         self.resources = {r["name"]: r for r in load.resources(self.descriptor)}
@@ -134,6 +135,13 @@ class Site:
             for row_id in self.rows_by_id[table]:
                 owners.setdefault(row_id, []).append(table)
         self.page_ids = {row_id: tables[0] for row_id, tables in owners.items() if len(tables) == 1}
+        # Ids of rows with no page (a release, a departure), where one table has them: read by their words.
+        others: dict = {}
+        for table, rows in self.rows_by_id.items():
+            if not self.has_pages(table):
+                for row_id in rows:
+                    others.setdefault(row_id, []).append(table)
+        self.row_ids = {row_id: tables[0] for row_id, tables in others.items() if len(tables) == 1 and row_id not in owners}
 
     def page_of_id(self, key: str) -> str | None:
         """The table whose page has this id, when exactly one table with pages has it."""
@@ -156,7 +164,14 @@ class Site:
             published = row.get("published")
             when = format_date(published, "day") if isinstance(published, dt.date) else "undated"
             return f"{row['publisher']}, {when}"
-        return str(value if value not in (None, "") else key)
+        if value in (None, "") or (value == key and not self.has_pages(table)):
+            return words.describe(self, table, row) or str(key)  # a row named only by its key
+        return str(value)
+
+    def word(self, table: str, name: str, value) -> str:
+        """A code as a reader reads it: the label the field's vocabulary gives it, else the value."""
+        field = next((f for f in load.fields(self.resources.get(table, {})) if f["name"] == name), {})
+        return str(labels.vocabulary(field).get(value, value))
 
     def document_text(self, path: str) -> str:
         """A stored document's text (validation has checked it exists and is UTF-8)."""
@@ -218,6 +233,11 @@ class Renderer:
         self.env.filters["yaml_title"] = yaml_title
         self.env.filters["data_attribute"] = data_attribute
         self.env.filters["day"] = lambda iso: format_date(dt.date.fromisoformat(iso), "day")
+        self.env.filters["count"] = labels.plural  # {{ n | count('row') }}: "1 row", "4,096 rows"
+        self.env.globals["vocabulary"] = lambda table, name: labels.vocabulary(self.column(table, name)[1])
+        self.env.globals["enumerated"] = labels.enumerated
+        self.env.globals["key_words"] = lambda table, key, label: words.key_words(self.site, table, key, label)
+        self.env.globals["closed_values"] = labels.values
         self.macros = self.env.get_template("_macros.md.j2").module  # row_table and friends, callable from Python
 
     # ------------------------------------------------------------ links
@@ -294,6 +314,8 @@ class Renderer:
         if name == "row_id" and self.site.has_pages(row.get("resource")):
             target = row["resource"]
             return Markup(f'<a href="{escape(self.entity_url(target, value))}">{escape(self.site.label(target, value))}</a>')
+        if name == "row_id" and row.get("resource") in self.site.rows_by_id:
+            return escape(self.site.label(row["resource"], value))  # a row with no page: its words, unlinked
         if isinstance(value, dt.date):
             return escape(format_date(value, row.get(precision_column(name))))
         if isinstance(value, bool):
@@ -302,12 +324,13 @@ class Renderer:
             if is_safe_url(value):
                 return Markup(f'<a href="{escape(value)}" rel="noopener">{escape(value)}</a>')
             return escape(value)
-        if field.get("constraints", {}).get("enum"):
-            # A code a lookup table names (a verdict "partly-supported" is "Partly supported") reads by its name.
-            shown = self.site.label(lookup, value) if lookup else value
+        if labels.enumerated(field):
+            # A code reads by its name: the field's own label for it, else the row of the lookup table
+            # that names it (a verdict "partly-supported" is "Partly supported"), else the code itself.
+            shown = labels.vocabulary(field).get(value) or (self.site.label(lookup, value) if lookup else value)
             return Markup(f'<span class="ledger-tag ledger-tag--{page_slug(value)}">{escape(shown)}</span>')
-        if isinstance(value, int) and not isinstance(value, bool):
-            return escape(f"{value:,}" if abs(value) >= 10000 else str(value))
+        if isinstance(value, int | float):
+            return escape(labels.number(value))
         # Curated notes use inline Markdown (`ids`, links): rendered, everything else escaped; an id
         # with a page links to it, so a reader can follow the note's sources.
         return self.link_ids(inline_markdown(value)) if isinstance(value, str) else escape(value)
@@ -316,9 +339,11 @@ class Renderer:
         def link(match: re.Match) -> str:
             table = self.site.page_of_id(match.group(1))
             if table is None:
-                return match.group(0)
+                other = self.site.row_ids.get(match.group(1))
+                return str(escape(self.site.label(other, match.group(1)))) if other else match.group(0)
+            # The reader sees the row's name; the id the editors wrote stays in the link's address.
             label = escape(self.site.label(table, match.group(1)))
-            return f'<a href="{escape(self.entity_url(table, match.group(1)))}" title="{label}">{match.group(0)}</a>'
+            return f'<a href="{escape(self.entity_url(table, match.group(1)))}">{label}</a>'
 
         return Markup(CODE_ID.sub(link, str(html)))
 
@@ -680,7 +705,8 @@ def sections_for(site: Site, table: str, label: str, related: list, headings: di
             sections.append(Section(heading, far, far_rows, load.shown_columns(far_resource), link=True))
             continue
         # Where a fact came from and what the editors noted travel with it.
-        columns += [name for name in ("source_id", "note") if name in names and name not in columns and name != column]
+        own_key = load.primary_key(resource)  # a source's own id is no "where it came from"
+        columns += [n for n in ("source_id", "note") if n in names and n not in columns and n != column and n not in own_key]
         if column == "row_id":
             heading = headings.get((other, column), resource.get("title", other))
             sections.append(Section(heading, other, rows, columns, ("resource", "row_id")))

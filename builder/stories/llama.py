@@ -682,6 +682,15 @@ def median_release_gap(cadence: pl.DataFrame) -> float | None:
     return gaps.median() if gaps.len() else None
 
 
+def timeline_kind_labels(site) -> dict[str, str]:
+    """The timeline view's kinds in words: a model event by the releases' own label for it."""
+    events = {
+        f"model-{value}": f"Model {site.word('releases', 'event', value).lower()}"
+        for value in site.tables["releases"]["event"].unique()
+    }
+    return {**events, "departure": "Departure", "organization-founded": "Organization founded", "report": "News report"}
+
+
 def _event_when(event, format_date) -> str:
     """A chart event's date in words, as exactly as it is known."""
     if event.undated:
@@ -737,7 +746,8 @@ def page_context(site) -> dict:
     ]
     undated = [e for e in departures if e.undated]
     days = [e.day for e in releases + departures] + [as_of]
-    start, end = dt.date(min(days).year, 1, 1), dt.date(max(days).year + 1, 1, 1)
+    # From the first year's start to the last day the data speaks for, not a padded year after it.
+    start, end = dt.date(min(days).year, 1, 1), max(days)
 
     key_events = [(d, KEY_MODELS[m]) for m, d in cadence.select("model_id", "date").rows() if m in KEY_MODELS]
     llama4 = cadence.filter(pl.col("name").str.starts_with("Llama 4"))
@@ -783,7 +793,8 @@ def page_context(site) -> dict:
     timeline_csv = [
         (None, "unknown", e.day, lane, e.label) if e.undated else (e.day, e.precision, None, lane, e.label) for e, lane in events
     ]
-    timeline_rows = [(_event_when(e, format_date), lane, e.label) for e, lane in events]
+    series = dict(zip(("release", "departure"), lanes, strict=True))  # the table names a series as the chart does
+    timeline_rows = [(_event_when(e, format_date), series[lane], e.label) for e, lane in events]
     retention_csv = retention.select("month", "month_precision", "authors_at_meta", "authors_left").rows()
     retention_rows = [(format_date(month, precision), *rest) for month, precision, *rest in retention_csv]
     files = {
@@ -814,6 +825,7 @@ def page_context(site) -> dict:
         "timeline": timeline.head(INDEX_PAGE_ROWS).rows(named=True),
         "timeline_total": timeline.height,
         "timeline_kinds": timeline.group_by("kind").agg(pl.len().alias("events")).sort("kind").rows(),
+        "kind_labels": timeline_kind_labels(site),
         "files": files,
         "release_bars": len(releases) > charts.DOTS_LIMIT,
         "chart_table_rows": CHART_TABLE_ROWS,
@@ -957,18 +969,26 @@ def summary(site, table: str, row: dict) -> str | None:
         position = row.get("llama_paper_position")
         text = row["name"]
         text += f" is author {position} of {PAPER_AUTHORS} of the LLaMA paper" if position else " appears in the Llama story"
-        status = {"left": "has left Meta", "at-meta": "was still at Meta", "unknown": "has an unknown status"}
+        # One subject for the whole sentence: the full name once, never a first name alone ("Yann has left").
+        status = {
+            "left": "has left Meta",
+            "at-meta": "was still at Meta",
+            "not-at-meta": "was not at Meta",
+            "unknown": "has an unknown status",
+        }
         as_of = row["status_as_of"]
-        first = row["name"].split()[0]
-        text += f"; by the latest report ({format_date(as_of, 'day')}) {first} {status.get(row['status'], row['status'])}."
+        said = status.get(row["status"], f"has the status “{site.word('people', 'status', row['status'])}”")
+        text += f" and, by the latest report ({format_date(as_of, 'day')}), {said}."
         newest = data_date(site.tables)
         if newest is not None and as_of < months_before(newest, STALE_AFTER_MONTHS):
             text += f" That report is {STALE_TAG} (as of {format_date(newest, 'day')}): the status may have changed."
         text += "".join(f" {sentence}" for sentence in llama_search.departure_sentences(site, row, format_date))
         return text
     if table == "organizations":
-        kind = row.get("kind") or "organization"
-        text = f"{row['name']} is a {kind}"
+        kind = (
+            site.word("organizations", "kind", row["kind"]).lower() if row.get("kind") not in (None, "other") else "organization"
+        )
+        text = f"{row['name']} is {'an' if kind[0] in 'aeio' else 'a'} {kind}"
         if row.get("country"):
             text += f" based in {row['country']}"
         if row.get("founded"):
@@ -980,7 +1000,7 @@ def summary(site, table: str, row: dict) -> str | None:
         return text
     if table == "sources":
         when = f" on {format_date(row['published'], 'day')}" if row.get("published") else ""
-        return f"A {row.get('tier') or ''} {row.get('kind') or 'source'} published by {row['publisher']}{when}.".replace(
-            "  ", " "
-        )
+        tier = site.word("sources", "tier", row["tier"]).lower() if row.get("tier") else ""
+        kind = site.word("sources", "kind", row["kind"]).lower() if row.get("kind") else "source"
+        return f"A {tier} {kind} published by {row['publisher']}{when}.".replace("  ", " ")
     return None
