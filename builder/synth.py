@@ -19,6 +19,7 @@ from pathlib import Path
 
 import polars as pl
 
+from builder import distinct as redrawn
 from builder import load, safety, tables
 from builder.errors import BuilderError, InvalidPackage, Report
 from builder.paths import inside
@@ -37,8 +38,22 @@ ERROR_TYPES = (
 COPY = "__copy"
 
 
-def synth(root: Path, out: Path, rows: int, errors: list[str], per_type: int = 10) -> dict[str, int]:
-    """Write the package at `root`, scaled to about `rows` rows, to `out`; return rows per table."""
+def synth(
+    root: Path,
+    out: Path,
+    rows: int,
+    errors: list[str],
+    per_type: int = 10,
+    *,
+    distinct: bool = False,
+    related: int = 20,
+    documents: int = 10,
+    seed: int = 0,
+) -> dict[str, int]:
+    """Write the package at `root`, scaled to about `rows` rows, to `out`; return rows per table.
+
+    `distinct`: every value redrawn at random (builder/distinct.py), about `related` rows pointing
+    at each row of the most referenced table, the quotes written into `documents` documents."""
     descriptor, problems = load.read_descriptor(root / load.DESCRIPTOR_FILE)
     if descriptor is None:
         raise BuilderError(problems[0].message)
@@ -60,13 +75,30 @@ def synth(root: Path, out: Path, rows: int, errors: list[str], per_type: int = 1
     if out.exists() and any(out.iterdir()):
         raise BuilderError(f"{out} is not empty; give an empty or new folder.")
     _copy_package_files(root, out, descriptor)
+    hub, group = None, 1
+    if distinct:
+        hub, mean = redrawn.hub(resources, raw)
+        group = max(1, min(copies, round(related / mean))) if mean else 1
+    frames = {}
+    for resource in resources:
+        copied = 1 if resource["name"] in fixed else copies
+        frames[resource["name"]] = _scaled(resource, raw[resource["name"]], ids, copied, hub, group, keep=distinct)
+    texts = {}
+    if distinct:
+        for resource in resources:
+            if resource["name"] not in fixed:
+                id_columns = _id_columns(resource)
+                frames[resource["name"]] = redrawn.redraw(resource, frames[resource["name"]], id_columns, seed)
+        texts = redrawn.documents([r for r in resources if r["name"] not in fixed], frames, documents)
     counts = {}
     for resource in resources:
-        frame = _scaled(resource, raw[resource["name"]], ids, 1 if resource["name"] in fixed else copies)
+        frame = frames.pop(resource["name"]).drop(COPY, redrawn.GROUP, strict=False)
         counts[resource["name"]] = frame.height
         target = out / resource["path"]
         target.parent.mkdir(parents=True, exist_ok=True)
         _write(frame, target, resource)
+    for path, text in sorted(texts.items()):
+        inside(out, path).write_text(text, encoding="utf-8")
     if errors:
         _inject(descriptor, out, errors, per_type)
     return counts
@@ -125,21 +157,46 @@ def _ids(resources: list[dict], raw: dict[str, pl.DataFrame]) -> pl.Series:
     return found.filter(found != "")
 
 
-def _scaled(resource: dict, frame: pl.DataFrame, ids: pl.Series, copies: int) -> pl.DataFrame:
+def _id_columns(resource: dict) -> set[str]:
+    """The columns whose values name rows (and get a copy's suffix)."""
     fields = {f["name"]: f for f in load.fields(resource)}
     keys = set(load.primary_key(resource)) | {f for own, _, _ in load.foreign_keys(resource) for f in own}
+    return {
+        name
+        for name in fields
+        if (name in keys or name.endswith("row_id")) and not fields[name].get("constraints", {}).get("enum")
+    }
+
+
+def _scaled(
+    resource: dict,
+    frame: pl.DataFrame,
+    ids: pl.Series,
+    copies: int,
+    hub: str | None = None,
+    group: int = 1,
+    keep: bool = False,
+) -> pl.DataFrame:
+    """`copies` copies of the table's rows. References to the `hub` table from copy i point into
+    copy i - i % group (so its rows gather `group` copies' related rows); `keep` keeps the copy
+    number and the group number (COPY, GROUP) for distinct.redraw."""
+    fields = {f["name"]: f for f in load.fields(resource)}
+    keys = set(load.primary_key(resource)) | {f for own, _, _ in load.foreign_keys(resource) for f in own}
+    to_hub = {own[0] for own, target, _ in load.foreign_keys(resource) if target == hub and target != resource["name"]}
     copy = pl.DataFrame({COPY: pl.int_range(0, copies, eager=True, dtype=pl.Int64)})
     grown = copy.join(frame, how="cross")
-    suffix = pl.lit("-s") + pl.col(COPY).cast(pl.String)
-    first = pl.col(COPY) == 0
-    columns = []
+    leader = pl.col(COPY) - pl.col(COPY) % group
+    columns = [pl.col(COPY), (pl.col(COPY) // group).alias(redrawn.GROUP)] if keep else []
     for name in frame.columns:
         column = pl.col(name)
         field = fields.get(name, {})
         constraints = field.get("constraints", {})
         unique = constraints.get("unique") and name not in keys
-        if (name in keys or name.endswith("row_id")) and not constraints.get("enum"):
-            column = pl.when(first | ~column.is_in(ids.implode())).then(column).otherwise(column + suffix)
+        number = leader if name in to_hub else pl.col(COPY)
+        suffix, first = pl.lit("-s") + pl.col(COPY).cast(pl.String), pl.col(COPY) == 0
+        if name in _id_columns(resource):
+            tail = pl.lit("-s") + number.cast(pl.String)
+            column = pl.when((number == 0) | ~column.is_in(ids.implode())).then(column).otherwise(column + tail)
         elif unique and field.get("type", "string") == "string":
             column = pl.when(first).then(column).otherwise(column + suffix)
         elif unique and not constraints.get("required"):
