@@ -333,3 +333,24 @@ def test_absent_quotes_are_exactly_those_python_does_not_find(monkeypatch):
     found = rules.absent(text, pl.Series(quotes, dtype=pl.String)).to_list()
     assert found == list(dict.fromkeys(q for q in quotes if q not in text))
     assert found == ["abcabe", "cafe", "'quoted'", "Cathedral", "line ", "zzz"]
+
+
+def test_origins_follow_chains_stop_at_loops_and_ignore_unknown_parents():
+    """The origin of each source, as following `origin_source_id` one source at a time finds it."""
+    import polars as pl
+
+    from builder.stories import sourcing
+
+    parent = {"a": "b", "b": "c", "c": None, "x": "y", "y": "x", "m": "nowhere", "e": "", "long0": None}
+    parent |= {f"long{i}": f"long{i - 1}" for i in range(1, 30)}
+    sources = pl.DataFrame({"source_id": list(parent), "origin_source_id": list(parent.values())})
+
+    def by_hand(sid):
+        node, seen = sid, 0
+        while parent.get(node) and parent[node] in parent and seen < sourcing.MAX_ECHOES:
+            node, seen = parent[node], seen + 1
+        return node
+
+    found = dict(sourcing.origins(sources).rows())
+    assert found == {sid: by_hand(sid) for sid in parent}
+    assert (found["a"], found["m"], found["e"], found["long5"], found["long29"]) == ("c", "m", "e", "long0", "long9")
