@@ -6,7 +6,7 @@ relations that the rules read stay as they were:
 
 - every id (keys, foreign keys, `row_id` references) becomes a random id, the same string for the
   same id everywhere, so keys stay unique and every reference still points at its row;
-- dates move by a whole number of years per group of copies: the same move for every date a rule
+- dates move by a whole number of years per copy: the same move for every date a rule
   compares (a fact and its source, a departure and the status report), and a year move keeps a
   month-precision date on the 1st and a year-precision date on 1 January;
 - free text (names, titles, notes, claims) becomes random words, and each `quote` becomes random
@@ -15,8 +15,8 @@ relations that the rules read stay as they were:
   enumerated values, booleans and texts the story ties to each other (a licence's size named in the
   model's parameters) are kept.
 
-Rows related to an entity (its citations and evidence) are grouped onto fewer entities of the most
-referenced table (the hub, the Ledger's sources) by `synth`, so each has about `related` of them.
+Related rows: the link table (`resource` + `row_id`, the Ledger's citations) gets more rows, so
+that each entity it can name has about `related` rows pointing at it (`more_links`).
 """
 
 from __future__ import annotations
@@ -32,7 +32,7 @@ KEEP = {("models", "parameters"), ("model_licences", "size")}
 SLUG = "^[a-z0-9]+(-[a-z0-9]+)*$"
 URL = "^https?://[^\\s]+$"
 YEARS = 300  # dates move back by 0 to 299 whole years
-COPY, GROUP = "__copy", "__group"
+COPY = "__copy"
 
 _SYLLABLES = [c + v for c in "bdfgklmnprstvz" for v in "aeiou"]  # 70 syllables
 # 4,900 two-syllable words, then 70 one-syllable ones: six words from it rarely repeat at 1M rows.
@@ -65,9 +65,9 @@ def new_id(column: pl.Expr, seed: int) -> pl.Expr:
 
 
 def redraw(resource: dict, frame: pl.DataFrame, id_columns: set[str], seed: int) -> pl.DataFrame:
-    """The copies of one table with its values redrawn; `frame` carries the COPY and GROUP columns."""
+    """The copies of one table with its values redrawn; `frame` carries the COPY column."""
     n, name = frame.height, resource["name"]
-    shift = (pl.col(GROUP).cast(pl.UInt64).hash(seed) % YEARS).cast(pl.Int64)
+    shift = (pl.col(COPY).cast(pl.UInt64).hash(seed) % YEARS).cast(pl.Int64)
     columns = []
     for field in load.fields(resource):
         column_name = field["name"]
@@ -143,14 +143,54 @@ def documents(resources: list[dict], frames: dict[str, pl.DataFrame], count: int
     return {path: "Synthetic document.\n" + "\n".join(pl.concat(parts).to_list()) + "\n" for path, parts in texts.items()}
 
 
-def hub(resources: list[dict], frames: dict[str, pl.DataFrame]) -> tuple[str | None, float]:
-    """The table other tables' rows point at most (the Ledger's sources), and its rows' mean number of referring rows."""
-    refs: dict[str, int] = {}
+def link_table(resources: list[dict]) -> tuple[dict, list[str]] | None:
+    """The link table (`resource` + `row_id` columns, like the Ledger's citations) and the tables
+    its `resource` may name that have a one-field key."""
+    keyed = {r["name"] for r in resources if len(load.primary_key(r)) == 1}
     for resource in resources:
-        for own, target, _ in load.foreign_keys(resource):
-            if target != resource["name"] and target in frames and own[0] in frames[resource["name"]].columns:
-                refs[target] = refs.get(target, 0) + frames[resource["name"]][own[0]].drop_nulls().len()
-    if not refs:
-        return None, 0.0
-    best = max(sorted(refs), key=refs.get)
-    return best, refs[best] / max(1, frames[best].height)
+        fields = {f["name"]: f for f in load.fields(resource)}
+        if {"resource", "row_id"} <= set(fields):
+            named = fields["resource"].get("constraints", {}).get("enum") or []
+            return resource, [name for name in named if name in keyed]
+    return None
+
+
+def more_links(link: dict, targets: list[str], frames: dict[str, pl.DataFrame], resources: list[dict], extra: int, seed: int):
+    """`extra` more rows of the link table for every row of each target table (related rows, as an
+    entity with many sources has): each names the row and a random row of each table the link
+    table's foreign keys point at; enumerated cells are drawn from their values, required text is
+    random words, optional text stays empty. A row whose key repeats one before it is dropped."""
+    by_name = {r["name"]: r for r in resources}
+    fields = [f for f in load.fields(link) if f["name"] in frames[link["name"]].columns]
+    pointing = {own[0]: (target, theirs[0]) for own, target, theirs in load.foreign_keys(link) if len(own) == 1}
+    parts = []
+    for number, table in enumerate(targets):
+        keys = frames[table][load.primary_key(by_name[table])[0]]
+        n = keys.len() * extra
+        if n == 0:
+            continue
+        base = _seed(seed, link["name"], table, number)
+        columns = {}
+        for k, field in enumerate(fields):
+            name, constraints = field["name"], field.get("constraints", {})
+            if name == "resource":
+                value = pl.Series(name, [table] * n, dtype=pl.String)
+            elif name == "row_id":
+                value = keys.gather(pl.int_range(0, n, eager=True) // extra)
+            elif name in pointing and pointing[name][0] in frames:
+                target, column = pointing[name]
+                values = frames[target][column].drop_nulls()
+                value = values.gather((draws(n, base + k) % values.len()).cast(pl.Int64))
+            elif constraints.get("enum"):
+                allowed = pl.Series([str(v) for v in constraints["enum"]])
+                value = allowed.gather((draws(n, base + k) % allowed.len()).cast(pl.Int64))
+            elif constraints.get("required"):
+                value = words(n, base + k, 2, 5)
+            else:
+                value = pl.Series(name, [None] * n, dtype=pl.String)
+            columns[name] = value.cast(pl.String).alias(name)
+        parts.append(pl.DataFrame(columns))
+    frame = frames[link["name"]]
+    grown = pl.concat([frame, *[part.select(frame.columns) for part in parts]], how="vertical_relaxed")
+    key = load.primary_key(link)
+    return grown.unique(subset=key, keep="first", maintain_order=True) if key else grown

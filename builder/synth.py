@@ -52,8 +52,8 @@ def synth(
 ) -> dict[str, int]:
     """Write the package at `root`, scaled to about `rows` rows, to `out`; return rows per table.
 
-    `distinct`: every value redrawn at random (builder/distinct.py), about `related` rows pointing
-    at each row of the most referenced table, the quotes written into `documents` documents."""
+    `distinct`: every value redrawn at random (builder/distinct.py), about `related` rows of the
+    link table (citations) for each row it can name, the quotes written into `documents` documents."""
     descriptor, problems = load.read_descriptor(root / load.DESCRIPTOR_FILE)
     if descriptor is None:
         raise BuilderError(problems[0].message)
@@ -69,20 +69,21 @@ def synth(
     total = sum(frame.height for frame in raw.values())
     if total == 0:
         raise BuilderError("the package has no rows to copy.")
-    copies = max(1, round(rows / total))
     fixed = _uncopyable(resources)
+    link, extra = redrawn.link_table([r for r in resources if r["name"] not in fixed]) if distinct else None, 0
+    if link:
+        entities = sum(raw[name].height for name in link[1])
+        extra = max(0, round(related - raw[link[0]["name"]].height / max(1, entities)))
+        total += entities * extra  # the rows one copy will have
+    copies = max(1, round(rows / total))
     ids = _ids([r for r in resources if r["name"] not in fixed], raw)
     if out.exists() and any(out.iterdir()):
         raise BuilderError(f"{out} is not empty; give an empty or new folder.")
     _copy_package_files(root, out, descriptor)
-    hub, group = None, 1
-    if distinct:
-        hub, mean = redrawn.hub(resources, raw)
-        group = max(1, min(copies, round(related / mean))) if mean else 1
     frames = {}
     for resource in resources:
         copied = 1 if resource["name"] in fixed else copies
-        frames[resource["name"]] = _scaled(resource, raw[resource["name"]], ids, copied, hub, group, keep=distinct)
+        frames[resource["name"]] = _scaled(resource, raw[resource["name"]], ids, copied, keep=distinct)
     texts = {}
     if distinct:
         for resource in resources:
@@ -90,9 +91,11 @@ def synth(
                 id_columns = _id_columns(resource)
                 frames[resource["name"]] = redrawn.redraw(resource, frames[resource["name"]], id_columns, seed)
         texts = redrawn.documents([r for r in resources if r["name"] not in fixed], frames, documents)
+        if link and extra:
+            frames[link[0]["name"]] = redrawn.more_links(link[0], link[1], frames, resources, extra, seed)
     counts = {}
     for resource in resources:
-        frame = frames.pop(resource["name"]).drop(COPY, redrawn.GROUP, strict=False)
+        frame = frames.pop(resource["name"]).drop(COPY, strict=False)
         counts[resource["name"]] = frame.height
         target = out / resource["path"]
         target.parent.mkdir(parents=True, exist_ok=True)
@@ -168,35 +171,21 @@ def _id_columns(resource: dict) -> set[str]:
     }
 
 
-def _scaled(
-    resource: dict,
-    frame: pl.DataFrame,
-    ids: pl.Series,
-    copies: int,
-    hub: str | None = None,
-    group: int = 1,
-    keep: bool = False,
-) -> pl.DataFrame:
-    """`copies` copies of the table's rows. References to the `hub` table from copy i point into
-    copy i - i % group (so its rows gather `group` copies' related rows); `keep` keeps the copy
-    number and the group number (COPY, GROUP) for distinct.redraw."""
+def _scaled(resource: dict, frame: pl.DataFrame, ids: pl.Series, copies: int, keep: bool = False) -> pl.DataFrame:
+    """`copies` copies of the table's rows; `keep` keeps the copy number (COPY) for distinct.redraw."""
     fields = {f["name"]: f for f in load.fields(resource)}
     keys = set(load.primary_key(resource)) | {f for own, _, _ in load.foreign_keys(resource) for f in own}
-    to_hub = {own[0] for own, target, _ in load.foreign_keys(resource) if target == hub and target != resource["name"]}
     copy = pl.DataFrame({COPY: pl.int_range(0, copies, eager=True, dtype=pl.Int64)})
     grown = copy.join(frame, how="cross")
-    leader = pl.col(COPY) - pl.col(COPY) % group
-    columns = [pl.col(COPY), (pl.col(COPY) // group).alias(redrawn.GROUP)] if keep else []
+    columns = [pl.col(COPY)] if keep else []
     for name in frame.columns:
         column = pl.col(name)
         field = fields.get(name, {})
         constraints = field.get("constraints", {})
         unique = constraints.get("unique") and name not in keys
-        number = leader if name in to_hub else pl.col(COPY)
         suffix, first = pl.lit("-s") + pl.col(COPY).cast(pl.String), pl.col(COPY) == 0
         if name in _id_columns(resource):
-            tail = pl.lit("-s") + number.cast(pl.String)
-            column = pl.when((number == 0) | ~column.is_in(ids.implode())).then(column).otherwise(column + tail)
+            column = pl.when(first | ~column.is_in(ids.implode())).then(column).otherwise(column + suffix)
         elif unique and field.get("type", "string") == "string":
             column = pl.when(first).then(column).otherwise(column + suffix)
         elif unique and not constraints.get("required"):

@@ -573,7 +573,6 @@ def test_difference_frictionless_sniffs_a_declared_dialect(bookshelf):
 
 def test_synth_distinct_package_is_valid_with_distinct_values_and_errors_match_frictionless(tmp_path):
     """`synth --distinct`: values redrawn (seeded), every rule still holding, findings as frictionless's."""
-    import polars as pl
     from click.testing import CliRunner
 
     from builder.cli import cli
@@ -607,12 +606,12 @@ def test_synth_distinct_package_is_valid_with_distinct_values_and_errors_match_f
     assert quotes.height == tables["claims"].height
     for path, quote in quotes.rows()[:50]:
         assert quote in (valid / path).read_text(encoding="utf-8")
-    # About 20 rows point at each source (citations, evidence, the facts it dates).
-    referring = pl.concat(
-        [tables[name].select("source_id") for name in tables if name != "sources" and "source_id" in tables[name].columns]
-    )
-    per_source = referring.group_by("source_id").len()["len"].mean()
-    assert 10 <= per_source <= 40, per_source
+    # About 20 related rows (citations) for each row they can name, each naming a row that exists.
+    named = load.resources(descriptor)[[r["name"] for r in load.resources(descriptor)].index("citations")]
+    tables_named = named["schema"]["fields"][0]["constraints"]["enum"]
+    entities = sum(tables[name].height for name in tables_named)
+    assert 18 <= tables["citations"].height / entities <= 22
+    assert tables["citations"].group_by("resource", "row_id").len()["len"].min() >= 15
 
     broken = tmp_path / "broken"
     result = CliRunner().invoke(
