@@ -5,7 +5,8 @@ random (seeded: the same seed gives the same bytes) so that no copy repeats anot
 relations that the rules read stay as they were:
 
 - every id (keys, foreign keys, `row_id` references) becomes a random id, the same string for the
-  same id everywhere, so keys stay unique and every reference still points at its row;
+  same id everywhere, so keys stay unique and every reference still points at its row (the first
+  copy keeps the package's own ids, which a story's pages may name);
 - dates move by a whole number of years per copy: the same move for every date a rule
   compares (a fact and its source, a departure and the status report), and a year move keeps a
   month-precision date on the 1st and a year-precision date on 1 January;
@@ -28,7 +29,8 @@ import polars as pl
 from builder import load
 
 # Text the story ties across tables (rules: a licence's `size` is one of its model's `parameters`).
-KEEP = {("models", "parameters"), ("model_licences", "size")}
+# The story's views read `family` (the Llama family's releases on the home page).
+KEEP = {("models", "parameters"), ("model_licences", "size"), ("models", "family")}
 SLUG = "^[a-z0-9]+(-[a-z0-9]+)*$"
 URL = "^https?://[^\\s]+$"
 YEARS = 300  # dates move back by 0 to 299 whole years
@@ -76,8 +78,8 @@ def redraw(resource: dict, frame: pl.DataFrame, id_columns: set[str], seed: int)
         column, kind = pl.col(column_name), field.get("type", "string")
         constraints = field.get("constraints", {})
         own = _seed(seed, name, column_name)
-        if column_name in id_columns:
-            value = new_id(column, seed)
+        if column_name in id_columns:  # the first copy keeps the ids a story may name (the Ledger's `meta`)
+            value = pl.when(pl.col(COPY) == 0).then(column).otherwise(new_id(column, seed))
         elif constraints.get("enum") or (name, column_name) in KEEP or kind == "boolean":
             value = column
         elif kind == "date":
