@@ -189,16 +189,29 @@ nav:
 """
 
 
-def entity_rows_per_copy() -> tuple[int, int]:
-    """(entity rows, all rows) of the package: how many entity pages one synth copy adds."""
+def entity_rows_per_copy(shape: str = "copies", related: int = 20) -> tuple[int, int]:
+    """(entity rows, all rows) of the package: how many entity pages one synth copy adds, and its rows.
+
+    A distinct copy also has the link table's added rows (synth --distinct --related: about `related`
+    citations for each row the link table can name), as builder.synth counts them."""
     descriptor = json.loads((ROOT / "datapackage.json").read_text(encoding="utf-8"))
     entities = total = 0
+    heights = {}
     for resource in descriptor["resources"]:
         rows = sum(1 for _ in open(ROOT / resource["path"], encoding="utf-8")) - 1
+        heights[resource["name"]] = rows
         total += rows
         options = resource.get("ledger", {})
         if options.get("pages", "label" in options):
             entities += rows
+    if shape == "distinct":
+        for resource in descriptor["resources"]:
+            fields = {f["name"]: f for f in resource["schema"]["fields"]}
+            if {"resource", "row_id"} <= set(fields):
+                named = fields["resource"].get("constraints", {}).get("enum", [])
+                citable = sum(heights.get(name, 0) for name in named)
+                total += citable * max(0, round(related - heights[resource["name"]] / max(1, citable)))
+                break
     return entities, total
 
 
@@ -243,7 +256,7 @@ def rename_person(package: Path, run: int) -> None:
 def build_versus(entity_pages: int, runs: int, work: Path, shape: str = "copies") -> dict:
     """builder build of a synthetic package with about `entity_pages` entity pages vs a bare
     `mkdocs build` of a plain Markdown site with the same number of HTML pages."""
-    entities, total = entity_rows_per_copy()
+    entities, total = entity_rows_per_copy(shape)
     copies = max(1, round(entity_pages / entities))
     package = work / f"site-{shape}-{entity_pages}"
     synth(copies * total, package, shape)
