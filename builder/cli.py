@@ -107,16 +107,38 @@ def build(ctx: click.Context, root: str, quiet: bool, site_url: str, strict: boo
     default="",
     help=f"Comma-separated error types to inject, 10 of each: {', '.join(synth_module.ERROR_TYPES)}.",
 )
+@click.option(
+    "--distinct", is_flag=True, help="Redraw every value at random (seeded), as real data looks, instead of whole copies."
+)
+@click.option(
+    "--related",
+    type=click.IntRange(min=1),
+    default=20,
+    show_default=True,
+    help="With --distinct: about how many rows point at each row of the most referenced table (the sources).",
+)
+@click.option(
+    "--documents",
+    type=click.IntRange(min=1),
+    default=10,
+    show_default=True,
+    help="With --distinct: how many documents hold the quotes.",
+)
+@click.option("--seed", type=int, default=0, show_default=True, help="With --distinct: the same seed writes the same bytes.")
 @click.pass_context
-def synth(ctx: click.Context, root: str, rows: int, out: str, errors: str) -> None:
+def synth(
+    ctx: click.Context, root: str, rows: int, out: str, errors: str, distinct: bool, related: int, documents: int, seed: int
+) -> None:
     """Write a large package of this package's own shape, every rule satisfied, for benchmarks.
 
     Example:
 
         builder synth --rows 1000000 --out /tmp/ledger-1m --errors type-error,foreign-key
+        builder synth --rows 1000000 --out /tmp/ledger-1m-distinct --distinct --related 20
     """
     wanted = [e.strip() for e in errors.split(",") if e.strip()]
-    counts = _run(ctx, lambda: synth_module.synth(Paths.at(root).root, Path(out), rows, wanted))
+    options = {"distinct": distinct, "related": related, "documents": documents, "seed": seed}
+    counts = _run(ctx, lambda: synth_module.synth(Paths.at(root).root, Path(out), rows, wanted, **options))
     click.echo(f"{sum(counts.values())} rows in {len(counts)} tables written to {out}")
 
 

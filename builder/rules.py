@@ -282,8 +282,9 @@ def _document(root: Path, document: str) -> tuple[str | None, str | None]:
 def quotes_found(resource, frame, tables, descriptor, root):
     """A `quote` must occur word for word in the document its row points to.
 
-    Linear in the rows: each document file is read once, and each distinct (document, quote)
-    pair is searched once, however many rows repeat it.
+    Linear in the documents and the quotes: each document file is read once and scanned once for
+    all its distinct quotes together (an Aho–Corasick automaton, see `absent`), however many
+    quotes there are and however many rows repeat them.
     """
     if "quote" not in frame.columns:
         return
@@ -292,24 +293,22 @@ def quotes_found(resource, frame, tables, descriptor, root):
         documents = tables.get(target)
         if len(own) != 1 or documents is None or "path" not in documents.columns:
             continue
-        by_path = {document: _document(root, document)[0] for document in documents["path"].drop_nulls().unique().to_list()}
         pairs = (
             numbered(frame)
             .select(ROW, pl.col(own[0]).alias("__key"), "quote")
             .filter(pl.col("quote").is_not_null())
             .join(documents.select(pl.col(theirs[0]).alias("__key"), "path").unique("__key"), on="__key", how="inner")
         )
-        distinct = pairs.select("path", "quote").unique()
-        missing = [
-            (document, quote)
-            for document, quote in distinct.iter_rows()
-            if by_path.get(document) is not None and quote not in by_path[document]
-        ]
+        missing = []
+        for (document,), quotes in pairs.select("path", "quote").unique().partition_by("path", as_dict=True).items():
+            text = _document(root, document)[0] if document is not None else None
+            if text is not None:  # an unreadable document is documents_exist's finding, not a quote's
+                missing.append(quotes.filter(pl.col("quote").is_in(absent(text, quotes["quote"]).implode())))
         if not missing:
             continue
-        absent = pl.DataFrame(missing, schema={"path": pl.String, "quote": pl.String}, orient="row")
+        absent_pairs = pl.concat(missing)
         for row, key, quote in (
-            pairs.join(absent, on=["path", "quote"], how="semi").select(ROW, "__key", "quote").sort(ROW).rows()
+            pairs.join(absent_pairs, on=["path", "quote"], how="semi").select(ROW, "__key", "quote").sort(ROW).rows()
         ):
             yield Problem(
                 path,
@@ -320,6 +319,25 @@ def quotes_found(resource, frame, tables, descriptor, root):
                 "Copy the quote exactly from the document (punctuation and curly apostrophes included).",
                 name,
             )
+
+
+QUOTES_PER_PASS = 50_000  # quotes per automaton: bounds its memory; a document with more is scanned once per batch
+
+
+def absent(text: str, quotes: pl.Series) -> pl.Series:
+    """The distinct quotes that do not occur in `text`, as `quote not in text` says (verbatim, case
+    and accents as written), found in one pass over the text: Polars' Aho–Corasick `extract_many`
+    with overlapping matches reports every quote found anywhere, also one inside or overlapping
+    another. An empty quote occurs in any text."""
+    wanted = quotes.drop_nulls().unique(maintain_order=True)
+    wanted = wanted.filter(wanted.str.len_bytes() > 0)
+    found = []
+    haystack = pl.Series([text], dtype=pl.String)
+    for start in range(0, wanted.len(), QUOTES_PER_PASS):
+        batch = wanted.slice(start, QUOTES_PER_PASS)
+        found.append(haystack.str.extract_many(batch.implode(), overlapping=True).explode().drop_nulls().unique())
+    seen = pl.concat(found) if found else pl.Series([], dtype=pl.String)
+    return wanted.filter(~wanted.is_in(seen.implode()))
 
 
 def rows_exist(resource, frame, tables, descriptor, root):

@@ -19,6 +19,7 @@ from pathlib import Path
 
 import polars as pl
 
+from builder import distinct as redrawn
 from builder import load, safety, tables
 from builder.errors import BuilderError, InvalidPackage, Report
 from builder.paths import inside
@@ -37,8 +38,22 @@ ERROR_TYPES = (
 COPY = "__copy"
 
 
-def synth(root: Path, out: Path, rows: int, errors: list[str], per_type: int = 10) -> dict[str, int]:
-    """Write the package at `root`, scaled to about `rows` rows, to `out`; return rows per table."""
+def synth(
+    root: Path,
+    out: Path,
+    rows: int,
+    errors: list[str],
+    per_type: int = 10,
+    *,
+    distinct: bool = False,
+    related: int = 20,
+    documents: int = 10,
+    seed: int = 0,
+) -> dict[str, int]:
+    """Write the package at `root`, scaled to about `rows` rows, to `out`; return rows per table.
+
+    `distinct`: every value redrawn at random (builder/distinct.py), about `related` rows of the
+    link table (citations) for each row it can name, the quotes written into `documents` documents."""
     descriptor, problems = load.read_descriptor(root / load.DESCRIPTOR_FILE)
     if descriptor is None:
         raise BuilderError(problems[0].message)
@@ -54,19 +69,39 @@ def synth(root: Path, out: Path, rows: int, errors: list[str], per_type: int = 1
     total = sum(frame.height for frame in raw.values())
     if total == 0:
         raise BuilderError("the package has no rows to copy.")
-    copies = max(1, round(rows / total))
     fixed = _uncopyable(resources)
+    link, extra = redrawn.link_table([r for r in resources if r["name"] not in fixed]) if distinct else None, 0
+    if link:
+        entities = sum(raw[name].height for name in link[1])
+        extra = max(0, round(related - raw[link[0]["name"]].height / max(1, entities)))
+        total += entities * extra  # the rows one copy will have
+    copies = max(1, round(rows / total))
     ids = _ids([r for r in resources if r["name"] not in fixed], raw)
     if out.exists() and any(out.iterdir()):
         raise BuilderError(f"{out} is not empty; give an empty or new folder.")
     _copy_package_files(root, out, descriptor)
+    frames = {}
+    for resource in resources:
+        copied = 1 if resource["name"] in fixed else copies
+        frames[resource["name"]] = _scaled(resource, raw[resource["name"]], ids, copied, keep=distinct)
+    texts = {}
+    if distinct:
+        for resource in resources:
+            if resource["name"] not in fixed:
+                id_columns = _id_columns(resource)
+                frames[resource["name"]] = redrawn.redraw(resource, frames[resource["name"]], id_columns, seed)
+        texts = redrawn.documents([r for r in resources if r["name"] not in fixed], frames, documents)
+        if link and extra:
+            frames[link[0]["name"]] = redrawn.more_links(link[0], link[1], frames, resources, extra, seed)
     counts = {}
     for resource in resources:
-        frame = _scaled(resource, raw[resource["name"]], ids, 1 if resource["name"] in fixed else copies)
+        frame = frames.pop(resource["name"]).drop(COPY, strict=False)
         counts[resource["name"]] = frame.height
         target = out / resource["path"]
         target.parent.mkdir(parents=True, exist_ok=True)
         _write(frame, target, resource)
+    for path, text in sorted(texts.items()):
+        inside(out, path).write_text(text, encoding="utf-8")
     if errors:
         _inject(descriptor, out, errors, per_type)
     return counts
@@ -125,20 +160,31 @@ def _ids(resources: list[dict], raw: dict[str, pl.DataFrame]) -> pl.Series:
     return found.filter(found != "")
 
 
-def _scaled(resource: dict, frame: pl.DataFrame, ids: pl.Series, copies: int) -> pl.DataFrame:
+def _id_columns(resource: dict) -> set[str]:
+    """The columns whose values name rows (and get a copy's suffix)."""
+    fields = {f["name"]: f for f in load.fields(resource)}
+    keys = set(load.primary_key(resource)) | {f for own, _, _ in load.foreign_keys(resource) for f in own}
+    return {
+        name
+        for name in fields
+        if (name in keys or name.endswith("row_id")) and not fields[name].get("constraints", {}).get("enum")
+    }
+
+
+def _scaled(resource: dict, frame: pl.DataFrame, ids: pl.Series, copies: int, keep: bool = False) -> pl.DataFrame:
+    """`copies` copies of the table's rows; `keep` keeps the copy number (COPY) for distinct.redraw."""
     fields = {f["name"]: f for f in load.fields(resource)}
     keys = set(load.primary_key(resource)) | {f for own, _, _ in load.foreign_keys(resource) for f in own}
     copy = pl.DataFrame({COPY: pl.int_range(0, copies, eager=True, dtype=pl.Int64)})
     grown = copy.join(frame, how="cross")
-    suffix = pl.lit("-s") + pl.col(COPY).cast(pl.String)
-    first = pl.col(COPY) == 0
-    columns = []
+    columns = [pl.col(COPY)] if keep else []
     for name in frame.columns:
         column = pl.col(name)
         field = fields.get(name, {})
         constraints = field.get("constraints", {})
         unique = constraints.get("unique") and name not in keys
-        if (name in keys or name.endswith("row_id")) and not constraints.get("enum"):
+        suffix, first = pl.lit("-s") + pl.col(COPY).cast(pl.String), pl.col(COPY) == 0
+        if name in _id_columns(resource):
             column = pl.when(first | ~column.is_in(ids.implode())).then(column).otherwise(column + suffix)
         elif unique and field.get("type", "string") == "string":
             column = pl.when(first).then(column).otherwise(column + suffix)

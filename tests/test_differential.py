@@ -603,3 +603,56 @@ def test_difference_frictionless_sniffs_a_declared_dialect(bookshelf):
     ours, theirs, tables, _ = findings(bookshelf)
     assert ours == theirs == set()
     assert tables["books"]["genre"].to_list() == ["novel", "novel", "essay"]
+
+
+def test_synth_distinct_package_is_valid_with_distinct_values_and_errors_match_frictionless(tmp_path):
+    """`synth --distinct`: values redrawn (seeded), every rule still holding, findings as frictionless's."""
+    from click.testing import CliRunner
+
+    from builder.cli import cli
+    from builder.synth import ERROR_TYPES
+
+    root = Path(__file__).resolve().parent.parent
+    valid, again = tmp_path / "valid", tmp_path / "again"
+    for out in (valid, again):
+        result = CliRunner().invoke(cli, ["synth", "--root", str(root), "--rows", "6000", "--out", str(out), "--distinct"])
+        assert result.exit_code == 0, result.output
+    assert CliRunner().invoke(cli, ["validate", "--root", str(valid)]).output == "The package llama-ledger is valid.\n"
+    ours, theirs, tables, descriptor = findings(valid)
+    assert ours == theirs == set()
+    for path in sorted(valid.rglob("*")):  # the same seed writes the same bytes
+        if path.is_file():
+            assert path.read_bytes() == (again / path.relative_to(valid)).read_bytes(), path
+    # Free text (no enum, no pattern, not tied by a rule) and keys: more than 90% distinct per column.
+    for resource in load.resources(descriptor):
+        frame = tables[resource["name"]]
+        if frame.height < 100:
+            continue
+        for field in load.fields(resource):
+            constraints = field.get("constraints", {})
+            free = field.get("type", "string") == "string" and not constraints.get("enum") and not constraints.get("pattern")
+            if free and field["name"] not in ("parameters", "size") or constraints.get("unique"):
+                values = frame[field["name"]].drop_nulls()
+                assert values.n_unique() > 0.9 * values.len(), (resource["name"], field["name"])
+    # Every quote stands in its document, written there by synth, not in the Ledger's own article.
+    quotes = tables["claims"].join(tables["documents"], on="document_id").select("path", "quote")
+    assert quotes["path"].n_unique() == min(10, tables["documents"].height)
+    assert quotes.height == tables["claims"].height
+    for path, quote in quotes.rows()[:50]:
+        assert quote in (valid / path).read_text(encoding="utf-8")
+    # About 20 related rows (citations) for each row they can name, each naming a row that exists.
+    named = load.resources(descriptor)[[r["name"] for r in load.resources(descriptor)].index("citations")]
+    tables_named = named["schema"]["fields"][0]["constraints"]["enum"]
+    entities = sum(tables[name].height for name in tables_named)
+    assert 18 <= tables["citations"].height / entities <= 22
+    assert tables["citations"].group_by("resource", "row_id").len()["len"].min() >= 15
+
+    broken = tmp_path / "broken"
+    result = CliRunner().invoke(
+        cli,
+        ["synth", "--root", str(root), "--rows", "6000", "--out", str(broken), "--distinct", "--errors", ",".join(ERROR_TYPES)],
+    )
+    assert result.exit_code == 0, result.output
+    ours, theirs, _, _ = findings(broken)
+    assert ours == theirs
+    assert len(theirs) == 10 * len(ERROR_TYPES)

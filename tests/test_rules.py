@@ -291,3 +291,66 @@ def test_a_rationale_count_follows_the_departures(ledger):
             "Correct the figure in the rationale, or the departures it counts.",
         ]
     ]
+
+
+def test_quotes_that_overlap_or_are_prefixes_of_each_other_are_each_found(ledger):
+    """One pass finds every quote (Aho–Corasick, overlapping): a quote inside another, a prefix of
+    another, two that overlap; a change of case is not the same text."""
+    quotes = {
+        "headline-scientists-engineers-leave-meta,": "Scientists and Engineers",  # a prefix of the next
+        "llama2-launched-july,": "Scientists and Engineers Leave Meta",
+        "meta-parent-company-of-facebook,": "Engineers Leave Meta as AI Model",  # overlaps the one before
+        "llama-is-generative-ai-bot,": "Leave",  # inside both
+        "contributors-left-for-companies-startups,": "Scientists And Engineers",  # case differs: not found
+    }
+    for starts, quote in quotes.items():
+        replace_line(ledger, "claims", starts, lambda line, quote=quote: _with_quote(line, quote))
+    assert problems(ledger) == [
+        ["seeds/claims.csv", row_of(ledger, "claims", "contributors-left-for-companies-startups,"), "quote", "quote-not-found"]
+    ]
+
+
+def _with_quote(line: str, quote: str) -> str:
+    import csv
+    import io
+
+    cells = next(csv.reader([line]))
+    cells[2] = quote
+    out = io.StringIO()
+    csv.writer(out, lineterminator="").writerow(cells)
+    return out.getvalue()
+
+
+def test_absent_quotes_are_exactly_those_python_does_not_find(monkeypatch):
+    import polars as pl
+
+    from builder import rules
+
+    text = "abcabd café ’quoted’ the cathedral, the cat\nsecond line"
+    quotes = ["abc", "bca", "cab", "abd", "abcabd", "abcabe", "a", "café", "cafe", "’quoted’", "'quoted'", "cat", "cathedral",
+              "the cat\nsecond", "Cathedral", "", "line ", "abc", "zzz"]  # fmt: skip
+    monkeypatch.setattr(rules, "QUOTES_PER_PASS", 3)  # several batches: each quote judged in its own
+    found = rules.absent(text, pl.Series(quotes, dtype=pl.String)).to_list()
+    assert found == list(dict.fromkeys(q for q in quotes if q not in text))
+    assert found == ["abcabe", "cafe", "'quoted'", "Cathedral", "line ", "zzz"]
+
+
+def test_origins_follow_chains_stop_at_loops_and_ignore_unknown_parents():
+    """The origin of each source, as following `origin_source_id` one source at a time finds it."""
+    import polars as pl
+
+    from builder.stories import sourcing
+
+    parent = {"a": "b", "b": "c", "c": None, "x": "y", "y": "x", "m": "nowhere", "e": "", "long0": None}
+    parent |= {f"long{i}": f"long{i - 1}" for i in range(1, 30)}
+    sources = pl.DataFrame({"source_id": list(parent), "origin_source_id": list(parent.values())})
+
+    def by_hand(sid):
+        node, seen = sid, 0
+        while parent.get(node) and parent[node] in parent and seen < sourcing.MAX_ECHOES:
+            node, seen = parent[node], seen + 1
+        return node
+
+    found = dict(sourcing.origins(sources).rows())
+    assert found == {sid: by_hand(sid) for sid in parent}
+    assert (found["a"], found["m"], found["e"], found["long5"], found["long29"]) == ("c", "m", "e", "long0", "long9")
