@@ -309,3 +309,22 @@ def test_the_404_page_with_a_site_url_links_absolutely(browser, bookshelf):  # n
     finally:
         context.close()
         httpd.shutdown()
+
+
+@pytest.mark.parametrize("scheme", ["light", "dark"])
+def test_the_colour_toggle_shows_focus_and_switches_by_keyboard(browser, server, scheme):  # noqa: F811
+    """Following a dark system setting, Tab used to land on the first radio, whose label is hidden."""
+    context = browser.new_context(viewport=DESKTOP, color_scheme=scheme)
+    try:
+        tab = context.new_page()
+        tab.goto(server + "/")
+        for _ in range(3):
+            tab.keyboard.press("Tab")
+        label_shown = "getComputedStyle(document.activeElement.nextElementSibling).display !== 'none'"
+        assert tab.evaluate("document.activeElement.classList.contains('md-option')") and tab.evaluate(label_shown)
+        tab.keyboard.press("Space")
+        other = {"light": "slate", "dark": "default"}[scheme]
+        expect(tab.locator("body")).to_have_attribute("data-md-color-scheme", other)
+        assert tab.evaluate("document.activeElement.classList.contains('md-option')") and tab.evaluate(label_shown)
+    finally:
+        context.close()

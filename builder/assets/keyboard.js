@@ -36,7 +36,34 @@
     if (search && overlay) overlay.inert = OVERLAY.matches && !search.checked;
   }
 
+  // The colour toggle: two radio buttons, each followed by the label that switches to the other
+  // scheme; only one label shows. Tab must land on the radio whose label shows (the first radio
+  // otherwise, its label hidden, so the ring is drawn on nothing), and Enter or Space switch.
+  function syncPalette() {
+    document.querySelectorAll(".md-header__option .md-option").forEach(function (radio) {
+      var label = radio.nextElementSibling;
+      radio.tabIndex = label && label.tagName === "LABEL" && !label.hidden ? 0 : -1;
+    });
+  }
+
+  document.addEventListener("keydown", function (event) {
+    var radio = event.target;
+    if (!radio.matches || !radio.matches(".md-header__option .md-option")) return;
+    if (event.key !== "Enter" && event.key !== " ") return;
+    event.preventDefault();
+    radio.nextElementSibling.click();
+    setTimeout(function () {
+      syncPalette();
+      var shown = document.querySelector('.md-header__option .md-option[tabindex="0"]');
+      if (shown) shown.focus();
+    }, 0);
+  });
+  document.addEventListener("change", function (event) {
+    if (event.target.matches && event.target.matches(".md-option")) setTimeout(syncPalette, 0);
+  });
+
   function setUp() {
+    syncPalette();
     asButton(document.querySelector('.md-header label[for="__drawer"]'), "Navigation menu");
     asButton(document.querySelector('.md-header > .md-header__inner > label[for="__search"]'), "Search");
     // An empty, zero-height box until there are results, whose own links are focusable: out of the
