@@ -297,7 +297,7 @@ def pages(site, renderer) -> list:
                 table_title=lambda name: titles.get(name, name),
             ),
         ),
-        Page("changes.xml", atom(site.descriptor, ledger)),
+        Page("changes.xml", atom(site.descriptor, ledger, site_url(site))),
     ]
     result.append(Page("api.md", renderer.render("api.md.j2", 1, ledger=ledger)))
     return result
@@ -341,11 +341,17 @@ def xml_text(value) -> str:
     return xml_escape(NOT_XML.sub("", str(value)))
 
 
-def atom(descriptor: dict, ledger: Ledger) -> str:
-    """An Atom feed of releases: ids and dates from commits, so it is byte-stable."""
+def atom(descriptor: dict, ledger: Ledger, base: str = "") -> str:
+    """An Atom feed of releases: ids and dates from commits, so it is byte-stable.
+
+    With the site's address (`base`, ending in "/") every link is absolute and the feed names its own
+    address (rel="self"), so a reader that fetched it elsewhere subscribes to the right place.
+    Without it there is no address to name: no self link (a relative one would only name whatever
+    URL the feed was read from), and links relative to the feed, which sits at the site's root."""
     name = descriptor.get("name", "package")
     title = descriptor.get("title", name)
     releases = [e for e in ledger.entries if e.release]
+    base = xml_escape(NOT_XML.sub("", base), {'"': "&quot;"})  # inside attributes
     updated = releases[0].release.date if releases else dt.datetime.fromtimestamp(clock.source_date_epoch(), tz=dt.UTC)
     lines = [
         '<?xml version="1.0" encoding="utf-8"?>',
@@ -353,7 +359,8 @@ def atom(descriptor: dict, ledger: Ledger) -> str:
         f"  <title>{xml_text(title)}: releases</title>",
         f"  <id>urn:data-package:{xml_text(name)}:releases</id>",
         f"  <updated>{updated.strftime('%Y-%m-%dT%H:%M:%SZ')}</updated>",
-        '  <link rel="alternate" type="text/html" href="changes/"/>',
+        *([f'  <link rel="self" type="application/atom+xml" href="{base}changes.xml"/>'] if base else []),
+        f'  <link rel="alternate" type="text/html" href="{base}changes/"/>',
         f"  <author><name>{xml_text((descriptor.get('contributors') or [{}])[0].get('title', title))}</name></author>",
     ]
     for entry in releases:
@@ -371,7 +378,7 @@ def atom(descriptor: dict, ledger: Ledger) -> str:
             f"    <title>{xml_text(title)} {xml_text(release.version)}</title>",
             f"    <id>urn:data-package:{xml_text(name)}:release:{xml_text(release.version)}</id>",
             f"    <updated>{release.date.strftime('%Y-%m-%dT%H:%M:%SZ')}</updated>",
-            f'    <link rel="alternate" type="text/html" href="changes/#{release.anchor}"/>',
+            f'    <link rel="alternate" type="text/html" href="{base}changes/#{release.anchor}"/>',
             f"    <summary>{xml_text(summary)}</summary>",
             "  </entry>",
         ]

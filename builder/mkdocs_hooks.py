@@ -22,6 +22,7 @@ from mkdocs.structure.files import File, Files
 from mkdocs.utils import get_relative_url
 
 from builder import progress
+from builder.sections import mark_section
 
 MARKER = "<!-- ledger:html -->\n"
 MANIFEST_VARIABLE = "LEDGER_GENERATED_PAGES"
@@ -171,7 +172,7 @@ def _index_keywords(page, config) -> None:
 
 # Generated pages are mostly parts search skips (related rows, citations, history): its HTML
 # parser was half of a large build's time reading them only to throw them away.
-on_page_context = CombinedEvent(_hide_excluded, _show_excluded)
+on_page_context = CombinedEvent(_hide_excluded, _show_excluded, mark_section)
 
 
 def clean(html: str) -> str:

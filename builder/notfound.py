@@ -34,7 +34,7 @@ def relocatable(site_dir: Path) -> bool:
     if not page.exists():
         return False
     text = page.read_text(encoding="utf-8")
-    text = re.sub(r'(href|src)="/(?!/)', r'\1="', text)
+    text = re.sub(r'(href|src|action)="/(?!/)', r'\1="', text)
     text = text.replace('"base": "/"', '"base": "."').replace('"search": "/', '"search": "')
     text = text.replace("<head>", "<head>\n" + FIND_ROOT, 1)
     text = re.sub(r'(<script src="assets/javascripts/bundle\.)', FIX_CONFIG + r"\n\1", text, count=1)

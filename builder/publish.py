@@ -25,6 +25,7 @@ from builder.mkdocs_hooks import MANIFEST_VARIABLE
 from builder.render import plain_title
 
 DEFAULT_CONFIG = Path(__file__).parent / "templates" / "mkdocs.yml"
+OVERRIDES = Path(__file__).parent / "overrides"  # the builder's Material overrides: skip link, 404 page
 
 
 class _Collect(logging.Handler):
@@ -56,9 +57,11 @@ def site_config(root: Path, descriptor: dict) -> dict:
         if key in config:
             config[key] = plain_title(config[key]) if key == "site_name" else plain_text(config[key])
     config["hooks"] = [HOOKS]
+    theme = config.get("theme") or "material"
+    config["theme"] = {**({"name": theme} if isinstance(theme, str) else theme), "custom_dir": str(OVERRIDES)}
     # The builder's own assets (written by render.write_pages): its CSS first, so a package's can override it.
-    config["extra_css"] = ["_ledger/ledger.css", *config.get("extra_css", [])]
-    config["extra_javascript"] = ["_ledger/ledger.js", "_ledger/ledger-fit.js"]
+    config["extra_css"] = ["_ledger/ledger.css", "_ledger/keyboard.css", *config.get("extra_css", [])]
+    config["extra_javascript"] = ["_ledger/ledger.js", "_ledger/ledger-fit.js", "_ledger/keyboard.js"]
     return config
 
 

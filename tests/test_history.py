@@ -317,7 +317,8 @@ def test_changes_page_lists_releases_newest_first(built):
     assert "New column “Born”." in page
     assert "First release: 2 tables, 5 rows." in page
     assert '<p class="ledger-summary">The first five rows.</p>' in page
-    assert '<a href="../downloads/0.1.0/tiny-0.1.0.zip">tiny-0.1.0.zip</a>' in page
+    release_zip = '<a href="../downloads/0.1.0/tiny-0.1.0.zip">tiny-0.1.0.zip<span class="ledger-sr"> of release 0.1.0</span></a>'
+    assert release_zip in page
 
 
 def test_atom_feed_dates_come_from_commits(built):

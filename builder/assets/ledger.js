@@ -146,8 +146,16 @@
     });
     Array.prototype.forEach.call(selects, function (s) {
       var count = s.closest(".ledger-filters").querySelector(".ledger-filter-count");
-      if (count && changed) count.textContent = s === changed ? shown + " shown" : "";
+      if (count && changed) count.textContent = s === changed ? (shown ? shown + " shown" : noMatch(selects)) : "";
     });
+  }
+
+  function noMatch(selects) {
+    // An empty result says so, naming every filter that is set (the count is a live region).
+    var chosen = Array.prototype.filter.call(selects, function (s) { return s.value; }).map(function (s) {
+      return s.closest("label").firstChild.textContent.replace(/^Show\s*|:\s*$/g, "") + " " + s.options[s.selectedIndex].text;
+    });
+    return "No rows match " + chosen.join(" and ") + ": choose \u201call\u201d in a filter to see more.";
   }
 
   function makeFilter(select) {
