@@ -75,7 +75,9 @@ def test_see_all_opens_a_list_of_exactly_the_related_rows(page, site, package):
     built = [m for m in table(package, "models") if m["developer_org_id"] == "meta"]
     assert len(built) > 3 * PAGE_ROWS
     page.goto(site + "/organizations/meta/")
-    expect(page.locator("h2", has_text="Models it built").locator("+ div tbody tr")).to_have_count(SECTION)
+    # The section's table: the first div after its heading (a column-fit note may sit between them).
+    section = page.locator("h2", has_text="Models it built").locator("xpath=following-sibling::div[1]")
+    expect(section.locator("tbody tr")).to_have_count(SECTION)
     page.get_by_role("link", name=f"see all {len(built)}").first.click()
     assert page.url == site + "/organizations/meta/models-it-built/"
     expect(page.locator("h1")).to_contain_text("Models it built")
