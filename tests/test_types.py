@@ -69,3 +69,27 @@ def test_downloads_hold_the_canonical_text(published):
     assert [r["month"] for r in records] == frame["month"].to_list() == ["2020-01", "1999-12", "2026-06"]
     assert [r["where_object"] for r in records] == frame["where_object"].to_list() == ["10,20", None, "170,-5"]
     assert records[0]["tags"] == '[1,"a",{"x":null}]'  # text, as list fields are (the CSV's form)
+
+
+def test_bad_cells_are_frictionless_type_errors(tmp_path):
+    from frictionless import Package
+
+    root = tmp_path / "types"
+    shutil.copytree(TYPES, root)
+    csv = root / "data" / "places.csv"
+    text = csv.read_text(encoding="utf-8")
+    csv.write_text(text.replace('b2,"-180,0.25"', 'b2,"-181,0.25"').replace(",PT1H30M,1999-12", ",1h,1999-13"), encoding="utf-8")
+    result = run(root, "validate")
+    assert result.exit_code == 1
+    assert result.output == (
+        "data/places.csv\n"
+        '  row 3, field month [type-error]: "1999-13" is not a valid yearmonth.\n'
+        "      fix: Correct the value.\n"
+        '  row 3, field stay [type-error]: "1h" is not a valid duration.\n'
+        "      fix: Correct the value.\n"
+        '  row 3, field where [type-error]: "-181,0.25" is not a valid geopoint.\n'
+        "      fix: Correct the value.\n"
+        "3 problems in 1 file: the package is not valid.\n"
+    )
+    theirs = Package(str(root / "datapackage.json")).validate().flatten(["rowNumber", "fieldName", "type"])
+    assert sorted(theirs) == [[3, "month", "type-error"], [3, "stay", "type-error"], [3, "where", "type-error"]]
