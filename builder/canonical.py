@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import copy
 import datetime as dt
+import json
 from decimal import Decimal
 
 from frictionless import Schema
@@ -20,6 +21,10 @@ from frictionless import Schema
 FORM_OPTIONS = ("trueValues", "falseValues", "decimalChar", "groupChar", "bareNumber", "missingValues")
 # Formats that already are the canonical form (the Ledger writes "%Y-%m-%d" on its dates).
 CANONICAL_FORMATS = {"date": {"default", "%Y-%m-%d"}, "datetime": {"default"}, "time": {"default"}}
+# Types frictionless reads to a JSON value: published as compact JSON text, keys in the source's order.
+JSON_TYPES = {"array", "object", "geojson"}
+# Types frictionless reads to a Python value with a default text form (geopoint: "lon,lat").
+TEXT_TYPES = {"geopoint", "duration", "yearmonth"}
 BOUNDS = ("minimum", "maximum", "exclusiveMinimum", "exclusiveMaximum")
 
 
@@ -27,9 +32,27 @@ def rewrites_text(ffield) -> bool:
     """A text-kept field (not typed in Polars) whose source text is not already canonical."""
     if ffield.type in ("datetime", "time"):
         return ffield.format not in CANONICAL_FORMATS[ffield.type]
+    if ffield.type in JSON_TYPES or ffield.type in TEXT_TYPES:
+        return True
     if ffield.type == "list":  # items in their canonical form, joined by the source's own delimiter
         return ffield.item_type != "string"
     return False
+
+
+def cell_text(ffield, target) -> str | None:
+    """A value frictionless read from a cell of `ffield`, in the published (default-format) text."""
+    if target is None:
+        return None
+    kind = ffield.type
+    if kind in JSON_TYPES:
+        return json.dumps(target, ensure_ascii=False, separators=(",", ":"))
+    if kind == "geopoint":  # the default form; it holds any pair the array or object forms hold
+        return f"{text(target.lon)},{text(target.lat)}"
+    if kind == "yearmonth":
+        return f"{target.year:04d}-{target.month:02d}"
+    if kind == "duration":
+        return ffield.create_cell_writer()(target)[0]  # ISO 8601, as frictionless writes it
+    return text(target, getattr(ffield, "delimiter", ","))
 
 
 def text(target, delimiter: str = ",") -> str | None:
@@ -54,6 +77,8 @@ def published_field(field: dict, schema: dict) -> dict:
     kind = field.get("type", "string")
     if kind in CANONICAL_FORMATS and out.get("format", "default") not in CANONICAL_FORMATS[kind]:
         del out["format"]
+    if kind == "geopoint":  # published in the default "lon, lat" form, whatever the source's format
+        out.pop("format", None)
     constraints = out.get("constraints")
     if isinstance(constraints, dict) and out != field:  # bounds and enum were written in the source's form
         ffield = Schema.from_descriptor(schema).get_field(field["name"])

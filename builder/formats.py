@@ -120,7 +120,7 @@ def _value(ffield, target, cell):
         return float(target) if ffield.type == "number" else target
     if isinstance(cell, str) and not canonical.rewrites_text(ffield):
         return cell
-    return canonical.text(target, getattr(ffield, "delimiter", ","))
+    return canonical.cell_text(ffield, target)
 
 
 def _key(ffield, target):

@@ -48,6 +48,8 @@ KNOWN_PROFILES = {"data-package", "tabular-data-package", "data-resource", "tabu
 STANDARD_PROFILE = re.compile(r"^https://datapackage\.org/profiles/\d+\.\d+/[a-z-]+\.json$")
 REMOTE = re.compile(r"^[A-Za-z][A-Za-z0-9+.-]*:")  # http:, https:, ftp:, file:, data: …
 FIELD_TYPES = {"string", "integer", "number", "boolean", "date", "year", "datetime", "time", "any", "list"}
+# Published as canonical text (builder.canonical.JSON_TYPES and TEXT_TYPES).
+FIELD_TYPES |= {"array", "object", "geojson", "geopoint", "duration", "yearmonth"}
 LIST_ITEM_TYPES = {"string", "integer", "number", "boolean", "date", "datetime", "time"}
 # The CSV dialect options the reader honours as frictionless does (builder.tables.python_dialect).
 DIALECT_OPTIONS = {

@@ -534,7 +534,7 @@ def _slow_values(present: pl.Series, ffield, constraints: dict) -> tuple[pl.Seri
         values = present.replace_strict(distinct, pl.Series(targets, dtype=dtype_for(ffield), strict=False), default=None)
         key = values
     elif canonical.rewrites_text(ffield):  # a datetime in a `format`, a list with its own delimiter
-        texts = pl.Series([canonical.text(t, getattr(ffield, "delimiter", ",")) for t in targets], dtype=pl.String)
+        texts = pl.Series([canonical.cell_text(ffield, t) for t in targets], dtype=pl.String)
         values = present.replace_strict(distinct, texts, default=None)
     else:
         values = present.set(checked["type"], None)
