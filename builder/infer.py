@@ -17,11 +17,15 @@ from frictionless import Detector, FrictionlessException, describe
 
 from builder.errors import BuilderError
 from builder.paths import OUTPUT_FOLDERS, unsafe_path
-from builder.safety import FIELD_TYPES, NAME, RESERVED_NAMES
+from builder.safety import NAME, RESERVED_NAMES
 
 SAMPLE_ROWS = 10_000  # frictionless infers types from these; every cell is then checked against the type
 ID_NAMES = ("id", "key", "code", "slug")  # what a column that identifies a row is usually called
 FOREIGN_TYPES = {"string", "integer"}  # keys worth pointing at; dates or booleans matching a key is chance
+
+# The types init proposes: the plain ones every reader of a CSV knows. Anything else frictionless
+# guesses (yearmonth, geopoint, duration…) stays text; a curator may declare it afterwards.
+PROPOSED_TYPES = frozenset({"integer", "number", "boolean", "date", "datetime", "time", "year"})
 
 
 @dataclass
@@ -147,8 +151,7 @@ def check_header(relative: str, header: list[str]) -> None:
 def typed(inferred, cells: list[str]) -> tuple[str, list]:
     """The inferred type, if every cell reads as it (else text), and the cells as values of that type.
     One reader per column, each distinct cell read once: read_cell builds a reader per call."""
-    # other types (yearmonth, geopoint …) are published as text
-    if inferred is not None and inferred.type in FIELD_TYPES - {"string", "any"}:
+    if inferred is not None and inferred.type in PROPOSED_TYPES:
         reader, seen = inferred.create_cell_reader(), {}
         for cell in cells:
             if cell not in seen:
