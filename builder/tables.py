@@ -915,7 +915,7 @@ def unique_errors(schema, names: list[str], keys: pl.DataFrame) -> list[SimpleNa
             found.append(error("primary-key", row, note='cells composing the primary keys are all "None"'))
         if len(key) == 1:
             repeated = repeats(key[0]) & ~empty
-        elif keys.select(key).hash_rows().is_duplicated().any():  # equal rows hash alike: else nothing repeats
+        elif keys.select(key).hash_rows().n_unique() < keys.height:  # equal rows hash alike: else nothing repeats
             repeated = keys.select(pl.struct(key)).to_series().is_duplicated() & ~empty
         else:
             repeated = empty & False
