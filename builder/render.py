@@ -17,7 +17,6 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import jinja2
-import jinja2.sandbox
 import polars as pl
 from markupsafe import Markup, escape
 
@@ -25,6 +24,7 @@ from builder import changes, cite, clock, labels, load, progress, safety, storie
 from builder.dates import format_date
 from builder.derive import View, precision_column
 from builder.errors import Report
+from builder.handwritten import docs_context, docs_environment, page_slug
 from builder.mkdocs_hooks import MARKER, SEARCH_WORKER  # the search worker wrapper sits beside Material's
 from builder.paths import inside, output
 
@@ -52,9 +52,6 @@ VERY_LONG_TEXT = 400  # a note of paragraphs gets a wider one still, so its row 
 CELL_LIMIT = safety.CELL_LIMIT
 CUT_NOTE = " … [cut: the full text is in the downloads]"
 CODE_ID = re.compile(r"<code>([a-z0-9]+(?:-[a-z0-9]+)*)</code>")  # an id cited in a note, as inline_markdown writes it
-# Characters Python-Markdown lets a backslash escape: so escaped, a value is never Markdown syntax
-# (`<`, `>` and `&` are HTML-escaped after this).
-MARKDOWN_SYNTAX = re.compile(r"([\\`*_{}\[\]()#+\-.!])")
 
 
 def is_safe_url(value) -> bool:
@@ -74,11 +71,6 @@ def page_depth(path: str) -> int:
 def yaml_title(text) -> Markup:
     """A front-matter title: a JSON string is valid YAML, and pure ASCII (\\u escapes) cannot break it."""
     return Markup(json.dumps(plain_title(text), ensure_ascii=True))
-
-
-def page_slug(value) -> str:
-    slug = re.sub(r"[^a-z0-9]+", "-", str(value).lower()).strip("-")
-    return slug or "row"
 
 
 # A field name used as it is in a `data-` attribute name: lowercase words, never the `x-` of encoded names.
@@ -483,26 +475,6 @@ def capped(frame: pl.DataFrame) -> pl.DataFrame:
         pl.when(pl.col(c).str.len_chars() > CELL_LIMIT).then(pl.col(c).str.slice(0, CELL_LIMIT) + CUT_NOTE).otherwise(pl.col(c))
         for c in long
     )
-
-
-def markdown_text(value):
-    """A value for a hand-written Markdown page: plain text, whatever characters it holds."""
-    if isinstance(value, Markup) or value is None:
-        return value
-    return MARKDOWN_SYNTAX.sub(r"\\\1", str(value))
-
-
-def docs_environment() -> jinja2.Environment:
-    """Hand-written pages are templates from the package: sandboxed, and every value lands as text."""
-    return jinja2.sandbox.ImmutableSandboxedEnvironment(
-        autoescape=True, undefined=jinja2.StrictUndefined, finalize=markdown_text, keep_trailing_newline=True
-    )
-
-
-def docs_context(metadata: dict) -> dict:
-    """What a hand-written page may show: the package's metadata (no tables, no objects), as plain data."""
-    published = json.loads(json.dumps({key: value for key, value in metadata.items() if key not in ("resources", "downloads")}))
-    return {"site": {"published": published}, "package": published}
 
 
 def dataset_jsonld(site: Site, renderer: Renderer) -> dict:

@@ -14,10 +14,12 @@ from collections.abc import Iterator
 from pathlib import Path, PurePosixPath
 from urllib.parse import urlsplit
 
+import jinja2
 import polars as pl
 
 from builder import formats, load, stories
 from builder.errors import Problem
+from builder.handwritten import docs_context, docs_environment, page_slug
 from builder.paths import unsafe_path
 from builder.rules import ROW, numbered
 from builder.tables import CONTROL_RE
@@ -589,8 +591,6 @@ RESERVED_SLUGS = {
 
 def _page_names(resource: dict, rows: pl.DataFrame) -> list[Problem]:
     """Rows that get pages must get distinct, legal file names from their ids."""
-    from builder.render import page_slug  # the one function that names pages
-
     key = load.primary_key(resource)
     if not load.gets_pages(resource) or key[0] not in rows.columns:
         return []
@@ -832,10 +832,6 @@ def _config_problems(config: dict) -> Iterator[Problem]:
 
 def check_docs(docs: Path, root: Path, taken: set[str], descriptor: dict) -> list[Problem]:
     """Hand-written pages and assets: inside the package, known kinds, valid templates, no clashes."""
-    import jinja2
-
-    from builder.render import docs_context, docs_environment
-
     context = docs_context(descriptor)
 
     if not docs.is_dir() and not docs.is_symlink():

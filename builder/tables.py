@@ -347,7 +347,7 @@ def _counts(cells: pl.DataFrame, data: bytes, skip: int, options: dict, width: i
     """Cells per row: only a row whose last cell is empty can be short; count those from their line."""
     counts = pl.repeat(width, cells.height, dtype=pl.UInt32, eager=True).alias("n")
     maybe_short = (cells[f"c{width - 1}"] == "").fill_null(True)
-    if not maybe_short.any():
+    if not maybe_short.any() or _none_short(cells, data, skip, options, width):
         return counts
     lines = _lines(data).slice(skip)
     if lines.len() != cells.height:
@@ -360,6 +360,25 @@ def _counts(cells: pl.DataFrame, data: bytes, skip: int, options: dict, width: i
         exact = [len(row) for row in csv.reader(candidates.filter(quoted).to_list(), **options)]
         counted = counted.scatter(quoted.arg_true(), pl.Series(exact, dtype=pl.UInt32))
     return counts.scatter(maybe_short.arg_true(), counted)
+
+
+def _none_short(cells: pl.DataFrame, data: bytes, skip: int, options: dict, width: int) -> bool:
+    """Whether no row is short, from byte counts alone (the raw lines are then never read: an
+    optional last column, mostly empty, made every row a candidate). Without a quote or a CR,
+    a row's line is its cells joined by the delimiter; Polars fills a short row's missing cells
+    with "", so the cells' bytes plus width - 1 delimiters per row exceed the lines' bytes by the
+    delimiters a short row (or an empty line) lacks, and equal them only when every row is full."""
+    quote = (options["quotechar"] or "").encode()
+    start = 0
+    for _ in range(skip):  # the header line
+        start = data.find(b"\n", start) + 1
+        if start == 0:
+            return False
+    if width < 2 or data.find(b"\r", start) != -1 or (quote and data.find(quote, start) != -1):
+        return False
+    line_bytes = len(data) - start - data.count(b"\n", start)
+    cell_bytes = cells.select(pl.sum_horizontal(pl.all().str.len_bytes().cast(pl.Int64).sum().fill_null(0))).item()
+    return cell_bytes + cells.height * (width - 1) * len(options["delimiter"].encode()) == line_bytes
 
 
 def _polars_cells(path: Path, options: dict, width: int, records: int) -> pl.DataFrame | None:
@@ -896,7 +915,7 @@ def unique_errors(schema, names: list[str], keys: pl.DataFrame) -> list[SimpleNa
             found.append(error("primary-key", row, note='cells composing the primary keys are all "None"'))
         if len(key) == 1:
             repeated = repeats(key[0]) & ~empty
-        elif keys.select(key).hash_rows().is_duplicated().any():  # equal rows hash alike: else nothing repeats
+        elif keys.select(key).hash_rows().n_unique() < keys.height:  # equal rows hash alike: else nothing repeats
             repeated = keys.select(pl.struct(key)).to_series().is_duplicated() & ~empty
         else:
             repeated = empty & False

@@ -1,0 +1,58 @@
+"""Cells per row: a row whose last cell is empty may be short, and only its raw line says so.
+
+The raw lines are read again only when the byte counts cannot rule short rows out (a quote or a
+CR in the chunk, or a column of one field); the counts always equal Python's csv module's.
+"""
+
+from __future__ import annotations
+
+import csv
+
+import pytest
+
+from builder import tables
+
+HEADER = "id,name,note\n"
+FULL = "".join(f"r{i},name {i},{'' if i % 10 else 'a note'}\n" for i in range(1, 201))  # the note mostly empty
+
+
+def python_counts(path) -> list[int]:
+    with open(path, newline="", encoding="utf-8") as handle:
+        return [len(row) for row in csv.reader(handle)][1:]
+
+
+def test_an_optional_last_column_does_not_make_every_row_read_twice(tmp_path, monkeypatch):
+    path = tmp_path / "t.csv"
+    path.write_text(HEADER + FULL, encoding="utf-8")
+
+    def never(*_):
+        raise AssertionError("the raw lines were read again")
+
+    monkeypatch.setattr(tables, "_lines", never)
+    parsed = tables.parse_csv(path, {})
+    assert parsed.counts.to_list() == python_counts(path) == [3] * 200
+
+
+@pytest.mark.parametrize(
+    "rows",
+    [
+        FULL + "r201,short\n",  # one cell short
+        FULL + "\n" + "r202,after an empty line,\n",  # an empty line is a row of no cells
+        FULL + "r203\n",  # two cells short, and no newline at the end below
+        FULL.replace("\n", "\r\n") + "r204,short\r\n",  # CRLF: counted from the lines
+        FULL + 'r205,"quoted, with a comma"\n',  # a quote: counted from the lines
+        FULL + "r206,short",  # no final newline
+    ],
+)
+def test_short_rows_are_counted_as_pythons_csv_counts_them(tmp_path, rows):
+    path = tmp_path / "t.csv"
+    path.write_bytes((HEADER + rows).encode("utf-8"))
+    parsed = tables.parse_csv(path, {})
+    assert parsed.counts.to_list() == python_counts(path)
+    assert min(parsed.counts.to_list()) < 3
+
+
+def test_a_file_of_one_column_with_an_empty_line_counts_it_as_no_cells(tmp_path):
+    path = tmp_path / "t.csv"
+    path.write_text("id\na\n\nb\n", encoding="utf-8")
+    assert tables.parse_csv(path, {}).counts.to_list() == python_counts(path) == [1, 0, 1]
