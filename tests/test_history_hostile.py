@@ -296,8 +296,7 @@ def test_old_releases_with_odd_versions_names_dates_and_cells(tmp_path):
     with zipfile.ZipFile(old / "tiny-old-0.1.0.zip") as archive:  # its own name, stamped 1980-01-01
         assert {i.date_time for i in archive.infolist()} == {(1980, 1, 1, 0, 0, 0)}
     assert (
-        '<a href="../downloads/0.1.0/tiny-old-0.1.0.zip">tiny-old-0.1.0.zip'
-        '<span class="ledger-sr"> of release 0.1.0</span></a>'
+        '<a href="../downloads/0.1.0/tiny-old-0.1.0.zip">tiny-old-0.1.0.zip<span class="ledger-sr"> of release 0.1.0</span></a>'
     ) in page
     index = json.loads((root / "site" / "api" / "v1" / "index.json").read_text(encoding="utf-8"))
     links = {r["version"]: r["downloads"]["zip"] for r in index["releases"]}

@@ -348,7 +348,7 @@ def test_the_package_name_is_a_safe_slug_of_the_title(title, name):
 
 def test_types_beyond_the_plain_ones_are_proposed_as_text(tmp_path):
     """frictionless may guess yearmonth or geopoint; init proposes only types a CSV reader knows."""
-    folder = write(tmp_path / "in", {"visits.csv": "visit,month,place\nv1,2021-03,\"10,20\"\nv2,2022-11,\"30,40\"\n"})
+    folder = write(tmp_path / "in", {"visits.csv": 'visit,month,place\nv1,2021-03,"10,20"\nv2,2022-11,"30,40"\n'})
     result = init(folder, *FLAGS)
     assert result.exit_code == 0, result.output
     types = {f["name"]: f["type"] for f in resources(folder)["visits"]["schema"]["fields"]}
