@@ -212,25 +212,7 @@
     pre.parentNode.insertBefore(button, pre.nextSibling);
   }
 
-  // A link to a row of the Changes page (or to its table) lands inside a closed <details>: open every
-  // <details> around the target, then bring it into view, so the link shows what it names.
-  function openTarget() {
-    var target;
-    try {
-      target = location.hash.length > 1 && document.getElementById(decodeURIComponent(location.hash.slice(1)));
-    } catch (error) {
-      return;  // a malformed %-escape names no element
-    }
-    if (!target) return;
-    var closed = false;
-    for (var node = target; node; node = node.parentElement) {
-      if (node.tagName === "DETAILS" && !node.open) { node.open = true; closed = true; }
-    }
-    if (closed) target.scrollIntoView();
-  }
-
   function setUp() {
-    openTarget();
     nameSearchDialog();
     document.querySelectorAll(".ledger-cite pre.ledger-bibtex").forEach(addCopyButton);
     // The pager above the list announces which view it shows (once: the one below says the same).
@@ -248,7 +230,6 @@
   } else {
     setUp();
   }
-  window.addEventListener("hashchange", openTarget);
   window.addEventListener("resize", function () {
     document.querySelectorAll(".ledger-scroll").forEach(markOverflow);
   });
