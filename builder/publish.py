@@ -118,7 +118,8 @@ def publish(
     `generated` (path -> text) is emptied once written to the manifest: the caller hands it over."""
     os.environ.setdefault("NO_MKDOCS_2_WARNING", "1")
     manifest = docs_dir.parent / "generated-pages.json"  # outside docs_dir: never published; path -> page
-    manifest.write_text(json.dumps(generated), encoding="utf-8")
+    with manifest.open("w", encoding="utf-8") as handle:
+        json.dump(generated, handle)  # streamed: the site is not held once more as one string
     os.environ[MANIFEST_VARIABLE] = str(manifest)
     from mkdocs.commands.build import build
     from mkdocs.config import load_config
