@@ -68,7 +68,8 @@ def _dump(value) -> str:
 class PageCache:
     def __init__(self, folder: Path, config_text: str, generated: dict[str, str]):
         self.folder = folder
-        self.texts = generated
+        # A digest per page, not its text: the texts leave memory once MkDocs has them (publish).
+        self.digests = {path: hashlib.sha256(text.encode()).hexdigest() for path, text in generated.items()}
         self.base = hashlib.sha256(_dump([FORMAT, config_text, _versions(), _builder_source()]).encode()).hexdigest()
         self.stored = self._read_index()
         self.used: dict[str, dict] = {}
@@ -99,8 +100,8 @@ class PageCache:
 
     def key(self, page, nav) -> str | None:
         """The page's key, or None when its output may depend on something the key does not cover."""
-        text = self.texts.get(page.file.src_uri)
-        if text is None or page.meta.get("template"):
+        digest = self.digests.get(page.file.src_uri)
+        if digest is None or page.meta.get("template"):
             return None
         place = [
             page.file.src_uri,
@@ -112,7 +113,7 @@ class PageCache:
             [getattr(parent, "title", None) for parent in page.ancestors],
             _toc(page.toc),
         ]
-        return hashlib.sha256((self.site_key(nav) + _dump(place) + "\0" + text).encode()).hexdigest()
+        return hashlib.sha256((self.site_key(nav) + _dump(place) + "\0" + digest).encode()).hexdigest()
 
     def reuse(self, key: str, destination: str, search_entries: list | None) -> bool:
         """Put the stored page in place; False (render it) when it is not stored, was changed since, or cannot be read."""

@@ -29,6 +29,7 @@ from builder.paths import Paths
 
 UNRELEASED = "unreleased"
 LIMIT = 20  # row changes listed per table and release on the Changes page
+HIGHLIGHTS_SHOWN = 5  # changes in words a release shows unfolded; the rest sit in a <details>
 ZIP_EPOCH = dt.datetime(1980, 1, 1, tzinfo=dt.UTC)  # zip cannot stamp a file earlier; the release keeps its date
 # Characters XML 1.0 cannot hold at all, even escaped: a control character in an old cell goes.
 NOT_XML = re.compile("[^\t\n\r\x20-\ud7ff\ue000-\ufffd\U00010000-\U0010ffff]")
@@ -294,6 +295,9 @@ def pages(site, renderer) -> list:
                 brief=brief_highlights,
                 limit=LIMIT,
                 titles=titles,
+                counts=table_counts,
+                row_ids=row_ids,
+                highlights_shown=HIGHLIGHTS_SHOWN,
                 table_title=lambda name: titles.get(name, name),
             ),
         ),
@@ -330,6 +334,32 @@ def brief_highlights(highlights: list[dict], per_group: int = 5, titles: dict | 
         if len(texts) > per_group:
             lines.append(f"… and {len(texts) - per_group:,} more rows {kind} in {(titles or {}).get(table, table)}.")
     return lines
+
+
+def table_counts(table: dict) -> str:
+    """A table's changes in one release as a reader scans them: "2 added, 1 changed" (no zeros),
+    "new table: 12 added", "no rows changed" when only its columns did."""
+    parts = [f"{table['counts'][kind]:,} {kind}" for kind in ("added", "removed", "changed") if table["counts"][kind]]
+    status = {"added": "new table: ", "removed": "removed: "}.get(table["status"], "")
+    return status + (", ".join(parts) or "no rows changed")
+
+
+ROW_ID = re.compile(r"[^a-z0-9]+")
+
+
+def row_ids(prefix: str, changes: list[tuple[str, dict]]) -> list[str]:
+    """An anchor per row change listed (`v0-2-0-claims-c1`), unique on the page: keys that read the
+    same once lowercased and reduced to letters and digits get -2, -3, …"""
+    ids, seen = [], set()
+    for _, change in changes:
+        base = f"{prefix}-{ROW_ID.sub('-', str(change['key']).lower()).strip('-')}"
+        anchor, n = base, 1
+        while anchor in seen:
+            n += 1
+            anchor = f"{base}-{n}"
+        seen.add(anchor)
+        ids.append(anchor)
+    return ids
 
 
 def first_changes(table: dict, limit: int) -> list[tuple[str, dict]]:

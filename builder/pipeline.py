@@ -243,7 +243,7 @@ def _publish(state: dict) -> str:
         state["docs_dir"],
         site_dir,
         state["staging"] / "dist",
-        state["generated"],
+        state.pop("generated"),  # publish drops the texts once the manifest has them
         paths.cache("pages"),
     )
     if not state.get("site_url"):

@@ -79,7 +79,7 @@ def normalise_sitemap(site_dir: Path) -> None:
 
 
 @contextmanager
-def _no_markdown_for(generated: dict[str, str]):
+def _no_markdown_for(generated: frozenset[str]):
     """A generated page is finished HTML; the hook hands MkDocs an empty Markdown text for it, which
     Python-Markdown converts to "" without parsing anything, but only after building a parser with
     every extension (a second per 5,000 pages). For those pages MkDocs' Page.render is given what
@@ -114,10 +114,12 @@ def publish(
     pages: Path | None = None,
 ) -> tuple[int, PageCache | None]:
     """Run MkDocs strictly, add the downloads beside the pages; return the number of HTML pages and
-    the page cache (in `pages`, when given: unchanged pages are linked from it, not rendered again)."""
+    the page cache (in `pages`, when given: unchanged pages are linked from it, not rendered again).
+    `generated` (path -> text) is emptied once written to the manifest: the caller hands it over."""
     os.environ.setdefault("NO_MKDOCS_2_WARNING", "1")
     manifest = docs_dir.parent / "generated-pages.json"  # outside docs_dir: never published; path -> page
-    manifest.write_text(json.dumps(generated), encoding="utf-8")
+    with manifest.open("w", encoding="utf-8") as handle:
+        json.dump(generated, handle)  # streamed: the site is not held once more as one string
     os.environ[MANIFEST_VARIABLE] = str(manifest)
     from mkdocs.commands.build import build
     from mkdocs.config import load_config
@@ -126,13 +128,17 @@ def publish(
     config_file = io.StringIO(text)
     config_file.name = str(docs_dir.parent / "mkdocs.yml")  # MkDocs resolves relative paths against this
     page_cache = PageCache(pages, text, generated) if pages is not None else None
+    # The manifest holds the texts now (the hook reads them into MkDocs' files): keep only their
+    # paths, so a large site is not held twice while MkDocs builds it.
+    paths = frozenset(generated)
+    generated.clear()
     handler = _Collect()
     logger = logging.getLogger("mkdocs")
     logger.addHandler(handler)
-    progress.start("mkdocs", len(generated), "pages built")
+    progress.start("mkdocs", len(paths), "pages built")
     try:
         mkdocs_config = load_config(config_file=config_file, docs_dir=str(docs_dir), site_dir=str(site_dir), strict=True)
-        with pages_from(page_cache), _no_markdown_for(generated):
+        with pages_from(page_cache), _no_markdown_for(paths):
             build(mkdocs_config)
     except Exception as error:  # MkDocs aborts with its own exception types; the log holds why
         details = "; ".join(handler.messages[:5]) or str(error)

@@ -20,7 +20,7 @@ import jinja2
 import polars as pl
 from markupsafe import Markup, escape
 
-from builder import changes, cite, clock, labels, load, progress, safety, stories, words
+from builder import changes, cite, clock, labels, load, progress, rowhtml, safety, stories, words
 from builder.dates import format_date
 from builder.derive import View, precision_column
 from builder.errors import Report
@@ -230,6 +230,7 @@ class Renderer:
         self.env.globals["enumerated"] = labels.enumerated
         self.env.globals["key_words"] = lambda table, key, label: words.key_words(self.site, table, key, label)
         self.env.globals["closed_values"] = labels.values
+        self.env.globals["rows_html"] = lambda *args: rowhtml.rows_html(self, *args)
         self.macros = self.env.get_template("_macros.md.j2").module  # row_table and friends, callable from Python
 
     # ------------------------------------------------------------ links
