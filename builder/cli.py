@@ -10,11 +10,13 @@ from pathlib import Path
 
 import click
 
-from builder import pipeline, progress, scaffold
-from builder import synth as synth_module
-from builder.errors import BuilderError, InvalidPackage, Report
-from builder.paths import Paths, drop_process_caches
-from builder.safety import site_url_fault
+from builder import pipeline
+from builder.common import progress
+from builder.common.errors import BuilderError, InvalidPackage, Report
+from builder.package.paths import Paths, drop_process_caches
+from builder.package.safety import site_url_fault
+from builder.tools import scaffold
+from builder.tools import synth as synth_module
 
 root_option = click.option(
     "--root",
@@ -211,7 +213,7 @@ def serve(ctx: click.Context, root: str, port: int) -> None:
 @root_option
 @click.argument("old", required=False)
 @click.argument("new", required=False)
-@click.option("--json", "as_json", is_flag=True, help="Print the diff as JSON (shape documented in builder/diff.py).")
+@click.option("--json", "as_json", is_flag=True, help="Print the diff as JSON (shape documented in builder/history/diff.py).")
 @click.option("--markdown", is_flag=True, help="Print Markdown, e.g. for a pull-request summary.")
 @click.option("--limit", default=10, show_default=True, type=click.IntRange(min=1), help="Changes listed per table.")
 @click.pass_context
@@ -225,7 +227,7 @@ def diff(ctx: click.Context, root: str, old: str | None, new: str | None, as_jso
 
         builder diff 0.1.0 --markdown
     """
-    from builder import changes
+    from builder.history import changes
 
     _run(ctx, lambda: click.echo(changes.diff_command(Paths.at(root), old, new, as_json, markdown, limit), nl=False))
 

@@ -19,11 +19,12 @@ import time
 from contextlib import contextmanager
 from pathlib import Path
 
-from builder import lenient, progress
-from builder import validate as validation
-from builder.errors import BuilderError, InvalidPackage, Report, StageFailed
-from builder.paths import Paths
-from builder.safety import site_url_fault
+from builder.check import validate as validation
+from builder.common import progress
+from builder.common.errors import BuilderError, InvalidPackage, Report, StageFailed
+from builder.package import lenient
+from builder.package.paths import Paths
+from builder.package.safety import site_url_fault
 
 
 def validate(paths: Paths, strict: bool = False) -> Report:
@@ -35,7 +36,7 @@ def validate(paths: Paths, strict: bool = False) -> Report:
 
 
 def build(paths: Paths, *, echo=print, site_url: str = "", strict: bool = False) -> None:
-    from builder import clock
+    from builder.common import clock
 
     clock.pin()
     if site_url and site_url_fault(site_url):  # the CLI says why first; this keeps every caller to it
@@ -178,7 +179,7 @@ def _validate(state: dict) -> str:
 
 
 def _derive(state: dict) -> str:
-    from builder import derive
+    from builder.views import derive
 
     views, problems = derive.derive(state["descriptor"], state["tables"])
     if problems:
@@ -188,7 +189,7 @@ def _derive(state: dict) -> str:
 
 
 def _export(state: dict) -> str:
-    from builder import export
+    from builder.outputs import export
 
     dist = state["staging"] / "dist"
     dist.mkdir()
@@ -200,7 +201,9 @@ def _export(state: dict) -> str:
 
 
 def _render(state: dict) -> str:
-    from builder import croissant, ogimage, render, stories
+    from builder import stories
+    from builder.outputs import croissant
+    from builder.site import ogimage, render
 
     site = render.Site(
         state["descriptor"],
@@ -227,7 +230,8 @@ def _render(state: dict) -> str:
 
 
 def _publish(state: dict) -> str:
-    from builder import clock, notfound, publish
+    from builder.common import clock
+    from builder.site import notfound, publish
 
     config = publish.site_config(state["paths"].root, state["descriptor"])
     if state.get("site_url"):
@@ -259,7 +263,7 @@ def folder_bytes(folder: Path) -> int:
 
 def _history(state: dict) -> str:
     """Releases from git, their diffs, and each release's own downloads in dist/<version>/ (issue 10)."""
-    from builder import changes
+    from builder.history import changes
 
     dist = state["staging"] / "dist"
     ledger = changes.collect(state["paths"], state["descriptor"], dist)
@@ -277,7 +281,7 @@ def _history(state: dict) -> str:
 
 
 def _api(state: dict) -> str:
-    from builder import api
+    from builder.outputs import api
 
     count = api.write(state, state["staging"] / "site" / "api" / "v1")
     return f"{count} files in site/api/v1/"
@@ -318,7 +322,7 @@ def serve(paths: Paths, *, port: int, echo=print) -> None:
     import functools
     import http.server
 
-    from builder.errors import BuilderError
+    from builder.common.errors import BuilderError
 
     if paths.site.is_symlink():  # a package may ship site/ as a link: never serve what it points to
         raise BuilderError("site is a symbolic link; serve shows only a site the builder wrote: run `make build` first.")

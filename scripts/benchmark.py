@@ -193,7 +193,7 @@ def entity_rows_per_copy(shape: str = "copies", related: int = 20) -> tuple[int,
     """(entity rows, all rows) of the package: how many entity pages one synth copy adds, and its rows.
 
     A distinct copy also has the link table's added rows (synth --distinct --related: about `related`
-    citations for each row the link table can name), as builder.synth counts them."""
+    citations for each row the link table can name), as builder.tools.synth counts them."""
     descriptor = json.loads((ROOT / "datapackage.json").read_text(encoding="utf-8"))
     entities = total = 0
     heights = {}

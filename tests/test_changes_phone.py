@@ -12,9 +12,9 @@ from click.testing import CliRunner
 from playwright.sync_api import expect
 from test_browser import browser, serve  # noqa: F401  (shared fixture)
 
-from builder import history
-from builder.changes import row_ids
 from builder.cli import cli
+from builder.history import releases as history
+from builder.history.changes import row_ids
 from tests.conftest import ROOT
 
 pytestmark = pytest.mark.browser

@@ -54,7 +54,7 @@ BUILD = "build"
 # fixture: (frictionless accepts it, "build" or the builder's problem types, why)
 EXPECTED: dict[str, tuple[bool, str | frozenset, str]] = {
     "ckan": (True, BUILD, "schema inferred, as frictionless does (a warning)"),
-    "compression": (True, BUILD, "gzip and zip compressed CSV, explicit and implied (builder.formats)"),
+    "compression": (True, BUILD, "gzip and zip compressed CSV, explicit and implied (builder.package.formats)"),
     "country": (True, BUILD, "no name: the downloads are called package"),
     "detailed": (True, BUILD, "schemas inferred"),
     "detailed-with-id": (True, BUILD, "schema inferred"),

@@ -187,7 +187,7 @@ def test_any_package_with_a_hostile_title_and_a_site_address(bookshelf):
 
 @pytest.mark.parametrize("field_type, expected", [("number", "sc:Float"), ("boolean", "sc:Boolean"), ("geopoint", "sc:Text")])
 def test_table_schema_types_map_to_croissant_types(field_type, expected):
-    from builder import croissant
+    from builder.outputs import croissant
 
     assert croissant.data_type({"name": "x", "type": field_type}) == expected
     assert croissant.data_type({"name": "x", "type": "string", "format": "uri"}) == "sc:URL"

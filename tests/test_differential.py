@@ -1,4 +1,4 @@
-"""The vectorised table checks (builder.tables) against `frictionless validate` as the oracle.
+"""The vectorised table checks (builder.package.tables) against `frictionless validate` as the oracle.
 
 Each case mutates a copy of the bookshelf fixture or the Ledger: every error type, at the first and
 the last row, in quoted cells, with unicode, odd dialects and Table Schema options. Both engines'
@@ -19,8 +19,8 @@ from pathlib import Path
 
 import pytest
 
-from builder import load
-from builder import validate as validation
+from builder.check import validate as validation
+from builder.package import load
 
 
 def findings(root: Path):
@@ -543,7 +543,7 @@ def test_synth_package_is_valid_and_injected_errors_match_frictionless(tmp_path)
     from click.testing import CliRunner
 
     from builder.cli import cli
-    from builder.synth import ERROR_TYPES
+    from builder.tools.synth import ERROR_TYPES
 
     root = Path(__file__).resolve().parent.parent
     valid = tmp_path / "valid"
@@ -576,7 +576,7 @@ def test_synth_refuses_unknown_error_types(tmp_path):
 def test_a_file_over_the_streaming_limit_is_checked_from_a_spill(bookshelf, monkeypatch):
     """LEDGER_STREAMING_BYTES picks the path per file: books.csv (the biggest) goes through the
     spill and the streaming engine, the others stay in memory, and the findings do not change."""
-    from builder import tables
+    from builder.package import tables
 
     paths_taken = {}
     start_table = tables.start_table
@@ -600,7 +600,7 @@ def test_many_chunks_then_a_quoted_line_break(bookshelf, monkeypatch):
     """Chunks of a few lines, read side by side, with errors in several of them; then a quoted line
     break in the last row sends the file to Python's reader after its first chunks were read fast.
     Row numbers, findings and frames hold in memory and through the spill alike."""
-    from builder import tables
+    from builder.package import tables
 
     monkeypatch.setattr(tables, "CHUNK_BYTES", 64)
     lines = [book_line(book_id=f"b{i}", pages="x" if i % 3 == 0 else str(i)) for i in range(12)]
@@ -653,7 +653,7 @@ def test_synth_distinct_package_is_valid_with_distinct_values_and_errors_match_f
     from click.testing import CliRunner
 
     from builder.cli import cli
-    from builder.synth import ERROR_TYPES
+    from builder.tools.synth import ERROR_TYPES
 
     root = Path(__file__).resolve().parent.parent
     valid, again = tmp_path / "valid", tmp_path / "again"

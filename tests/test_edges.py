@@ -210,7 +210,7 @@ def test_the_linear_header_check_finds_what_frictionless_header_finds(bookshelf,
     from frictionless import Package
     from frictionless.table.header import Header
 
-    from builder import load, tables
+    from builder.package import load, tables
 
     data = descriptor(bookshelf)
     resource(data, "quotes")["dialect"] = {"headerCase": header_case}
@@ -246,7 +246,8 @@ def test_an_id_named_pages_is_refused_so_no_list_page_overwrites_an_index_page(b
 
 
 def test_every_page_name_the_builder_writes_is_out_of_reach_of_ids():
-    from builder import render, safety
+    from builder.package import safety
+    from builder.site import render
 
     # A row's page is <table>/<slug>/, its lists <table>/<slug>/<heading>/; the builder's own pages in a
     # table's folder are index.md and pages/<n>.md: a slug is never either.
@@ -310,7 +311,7 @@ def test_a_remote_profile_of_a_table_schema_is_refused_without_network(bookshelf
 
 
 def test_without_a_keepable_secret_no_build_leaves_a_cache_behind(bookshelf, tmp_path, monkeypatch):
-    from builder import paths
+    from builder.package import paths
 
     (tmp_path / "blocked").write_text("a file, not a folder")
     monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "blocked"))  # nowhere to keep the secret
@@ -329,7 +330,7 @@ def test_without_a_keepable_secret_no_build_leaves_a_cache_behind(bookshelf, tmp
 
 
 def test_with_a_kept_secret_the_page_cache_stays_for_the_next_build(bookshelf, tmp_path, monkeypatch):
-    from builder import paths
+    from builder.package import paths
 
     monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "cache"))
     paths.machine_key.cache_clear()

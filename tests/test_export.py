@@ -117,7 +117,7 @@ def test_workbook_has_a_sheet_per_table_and_no_formula(built):
 
 
 def test_formula_like_text_is_written_as_a_value(tmp_path):
-    from builder import export
+    from builder.outputs import export
 
     table = export.Table(
         "t",
@@ -210,7 +210,7 @@ def test_sqlite_cli_opens_the_database(built):
 
 
 def test_a_table_longer_than_an_excel_sheet_is_cut_with_a_note(tmp_path, monkeypatch):
-    from builder import export
+    from builder.outputs import export
 
     monkeypatch.setattr(export, "EXCEL_ROWS", 6)  # header + 4 rows + the note, instead of 1,048,576
     table = export.Table(

@@ -13,8 +13,8 @@ from pathlib import Path
 
 from click.testing import CliRunner
 
-from builder import charts
 from builder.cli import cli
+from builder.views import charts
 
 GOLDEN = Path(__file__).parent / "golden"
 

@@ -14,7 +14,7 @@ import pytest
 from click.testing import CliRunner
 
 from builder.cli import cli
-from builder.paths import Paths
+from builder.package.paths import Paths
 from tests.conftest import descriptor, resource, save
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -91,7 +91,7 @@ def test_markdown_attribute_syntax_in_a_name_stays_text(bookshelf):
 
 
 def test_a_generated_page_never_falls_back_to_markdown(tmp_path, monkeypatch):
-    from builder import mkdocs_hooks
+    from builder.site import mkdocs_hooks
 
     manifest = tmp_path / "generated.json"
     manifest.write_text(json.dumps(["people/x.md"]))
@@ -582,7 +582,7 @@ def test_a_huge_cell_is_cut_on_pages_and_kept_whole_in_downloads(bookshelf):
 
 
 def test_the_cache_key_is_kept_outside_the_package_or_made_per_build(tmp_path, monkeypatch):
-    from builder import paths
+    from builder.package import paths
 
     monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "cache"))
     paths.machine_key.cache_clear()

@@ -20,11 +20,13 @@ import jsonschema
 import pytest
 from click.testing import CliRunner
 
-from builder import api, changes, history
-from builder import diff as semantic
 from builder.cli import cli
-from builder.errors import BuilderError
-from builder.paths import Paths
+from builder.common.errors import BuilderError
+from builder.history import changes
+from builder.history import diff as semantic
+from builder.history import releases as history
+from builder.outputs import api
+from builder.package.paths import Paths
 from tests.conftest import run_git
 
 FIELD = {"type": "string", "title": "", "description": "A field."}
@@ -476,7 +478,7 @@ def test_rebuild_is_byte_identical(built):
 
 
 def test_the_history_cache_keeps_only_what_the_build_used(built, repo):
-    from builder.changes import CODE_FINGERPRINT
+    from builder.history.changes import CODE_FINGERPRINT
 
     cache = Paths.at(built).cache("history")
     (cache / ("0" * 40)).mkdir()  # a commit extracted for `builder diff`
@@ -650,7 +652,9 @@ def test_an_undated_exit_reads_as_date_unknown():
 def test_snippets_use_the_sites_own_address_when_known(repo, tmp_path):
     folder = tmp_path / "addressed"
     shutil.copytree(repo["root"], folder, ignore=shutil.ignore_patterns(".git", ".build", "site", "dist"))
-    config = (Path(__file__).resolve().parent.parent / "builder" / "templates" / "mkdocs.yml").read_text(encoding="utf-8")
+    config = (Path(__file__).resolve().parent.parent / "builder" / "site" / "templates" / "mkdocs.yml").read_text(
+        encoding="utf-8"
+    )
     (folder / "mkdocs.yml").write_text("site_url: https://data.example.org/tiny/\n" + config, encoding="utf-8")
     result = CliRunner().invoke(cli, ["build", "--root", str(folder), "--quiet"])
     assert result.exit_code == 0, result.output

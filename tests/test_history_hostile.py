@@ -18,8 +18,8 @@ from click.testing import CliRunner
 from markupsafe import escape
 from test_history import CLAIMS_1, FIRST, PEOPLE_1, SECOND, commit, descriptor, run_git, write
 
-from builder import history
 from builder.cli import cli
+from builder.history import releases as history
 
 
 def three_releases(root: Path, bad) -> dict:
@@ -215,7 +215,7 @@ def test_every_ledger_option_is_checked_in_the_current_package(tmp_path):
 HOLD_LOCK = textwrap.dedent(
     """
     import sys, time
-    from builder.paths import Paths
+    from builder.package.paths import Paths
     from builder.pipeline import build_lock
     with build_lock(Paths.at(sys.argv[1])):
         print("locked", flush=True)

@@ -9,7 +9,7 @@ import yaml
 from click.testing import CliRunner
 
 from builder.cli import cli
-from builder.safety import NAME, RESERVED_NAMES
+from builder.package.safety import NAME, RESERVED_NAMES
 
 FLAGS = ["--title", "Reading list", "--description", "Books we read.", "--licence", "CC0-1.0", "--yes"]
 
@@ -316,7 +316,7 @@ def test_a_semicolon_csv_is_described_with_its_dialect(tmp_path):
     ],
 )
 def test_the_makefile_installs_builder_from_where_it_came(monkeypatch, origin, spec):
-    from builder import scaffold
+    from builder.tools import scaffold
 
     class Installed:
         version = "9.9.9"
@@ -341,7 +341,7 @@ def test_a_csv_saved_with_a_byte_order_mark_is_read_like_any_other(tmp_path):
     [("Reading list", "reading-list"), ("Crème brûlée: recettes", "creme-brulee-recettes"), ("書籍", "data-package")],
 )
 def test_the_package_name_is_a_safe_slug_of_the_title(title, name):
-    from builder import scaffold
+    from builder.tools import scaffold
 
     assert scaffold.package_name(title) == name
 

@@ -274,7 +274,7 @@ def check_not_found_page(tab, root: str, missing: str, sections: list[str], quer
 
 @pytest.mark.parametrize("prefix", ["", "/sub"])
 def test_the_404_page_works_at_any_depth_without_a_site_url(browser, built, prefix):  # noqa: F811
-    """Without a known address its links are relative to the root the page finds (builder/notfound.py)."""
+    """Without a known address its links are relative to the root the page finds (builder/site/notfound.py)."""
     httpd, root = serve_with_404(built / "site", prefix)
     context = browser.new_context()
     try:

@@ -10,7 +10,7 @@ import pytest
 from click.testing import CliRunner
 
 from builder.cli import cli
-from builder.lenient import words
+from builder.package.lenient import words
 
 REPO = Path(__file__).resolve().parent.parent
 

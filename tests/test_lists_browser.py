@@ -10,8 +10,9 @@ from click.testing import CliRunner
 from playwright.sync_api import expect
 from test_browser import browser, dialogs_of, serve  # noqa: F401  (shared fixtures)
 
-from builder import render, synth
 from builder.cli import cli
+from builder.site import render
+from builder.tools import synth
 from tests.conftest import ROOT
 
 pytestmark = pytest.mark.browser

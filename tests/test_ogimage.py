@@ -14,11 +14,12 @@ from click.testing import CliRunner
 from conftest import ROOT, descriptor, save
 from PIL import Image
 
-from builder import derive, ogimage
-from builder import validate as validation
+from builder.check import validate as validation
 from builder.cli import cli
-from builder.paths import Paths
+from builder.package.paths import Paths
+from builder.site import ogimage
 from builder.stories import llama_cards
+from builder.views import derive
 
 META = re.compile(r'<meta (?:property|name)="([^"]+)" content="([^"]*)">')
 HOSTILE = '"><script>alert(1)</script> \u202eevil\u200b & <!-- ' + "x" * 300

@@ -14,8 +14,8 @@ from pathlib import Path
 
 import polars as pl
 
-from builder import derive
-from builder.derive import View
+from builder.views import derive
+from builder.views.derive import View
 
 MONTHS = "January February March April May June July August September October November December".split()
 DATED = {  # table: (date column, precision column)

@@ -1,4 +1,4 @@
-"""Incremental rebuilds (builder/cache.py): a build after one changed row renders only the pages
+"""Incremental rebuilds (builder/site/cache.py): a build after one changed row renders only the pages
 that row touches, and its site/ and dist/ are byte-identical to a clean build of the same package."""
 
 import json
@@ -8,8 +8,9 @@ from pathlib import Path
 
 import pytest
 
-from builder import cache, pipeline
-from builder.paths import Paths
+from builder import pipeline
+from builder.package.paths import Paths
+from builder.site import cache
 
 COUNTS = re.compile(r"(\d+) HTML pages \((\d+) rendered, (\d+) from the page cache\)")
 

@@ -9,7 +9,7 @@ import polars as pl
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from builder import export
+from builder.outputs import export
 
 # Text a curator could type: any printable unicode, commas, quotes, newlines, formula-like prefixes.
 texts = st.text(

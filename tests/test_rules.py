@@ -108,7 +108,7 @@ def test_a_failed_build_leaves_no_partial_output(ledger, breakage):
 def test_view_invariants_are_reported_as_problems():
     import polars as pl
 
-    from builder.derive import View
+    from builder.views.derive import View
 
     view = View(
         name="v",
@@ -324,7 +324,7 @@ def _with_quote(line: str, quote: str) -> str:
 def test_absent_quotes_are_exactly_those_python_does_not_find(monkeypatch):
     import polars as pl
 
-    from builder import rules
+    from builder.check import rules
 
     text = "abcabd café ’quoted’ the cathedral, the cat\nsecond line"
     quotes = ["abc", "bca", "cab", "abd", "abcabd", "abcabe", "a", "café", "cafe", "’quoted’", "'quoted'", "cat", "cathedral",

@@ -13,8 +13,11 @@ from pathlib import Path
 import polars as pl
 import pytest
 
-from builder import pipeline, progress, render, synth
-from builder.paths import Paths
+from builder import pipeline
+from builder.common import progress
+from builder.package.paths import Paths
+from builder.site import render
+from builder.tools import synth
 from tests.conftest import ROOT
 
 ROWS_PER_PAGE = 40
@@ -175,7 +178,7 @@ def test_search_reads_the_same_text_without_the_parts_it_skips(tmp_path):
     data-search-exclude parts: the parser must find exactly the sections and text it finds in the whole page."""
     from material.plugins.search.plugin import Parser
 
-    from builder.mkdocs_hooks import MARKER, without_excluded
+    from builder.site.mkdocs_hooks import MARKER, without_excluded
 
     def sections(html):
         parser = Parser()
@@ -196,7 +199,7 @@ def test_search_reads_the_same_text_without_the_parts_it_skips(tmp_path):
 
 
 def test_excluded_parts_end_where_material_ends_them():
-    from builder.mkdocs_hooks import without_excluded
+    from builder.site.mkdocs_hooks import without_excluded
 
     html = '<p>a</p>\n<div data-search-exclude><div>x</div>tail</div>\n<p data-search-exclude="">b</p><p>c</p>'
     assert without_excluded(html) == "<p>a</p>\ntail</div>\n<p>c</p>"
@@ -286,8 +289,8 @@ def test_a_list_of_long_rows_is_cut_by_size_too(tmp_path, low_limits):
 def test_the_story_charts_and_their_tables_do_not_grow(tmp_path, monkeypatch):
     """A Ledger whose copies' models and departures all belong to Meta: the home chart's releases
     lane turns into bars per month past DOTS_LIMIT, and "Show as table" lists its first rows only."""
-    from builder import charts
     from builder.stories import llama
+    from builder.views import charts
 
     monkeypatch.setattr(charts, "DOTS_LIMIT", 30)
     monkeypatch.setattr(llama, "CHART_TABLE_ROWS", 25)

@@ -10,7 +10,7 @@ import csv
 
 import pytest
 
-from builder import tables
+from builder.package import tables
 
 HEADER = "id,name,note\n"
 FULL = "".join(f"r{i},name {i},{'' if i % 10 else 'a note'}\n" for i in range(1, 201))  # the note mostly empty

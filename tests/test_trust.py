@@ -12,7 +12,7 @@ import pytest
 from click.testing import CliRunner
 
 from builder.cli import cli
-from builder.paths import machine_key
+from builder.package.paths import machine_key
 from tests.conftest import descriptor, resource, run_git, save
 
 

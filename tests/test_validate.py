@@ -217,7 +217,7 @@ def test_json_report_is_stable_and_has_no_timings(bookshelf):
 
 
 def test_json_equals_library_report(bookshelf):
-    from builder.paths import Paths
+    from builder.package.paths import Paths
     from builder.pipeline import validate
 
     append(bookshelf, "books", "persuasion,Persuasion,jane-austen,novel,249,2023-02-30,gutenberg-austen")

@@ -9,7 +9,7 @@ import sqlite3
 
 import openpyxl
 
-from builder import clock
+from builder.common import clock
 
 
 def descriptors(built):
@@ -59,7 +59,7 @@ def test_database_has_a_metadata_table(built):
 def test_a_package_table_named_metadata_keeps_its_name(tmp_path):
     import polars as pl
 
-    from builder import export
+    from builder.outputs import export
 
     table = export.Table("metadata", "t", "", {"fields": [{"name": "a", "type": "string"}]}, pl.DataFrame({"a": ["x"]}), False)
     export.write_sqlite([table], tmp_path / "t.sqlite", [("version", "1.0.0")])

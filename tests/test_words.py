@@ -13,8 +13,8 @@ from pathlib import Path
 from click.testing import CliRunner
 from conftest import descriptor, resource, run_git, save
 
-from builder import labels
 from builder.cli import cli
+from builder.common import labels
 
 HIDDEN = {"script", "style", "title", "svg", "code", "pre"}  # not read as text (code shows an id on purpose)
 VOID = {"br", "img", "meta", "link", "input", "hr", "wbr", "source", "col", "area", "base", "embed", "track"}

@@ -17,7 +17,7 @@ def for_package(descriptor: dict) -> ModuleType | None:
     if name is None:
         return None
     if name not in KNOWN:
-        from builder.errors import BuilderError
+        from builder.common.errors import BuilderError
 
         raise BuilderError(f"datapackage.json names an unknown story {name!r}; known: {', '.join(sorted(KNOWN))}.")
     return importlib.import_module(KNOWN[name])

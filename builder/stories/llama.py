@@ -10,16 +10,17 @@ from pathlib import Path
 
 import polars as pl
 
-from builder import charts, load
-from builder.dates import format_date
-from builder.derive import View
-from builder.errors import Problem
-from builder.rules import ROW
-from builder.rules import numbered as _rows
+from builder.check.rules import ROW
+from builder.check.rules import numbered as _rows
+from builder.common.dates import format_date
+from builder.common.errors import Problem
+from builder.package import load
 from builder.stories import llama_search, sourcing
 from builder.stories.llama_cards import card_figures, cards  # noqa: F401 (the story's share cards, read by builder/ogimage)
 from builder.stories.llama_home import home_story
 from builder.stories.llama_lists import index_context  # noqa: F401  (render's hook for index pages)
+from builder.views import charts
+from builder.views.derive import View
 
 PAPER_AUTHORS = 14  # LLaMA: Open and Efficient Foundation Language Models (arXiv 2302.13971)
 # The tables and columns the story's rules, views and pages read: checked before they run.
@@ -703,7 +704,7 @@ CHART_TABLE_ROWS = 100  # rows a chart's "Show as table" lists; its CSV download
 
 def page_context(site) -> dict:
     """Headline figures and charts, computed from the data (never typed in)."""
-    from builder.render import INDEX_PAGE_ROWS  # here, not at the top: `builder validate` never renders
+    from builder.site.render import INDEX_PAGE_ROWS  # here, not at the top: `builder validate` never renders
 
     views = {view.name: view.frame for view in site.views}
     status = views["author_status"]
@@ -833,7 +834,7 @@ def page_context(site) -> dict:
     }
 
 
-# Changes a reader of a diff should see first, in words (builder/diff.py): a claim's verdict,
+# Changes a reader of a diff should see first, in words (builder/history/diff.py): a claim's verdict,
 # and where and when someone left.
 DIFF_HIGHLIGHTS = {
     "claims": {"noun": "claim", "fields": ["verdict"]},
@@ -866,7 +867,7 @@ INDEX_FILTERS = {"sources": ["publisher"]}
 # Material's per-page search weight: an entity's own page before the many sources that mention it.
 SEARCH_BOOST = {"models": 20, "people": 20, "organizations": 20, "documents": 5, "claims": 0.5, "sources": 0.2}
 # A data page that answers a question ("who left meta": the departures) wins a tie with an entity page;
-# a name still finds its own page first, whose title holds the typed words (builder/assets/search-worker.js).
+# a name still finds its own page first, whose title holds the typed words (builder/site/assets/search-worker.js).
 SEARCH_BOOST |= {f"data/{name}": 20 for name in llama_search.DATA_KEYWORDS}
 
 

@@ -11,9 +11,9 @@ import re
 
 import polars as pl
 
-from builder.errors import Problem
-from builder.rules import ROW
-from builder.rules import numbered as _rows
+from builder.check.rules import ROW
+from builder.check.rules import numbered as _rows
+from builder.common.errors import Problem
 
 PRIMARY = "primary"
 MAX_ECHOES = 20  # an origin chain longer than this is a loop; it stops there

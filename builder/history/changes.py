@@ -1,0 +1,451 @@
+"""History on the site: releases, their semantic diffs, each row's history, old downloads, the feed.
+
+`collect` runs as the build's history stage: it reads the releases from git, diffs each against
+the one before (the first against nothing) and the working tree against the last, and writes
+every release's own downloads to dist/<version>/ from that release's data. Pages and the Atom
+feed are rendered from the result. Outside git or in a shallow clone, `Ledger.available` is False
+and the pages say why.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import json
+import os
+import re
+import shutil
+from dataclasses import dataclass, field
+from pathlib import Path
+from xml.sax.saxutils import escape as xml_escape
+
+import polars as pl
+
+from builder.common import clock
+from builder.common.errors import BuilderError, in_words
+from builder.history import diff as semantic
+from builder.history import releases as git_history
+from builder.outputs import export
+from builder.package import load
+from builder.package.paths import Paths
+from builder.views import derive
+
+UNRELEASED = "unreleased"
+LIMIT = 20  # row changes listed per table and release on the Changes page
+HIGHLIGHTS_SHOWN = 5  # changes in words a release shows unfolded; the rest sit in a <details>
+ZIP_EPOCH = dt.datetime(1980, 1, 1, tzinfo=dt.UTC)  # zip cannot stamp a file earlier; the release keeps its date
+# Characters XML 1.0 cannot hold at all, even escaped: a control character in an old cell goes.
+NOT_XML = re.compile("[^\t\n\r\x20-\ud7ff\ue000-\ufffd\U00010000-\U0010ffff]")
+
+
+@dataclass
+class Entry:
+    """One section of the Changes page: a release, or the unreleased changes."""
+
+    release: git_history.Release | None  # None for the unreleased changes
+    diff: dict
+    downloads: list[dict] = field(default_factory=list)
+
+    @property
+    def anchor(self) -> str:
+        return self.release.anchor if self.release else UNRELEASED
+
+    @property
+    def title(self) -> str:
+        return self.release.version if self.release else "Unreleased"
+
+    def zip_path(self, name: str) -> str:
+        """The release's zip under downloads/: as written (its own package name), else `name`'s."""
+        written = [d["path"] for d in self.downloads if d["path"].endswith(".zip")]
+        return written[0] if written else f"{self.release.version}/{name}-{self.release.version}.zip"
+
+
+@dataclass
+class Ledger:
+    available: bool
+    reason: str
+    entries: list[Entry] = field(default_factory=list)  # newest first; unreleased on top
+    rows: dict[tuple[str, str], list[dict]] = field(default_factory=dict)  # (table, key) → events, oldest first
+    skipped: list[str] = field(default_factory=list)  # releases that could not be read, and why
+
+    @property
+    def releases(self) -> list[git_history.Release]:
+        return [e.release for e in self.entries if e.release]
+
+    def row_history(self, table: str, key) -> list[dict]:
+        return self.rows.get((table, str(key)), [])
+
+
+def empty_snapshot() -> semantic.Snapshot:
+    return semantic.Snapshot("nothing", Path("."), {"resources": []})
+
+
+def collect(paths: Paths, descriptor: dict, dist: Path | None) -> Ledger:
+    history = git_history.read(paths.root, git_history.release_summaries(descriptor))
+    if not history.available:
+        return Ledger(False, history.reason)
+    cache = paths.cache("history")
+    previous = empty_snapshot()
+    entries = []
+    skipped = []
+    for release in history.releases:
+        # A release that cannot be read safely or exported (a path outside the package, a file it
+        # names but never committed) is left out and named on the Changes page: history is fixed,
+        # so one bad old commit must not stop every later build.
+        # Only the builder's own messages are shown: a library's may hold paths of this machine.
+        try:
+            folder = git_history.checkout(history, release.commit, cache)
+            snapshot = semantic.folder_snapshot(folder, release.version, release.commit, release.timestamp)
+            entry = Entry(release, semantic.compare(previous, snapshot))
+            entry.downloads = cached_release(snapshot, release, dist, cache) if dist is not None else []
+        except (BuilderError, OSError, ValueError) as error:
+            skipped.append(f"{release.version} (commit {release.commit[:12]}): {in_words(error)}")
+            continue
+        except Exception:  # noqa: BLE001 - any fault of one old release leaves it out, never the build
+            skipped.append(f"{release.version} (commit {release.commit[:12]}): its data could not be read or exported.")
+            continue
+        entries.append(entry)
+        previous = snapshot
+    if entries:
+        current = semantic.folder_snapshot(paths.root, git_history.WORKING)
+        unreleased = semantic.compare(previous, current)
+        if not semantic.is_empty(unreleased):
+            entries.append(Entry(None, unreleased))
+    entries.reverse()
+    prune(cache, {release.commit for release in history.releases})
+    ledger = Ledger(True, "" if entries else "no commit has a datapackage.json with a version yet.", entries, skipped=skipped)
+    ledger.rows = row_events(entries)
+    return ledger
+
+
+def prune(cache: Path, commits: set[str]) -> None:
+    """Keep only what this build used: a release's extracted folder and its downloads for this code.
+    Commits extracted for `builder diff`, dropped releases and downloads of older builder code go."""
+    kept = commits | {f"{commit}-{CODE_FINGERPRINT}" for commit in commits}
+    for folder in (cache, cache / "downloads"):
+        for entry in folder.glob("*") if folder.is_dir() and not folder.is_symlink() else ():
+            ours = re.fullmatch(r"[0-9a-f]{40}(-[0-9a-f]{16})?", entry.name)  # what checkout and cached_release name
+            writing = re.fullmatch(r"writing-(\d+)-\w+", entry.name)  # checkout's, until it renames it
+            if writing and alive(int(writing.group(1))):
+                continue
+            if (ours and entry.name not in kept or writing) and entry.is_dir() and not entry.is_symlink():
+                shutil.rmtree(entry, ignore_errors=True)
+
+
+def alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except OSError:
+        return True
+    return True
+
+
+def row_events(entries: list[Entry]) -> dict[tuple[str, str], list[dict]]:
+    """For every row: the release that added it and each release that changed or removed it."""
+    events: dict[tuple[str, str], list[dict]] = {}
+    for entry in reversed(entries):  # oldest first
+        when = {
+            "release": entry.release.version if entry.release else None,
+            "anchor": entry.anchor,
+            "date": entry.diff["new"]["date"],
+        }
+        for table in entry.diff["tables"]:
+            for kind in ("added", "removed", "changed"):
+                for change in table[kind]:
+                    event = {**when, "kind": kind, "fields": change.get("fields", [])}
+                    events.setdefault((table["name"], change["key"]), []).append(event)
+    return events
+
+
+# ---------------------------------------------------------------- a release's downloads
+
+
+# Release downloads depend on the commit and on the code that writes them: both name the cache entry.
+CODE_FINGERPRINT = hashlib.sha256(
+    b"".join(
+        (Path(__file__).parent.parent / name).read_bytes()
+        for name in (
+            "history/changes.py",
+            "outputs/export.py",
+            "package/load.py",
+            "package/tables.py",
+            "check/validate.py",
+            "package/paths.py",
+            "views/derive.py",
+            "stories/llama.py",
+        )
+    )
+).hexdigest()[:16]
+
+
+def release_folder(parent: Path, version: str) -> Path:
+    """The folder a release's downloads go to: a new one, directly under `parent`."""
+    target = (parent / version).resolve()
+    if not git_history.SAFE_VERSION.match(version) or target.parent != parent.resolve() or target.exists():
+        raise BuilderError(f"release version {version!r} cannot name a download folder.")
+    return target
+
+
+def cached_release(snapshot: semantic.Snapshot, release: git_history.Release, dist: Path, cache: Path) -> list[dict]:
+    """write_release once per commit (and builder code); later builds copy the result."""
+    entry = cache / "downloads" / f"{release.commit}-{CODE_FINGERPRINT}"
+    listing = entry / "downloads.json"
+    if not listing.is_file():
+        shutil.rmtree(entry, ignore_errors=True)
+        entry.mkdir(parents=True)
+        downloads = write_release(snapshot, release, entry)
+        listing.write_text(json.dumps(downloads), encoding="utf-8")  # written last: marks the entry complete
+    shutil.copytree(entry / release.version, release_folder(dist, release.version))
+    return json.loads(listing.read_text(encoding="utf-8"))
+
+
+def write_release(snapshot: semantic.Snapshot, release: git_history.Release, dist: Path) -> list[dict]:
+    """dist/<version>/: the release's datapackage.json, its CSVs and its zip, stamped with its commit time."""
+    target = release_folder(dist, release.version)
+    try:
+        return _write_release(snapshot, release, target)
+    except BaseException:
+        shutil.rmtree(target, ignore_errors=True)  # no half-written release in the downloads
+        raise
+
+
+def _write_release(snapshot: semantic.Snapshot, release: git_history.Release, target: Path) -> list[dict]:
+    descriptor = snapshot.descriptor
+    tables = load.read_tables(descriptor, snapshot.root)
+    exported = export.collect(descriptor, tables, release_views(descriptor, tables))
+    (target / "data").mkdir(parents=True)
+    resources = []
+    for table in exported:
+        csv_path = target / "data" / f"{table.name}.csv"
+        export.write_csv(table.frame, csv_path)
+        resources.append(export.resource_entry(table, export.file_entry(csv_path, target, "csv"), export.ledger_facts(table)))
+    published = {key: value for key, value in descriptor.items() if key != "resources"}
+    published["resources"] = resources
+    name = descriptor.get("name", "package")
+    entries = export.package_files(descriptor, published, exported, release.version, target, snapshot.root, tables)
+    archive = target / f"{name}-{release.version}.zip"
+    export.write_zip(entries, archive, when=max(release.date, ZIP_EPOCH))
+    published["downloads"] = [export.file_entry(archive, target, "zip")]
+    (target / "datapackage.json").write_text(export.dumps(published), encoding="utf-8")
+    prefix = f"{release.version}/"
+    return [
+        {**d, "path": prefix + d["path"]}
+        for d in [*published["downloads"], export.file_entry(target / "datapackage.json", target, "json")]
+    ]
+
+
+def release_views(descriptor: dict, tables: dict) -> list:
+    """A release's views, derived as a build of that release derives them (issue 17: a release's zip
+    is the zip a build of it gives, views included). None where its story cannot derive them."""
+    try:
+        views, problems = derive.derive(descriptor, tables)
+    except (BuilderError, KeyError, ValueError, pl.exceptions.PolarsError):
+        return []  # an old release whose tables the story's views cannot read: its zip has its tables
+    return [] if problems else views
+
+
+def one_zip_per_version(ledger: Ledger, descriptor: dict, published: dict, dist: Path) -> str:
+    """One version, one set of bytes (issue 17): this build's zip and a release's zip never share a
+    name with different bytes. When this build's version is a released one and its data is that
+    release's, this build's zip is the release's zip (the same tables and views, stamped with the
+    release's commit time, so its sha256 never changes). When the data has changed since, this build is
+    not that release: its zip is renamed `<name>-<version>-unreleased.zip`. Returns a note for the
+    build's log, or ""."""
+    version, name = descriptor.get("version"), descriptor.get("name", "package")
+    entry = next((e for e in ledger.entries if e.release and e.release.version == version), None)
+    current = dist / f"{name}-{version}.zip"
+    release = dist / str(version) / current.name
+    if entry is None or not current.is_file() or not release.is_file():
+        return ""
+    if any(e.release is None for e in ledger.entries):
+        renamed = current.with_name(f"{name}-{version}-unreleased.zip")
+        current.rename(renamed)
+        _republish(published, dist, current.name, renamed)
+        return f"; version {version} has changed since its release: this build's zip is {renamed.name}"
+    shutil.copyfile(release, current)
+    _republish(published, dist, current.name, current)
+    return ""
+
+
+def _republish(published: dict, dist: Path, old: str, archive: Path) -> None:
+    """The published datapackage.json and SHA256SUMS, after the zip `old` became `archive`."""
+    published["downloads"] = [export.file_entry(archive, dist, "zip") if d["path"] == old else d for d in published["downloads"]]
+    (dist / "datapackage.json").write_text(export.dumps(published), encoding="utf-8")
+    sums = [line.split("  ", 1) for line in (dist / "SHA256SUMS").read_text(encoding="utf-8").splitlines()]
+    sums = [(digest, path) for digest, path in sums if path != old] + [(export.sha256(archive), archive.name)]
+    (dist / "SHA256SUMS").write_text("".join(f"{d}  {p}\n" for d, p in sorted(sums, key=lambda s: s[1])), encoding="utf-8")
+
+
+# ---------------------------------------------------------------- pages and feed
+
+
+def pages(site, renderer) -> list:
+    """The Changes page, the Atom feed and the API page (they need the history of the build)."""
+    from builder.site.render import Page
+
+    ledger = site.history or Ledger(False, "the build did not read the history.")
+    titles = {name: resource.get("title") or name for name, resource in site.resources.items()}  # tables by their titles
+    result = [
+        Page(
+            "changes.md",
+            renderer.render(
+                "changes.md.j2",
+                1,
+                ledger=ledger,
+                first=first_changes,
+                brief=brief_highlights,
+                limit=LIMIT,
+                titles=titles,
+                counts=table_counts,
+                row_ids=row_ids,
+                highlights_shown=HIGHLIGHTS_SHOWN,
+                table_title=lambda name: titles.get(name, name),
+            ),
+        ),
+        Page("changes.xml", atom(site.descriptor, ledger, site_url(site))),
+    ]
+    result.append(Page("api.md", renderer.render("api.md.j2", 1, ledger=ledger)))
+    return result
+
+
+def site_url(site) -> str:
+    """The site's public address, with a trailing slash; "" if unknown. The build's own (`Site.site_url`,
+    where the build is given one) wins over `site_url` in the package's MkDocs config."""
+    from builder.site.publish import site_config
+
+    url = getattr(site, "site_url", "") or site_config(site.root, site.descriptor).get("site_url") or ""
+    return url.rstrip("/") + "/" if isinstance(url, str) and url.startswith(("https://", "http://")) else ""
+
+
+KEY_AFTER_NAME = re.compile(r" \(`[^`]*`\)")  # "“Llama 2 launched…” (`llama2-launched-july`)": the name says it
+
+
+def brief_highlights(highlights: list[dict], per_group: int = 5, titles: dict | None = None) -> list[str]:
+    """Every changed value, but at most `per_group` rows added (or removed) per table, then a count.
+    A row named in words loses its key (readers read the name); a row with only its key keeps it."""
+    lines, groups = [], {}
+    for h in highlights:
+        text = KEY_AFTER_NAME.sub("", h["text"]).replace("`", "")
+        if h["kind"] == "changed":
+            lines.append(text)
+        else:
+            groups.setdefault((h["kind"], h["table"]), []).append(text)
+    for (kind, table), texts in groups.items():
+        lines += texts[:per_group]
+        if len(texts) > per_group:
+            lines.append(f"… and {len(texts) - per_group:,} more rows {kind} in {(titles or {}).get(table, table)}.")
+    return lines
+
+
+def table_counts(table: dict) -> str:
+    """A table's changes in one release as a reader scans them: "2 added, 1 changed" (no zeros),
+    "new table: 12 added", "no rows changed" when only its columns did."""
+    parts = [f"{table['counts'][kind]:,} {kind}" for kind in ("added", "removed", "changed") if table["counts"][kind]]
+    status = {"added": "new table: ", "removed": "removed: "}.get(table["status"], "")
+    return status + (", ".join(parts) or "no rows changed")
+
+
+ROW_ID = re.compile(r"[^a-z0-9]+")
+
+
+def row_ids(prefix: str, changes: list[tuple[str, dict]]) -> list[str]:
+    """An anchor per row change listed (`v0-2-0-claims-c1`), unique on the page: keys that read the
+    same once lowercased and reduced to letters and digits get -2, -3, …"""
+    ids, seen = [], set()
+    for _, change in changes:
+        base = f"{prefix}-{ROW_ID.sub('-', str(change['key']).lower()).strip('-')}"
+        anchor, n = base, 1
+        while anchor in seen:
+            n += 1
+            anchor = f"{base}-{n}"
+        seen.add(anchor)
+        ids.append(anchor)
+    return ids
+
+
+def first_changes(table: dict, limit: int) -> list[tuple[str, dict]]:
+    return [(kind, change) for kind in ("added", "removed", "changed") for change in table[kind]][:limit]
+
+
+def xml_text(value) -> str:
+    """Text for the feed: escaped, and without the characters XML 1.0 forbids."""
+    return xml_escape(NOT_XML.sub("", str(value)))
+
+
+def atom(descriptor: dict, ledger: Ledger, base: str = "") -> str:
+    """An Atom feed of releases: ids and dates from commits, so it is byte-stable.
+
+    With the site's address (`base`, ending in "/") every link is absolute and the feed names its own
+    address (rel="self"), so a reader that fetched it elsewhere subscribes to the right place.
+    Without it there is no address to name: no self link (a relative one would only name whatever
+    URL the feed was read from), and links relative to the feed, which sits at the site's root."""
+    name = descriptor.get("name", "package")
+    title = descriptor.get("title", name)
+    releases = [e for e in ledger.entries if e.release]
+    base = xml_escape(NOT_XML.sub("", base), {'"': "&quot;"})  # inside attributes
+    updated = releases[0].release.date if releases else dt.datetime.fromtimestamp(clock.source_date_epoch(), tz=dt.UTC)
+    lines = [
+        '<?xml version="1.0" encoding="utf-8"?>',
+        '<feed xmlns="http://www.w3.org/2005/Atom">',
+        f"  <title>{xml_text(title)}: releases</title>",
+        f"  <id>urn:data-package:{xml_text(name)}:releases</id>",
+        f"  <updated>{updated.strftime('%Y-%m-%dT%H:%M:%SZ')}</updated>",
+        *([f'  <link rel="self" type="application/atom+xml" href="{base}changes.xml"/>'] if base else []),
+        f'  <link rel="alternate" type="text/html" href="{base}changes/"/>',
+        f"  <author><name>{xml_text((descriptor.get('contributors') or [{}])[0].get('title', title))}</name></author>",
+    ]
+    for entry in releases:
+        release = entry.release
+        s = entry.diff["summary"]
+        words = (
+            f"{s['rows_added']} row{'s' if s['rows_added'] != 1 else ''} added, {s['rows_removed']} removed,"
+            f" {s['rows_changed']} changed"
+            f" in {s['tables_changed'] + s['tables_added'] + s['tables_removed']} tables."
+        )
+        headline = [h["text"].replace("`", "") for h in entry.diff["highlights"][:5]]
+        summary = " ".join([release.summary, words, *headline]).strip()
+        lines += [
+            "  <entry>",
+            f"    <title>{xml_text(title)} {xml_text(release.version)}</title>",
+            f"    <id>urn:data-package:{xml_text(name)}:release:{xml_text(release.version)}</id>",
+            f"    <updated>{release.date.strftime('%Y-%m-%dT%H:%M:%SZ')}</updated>",
+            f'    <link rel="alternate" type="text/html" href="{base}changes/#{release.anchor}"/>',
+            f"    <summary>{xml_text(summary)}</summary>",
+            "  </entry>",
+        ]
+    lines.append("</feed>")
+    return "\n".join(lines) + "\n"
+
+
+# ---------------------------------------------------------------- the command
+
+
+def diff_command(paths: Paths, old: str | None, new: str | None, as_json: bool, markdown: bool, limit: int) -> str:
+    descriptor, problems = load.read_descriptor(paths.descriptor)
+    if descriptor is None and not (old and new):
+        raise BuilderError(f"{paths.root.name or paths.root} is not a data package: {problems[0].message}")
+    history = git_history.read(paths.root, git_history.release_summaries(descriptor or {}))
+    cache = paths.cache("history")
+    if old is None:
+        if not history.available:
+            raise BuilderError(f"no release to compare with: {history.reason} Name OLD as a folder.")
+        if not history.releases:
+            raise BuilderError("no release to compare with: no commit has a datapackage.json with a version yet.")
+        old = history.releases[-1].version
+    try:
+        before = semantic.resolve(old, paths.root, history, cache)
+        after = semantic.resolve(new, paths.root, history, cache)
+        result = semantic.compare(before, after)
+    except BuilderError:
+        raise
+    except Exception as error:  # one line in words, never a library's message or a traceback
+        raise BuilderError(
+            f"cannot compare {old} with {new or git_history.WORKING}: their tables could not be read as their descriptors say."
+        ) from error
+    if as_json:
+        return semantic.to_json(result)
+    if markdown:
+        return semantic.to_markdown(result, limit)
+    return semantic.to_text(result, limit)

@@ -1,0 +1,156 @@
+"""Build the static site with MkDocs + Material from the generated pages.
+
+The site configuration is the package's own mkdocs.yml when it has one, else a built-in
+default; docs_dir and site_dir always point into the staging folder. `--strict` semantics:
+any warning fails the build.
+"""
+
+from __future__ import annotations
+
+import gzip
+import io
+import json
+import logging
+import os
+import shutil
+from contextlib import contextmanager
+from pathlib import Path
+
+import yaml
+
+from builder.common import clock, progress
+from builder.package import safety
+from builder.site.cache import HOOKS, PageCache, pages_from
+from builder.common.errors import StageFailed
+from builder.site.mkdocs_hooks import MANIFEST_VARIABLE
+from builder.site.render import plain_title
+
+DEFAULT_CONFIG = Path(__file__).parent / "templates" / "mkdocs.yml"
+OVERRIDES = Path(__file__).parent / "overrides"  # the builder's Material overrides: skip link, 404 page
+
+
+class _Collect(logging.Handler):
+    def __init__(self):
+        super().__init__(logging.WARNING)
+        self.messages: list[str] = []
+
+    def emit(self, record):
+        self.messages.append(record.getMessage())
+
+
+# Settings the theme prints into pages without escaping: kept to plain text.
+TEXT_SETTINGS = ("site_name", "site_description", "site_author", "copyright")
+
+
+def site_config(root: Path, descriptor: dict) -> dict:
+    """The MkDocs config: the package's mkdocs.yml (checked by validation), or our default.
+
+    Titles and descriptions become plain text: Material prints them unescaped into <title>,
+    the header and meta tags. The builder's own hook is the only hook.
+    """
+    own, problems = safety.read_site_config(root)
+    if problems:  # validation reports these; a build never gets here with them
+        raise StageFailed(f"{problems[0].path}: {problems[0].message}")
+    config = own if own is not None else yaml.safe_load(DEFAULT_CONFIG.read_text(encoding="utf-8"))
+    config.setdefault("site_name", descriptor.get("title") or descriptor.get("name") or "Data package")
+    config.setdefault("site_description", descriptor.get("description", ""))
+    for key in TEXT_SETTINGS:
+        if key in config:
+            config[key] = plain_title(config[key]) if key == "site_name" else plain_text(config[key])
+    config["hooks"] = [HOOKS]
+    theme = config.get("theme") or "material"
+    config["theme"] = {**({"name": theme} if isinstance(theme, str) else theme), "custom_dir": str(OVERRIDES)}
+    # The builder's own assets (written by render.write_pages): its CSS first, so a package's can override it.
+    config["extra_css"] = ["_ledger/ledger.css", "_ledger/keyboard.css", *config.get("extra_css", [])]
+    config["extra_javascript"] = ["_ledger/ledger.js", "_ledger/ledger-fit.js", "_ledger/keyboard.js"]
+    return config
+
+
+def plain_text(value) -> str:
+    """Text with nothing the theme could read as markup."""
+    return " ".join(str(value).replace("<", "‹").replace(">", "›").replace("&", "and").replace('"', "'").split())
+
+
+def normalise_sitemap(site_dir: Path) -> None:
+    """MkDocs gzips the sitemap with the build folder's name in the header: rewrite it without."""
+    compressed = site_dir / "sitemap.xml.gz"
+    if compressed.exists():
+        data = gzip.decompress(compressed.read_bytes())
+        compressed.write_bytes(gzip.compress(data, compresslevel=9, mtime=clock.source_date_epoch()))
+
+
+@contextmanager
+def _no_markdown_for(generated: frozenset[str]):
+    """A generated page is finished HTML; the hook hands MkDocs an empty Markdown text for it, which
+    Python-Markdown converts to "" without parsing anything, but only after building a parser with
+    every extension (a second per 5,000 pages). For those pages MkDocs' Page.render is given what
+    that conversion gives: no content, no table of contents, no title, no anchors, no links."""
+    from mkdocs.structure import pages
+
+    original = pages.Page.render
+
+    def render(page, config, files):
+        if page.markdown != "" or page.file.src_uri not in generated:
+            return original(page, config, files)
+        page.content = ""
+        page.toc = pages.get_toc([])
+        page._title_from_render = None
+        page.present_anchor_ids = set()
+        if pages.log.getEffectiveLevel() > logging.DEBUG:  # as MkDocs does
+            page.links_to_anchors = {}
+
+    pages.Page.render = render
+    try:
+        yield
+    finally:
+        pages.Page.render = original
+
+
+def publish(
+    config: dict,
+    docs_dir: Path,
+    site_dir: Path,
+    downloads: Path,
+    generated: dict[str, str],
+    pages: Path | None = None,
+) -> tuple[int, PageCache | None]:
+    """Run MkDocs strictly, add the downloads beside the pages; return the number of HTML pages and
+    the page cache (in `pages`, when given: unchanged pages are linked from it, not rendered again).
+    `generated` (path -> text) is emptied once written to the manifest: the caller hands it over."""
+    os.environ.setdefault("NO_MKDOCS_2_WARNING", "1")
+    manifest = docs_dir.parent / "generated-pages.json"  # outside docs_dir: never published; path -> page
+    with manifest.open("w", encoding="utf-8") as handle:
+        json.dump(generated, handle)  # streamed: the site is not held once more as one string
+    os.environ[MANIFEST_VARIABLE] = str(manifest)
+    from mkdocs.commands.build import build
+    from mkdocs.config import load_config
+
+    text = yaml.safe_dump(config, sort_keys=False, allow_unicode=True)
+    config_file = io.StringIO(text)
+    config_file.name = str(docs_dir.parent / "mkdocs.yml")  # MkDocs resolves relative paths against this
+    page_cache = PageCache(pages, text, generated) if pages is not None else None
+    # The manifest holds the texts now (the hook reads them into MkDocs' files): keep only their
+    # paths, so a large site is not held twice while MkDocs builds it.
+    paths = frozenset(generated)
+    generated.clear()
+    handler = _Collect()
+    logger = logging.getLogger("mkdocs")
+    logger.addHandler(handler)
+    progress.start("mkdocs", len(paths), "pages built")
+    try:
+        mkdocs_config = load_config(config_file=config_file, docs_dir=str(docs_dir), site_dir=str(site_dir), strict=True)
+        with pages_from(page_cache), _no_markdown_for(paths):
+            build(mkdocs_config)
+    except Exception as error:  # MkDocs aborts with its own exception types; the log holds why
+        details = "; ".join(handler.messages[:5]) or str(error)
+        raise StageFailed(f"mkdocs build failed: {details}") from error
+    finally:
+        logger.removeHandler(handler)
+    if handler.messages:
+        raise StageFailed("mkdocs reported warnings: " + "; ".join(handler.messages[:5]))
+    normalise_sitemap(site_dir)
+    # Copied once, after the build: MkDocs has nothing to do with them but copy them again.
+    shutil.copytree(downloads, site_dir / "downloads")
+    if page_cache is not None:
+        page_cache.finish()
+    return sum(name.endswith(".html") for _, _, names in os.walk(site_dir) for name in names), page_cache
