@@ -71,7 +71,7 @@
     var output = document.querySelector(".md-search__scrollwrap");
     if (output) output.setAttribute("tabindex", "-1");
     // The current section's tab and drawer link say so to screen readers too: "page" on the page
-    // itself, "true" on a page inside it (an entity page; builder/site/sections.py marks it active).
+    // itself, "true" on a page inside it (an entity page; builder/sections.py marks it active).
     var current = ".md-tabs__item--active > .md-tabs__link, .md-nav--primary .md-nav__item--active > a.md-nav__link";
     document.querySelectorAll(current).forEach(function (link) {
       link.setAttribute("aria-current", link.pathname === location.pathname ? "page" : "true");
