@@ -18,6 +18,7 @@ import json
 from decimal import Decimal
 from pathlib import Path
 
+import polars as pl
 from frictionless import Field
 
 from builder.common import progress
@@ -26,6 +27,7 @@ from builder.outputs import export
 from builder.package import load
 from builder.package.paths import resolved
 from builder.site.render import page_slug
+from builder.views.derive import View
 
 VERSION = "v1"
 SCHEMA_DIALECT = "https://json-schema.org/draft/2020-12/schema"
@@ -262,9 +264,10 @@ INDEX_SCHEMA = {
 # ---------------------------------------------------------------- the files
 
 
-def write(state: dict, base: Path) -> int:
-    """Write the API into `base` (site/api/v1); return how many files."""
-    descriptor, tables, views, ledger = state["descriptor"], state["tables"], state["views"], state.get("history")
+def write(base: Path, descriptor: dict, tables: dict[str, pl.DataFrame], views: list[View], published: dict, ledger) -> int:
+    """Write the API into `base` (site/api/v1); return how many files. `published` is export's
+    descriptor (its downloads are listed); `ledger` the history stage's changes.Ledger, or None
+    when unread (not imported for its name: history sits above outputs)."""
     resources = {r["name"]: r for r in load.resources(descriptor)}
     exported = export.collect(descriptor, tables, views)
     rows_of = {t.name: export.records(t.frame) for t in exported if not t.is_view}  # sorted, JSON-ready, read once
@@ -324,7 +327,7 @@ def write(state: dict, base: Path) -> int:
                 "bytes": d["bytes"],
                 "sha256": d["hash"].removeprefix("sha256:"),
             }
-            for d in state["published"].get("downloads", [])
+            for d in published.get("downloads", [])
         ],
         "history": {"available": bool(ledger and ledger.available), "reason": ledger.reason if ledger else "not read"},
         "releases": [
