@@ -19,6 +19,7 @@ from builder.common import progress
 from builder.common.errors import Problem
 from builder.package import formats, load, tables
 from builder.package.paths import inside
+from builder.package.resource import resources_by_name
 
 
 def check_files(descriptor: dict, root: Path, *, utf8: bool = True) -> tuple[set[str], list[Problem]]:
@@ -245,11 +246,11 @@ def unless_unreadable(resource: dict, path: Path, unreadable: set[str], problems
 
 def key_fields_of(descriptor: dict) -> dict[str, set[str]]:
     """Per resource, the fields key checks compare: primary key, unique, foreign keys both ways."""
-    found = {r["name"]: set(load.primary_key(r)) for r in load.resources(descriptor)}
-    for resource in load.resources(descriptor):
-        name = resource["name"]
-        found[name] |= {f["name"] for f in load.fields(resource) if f.get("constraints", {}).get("unique")}
-        for own, target, theirs in load.foreign_keys(resource):
+    resources = resources_by_name(descriptor)
+    found = {name: set(r.primary_key) for name, r in resources.items()}
+    for name, resource in resources.items():
+        found[name] |= {f["name"] for f in resource.fields if f.get("constraints", {}).get("unique")}
+        for own, target, theirs in resource.foreign_keys:
             found[name] |= set(own)
             found.setdefault(target, set()).update(theirs)
     return found
