@@ -87,7 +87,7 @@ def _build(paths: Paths, echo, site_url: str, strict: bool = False) -> None:
     # The published address, when known: MkDocs' site_url (canonical links, sitemap) and absolute JSON-LD urls.
     site_url = site_url.rstrip("/") + "/" if site_url else ""
     job = Job(paths, _staging(paths), site_url, strict)
-    run = _Stages(echo, 7)
+    run = _Stages(echo, STAGES)
     try:
         total = time.perf_counter()
         checked = run("validate", _validate, job)
@@ -104,14 +104,17 @@ def _build(paths: Paths, echo, site_url: str, strict: bool = False) -> None:
         shutil.rmtree(job.staging, ignore_errors=True)
 
 
+STAGES = ("validate", "derive", "export", "history", "render", "publish", "api")
+
+
 class _Stages:
     """Runs one stage at a time: times it, says what it made, and names it when it fails."""
 
-    def __init__(self, echo, count: int):
-        self.echo, self.count, self.number = echo, count, 0
+    def __init__(self, echo, names: tuple[str, ...]):
+        self.echo, self.names = echo, names
 
     def __call__(self, name: str, stage, *inputs):
-        self.number += 1
+        number = self.names.index(name) + 1
         started = time.perf_counter()
         try:
             result, detail = stage(*inputs)
@@ -122,7 +125,7 @@ class _Stages:
                 f"stage {name} failed: {type(error).__name__}: {error} (run with --debug for the traceback)"
             ) from error
         progress.finish()
-        self.echo(f"[{self.number}/{self.count}] {name:<9} {time.perf_counter() - started:6.2f}s  {detail}")
+        self.echo(f"[{number}/{len(self.names)}] {name:<9} {time.perf_counter() - started:6.2f}s  {detail}")
         return result
 
 
