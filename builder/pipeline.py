@@ -1,4 +1,6 @@
-"""Run the stages in order for `build`: validate, derive, export, render, publish, swap.
+"""Run the stages in order for `build`: validate, derive, export, history, render, publish, api, swap.
+
+Each stage takes the typed results it reads (builder.build) and returns its own with a summary line.
 
 Every output is written under a fresh folder in .build/ and moved into dist/ and site/ only
 after the last stage succeeds, so a failure leaves the previous outputs as they were.
@@ -18,13 +20,19 @@ import tempfile
 import time
 from contextlib import contextmanager
 from pathlib import Path
+from typing import TYPE_CHECKING
 
+from builder.build import Checked, Exported, Job, Rendered
 from builder.check import validate as validation
 from builder.common import progress
 from builder.common.errors import BuilderError, InvalidPackage, Report, StageFailed
 from builder.package import lenient
 from builder.package.paths import Paths
 from builder.package.safety import site_url_fault
+
+if TYPE_CHECKING:  # the later stages' types, for signatures only (they are imported where they run)
+    from builder.history.changes import Ledger
+    from builder.views.derive import View
 
 
 def validate(paths: Paths, strict: bool = False) -> Report:
@@ -76,31 +84,49 @@ def build_lock(paths: Paths):
 
 
 def _build(paths: Paths, echo, site_url: str, strict: bool = False) -> None:
-    stages = [("validate", _validate), ("derive", _derive), ("export", _export), ("history", _history)]
-    stages += [("render", _render), ("publish", _publish), ("api", _api)]
-    staging = _staging(paths)
     # The published address, when known: MkDocs' site_url (canonical links, sitemap) and absolute JSON-LD urls.
     site_url = site_url.rstrip("/") + "/" if site_url else ""
-    state: dict = {"paths": paths, "staging": staging, "site_url": site_url, "strict": strict}
+    job = Job(paths, _staging(paths), site_url, strict)
+    run = _Stages(echo, STAGES)
     try:
         total = time.perf_counter()
-        for number, (name, stage) in enumerate(stages, start=1):
-            started = time.perf_counter()
-            try:
-                detail = stage(state)
-            except BuilderError:
-                raise
-            except Exception as error:  # a bug or an environment fault: say which stage, keep the cause
-                raise StageFailed(
-                    f"stage {name} failed: {type(error).__name__}: {error} (run with --debug for the traceback)"
-                ) from error
-            progress.finish()
-            echo(f"[{number}/{len(stages)}] {name:<9} {time.perf_counter() - started:6.2f}s  {detail}")
-        _swap(staging, paths)
+        checked = run("validate", _validate, job)
+        views = run("derive", _derive, checked)
+        exported = run("export", _export, job, checked, views)
+        ledger = run("history", _history, job, checked.descriptor, exported)
+        rendered = run("render", _render, job, checked, views, exported, ledger)
+        run("publish", _publish, job, checked.descriptor, rendered)
+        run("api", _api, job, checked, views, exported, ledger)
+        _swap(job.staging, paths)
         echo(f"built in {time.perf_counter() - total:.2f}s")
     finally:
         progress.finish()
-        shutil.rmtree(staging, ignore_errors=True)
+        shutil.rmtree(job.staging, ignore_errors=True)
+
+
+STAGES = ("validate", "derive", "export", "history", "render", "publish", "api")
+
+
+class _Stages:
+    """Runs one stage at a time: times it, says what it made, and names it when it fails."""
+
+    def __init__(self, echo, names: tuple[str, ...]):
+        self.echo, self.names = echo, names
+
+    def __call__(self, name: str, stage, *inputs):
+        number = self.names.index(name) + 1
+        started = time.perf_counter()
+        try:
+            result, detail = stage(*inputs)
+        except BuilderError:
+            raise
+        except Exception as error:  # a bug or an environment fault: say which stage, keep the cause
+            raise StageFailed(
+                f"stage {name} failed: {type(error).__name__}: {error} (run with --debug for the traceback)"
+            ) from error
+        progress.finish()
+        self.echo(f"[{number}/{len(self.names)}] {name:<9} {time.perf_counter() - started:6.2f}s  {detail}")
+        return result
 
 
 def _staging(paths: Paths) -> Path:
@@ -165,95 +191,90 @@ def interruptible():
         signal.signal(signal.SIGTERM, previous)
 
 
-def _validate(state: dict) -> str:
-    report, descriptor, tables = validation.validate_package(state["paths"], state.get("strict", False))
+def _validate(job: Job) -> tuple[Checked, str]:
+    report, descriptor, tables = validation.validate_package(job.paths, job.strict)
     if not report.valid:
         raise InvalidPackage(report)
-    state.update(report=report, descriptor=descriptor, tables=tables)
     wanted = sum(w.type in lenient.WARNING_TYPES for w in report.warnings)
     said = f", {wanted} warnings (builder validate lists them)" if wanted else ""
-    return f"{len(tables)} tables, {sum(t.height for t in tables.values())} rows, no problems{said}"
+    detail = f"{len(tables)} tables, {sum(t.height for t in tables.values())} rows, no problems{said}"
+    return Checked(report, descriptor, tables), detail
 
 
 # The later stages are imported where they run, so `builder validate` does not pay for them.
 
 
-def _derive(state: dict) -> str:
+def _derive(checked: Checked) -> tuple[list[View], str]:
     from builder.views import derive
 
-    views, problems = derive.derive(state["descriptor"], state["tables"])
+    views, problems = derive.derive(checked.descriptor, checked.tables)
     if problems:
-        raise InvalidPackage(Report(package=state["descriptor"].get("name", ""), problems=problems))
-    state["views"] = views
-    return f"{len(views)} views: " + ", ".join(f"{v.name} ({v.frame.height})" for v in views)
+        raise InvalidPackage(Report(package=checked.descriptor.get("name", ""), problems=problems))
+    return views, f"{len(views)} views: " + ", ".join(f"{v.name} ({v.frame.height})" for v in views)
 
 
-def _export(state: dict) -> str:
+def _export(job: Job, checked: Checked, views: list[View]) -> tuple[Exported, str]:
     from builder.outputs import export
 
-    dist = state["staging"] / "dist"
+    dist = job.dist
     dist.mkdir()
-    state["published"] = export.export(
-        state["descriptor"], state["tables"], state["views"], dist, state["paths"].root, site_url=state.get("site_url", "")
-    )
+    published = export.export(checked.descriptor, checked.tables, views, dist, job.paths.root, site_url=job.site_url)
     files = [p for p in dist.rglob("*") if p.is_file()]
-    return f"{len(files)} files, {sum(p.stat().st_size for p in files) / 1024:.0f} KiB in dist/"
+    return Exported(dist, published), f"{len(files)} files, {sum(p.stat().st_size for p in files) / 1024:.0f} KiB in dist/"
 
 
-def _render(state: dict) -> str:
+def _render(job: Job, checked: Checked, views: list[View], exported: Exported, ledger: Ledger | None) -> tuple[Rendered, str]:
     from builder import stories
     from builder.outputs import croissant
     from builder.site import ogimage, render
 
     site = render.Site(
-        state["descriptor"],
-        state["tables"],
-        state["views"],
-        state["published"],
-        state["report"],
-        state["paths"].root,
-        site_url=state.get("site_url", ""),
+        checked.descriptor,
+        checked.tables,
+        views,
+        exported.published,
+        checked.report,
+        job.paths.root,
+        site_url=job.site_url,
     )
-    site.history = state.get("history")
+    site.history = ledger
     # The home page embeds the Croissant file, its addresses relative to the home page when the site's is unknown.
-    base = f"{state.get('site_url')}downloads/" if state.get("site_url") else "downloads/"
-    site.croissant = croissant.document(state["published"], base=base, site_url=state.get("site_url", ""))
-    docs_dir = state["staging"] / "docs"
-    pages = render.render_pages(site, state["paths"].docs)
+    base = f"{job.site_url}downloads/" if job.site_url else "downloads/"
+    site.croissant = croissant.document(exported.published, base=base, site_url=job.site_url)
+    docs_dir = job.staging / "docs"
+    pages = render.render_pages(site, job.paths.docs)
     # Share cards (Open Graph images): each page names its card; the cards are drawn beside the pages.
-    pages, cards = ogimage.prepare(site, stories.for_package(state["descriptor"]), pages)
-    state["generated"] = render.write_pages(pages, docs_dir, state["paths"].docs)
+    pages, cards = ogimage.prepare(site, stories.for_package(checked.descriptor), pages)
+    generated = render.write_pages(pages, docs_dir, job.paths.docs)
     name = render.plain_title(site.published.get("title") or site.published.get("name", ""))
-    count, drawn = ogimage.write(name, cards, docs_dir, state["paths"].cache("cards"))
-    state["docs_dir"] = docs_dir
-    return f"{len(pages)} pages, {count} share cards ({drawn} drawn)"
+    count, drawn = ogimage.write(name, cards, docs_dir, job.paths.cache("cards"))
+    return Rendered(docs_dir, generated), f"{len(pages)} pages, {count} share cards ({drawn} drawn)"
 
 
-def _publish(state: dict) -> str:
+def _publish(job: Job, descriptor: dict, rendered: Rendered) -> tuple[None, str]:
     from builder.common import clock
     from builder.site import notfound, publish
 
-    config = publish.site_config(state["paths"].root, state["descriptor"])
-    if state.get("site_url"):
-        config["site_url"] = state["site_url"]
+    config = publish.site_config(job.paths.root, descriptor)
+    if job.site_url:
+        config["site_url"] = job.site_url
     # Every page's footer says which data it shows (Material prints the copyright line as HTML).
-    version = state["descriptor"].get("version")
+    version = descriptor.get("version")
     stamp = f"Data as of {clock.build_time():%-d %B %Y}" + (f" · version {version}" if version else "")
     config["copyright"] = " · ".join(html.escape(str(part)) for part in (config.get("copyright"), stamp) if part)
-    site_dir = state["staging"] / "site"
-    paths = state["paths"]
+    site_dir = job.staging / "site"
     count, cache = publish.publish(
         config,
-        state["docs_dir"],
+        rendered.docs_dir,
         site_dir,
-        state["staging"] / "dist",
-        state.pop("generated"),  # publish drops the texts once the manifest has them
-        paths.cache("pages"),
+        job.dist,
+        rendered.generated,  # publish empties it once the manifest has the texts
+        job.paths.cache("pages"),
     )
-    if not state.get("site_url"):
+    if not job.site_url:
         notfound.relocatable(site_dir)  # no known address: the 404 page finds the site's root itself
     rebuilt = f" ({len(cache.rebuilt)} rendered, {cache.reused} from the page cache)" if cache else ""
-    return f"{count} HTML pages{rebuilt}, {folder_bytes(site_dir) / 1024 / 1024:.1f} MiB in site/"
+    return None, f"{count} HTML pages{rebuilt}, {folder_bytes(site_dir) / 1024 / 1024:.1f} MiB in site/"
 
 
 def folder_bytes(folder: Path) -> int:
@@ -261,18 +282,16 @@ def folder_bytes(folder: Path) -> int:
     return sum(os.stat(os.path.join(top, name)).st_size for top, _, names in os.walk(folder) for name in names)
 
 
-def _history(state: dict) -> str:
+def _history(job: Job, descriptor: dict, exported: Exported) -> tuple[Ledger, str]:
     """Releases from git, their diffs, and each release's own downloads in dist/<version>/ (issue 10)."""
     from builder.history import changes
 
-    dist = state["staging"] / "dist"
-    ledger = changes.collect(state["paths"], state["descriptor"], dist)
-    state["history"] = ledger
+    ledger = changes.collect(job.paths, descriptor, exported.dist)
     if not ledger.available:
-        return f"history unavailable: {ledger.reason}"
-    note = changes.one_zip_per_version(ledger, state["descriptor"], state["published"], dist)
+        return ledger, f"history unavailable: {ledger.reason}"
+    note = changes.one_zip_per_version(ledger, descriptor, exported.published, exported.dist)
     skipped = f"; skipped {'; '.join(ledger.skipped)}" if ledger.skipped else ""
-    return (
+    return ledger, (
         f"{len(ledger.releases)} release{'s' if len(ledger.releases) != 1 else ''}: "
         + ", ".join(r.version for r in reversed(ledger.releases))
         + skipped
@@ -280,11 +299,11 @@ def _history(state: dict) -> str:
     )
 
 
-def _api(state: dict) -> str:
+def _api(job: Job, checked: Checked, views: list[View], exported: Exported, ledger: Ledger | None) -> tuple[None, str]:
     from builder.outputs import api
 
-    count = api.write(state, state["staging"] / "site" / "api" / "v1")
-    return f"{count} files in site/api/v1/"
+    count = api.write(job.staging / "site" / "api" / "v1", checked.descriptor, checked.tables, views, exported.published, ledger)
+    return None, f"{count} files in site/api/v1/"
 
 
 def _swap(staging: Path, paths: Paths) -> None:

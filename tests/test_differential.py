@@ -19,18 +19,20 @@ from pathlib import Path
 
 import pytest
 
-from builder.check import validate as validation
+from builder.check.messages import frictionless_problems
+from builder.check.schema import check_files, check_tables
+from builder.check.structure import check_descriptor
 from builder.package import load
 
 
 def findings(root: Path):
     descriptor, problems = load.read_descriptor(root / "datapackage.json")
     assert not problems
-    package, structure = validation.check_descriptor(descriptor, root)
+    package, structure = check_descriptor(descriptor, root)
     assert not structure, structure
-    unreadable, _ = validation.check_files(descriptor, root)
-    tables, ours = validation.check_tables(package, descriptor, root, set(unreadable))
-    theirs = validation.frictionless_problems(package, descriptor, set(unreadable))
+    unreadable, _ = check_files(descriptor, root)
+    tables, ours = check_tables(package, descriptor, root, set(unreadable))
+    theirs = frictionless_problems(package, descriptor, set(unreadable))
     return {tuple(p.key()) for p in ours}, {tuple(p.key()) for p in theirs}, tables, descriptor
 
 
@@ -39,9 +41,9 @@ def streamed(root: Path, monkeypatch, tables: dict) -> set:
     hold); the frames must be the same as the in-memory path's."""
     monkeypatch.setenv("LEDGER_STREAMING_BYTES", "0")
     descriptor, _ = load.read_descriptor(root / "datapackage.json")
-    package, _ = validation.check_descriptor(descriptor, root)
-    unreadable, _ = validation.check_files(descriptor, root)
-    frames, ours = validation.check_tables(package, descriptor, root, set(unreadable))
+    package, _ = check_descriptor(descriptor, root)
+    unreadable, _ = check_files(descriptor, root)
+    frames, ours = check_tables(package, descriptor, root, set(unreadable))
     monkeypatch.delenv("LEDGER_STREAMING_BYTES")
     assert frames.keys() == tables.keys()
     for name, frame in frames.items():

@@ -14,6 +14,7 @@ import polars as pl
 import pytest
 
 from builder import pipeline
+from builder.build import Job
 from builder.common import progress
 from builder.package.paths import Paths
 from builder.site import render
@@ -35,11 +36,13 @@ def rendered(tmp_path: Path, copies: int) -> tuple[dict[str, str], dict[str, int
     """The generated pages of the Ledger scaled to `copies` copies, by path, and its tables' heights."""
     out = tmp_path / f"x{copies}"
     counts = synth.synth(ROOT, out, rows=636 * copies, errors=[])
-    state = {"paths": Paths.at(out), "staging": tmp_path / f"staging{copies}"}
-    state["staging"].mkdir()
-    for stage in (pipeline._validate, pipeline._derive, pipeline._export, pipeline._render):
-        stage(state)
-    pages = dict(state["generated"])  # path -> text, as the MkDocs hook receives them
+    job = Job(Paths.at(out), tmp_path / f"staging{copies}")
+    job.staging.mkdir()
+    checked, _ = pipeline._validate(job)
+    views, _ = pipeline._derive(checked)
+    exported, _ = pipeline._export(job, checked, views)
+    rendered, _ = pipeline._render(job, checked, views, exported, None)
+    pages = dict(rendered.generated)  # path -> text, as the MkDocs hook receives them
     return pages, counts
 
 
@@ -299,12 +302,14 @@ def test_the_story_charts_and_their_tables_do_not_grow(tmp_path, monkeypatch):
     models = out / "seeds" / "models.csv"
     frame = pl.read_csv(models, infer_schema=False).with_columns(pl.lit("meta").alias("developer_org_id"))
     frame.write_csv(models)
-    state = {"paths": Paths.at(out), "staging": tmp_path / "staging"}
-    state["staging"].mkdir()
-    for stage in (pipeline._validate, pipeline._derive, pipeline._export, pipeline._render):
-        stage(state)
-    home = state["generated"]["index.md"]
-    releases = next(v.frame for v in state["views"] if v.name == "release_cadence").height
+    job = Job(Paths.at(out), tmp_path / "staging")
+    job.staging.mkdir()
+    checked, _ = pipeline._validate(job)
+    views, _ = pipeline._derive(checked)
+    exported, _ = pipeline._export(job, checked, views)
+    rendered, _ = pipeline._render(job, checked, views, exported, None)
+    home = rendered.generated["index.md"]
+    releases = next(v.frame for v in views if v.name == "release_cadence").height
     assert releases > 30
     assert f"Top: the {releases} Llama-family releases (too many for a dot each: one bar per month" in home
     wide = home.split('class="ledger-chart-wide">', 1)[1].split("</svg>", 1)[0]

@@ -437,7 +437,7 @@ def shorten(text: str, limit: int = 60) -> str:
 def category_values(field: dict) -> list | None:
     """A Data Package v2 field's `categories` as a list of values (they may be given as
     {"value": …, "label": …} objects), or None when it has none. The shape is checked by
-    validate.check_descriptor."""
+    structure.check_descriptor."""
     categories = field.get("categories")
     if not isinstance(categories, list):
         return None

@@ -18,6 +18,7 @@ import json
 from decimal import Decimal
 from pathlib import Path
 
+import polars as pl
 from frictionless import Field
 
 from builder.common import progress
@@ -25,7 +26,9 @@ from builder.common.errors import BuilderError
 from builder.outputs import export
 from builder.package import load
 from builder.package.paths import resolved
+from builder.package.resource import Resource, resources_by_name
 from builder.site.render import page_slug
+from builder.views.derive import View
 
 VERSION = "v1"
 SCHEMA_DIALECT = "https://json-schema.org/draft/2020-12/schema"
@@ -262,23 +265,22 @@ INDEX_SCHEMA = {
 # ---------------------------------------------------------------- the files
 
 
-def write(state: dict, base: Path) -> int:
-    """Write the API into `base` (site/api/v1); return how many files."""
-    descriptor, tables, views, ledger = state["descriptor"], state["tables"], state["views"], state.get("history")
-    resources = {r["name"]: r for r in load.resources(descriptor)}
+def write(base: Path, descriptor: dict, tables: dict[str, pl.DataFrame], views: list[View], published: dict, ledger) -> int:
+    """Write the API into `base` (site/api/v1); return how many files. `published` is export's
+    descriptor (its downloads are listed); `ledger` the history stage's changes.Ledger, or None
+    when unread (not imported for its name: history sits above outputs)."""
+    resources = resources_by_name(descriptor)
     exported = export.collect(descriptor, tables, views)
     rows_of = {t.name: export.records(t.frame) for t in exported if not t.is_view}  # sorted, JSON-ready, read once
     by_key = {
-        name: {row[load.primary_key(r)[0]]: row for row in rows_of[name]}
-        for name, r in resources.items()
-        if len(load.primary_key(r)) == 1
+        name: {row[r.single_key]: row for row in rows_of[name]} for name, r in resources.items() if r.single_key is not None
     }
     base.mkdir(parents=True)
     (base / "schemas").mkdir()
     files: dict[Path, str] = {}
     index_tables = []
     for table in exported:
-        pages = table.name in resources and load.gets_pages(resources[table.name])
+        pages = table.name in resources and resources[table.name].gets_pages
         key = load.primary_key({"schema": table.schema})
         files[inside(base, f"{table.name}.json")] = dumps(
             {
@@ -324,7 +326,7 @@ def write(state: dict, base: Path) -> int:
                 "bytes": d["bytes"],
                 "sha256": d["hash"].removeprefix("sha256:"),
             }
-            for d in state["published"].get("downloads", [])
+            for d in published.get("downloads", [])
         ],
         "history": {"available": bool(ledger and ledger.available), "reason": ledger.reason if ledger else "not read"},
         "releases": [
@@ -357,25 +359,25 @@ def write(state: dict, base: Path) -> int:
 
 
 def entity_files(
-    base: Path, name: str, resources: dict, rows_of: dict[str, list[dict]], by_key: dict[str, dict], ledger
+    base: Path, name: str, resources: dict[str, Resource], rows_of: dict[str, list[dict]], by_key: dict[str, dict], ledger
 ) -> dict[Path, str]:
     """One file per row: the row, what it references, what references it, citations, history."""
     resource = resources[name]
-    key = load.primary_key(resource)[0]
+    key = resource.primary_key[0]
     incoming = [
         (other, own[0], r)
         for other, r in resources.items()
-        for own, target, _ in load.foreign_keys(r)
+        for own, target, _ in r.foreign_keys
         if target == name and len(own) == 1
     ]
     # What each row is joined through, worked out once per table rather than once per row.
-    outgoing = [(own[0], target) for own, target, _ in load.foreign_keys(resource) if len(own) == 1 and target in by_key]
+    outgoing = [(own[0], target) for own, target, _ in resource.foreign_keys if len(own) == 1 and target in by_key]
     # A link table (key = two foreign keys) joins a row of this table to rows of another table.
     through = {
         (other, column): [
             (own[0], target)
-            for own, target, _ in load.foreign_keys(r)
-            if len(load.primary_key(r)) == 2 and own[0] in load.primary_key(r) and own[0] != column and target in by_key
+            for own, target, _ in r.foreign_keys
+            if len(r.primary_key) == 2 and own[0] in r.primary_key and own[0] != column and target in by_key
         ]
         for other, column, r in incoming
     }

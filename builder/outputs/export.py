@@ -24,8 +24,9 @@ import xlsxwriter
 from builder.check import rules
 from builder.common import clock
 from builder.outputs import croissant
-from builder.package import canonical, load, safety
+from builder.package import canonical, safety
 from builder.package.paths import inside, output
+from builder.package.resource import resources_by_name
 from builder.views.derive import View, precision_column, view_schema
 
 DATA_LICENCE_NOTE = """The data in this package is licensed under {licence}.
@@ -52,18 +53,19 @@ class Table:
 def collect(descriptor: dict, tables: dict[str, pl.DataFrame], views: list[View]) -> list[Table]:
     """Tables in descriptor order, then views by name; rows sorted by primary key."""
     collected = []
-    for resource in load.resources(descriptor):
-        schema = canonical.published_schema(resource["schema"])  # describes the canonical CSV written below
-        frame = tables[resource["name"]].sort(load.primary_key(resource), nulls_last=True)
+    for resource in resources_by_name(descriptor).values():
+        raw = resource.raw
+        schema = canonical.published_schema(raw["schema"])  # describes the canonical CSV written below
+        frame = tables[resource.name].sort(resource.primary_key, nulls_last=True)
         collected.append(
             Table(
-                resource["name"],
-                resource.get("title", resource["name"]),
-                resource.get("description", ""),
+                resource.name,
+                raw.get("title", resource.name),
+                raw.get("description", ""),
                 schema,
                 frame,
                 False,
-                tuple(load.primary_key(resource)),
+                tuple(resource.primary_key),
             )
         )
     for view in views:
