@@ -21,9 +21,9 @@ from builder import stories
 from builder.check.rules import ROW, numbered
 from builder.common.errors import Problem
 from builder.package import formats, load
+from builder.package.csvreader import CONTROL_RE
 from builder.package.handwritten import docs_context, docs_environment, page_slug
 from builder.package.paths import unsafe_path
-from builder.package.tables import CONTROL_RE
 
 DESCRIPTOR = load.DESCRIPTOR_FILE
 
@@ -54,7 +54,7 @@ FIELD_TYPES = {"string", "integer", "number", "boolean", "date", "year", "dateti
 # Published as canonical text (builder.package.canonical.JSON_TYPES and TEXT_TYPES).
 FIELD_TYPES |= {"array", "object", "geojson", "geopoint", "duration", "yearmonth"}
 LIST_ITEM_TYPES = {"string", "integer", "number", "boolean", "date", "datetime", "time"}
-# The CSV dialect options the reader honours as frictionless does (builder.tables.python_dialect).
+# The CSV dialect options the reader honours as frictionless does (builder.package.csvreader.python_dialect).
 DIALECT_OPTIONS = {
     "$schema",
     "delimiter",
@@ -66,7 +66,7 @@ DIALECT_OPTIONS = {
     "lineTerminator",
     "caseSensitiveHeader",
 }
-# CONTROL (builder.package.tables): text that breaks YAML front matter, HTML or a spreadsheet; the same
+# CONTROL (builder.package.csvreader): text that breaks YAML front matter, HTML or a spreadsheet; the same
 # characters in Rust's regex syntax for Polars.
 POLARS_CONTROL = r"[\x00-\x08\x0B\x0C\x0E-\x1F\x7F-\x{9F}\x{2028}\x{2029}\x{FFFE}\x{FFFF}]"
 SURROGATE_RE = re.compile("[\ud800-\udfff]")
@@ -524,7 +524,7 @@ def _story_known(descriptor: dict) -> bool:
 
 def check_tables(descriptor: dict, tables: dict[str, pl.DataFrame], clean: set[str] = frozenset()) -> list[Problem]:
     """Cells no page or download may hold. `clean`: tables whose bytes were found free of control
-    characters as they were read (builder.package.tables.no_control_characters), not scanned again."""
+    characters as they were read (builder.package.csvreader.no_control_characters), not scanned again."""
     problems: list[Problem] = []
     for resource in load.resources(descriptor):
         frame = tables.get(resource["name"])

@@ -107,7 +107,7 @@ def read_table(root: Path, path: Path, name: str) -> Table:
     except FrictionlessException as error:
         raise BuilderError(f"{relative} cannot be read as CSV: {error.error.message}") from None
     delimiter = getattr(described.dialect.get_control("csv"), "delimiter", ",") if described.dialect else ","
-    # no field size limit (builder.package.tables lifts it on import): a cell of any length is read, as validate reads it
+    # no field size limit (builder.package.csvreader lifts it on import): a cell of any length is read, as validate reads it
     header, columns, rows = _columns(csv.reader(io.StringIO(text, newline=""), delimiter=delimiter))
     check_header(relative, header)
     inferred = {f.name: f for f in described.schema.fields}
