@@ -24,7 +24,7 @@ from builder.common import progress
 from builder.common.errors import BuilderError, InvalidPackage, Report, StageFailed
 from builder.package import lenient
 from builder.package.paths import Paths
-from builder.package.safety import site_url_fault
+from builder.package.safety_site import site_url_fault
 
 
 def validate(paths: Paths, strict: bool = False) -> Report:

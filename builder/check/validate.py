@@ -22,7 +22,18 @@ from builder.check import rules
 from builder.common import progress
 from builder.common.errors import Problem, Report
 from builder.history import releases as history
-from builder.package import csvreader, formats, keychecks, lenient, load, safety, tables
+from builder.package import (
+    csvreader,
+    formats,
+    keychecks,
+    lenient,
+    load,
+    safety,
+    safety_cells,
+    safety_resource,
+    safety_site,
+    tables,
+)
 from builder.package.findings import Checked
 from builder.package.paths import Paths, inside
 from builder.views import derive
@@ -78,10 +89,10 @@ def validate_package(paths: Paths, strict: bool = False) -> tuple[Report, dict |
         for resource in load.resources(descriptor):
             if resource["name"] in unreadable:
                 tables[resource["name"]] = load.empty_table(resource)
-        cells = safety.check_tables(descriptor, tables, clean)
+        cells = safety_cells.check_tables(descriptor, tables, clean)
         # rules and pages must never see a control character or a clashing id
         found = [] if cells else rules.check(descriptor, tables, paths.root, unreadable=unreadable)
-        return cells, found, safety.long_cells(descriptor, tables)
+        return cells, found, safety_cells.long_cells(descriptor, tables)
 
     later = []
     with ThreadPoolExecutor(1) as aside:  # the site's pages are checked while Polars reads the tables,
@@ -110,7 +121,7 @@ def validate_package(paths: Paths, strict: bool = False) -> tuple[Report, dict |
 
 def site_problems(paths: Paths, descriptor: dict) -> list[Problem]:
     """The package's mkdocs.yml and hand-written pages (they need no table)."""
-    return safety.read_site_config(paths.root)[1] + safety.check_docs(
+    return safety_site.read_site_config(paths.root)[1] + safety_site.check_docs(
         paths.docs, paths.root, generated_names(descriptor), descriptor
     )
 
@@ -118,7 +129,7 @@ def site_problems(paths: Paths, descriptor: dict) -> list[Problem]:
 def generated_names(descriptor: dict) -> set[str]:
     """Paths and top-level folders the builder writes pages to: hand-written pages may not take them."""
     story = stories.for_package(descriptor)
-    names = {"index.md"} | safety.RESERVED_NAMES | {r["name"] for r in load.resources(descriptor)}
+    names = {"index.md"} | safety_resource.RESERVED_NAMES | {r["name"] for r in load.resources(descriptor)}
     if story:
         names |= set(story.PAGES) | set(story.VIEWS)
     return names

@@ -259,7 +259,7 @@ class _Done:
 
 # Text that breaks YAML front matter, HTML or a spreadsheet: C0 controls but tab, newline and
 # carriage return; DEL; the C1 block (what Latin-1 mojibake leaves behind); line and paragraph
-# separators; the noncharacters U+FFFE and U+FFFF. builder.package.safety refuses them in every cell.
+# separators; the noncharacters U+FFFE and U+FFFF. builder.package.safety_cells refuses them in every cell.
 CONTROL = "[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\u2028\u2029\ufffe\uffff]"
 CONTROL_RE = re.compile(CONTROL)
 PLAIN_BYTES = bytes(range(0x20, 0x7F)) + b"\t\n\r"

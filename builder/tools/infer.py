@@ -16,8 +16,9 @@ from pathlib import Path
 from frictionless import Detector, FrictionlessException, describe
 
 from builder.common.errors import BuilderError
+from builder.package import csvreader  # noqa: F401 - lifts csv's field size limit on import (see _columns below)
 from builder.package.paths import OUTPUT_FOLDERS, unsafe_path
-from builder.package.safety import NAME, RESERVED_NAMES
+from builder.package.safety_resource import NAME, RESERVED_NAMES
 
 SAMPLE_ROWS = 10_000  # frictionless infers types from these; every cell is then checked against the type
 ID_NAMES = ("id", "key", "code", "slug")  # what a column that identifies a row is usually called
