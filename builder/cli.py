@@ -14,7 +14,7 @@ from builder import pipeline
 from builder.common import progress
 from builder.common.errors import BuilderError, InvalidPackage, Report
 from builder.package.paths import Paths, drop_process_caches
-from builder.package.safety import site_url_fault
+from builder.package.safety_site import site_url_fault
 from builder.tools import scaffold
 from builder.tools import synth as synth_module
 

@@ -28,7 +28,7 @@ from builder.common import progress
 from builder.common.errors import BuilderError, InvalidPackage, Report, StageFailed
 from builder.package import lenient
 from builder.package.paths import Paths
-from builder.package.safety import site_url_fault
+from builder.package.safety_site import site_url_fault
 
 if TYPE_CHECKING:  # the later stages' types, for signatures only (they are imported where they run)
     from builder.history.changes import Ledger

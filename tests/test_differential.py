@@ -602,9 +602,9 @@ def test_many_chunks_then_a_quoted_line_break(bookshelf, monkeypatch):
     """Chunks of a few lines, read side by side, with errors in several of them; then a quoted line
     break in the last row sends the file to Python's reader after its first chunks were read fast.
     Row numbers, findings and frames hold in memory and through the spill alike."""
-    from builder.package import tables
+    from builder.package import csvreader
 
-    monkeypatch.setattr(tables, "CHUNK_BYTES", 64)
+    monkeypatch.setattr(csvreader, "CHUNK_BYTES", 64)
     lines = [book_line(book_id=f"b{i}", pages="x" if i % 3 == 0 else str(i)) for i in range(12)]
     edit_text(bookshelf, BOOKS, lambda t: t + "\n".join(lines) + "\n")
     ours, theirs, tables_, _ = findings(bookshelf)

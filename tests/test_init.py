@@ -9,7 +9,7 @@ import yaml
 from click.testing import CliRunner
 
 from builder.cli import cli
-from builder.package.safety import NAME, RESERVED_NAMES
+from builder.package.safety_resource import NAME, RESERVED_NAMES
 
 FLAGS = ["--title", "Reading list", "--description", "Books we read.", "--licence", "CC0-1.0", "--yes"]
 

@@ -10,7 +10,7 @@ import csv
 
 import pytest
 
-from builder.package import tables
+from builder.package import csvreader
 
 HEADER = "id,name,note\n"
 FULL = "".join(f"r{i},name {i},{'' if i % 10 else 'a note'}\n" for i in range(1, 201))  # the note mostly empty
@@ -28,8 +28,8 @@ def test_an_optional_last_column_does_not_make_every_row_read_twice(tmp_path, mo
     def never(*_):
         raise AssertionError("the raw lines were read again")
 
-    monkeypatch.setattr(tables, "_lines", never)
-    parsed = tables.parse_csv(path, {})
+    monkeypatch.setattr(csvreader, "_lines", never)
+    parsed = csvreader.parse_csv(path, {})
     assert parsed.counts.to_list() == python_counts(path) == [3] * 200
 
 
@@ -47,7 +47,7 @@ def test_an_optional_last_column_does_not_make_every_row_read_twice(tmp_path, mo
 def test_short_rows_are_counted_as_pythons_csv_counts_them(tmp_path, rows):
     path = tmp_path / "t.csv"
     path.write_bytes((HEADER + rows).encode("utf-8"))
-    parsed = tables.parse_csv(path, {})
+    parsed = csvreader.parse_csv(path, {})
     assert parsed.counts.to_list() == python_counts(path)
     assert min(parsed.counts.to_list()) < 3
 
@@ -55,4 +55,4 @@ def test_short_rows_are_counted_as_pythons_csv_counts_them(tmp_path, rows):
 def test_a_file_of_one_column_with_an_empty_line_counts_it_as_no_cells(tmp_path):
     path = tmp_path / "t.csv"
     path.write_text("id\na\n\nb\n", encoding="utf-8")
-    assert tables.parse_csv(path, {}).counts.to_list() == python_counts(path) == [1, 0, 1]
+    assert csvreader.parse_csv(path, {}).counts.to_list() == python_counts(path) == [1, 0, 1]

@@ -17,7 +17,8 @@ from frictionless import Package
 from builder.check.messages import drop_echoes, map_error
 from builder.common import progress
 from builder.common.errors import Problem
-from builder.package import formats, load, tables
+from builder.package import csvreader, formats, keychecks, load, tables
+from builder.package.findings import Checked
 from builder.package.paths import inside
 from builder.package.resource import resources_by_name
 
@@ -103,7 +104,7 @@ def check_tables(
     """
     resource_by_name = {r["name"]: r for r in load.resources(descriptor)}
     key_fields = key_fields_of(descriptor)
-    checked: dict[str, tables.Checked] = {}
+    checked: dict[str, Checked] = {}
     problems = []
     progress.start("validate", len(resource_by_name), "tables checked")
     workers = pl.thread_pool_size()
@@ -115,7 +116,7 @@ def check_tables(
         # Entered first so it is removed last, once the threads that write into it have stopped
         # (an interrupted validate leaves nothing in $TMPDIR).
         spill_folder = stack.enter_context(SpillFolder())
-        pool = stack.enter_context(tables.ChunkPool(workers)) if workers > 1 else None
+        pool = stack.enter_context(csvreader.ChunkPool(workers)) if workers > 1 else None
         # Each table's key checks run on their own thread as soon as its chunks are checked, the
         # biggest files first: the pool stays busy to the end, with small tables to fill it.
         finisher = stack.enter_context(ThreadPoolExecutor(1)) if pool else None
@@ -150,7 +151,7 @@ def check_tables(
         frames = {name: result.frame for name, result in checked.items()}
         if then is not None:
             then(frames)
-        dangling = tables.foreign_key_errors({name: package.get_resource(name) for name in checked}, checked)
+        dangling = keychecks.foreign_key_errors({name: package.get_resource(name) for name in checked}, checked)
         unclosed = {name: result.unclosed for name, result in checked.items() if quotes and result.unclosed}
         for name, result in checked.items():
             found = result.errors + [e for e in dangling[name] if (e.reference_name or name) not in unclosed]
@@ -228,7 +229,7 @@ def unless_unreadable(resource: dict, path: Path, unreadable: set[str], problems
                 resource["name"],
             )
         )
-    except tables.CsvError as error:
+    except csvreader.CsvError as error:
         problems.append(
             Problem(
                 formats.label(resource),

@@ -18,7 +18,7 @@ from builder.check.schema import check_files, check_tables
 from builder.check.structure import check_descriptor
 from builder.common.errors import Problem, Report
 from builder.history import releases as history
-from builder.package import lenient, load, safety
+from builder.package import lenient, load, safety, safety_cells, safety_resource, safety_site
 from builder.package.paths import Paths
 from builder.views import derive
 
@@ -52,10 +52,10 @@ def validate_package(paths: Paths, strict: bool = False) -> tuple[Report, dict |
         for resource in load.resources(descriptor):
             if resource["name"] in unreadable:
                 tables[resource["name"]] = load.empty_table(resource)
-        cells = safety.check_tables(descriptor, tables, clean)
+        cells = safety_cells.check_tables(descriptor, tables, clean)
         # rules and pages must never see a control character or a clashing id
         found = [] if cells else rules.check(descriptor, tables, paths.root, unreadable=unreadable)
-        return cells, found, safety.long_cells(descriptor, tables)
+        return cells, found, safety_cells.long_cells(descriptor, tables)
 
     later = []
     with ThreadPoolExecutor(1) as aside:  # the site's pages are checked while Polars reads the tables,
@@ -84,7 +84,7 @@ def validate_package(paths: Paths, strict: bool = False) -> tuple[Report, dict |
 
 def site_problems(paths: Paths, descriptor: dict) -> list[Problem]:
     """The package's mkdocs.yml and hand-written pages (they need no table)."""
-    return safety.read_site_config(paths.root)[1] + safety.check_docs(
+    return safety_site.read_site_config(paths.root)[1] + safety_site.check_docs(
         paths.docs, paths.root, generated_names(descriptor), descriptor
     )
 
@@ -92,7 +92,7 @@ def site_problems(paths: Paths, descriptor: dict) -> list[Problem]:
 def generated_names(descriptor: dict) -> set[str]:
     """Paths and top-level folders the builder writes pages to: hand-written pages may not take them."""
     story = stories.for_package(descriptor)
-    names = {"index.md"} | safety.RESERVED_NAMES | {r["name"] for r in load.resources(descriptor)}
+    names = {"index.md"} | safety_resource.RESERVED_NAMES | {r["name"] for r in load.resources(descriptor)}
     if story:
         names |= set(story.PAGES) | set(story.VIEWS)
     return names

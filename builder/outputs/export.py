@@ -24,7 +24,7 @@ import xlsxwriter
 from builder.check import rules
 from builder.common import clock
 from builder.outputs import croissant
-from builder.package import canonical, safety
+from builder.package import canonical, safety_cells
 from builder.package.paths import inside, output
 from builder.package.resource import resources_by_name
 from builder.views.derive import View, precision_column, view_schema
@@ -235,7 +235,7 @@ EXCEL_ROWS = 1_048_576  # rows in one Excel sheet, the header included
 EXCEL_ROWS_NOTE = (
     "… {count:,} more rows: an Excel sheet holds 1,048,576 rows; the whole table is in {name}.csv and {name}.parquet."
 )
-EXCEL_CELL_LIMIT = safety.EXCEL_CELL_LIMIT  # characters Excel keeps in one cell (validation warns past it)
+EXCEL_CELL_LIMIT = safety_cells.EXCEL_CELL_LIMIT  # characters Excel keeps in one cell (validation warns past it)
 EXCEL_CUT = "… [cut: Excel's limit; the full text is in the CSV]"
 
 

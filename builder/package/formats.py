@@ -16,12 +16,14 @@ import polars as pl
 from frictionless import FrictionlessException
 
 from builder.package import canonical
-from builder.package.tables import POLARS_TYPES, ROW, Checked, dtype_for, unique_errors
+from builder.package.columns import POLARS_TYPES, dtype_for
+from builder.package.findings import ROW, Checked
+from builder.package.keychecks import unique_errors
 
 # Formats frictionless reads with its own parsers, by `format` or by the path's suffix.
 TABULAR = {"csv", "tsv", "json", "jsonl", "ndjson", "xlsx", "ods", "inline"}
 COMPRESSION = {"gz", "zip"}
-# Key errors are the builder's own (builder.package.tables.unique_errors, foreign_key_errors): frictionless's
+# Key errors are the builder's own (builder.package.keychecks.unique_errors, foreign_key_errors): frictionless's
 # row stream makes them too, so theirs are dropped here and counted once.
 KEY_ERRORS = {"primary-key", "unique-error", "foreign-key"}
 

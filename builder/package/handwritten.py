@@ -1,8 +1,8 @@
 """Hand-written pages (docs/) as templates, and the one function that names pages.
 
-Both are used by builder.package.safety while `builder validate` checks a package, and by builder.site.render
-when the site is built: here, in a module of their own, validate does not import the renderer
-(its Jinja site templates, exports and MkDocs hooks).
+Both are used by builder.package.safety_cells and safety_site while `builder validate` checks a
+package, and by builder.site.render when the site is built: here, in a module of their own,
+validate does not import the renderer (its Jinja site templates, exports and MkDocs hooks).
 """
 
 from __future__ import annotations

@@ -18,7 +18,7 @@ from builder.common.errors import Problem, Report
 from builder.package.paths import unsafe_path
 
 DESCRIPTOR = "datapackage.json"
-REMOTE = re.compile(r"^[A-Za-z][A-Za-z0-9+.-]*:")  # as safety.REMOTE: a remote address is safety's to refuse
+REMOTE = re.compile(r"^[A-Za-z][A-Za-z0-9+.-]*:")  # as safety_resource.REMOTE: a remote address is safety's to refuse
 WARNING_TYPES = ("missing-schema", "missing-name", "missing-title", "missing-description", "missing-primary-key")
 MAX_SCHEMA_BYTES = 10 * 1024 * 1024  # a schema file is small; a huge one is not read into memory
 

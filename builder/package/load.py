@@ -13,7 +13,7 @@ import polars as pl
 
 from builder.common.errors import Problem
 from builder.package import formats
-from builder.package.tables import POLARS_TYPES
+from builder.package.columns import POLARS_TYPES
 
 DESCRIPTOR_FILE = "datapackage.json"
 
@@ -142,8 +142,10 @@ def read_tables(descriptor: dict, root: Path, skip: set[str] = frozenset()) -> d
     """
     from frictionless import Package
 
+    from builder.package.columns import PatternError
+    from builder.package.csvreader import CsvError
     from builder.package.paths import inside
-    from builder.package.tables import CsvError, PatternError, check_table
+    from builder.package.tables import check_table
 
     package = Package(with_default_dialect(descriptor), basepath=str(root))
     frames = {}

@@ -19,9 +19,9 @@ from pathlib import Path
 import yaml
 
 from builder.common import clock, progress
-from builder.package import safety
-from builder.site.cache import HOOKS, PageCache, pages_from
 from builder.common.errors import StageFailed
+from builder.package import safety_site
+from builder.site.cache import HOOKS, PageCache, pages_from
 from builder.site.mkdocs_hooks import MANIFEST_VARIABLE
 from builder.site.render import plain_title
 
@@ -48,7 +48,7 @@ def site_config(root: Path, descriptor: dict) -> dict:
     Titles and descriptions become plain text: Material prints them unescaped into <title>,
     the header and meta tags. The builder's own hook is the only hook.
     """
-    own, problems = safety.read_site_config(root)
+    own, problems = safety_site.read_site_config(root)
     if problems:  # validation reports these; a build never gets here with them
         raise StageFailed(f"{problems[0].path}: {problems[0].message}")
     config = own if own is not None else yaml.safe_load(DEFAULT_CONFIG.read_text(encoding="utf-8"))

@@ -20,18 +20,18 @@ import jinja2
 import polars as pl
 from markupsafe import Markup, escape
 
+from builder import stories
+from builder.common import clock, labels, progress
+from builder.common.dates import format_date
+from builder.common.errors import Report
 from builder.history import changes
 from builder.outputs import cite
-from builder.common import clock, labels, progress
-from builder.package import load, safety
-from builder.site import rowhtml, words
-from builder import stories
-from builder.common.dates import format_date
-from builder.views.derive import View, precision_column
-from builder.common.errors import Report
+from builder.package import load, safety_cells
 from builder.package.handwritten import docs_context, docs_environment, page_slug
-from builder.site.mkdocs_hooks import MARKER, SEARCH_WORKER  # the search worker wrapper sits beside Material's
 from builder.package.paths import inside, output
+from builder.site import rowhtml, words
+from builder.site.mkdocs_hooks import MARKER, SEARCH_WORKER  # the search worker wrapper sits beside Material's
+from builder.views.derive import View, precision_column
 
 TEMPLATES = Path(__file__).parent / "templates"
 ASSETS = Path(__file__).parent / "assets"
@@ -54,7 +54,7 @@ LONG_TEXT = 80  # a cell with more characters than this gets a wide column, not 
 VERY_LONG_TEXT = 400  # a note of paragraphs gets a wider one still, so its row stays a few lines high
 # What one cell may contribute to a page (and so to the search index): longer text is cut, with a
 # pointer to the downloads, which keep every value whole.
-CELL_LIMIT = safety.CELL_LIMIT
+CELL_LIMIT = safety_cells.CELL_LIMIT
 CUT_NOTE = " … [cut: the full text is in the downloads]"
 CODE_ID = re.compile(r"<code>([a-z0-9]+(?:-[a-z0-9]+)*)</code>")  # an id cited in a note, as inline_markdown writes it
 

@@ -8,8 +8,8 @@ from __future__ import annotations
 
 import datetime as dt
 
-from builder.package import load
 from builder.common.dates import format_date
+from builder.package import load
 from builder.views.derive import precision_column
 
 PART_LIMIT = 60  # characters of one part of a key in words, before an ellipsis

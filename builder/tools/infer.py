@@ -16,8 +16,9 @@ from pathlib import Path
 from frictionless import Detector, FrictionlessException, describe
 
 from builder.common.errors import BuilderError
+from builder.package import csvreader  # noqa: F401 - lifts csv's field size limit on import (see _columns below)
 from builder.package.paths import OUTPUT_FOLDERS, unsafe_path
-from builder.package.safety import NAME, RESERVED_NAMES
+from builder.package.safety_resource import NAME, RESERVED_NAMES
 
 SAMPLE_ROWS = 10_000  # frictionless infers types from these; every cell is then checked against the type
 ID_NAMES = ("id", "key", "code", "slug")  # what a column that identifies a row is usually called
@@ -107,7 +108,7 @@ def read_table(root: Path, path: Path, name: str) -> Table:
     except FrictionlessException as error:
         raise BuilderError(f"{relative} cannot be read as CSV: {error.error.message}") from None
     delimiter = getattr(described.dialect.get_control("csv"), "delimiter", ",") if described.dialect else ","
-    # no field size limit (builder.package.tables lifts it on import): a cell of any length is read, as validate reads it
+    # no field size limit (builder.package.csvreader lifts it on import): a cell of any length is read, as validate reads it
     header, columns, rows = _columns(csv.reader(io.StringIO(text, newline=""), delimiter=delimiter))
     check_header(relative, header)
     inferred = {f.name: f for f in described.schema.fields}

@@ -20,7 +20,7 @@ from pathlib import Path
 import polars as pl
 
 from builder.common.errors import BuilderError, InvalidPackage, Report
-from builder.package import load, safety, tables
+from builder.package import csvreader, load, safety
 from builder.package.paths import inside
 from builder.tools import distinct as redrawn
 
@@ -135,7 +135,7 @@ def _uncopyable(resources: list[dict]) -> set[str]:
 
 def _raw(resource: dict, root: Path) -> pl.DataFrame:
     """The CSV's cells as text, columns named by the schema."""
-    parsed = tables.parse_csv(inside(root, resource["path"]), resource.get("dialect", {}))
+    parsed = csvreader.parse_csv(inside(root, resource["path"]), resource.get("dialect", {}))
     names = [f["name"] for f in load.fields(resource)]
     # An empty cell stays null, so it is written unquoted, as curators write it (Polars quotes "").
     return parsed.cells.select(

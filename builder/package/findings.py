@@ -1,0 +1,43 @@
+"""What the table checks hand on: the row-number column, errors shaped like frictionless's, and
+`Checked`, a table after its row checks (the typed frame and the values its key checks compare).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from types import SimpleNamespace
+
+import polars as pl
+
+ROW = "__row"
+
+
+def error(kind: str, row: int | None = None, **attributes) -> SimpleNamespace:
+    """An error shaped like frictionless's, so validate.map_error words both alike."""
+    base = dict(
+        type=kind,
+        row_number=row,
+        field_name="",
+        cell="",
+        note="",
+        message="",
+        field_number=None,
+        label="",
+        field_names=[],
+        field_cells=[],
+        reference_name="",
+        reference_field_names=[],
+    )
+    return SimpleNamespace(**(base | attributes))
+
+
+@dataclass
+class Checked:
+    """A resource after its row checks: the typed frame and what the key checks compare."""
+
+    frame: pl.DataFrame | pl.LazyFrame  # schema fields, typed, in schema order: what is derived and published
+    keys: pl.DataFrame | pl.LazyFrame  # expected fields' comparable values (null for a type error), plus ROW
+    expected: list[str]
+    errors: list[SimpleNamespace]
+    clean: bool  # no cell holds a control character (known from the bytes as they were read)
+    unclosed: tuple[int, int, int] | None = None  # a quote the file never closes (Parsed.unclosed)
