@@ -18,6 +18,7 @@ from builder.common import progress
 from builder.package.paths import Paths
 from builder.site import render
 from builder.tools import synth
+from builder.views import plugin
 from tests.conftest import ROOT
 
 ROWS_PER_PAGE = 40
@@ -27,6 +28,7 @@ SECTION = 3
 @pytest.fixture
 def low_limits(monkeypatch):
     monkeypatch.setattr(render, "INDEX_PAGE_ROWS", ROWS_PER_PAGE)
+    monkeypatch.setattr(plugin, "INDEX_PAGE_ROWS", ROWS_PER_PAGE)  # the story's long lists follow the page size
     monkeypatch.setattr(render, "SECTION_ROWS", SECTION)
     monkeypatch.setattr(render, "PREVIEW_BYTES", 8_000)
 

@@ -10,17 +10,13 @@ from pathlib import Path
 
 import polars as pl
 
-from builder.check.rules import ROW
-from builder.check.rules import numbered as _rows
-from builder.common.dates import format_date
-from builder.common.errors import Problem
-from builder.package import load
 from builder.stories import llama_search, sourcing
 from builder.stories.llama_cards import card_figures, cards  # noqa: F401 (the story's share cards, read by builder/ogimage)
 from builder.stories.llama_home import home_story
 from builder.stories.llama_lists import index_context  # noqa: F401  (render's hook for index pages)
-from builder.views import charts
-from builder.views.derive import View
+from builder.views import plugin
+from builder.views.plugin import ROW, Problem, View, charts, format_date, resources
+from builder.views.plugin import numbered as _rows
 
 PAPER_AUTHORS = 14  # LLaMA: Open and Efficient Foundation Language Models (arXiv 2302.13971)
 # The tables and columns the story's rules, views and pages read: checked before they run.
@@ -47,7 +43,7 @@ VIEWS = [
 
 def check(descriptor: dict, tables: dict[str, pl.DataFrame], root: Path) -> list[Problem]:
     # Problems name each table's file as the descriptor gives it, wherever the package keeps its CSVs.
-    paths = {resource["name"]: resource["path"] for resource in load.resources(descriptor)}
+    paths = {resource["name"]: resource["path"] for resource in resources(descriptor)}
     problems: list[Problem] = []
     for rule in (
         evidence_for_every_claim,
@@ -704,8 +700,6 @@ CHART_TABLE_ROWS = 100  # rows a chart's "Show as table" lists; its CSV download
 
 def page_context(site) -> dict:
     """Headline figures and charts, computed from the data (never typed in)."""
-    from builder.site.render import INDEX_PAGE_ROWS  # here, not at the top: `builder validate` never renders
-
     views = {view.name: view.frame for view in site.views}
     status = views["author_status"]
     authors = status.height
@@ -823,7 +817,7 @@ def page_context(site) -> dict:
         "undated_leavers": undated,
         "key_events": key_events,
         # A long timeline lists its first events and counts the rest (no page grows with the package).
-        "timeline": timeline.head(INDEX_PAGE_ROWS).rows(named=True),
+        "timeline": timeline.head(plugin.INDEX_PAGE_ROWS).rows(named=True),
         "timeline_total": timeline.height,
         "timeline_kinds": timeline.group_by("kind").agg(pl.len().alias("events")).sort("kind").rows(),
         "kind_labels": timeline_kind_labels(site),

@@ -11,9 +11,8 @@ import re
 
 import polars as pl
 
-from builder.check.rules import ROW
-from builder.check.rules import numbered as _rows
-from builder.common.errors import Problem
+from builder.views.plugin import ROW, Problem
+from builder.views.plugin import numbered as _rows
 
 PRIMARY = "primary"
 MAX_ECHOES = 20  # an origin chain longer than this is a loop; it stops there
