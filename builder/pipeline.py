@@ -201,8 +201,8 @@ def _export(state: dict) -> str:
 
 
 def _render(state: dict) -> str:
-    from builder import stories
     from builder.outputs import croissant
+    from builder.package import story as stories
     from builder.site import ogimage, render
 
     site = render.Site(

@@ -17,12 +17,12 @@ from pathlib import Path
 import polars as pl
 from frictionless import FrictionlessException, Package
 
-from builder import stories
 from builder.check import rules
 from builder.common import progress
 from builder.common.errors import Problem, Report
 from builder.history import releases as history
 from builder.package import formats, lenient, load, safety, tables
+from builder.package import story as stories
 from builder.package.paths import Paths, inside
 from builder.views import derive
 

@@ -17,10 +17,10 @@ from urllib.parse import urlsplit
 import jinja2
 import polars as pl
 
-from builder import stories
 from builder.check.rules import ROW, numbered
 from builder.common.errors import Problem
 from builder.package import formats, load
+from builder.package import story as stories
 from builder.package.handwritten import docs_context, docs_environment, page_slug
 from builder.package.paths import unsafe_path
 from builder.package.tables import CONTROL_RE

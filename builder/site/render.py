@@ -25,7 +25,7 @@ from builder.outputs import cite
 from builder.common import clock, labels, progress
 from builder.package import load, safety
 from builder.site import rowhtml, words
-from builder import stories
+from builder.package import story as stories
 from builder.common.dates import format_date
 from builder.views.derive import View, precision_column
 from builder.views.plugin import INDEX_PAGE_ROWS
