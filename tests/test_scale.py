@@ -291,11 +291,11 @@ def test_a_list_of_long_rows_is_cut_by_size_too(tmp_path, low_limits):
 def test_the_story_charts_and_their_tables_do_not_grow(tmp_path, monkeypatch):
     """A Ledger whose copies' models and departures all belong to Meta: the home chart's releases
     lane turns into bars per month past DOTS_LIMIT, and "Show as table" lists its first rows only."""
-    from builder.stories import llama
+    from builder.stories import llama_figures
     from builder.views import charts
 
     monkeypatch.setattr(charts, "DOTS_LIMIT", 30)
-    monkeypatch.setattr(llama, "CHART_TABLE_ROWS", 25)
+    monkeypatch.setattr(llama_figures, "CHART_TABLE_ROWS", 25)
     out = tmp_path / "skewed"
     synth.synth(ROOT, out, rows=636 * 3, errors=[])
     models = out / "seeds" / "models.csv"

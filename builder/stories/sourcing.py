@@ -1,6 +1,7 @@
 """The Llama story's sourcing rules: what a verdict, a rationale, a source's date and a licence row may say.
 
-Separate from llama.py to keep that module readable; each rule takes (tables, paths) and yields Problems.
+Beside the story's other rules (llama_rules.py, whose `check` runs these too); each rule takes
+(tables, paths) and yields Problems.
 """
 
 from __future__ import annotations
