@@ -224,8 +224,8 @@ def _export(job: Job, checked: Checked, views: list[View]) -> tuple[Exported, st
 
 
 def _render(job: Job, checked: Checked, views: list[View], exported: Exported, ledger: Ledger | None) -> tuple[Rendered, str]:
-    from builder import stories
     from builder.outputs import croissant
+    from builder.package import story as stories
     from builder.site import ogimage, render
 
     site = render.Site(

@@ -19,6 +19,7 @@ from builder.common import progress
 from builder.package.paths import Paths
 from builder.site import render
 from builder.tools import synth
+from builder.views import plugin
 from tests.conftest import ROOT
 
 ROWS_PER_PAGE = 40
@@ -28,6 +29,7 @@ SECTION = 3
 @pytest.fixture
 def low_limits(monkeypatch):
     monkeypatch.setattr(render, "INDEX_PAGE_ROWS", ROWS_PER_PAGE)
+    monkeypatch.setattr(plugin, "INDEX_PAGE_ROWS", ROWS_PER_PAGE)  # the story's long lists follow the page size
     monkeypatch.setattr(render, "SECTION_ROWS", SECTION)
     monkeypatch.setattr(render, "PREVIEW_BYTES", 8_000)
 
@@ -292,11 +294,11 @@ def test_a_list_of_long_rows_is_cut_by_size_too(tmp_path, low_limits):
 def test_the_story_charts_and_their_tables_do_not_grow(tmp_path, monkeypatch):
     """A Ledger whose copies' models and departures all belong to Meta: the home chart's releases
     lane turns into bars per month past DOTS_LIMIT, and "Show as table" lists its first rows only."""
-    from builder.stories import llama
+    from builder.stories import llama_figures
     from builder.views import charts
 
     monkeypatch.setattr(charts, "DOTS_LIMIT", 30)
-    monkeypatch.setattr(llama, "CHART_TABLE_ROWS", 25)
+    monkeypatch.setattr(llama_figures, "CHART_TABLE_ROWS", 25)
     out = tmp_path / "skewed"
     synth.synth(ROOT, out, rows=636 * 3, errors=[])
     models = out / "seeds" / "models.csv"

@@ -294,7 +294,7 @@ def test_stale_flags_of_the_ledger_as_published(built):
 
 
 def test_months_before_keeps_the_day_or_the_month_end():
-    from builder.stories.llama import months_before
+    from builder.stories.llama_entities import months_before
 
     assert months_before(dt.date(2026, 12, 3), 12) == dt.date(2025, 12, 3)
     assert months_before(dt.date(2024, 2, 29), 12) == dt.date(2023, 2, 28)

@@ -14,9 +14,9 @@ from pathlib import Path, PurePosixPath
 
 import polars as pl
 
-from builder import stories
 from builder.common.errors import Problem
 from builder.package import formats, load
+from builder.package import story as stories
 from builder.package.paths import unpublishable, unsafe_path
 
 URL_FIX = "Use a web address starting with http:// or https://."

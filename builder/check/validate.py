@@ -11,7 +11,6 @@ from concurrent.futures import ThreadPoolExecutor
 
 import polars as pl
 
-from builder import stories
 from builder.check import rules
 from builder.check.messages import without_type_echoes, without_url_echoes
 from builder.check.schema import check_files, check_tables
@@ -19,6 +18,7 @@ from builder.check.structure import check_descriptor
 from builder.common.errors import Problem, Report
 from builder.history import releases as history
 from builder.package import lenient, load, safety, safety_cells, safety_resource, safety_site
+from builder.package import story as stories
 from builder.package.paths import Paths
 from builder.views import derive
 

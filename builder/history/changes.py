@@ -182,6 +182,10 @@ CODE_FINGERPRINT = hashlib.sha256(
             "package/paths.py",
             "views/derive.py",
             "stories/llama.py",
+            "stories/llama_rules.py",
+            "stories/llama_views.py",
+            "stories/llama_figures.py",
+            "stories/llama_entities.py",
         )
     )
 ).hexdigest()[:16]

@@ -29,11 +29,11 @@ import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from builder import stories
 from builder.common.dates import format_date
 from builder.history import releases as git_history
 from builder.history.releases import HistoryError
 from builder.package import load, safety
+from builder.package import story as stories
 from builder.package.paths import unsafe_path
 
 FORMAT = "ledger-diff/1"

@@ -16,8 +16,8 @@ import re
 from collections.abc import Iterator
 from pathlib import Path
 
-from builder import stories
 from builder.common.errors import Problem
+from builder.package import story as stories
 from builder.package.csvreader import CONTROL_RE
 from builder.package.safety_resource import REMOTE, check_resource, problem
 

@@ -20,18 +20,19 @@ import jinja2
 import polars as pl
 from markupsafe import Markup, escape
 
-from builder import stories
 from builder.common import clock, labels, progress
 from builder.common.dates import format_date
 from builder.common.errors import Report
 from builder.history import changes
 from builder.outputs import cite
 from builder.package import load, safety_cells
+from builder.package import story as stories
 from builder.package.handwritten import docs_context, docs_environment, page_slug
 from builder.package.paths import inside, output
 from builder.site import rowhtml, words
 from builder.site.mkdocs_hooks import MARKER, SEARCH_WORKER  # the search worker wrapper sits beside Material's
 from builder.views.derive import View, precision_column
+from builder.views.plugin import INDEX_PAGE_ROWS
 
 TEMPLATES = Path(__file__).parent / "templates"
 ASSETS = Path(__file__).parent / "assets"
@@ -41,11 +42,10 @@ SAFE_URL = re.compile(r"^https?://[^\s<>\"']+$")
 # A data page shows every row of a table this small, else the first this many: on a phone, 50 compact
 # rows of long notes stay under 12,000 px (the downloads, above the preview, hold every row).
 PREVIEW_ROWS = 50
-# No page grows with the package: an index of more rows than this is split into numbered pages
-# (table/, table/pages/2/, …), and an entity page lists at most SECTION_ROWS rows per related
+# No page grows with the package: an index of more than INDEX_PAGE_ROWS rows (builder/views/plugin.py)
+# is split into numbered pages (table/, table/pages/2/, …), and an entity page lists at most SECTION_ROWS rows per related
 # table, linking to the table's data page for the rest. Both keep a page well under 150 KB, and a
 # page of compact rows under 12,000 px on a phone.
-INDEX_PAGE_ROWS = 100
 PREVIEW_BYTES = 110_000  # a data page's preview stops before its rows' HTML passes this many bytes
 SECTION_ROWS = 50
 FILTER_CHOICES = 100  # a filter of a paginated index lists at most this many values of the whole list

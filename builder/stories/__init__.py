@@ -1,23 +1,5 @@
-"""What is specific to one package's story: its extra rules, derived views and home page.
+"""The package stories: what is specific to one package's story, its extra rules, derived views and pages.
 
-A package names its story in datapackage.json (`"ledger": {"story": "llama"}`); a package
-without one is still validated, exported and published, with generic pages only.
+Each story is a module here that imports from the builder only the plugin API (builder/views/plugin.py);
+a package names its story in datapackage.json and builder/package/story.py finds its module.
 """
-
-from __future__ import annotations
-
-import importlib
-from types import ModuleType
-
-KNOWN = {"llama": "builder.stories.llama"}
-
-
-def for_package(descriptor: dict) -> ModuleType | None:
-    name = descriptor.get("ledger", {}).get("story")
-    if name is None:
-        return None
-    if name not in KNOWN:
-        from builder.common.errors import BuilderError
-
-        raise BuilderError(f"datapackage.json names an unknown story {name!r}; known: {', '.join(sorted(KNOWN))}.")
-    return importlib.import_module(KNOWN[name])

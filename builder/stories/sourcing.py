@@ -1,6 +1,7 @@
 """The Llama story's sourcing rules: what a verdict, a rationale, a source's date and a licence row may say.
 
-Separate from llama.py to keep that module readable; each rule takes (tables, paths) and yields Problems.
+Beside the story's other rules (llama_rules.py, whose `check` runs these too); each rule takes
+(tables, paths) and yields Problems.
 """
 
 from __future__ import annotations
@@ -11,9 +12,8 @@ import re
 
 import polars as pl
 
-from builder.check.rules import ROW
-from builder.check.rules import numbered as _rows
-from builder.common.errors import Problem
+from builder.views.plugin import ROW, Problem
+from builder.views.plugin import numbered as _rows
 
 PRIMARY = "primary"
 MAX_ECHOES = 20  # an origin chain longer than this is a loop; it stops there

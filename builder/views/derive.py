@@ -10,8 +10,8 @@ from dataclasses import dataclass, field
 
 import polars as pl
 
-from builder import stories
 from builder.common.errors import Problem
+from builder.package import story as stories
 
 
 @dataclass
