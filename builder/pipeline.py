@@ -203,7 +203,7 @@ def _export(state: dict) -> str:
 def _render(state: dict) -> str:
     from builder import stories
     from builder.outputs import croissant
-    from builder.site import ogimage, render
+    from builder.site import names, ogimage, render
 
     site = render.Site(
         state["descriptor"],
@@ -223,7 +223,7 @@ def _render(state: dict) -> str:
     # Share cards (Open Graph images): each page names its card; the cards are drawn beside the pages.
     pages, cards = ogimage.prepare(site, stories.for_package(state["descriptor"]), pages)
     state["generated"] = render.write_pages(pages, docs_dir, state["paths"].docs)
-    name = render.plain_title(site.published.get("title") or site.published.get("name", ""))
+    name = names.plain_title(site.published.get("title") or site.published.get("name", ""))
     count, drawn = ogimage.write(name, cards, docs_dir, state["paths"].cache("cards"))
     state["docs_dir"] = docs_dir
     return f"{len(pages)} pages, {count} share cards ({drawn} drawn)"
@@ -232,8 +232,9 @@ def _render(state: dict) -> str:
 def _publish(state: dict) -> str:
     from builder.common import clock
     from builder.site import notfound, publish
+    from builder.site.config import site_config
 
-    config = publish.site_config(state["paths"].root, state["descriptor"])
+    config = site_config(state["paths"].root, state["descriptor"])
     if state.get("site_url"):
         config["site_url"] = state["site_url"]
     # Every page's footer says which data it shows (Material prints the copyright line as HTML).

@@ -1,15 +1,15 @@
 """Rows in words for readers: a row with no name of its own, and a diff's row by its key's parts.
 
-Works on a render.Site (duck-typed: `resources`, `rows_by_id`, `label`, `word`) and never imports
-render, so render may import it.
+Works on a model.Site (duck-typed: `resources`, `rows_by_id`, `label`, `word`) and never imports
+model, so model may import it.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 
-from builder.package import load
 from builder.common.dates import format_date
+from builder.package import load
 from builder.views.derive import precision_column
 
 PART_LIMIT = 60  # characters of one part of a key in words, before an ellipsis
