@@ -1,6 +1,6 @@
-"""Page naming and titles: how deep a page sits, a title safe in <title> and front matter, a
-field name safe in a `data-` attribute, which URLs may become links. A leaf: render, publish and
-the Changes page share it."""
+"""Page naming and titles: how deep a page sits, a title safe in <title> and front matter, a field
+name safe in a `data-` attribute, which URLs may become links. A leaf: the render, the site config
+and the pipeline share it."""
 
 from __future__ import annotations
 

@@ -1,5 +1,10 @@
 """Generate the site's Markdown pages from the tables, views and published downloads.
 
+`render_pages` makes every page in a stable order (entity pages and the lists they cut, data pages,
+the story's pages, Changes, hand-written docs) and `write_pages` writes them for MkDocs. What they
+use sits beside this module: the Site and Page (model), the Renderer (renderer), an entity's related
+rows (related), numbered pages (lists), safe HTML (markup), page names (names).
+
 Curated text is data: every value reaches HTML through Jinja's autoescaping, only http(s)
 URLs become links, and page titles in front matter are stripped of markup characters.
 Links between generated pages are relative, computed from each page's depth, so the site
