@@ -226,7 +226,7 @@ def _export(job: Job, checked: Checked, views: list[View]) -> tuple[Exported, st
 def _render(job: Job, checked: Checked, views: list[View], exported: Exported, ledger: Ledger | None) -> tuple[Rendered, str]:
     from builder.outputs import croissant
     from builder.package import story as stories
-    from builder.site import ogimage, render
+    from builder.site import names, ogimage, render
 
     site = render.Site(
         checked.descriptor,
@@ -246,7 +246,7 @@ def _render(job: Job, checked: Checked, views: list[View], exported: Exported, l
     # Share cards (Open Graph images): each page names its card; the cards are drawn beside the pages.
     pages, cards = ogimage.prepare(site, stories.for_package(checked.descriptor), pages)
     generated = render.write_pages(pages, docs_dir, job.paths.docs)
-    name = render.plain_title(site.published.get("title") or site.published.get("name", ""))
+    name = names.plain_title(site.published.get("title") or site.published.get("name", ""))
     count, drawn = ogimage.write(name, cards, docs_dir, job.paths.cache("cards"))
     return Rendered(docs_dir, generated), f"{len(pages)} pages, {count} share cards ({drawn} drawn)"
 
@@ -254,8 +254,9 @@ def _render(job: Job, checked: Checked, views: list[View], exported: Exported, l
 def _publish(job: Job, descriptor: dict, rendered: Rendered) -> tuple[None, str]:
     from builder.common import clock
     from builder.site import notfound, publish
+    from builder.site.config import site_config
 
-    config = publish.site_config(job.paths.root, descriptor)
+    config = site_config(job.paths.root, descriptor)
     if job.site_url:
         config["site_url"] = job.site_url
     # Every page's footer says which data it shows (Material prints the copyright line as HTML).

@@ -14,7 +14,7 @@ from test_browser import browser, serve  # noqa: F401  (shared fixture)
 
 from builder.cli import cli
 from builder.history import releases as history
-from builder.history.changes import row_ids
+from builder.site.changes_page import row_ids
 from tests.conftest import ROOT
 
 pytestmark = pytest.mark.browser

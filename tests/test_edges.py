@@ -247,11 +247,11 @@ def test_an_id_named_pages_is_refused_so_no_list_page_overwrites_an_index_page(b
 
 def test_every_page_name_the_builder_writes_is_out_of_reach_of_ids():
     from builder.package import safety_cells
-    from builder.site import render
+    from builder.site import lists, render
 
     # A row's page is <table>/<slug>/, its lists <table>/<slug>/<heading>/; the builder's own pages in a
     # table's folder are index.md and pages/<n>.md: a slug is never either.
-    index = render.index_pages("t", [{}] * (render.INDEX_PAGE_ROWS * 3), render.INDEX_PAGE_ROWS)
+    index = lists.index_pages("t", [{}] * (render.INDEX_PAGE_ROWS * 3), render.INDEX_PAGE_ROWS)
     own = {path.split("/")[1].removesuffix(".md") for path, *_ in index}
     assert own == {"index", "pages"} == set(safety_cells.RESERVED_SLUGS)
 

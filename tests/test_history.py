@@ -22,11 +22,11 @@ from click.testing import CliRunner
 
 from builder.cli import cli
 from builder.common.errors import BuilderError
-from builder.history import changes
 from builder.history import diff as semantic
 from builder.history import releases as history
 from builder.outputs import api
 from builder.package.paths import Paths
+from builder.site import changes_page
 from tests.conftest import run_git
 
 FIELD = {"type": "string", "title": "", "description": "A field."}
@@ -634,7 +634,7 @@ def test_the_ledger_has_two_real_releases():
 def test_changes_page_keeps_every_changed_value_but_counts_long_lists_of_new_rows():
     added = [{"table": "claims", "key": f"c{i}", "kind": "added", "text": f"Added claim `c{i}`."} for i in range(7)]
     changed = [{"table": "claims", "key": "c9", "kind": "changed", "text": "Claim `c9`: verdict a → b."}]
-    assert changes.brief_highlights(changed + added, per_group=5) == [
+    assert changes_page.brief_highlights(changed + added, per_group=5) == [
         "Claim c9: verdict a → b.",
         *[f"Added claim c{i}." for i in range(5)],
         "… and 2 more rows added in claims.",

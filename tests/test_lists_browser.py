@@ -11,7 +11,7 @@ from playwright.sync_api import expect
 from test_browser import browser, dialogs_of, serve  # noqa: F401  (shared fixtures)
 
 from builder.cli import cli
-from builder.site import render
+from builder.site import related, render
 from builder.tools import synth
 from tests.conftest import ROOT
 
@@ -34,7 +34,7 @@ def package(tmp_path_factory) -> Path:
     synth.synth(ROOT, root, rows=636, errors=[])
     with pytest.MonkeyPatch.context() as patch:
         patch.setattr(render, "INDEX_PAGE_ROWS", PAGE_ROWS)
-        patch.setattr(render, "SECTION_ROWS", SECTION)
+        patch.setattr(related, "SECTION_ROWS", SECTION)
         result = CliRunner().invoke(cli, ["build", "--root", str(root), "--quiet"])
     assert result.exit_code == 0, result.output
     return root
@@ -217,7 +217,7 @@ def test_rows_loaded_from_a_hostile_package_run_no_script(browser, bookshelf):  
     hostile_package(bookshelf)
     with pytest.MonkeyPatch.context() as patch:
         patch.setattr(render, "INDEX_PAGE_ROWS", 1)
-        patch.setattr(render, "SECTION_ROWS", 1)
+        patch.setattr(related, "SECTION_ROWS", 1)
         result = CliRunner().invoke(cli, ["build", "--root", str(bookshelf), "--quiet"])
     assert result.exit_code == 0, result.output
     site = bookshelf / "site"

@@ -12,7 +12,7 @@ from playwright.sync_api import expect
 from test_browser import browser, server  # noqa: F401  (shared fixtures)
 
 from builder.common.dates import format_date
-from builder.site.render import page_slug
+from builder.package.handwritten import page_slug
 from tests.conftest import ROOT
 
 pytestmark = pytest.mark.browser

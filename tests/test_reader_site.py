@@ -13,7 +13,7 @@ from click.testing import CliRunner
 
 from builder.cli import cli
 from builder.outputs import cite
-from builder.site.render import inline_markdown
+from builder.site.markup import inline_markdown
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -142,7 +142,7 @@ def test_a_site_url_that_is_not_http_is_refused(bookshelf):
 def test_a_bracketed_title_is_shown_as_publisher_and_date():
     import datetime as dt
 
-    from builder.site.render import Site
+    from builder.site.model import Site
 
     site = Site.__new__(Site)  # only what label() reads
     site.resources = {"sources": {"name": "sources", "schema": {"primaryKey": ["source_id"]}, "ledger": {"label": "title"}}}

@@ -17,7 +17,7 @@ from builder import pipeline
 from builder.build import Job
 from builder.common import progress
 from builder.package.paths import Paths
-from builder.site import render
+from builder.site import lists, related, render
 from builder.tools import synth
 from builder.views import plugin
 from tests.conftest import ROOT
@@ -30,7 +30,7 @@ SECTION = 3
 def low_limits(monkeypatch):
     monkeypatch.setattr(render, "INDEX_PAGE_ROWS", ROWS_PER_PAGE)
     monkeypatch.setattr(plugin, "INDEX_PAGE_ROWS", ROWS_PER_PAGE)  # the story's long lists follow the page size
-    monkeypatch.setattr(render, "SECTION_ROWS", SECTION)
+    monkeypatch.setattr(related, "SECTION_ROWS", SECTION)
     monkeypatch.setattr(render, "PREVIEW_BYTES", 8_000)
 
 
@@ -125,11 +125,11 @@ def test_no_page_grows_with_the_package(tmp_path, low_limits):
 
 
 def test_pager_shows_a_window_of_pages():
-    pager = render.Pager("sources", 7, 40, 1_600, 40)
+    pager = lists.Pager("sources", 7, 40, 1_600, 40)
     assert pager.pages == [1, None, 5, 6, 7, 8, 9, None, 40]
     assert (pager.first, pager.last) == (241, 280)
-    assert render.Pager("sources", 1, 3, 100, 40).pages == [1, 2, 3]
-    assert render.Pager("sources", 3, 3, 100, 40).last == 100
+    assert lists.Pager("sources", 1, 3, 100, 40).pages == [1, 2, 3]
+    assert lists.Pager("sources", 3, 3, 100, 40).last == 100
     assert pager.path(1) == "sources/" and pager.path(2) == "sources/pages/2/"
 
 
@@ -221,7 +221,7 @@ def list_links(text: str, table_id: str, target: str) -> list[str]:
 def test_an_entity_links_to_a_list_of_exactly_its_rows(tmp_path, monkeypatch):
     """Meta's models, cut on its page, are listed in full on pages of their own, and in their rows.json."""
     monkeypatch.setattr(render, "INDEX_PAGE_ROWS", 5)
-    monkeypatch.setattr(render, "SECTION_ROWS", SECTION)
+    monkeypatch.setattr(related, "SECTION_ROWS", SECTION)
     pages, _ = rendered(tmp_path, 1)
     with (tmp_path / "x1" / "seeds" / "models.csv").open(encoding="utf-8") as f:
         built = [row["model_id"] for row in csv.DictReader(f) if row["developer_org_id"] == "meta"]

@@ -12,7 +12,7 @@ from urllib.parse import unquote, urlsplit
 from click.testing import CliRunner
 
 from builder.cli import cli
-from builder.site.render import page_slug
+from builder.package.handwritten import page_slug
 
 
 class Links(HTMLParser):
@@ -203,7 +203,7 @@ def test_a_failing_publish_keeps_the_previous_site(ledger):
 
 
 def test_search_index_holds_every_entity_by_name(built):
-    from builder.site.render import plain_title
+    from builder.site.names import plain_title
 
     index = json.loads((built / "site" / "search" / "search_index.json").read_text())
     titles = {(doc["location"], doc["title"]) for doc in index["docs"]}
@@ -219,7 +219,7 @@ def test_search_index_holds_every_entity_by_name(built):
 
 
 def test_highlight_escapes_text_and_never_nests_marks():
-    from builder.site.render import highlight
+    from builder.site.markup import highlight
 
     text = "A <b>bold</b> claim & another claim.\nSecond paragraph."
     html = str(highlight(text, [("<b>bold</b> claim", "c/1/", "x"), ("claim & another", "c/2/", "y"), ("Second", "c/3/", "z")]))
@@ -249,7 +249,7 @@ def _flagged_people(site: Path) -> set[str]:
 def test_statuses_older_than_12_months_are_flagged_against_the_data_date(ledger):
     """The data date is the newest day a source was checked (`accessed`), never the wall clock: moving it
     moves the flags, in the people list and on the person's page."""
-    from builder.site.render import format_date
+    from builder.common.dates import format_date
 
     sources = rows(ledger, "sources")
     before = max(r["accessed"] for r in sources)

@@ -8,7 +8,7 @@
     schemas/index.json         JSON Schema of index.json
 
 Every file is written with fixed key order and indentation, so two builds give the same bytes.
-A row's file is named like its page (render.page_slug), checked to stay inside the folder.
+A row's file is named like its page (handwritten.page_slug), checked to stay inside the folder.
 """
 
 from __future__ import annotations
@@ -25,9 +25,9 @@ from builder.common import progress
 from builder.common.errors import BuilderError
 from builder.outputs import export
 from builder.package import load
+from builder.package.handwritten import page_slug
 from builder.package.paths import resolved
 from builder.package.resource import Resource, resources_by_name
-from builder.site.render import page_slug
 from builder.views.derive import View
 
 VERSION = "v1"

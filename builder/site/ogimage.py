@@ -23,8 +23,8 @@ import PIL
 import yaml
 from PIL import Image, ImageDraw, ImageFont
 
+from builder.package.handwritten import page_slug
 from builder.package.paths import output
-from builder.site.render import page_slug
 
 WIDTH, HEIGHT = 1200, 630
 FOLDER = "_ledger/og"  # under the site's root, beside the builder's other assets

@@ -18,7 +18,7 @@ LINK = Markup('<a href="{}">{}</a>')
 def rows_html(renderer, table: str, rows, columns, skip=(), filters=()) -> Markup:
     """One `<tr>…</tr>\\n` per row: a filtered column's value as a `data-` attribute, then a cell per
     shown column; the first cell of a row with a page links to it. `renderer` gives the cells
-    (render.Renderer: td, cell, entity_url and the data_attribute filter), at the depth of the page being written."""
+    (renderer.Renderer: td, cell, entity_url and the data_attribute filter), at the depth of the page being written."""
     site = renderer.site
     resource = site.resources[table]
     key = load.primary_key(resource)

@@ -1,7 +1,7 @@
 """Rows in words for readers: a row with no name of its own, and a diff's row by its key's parts.
 
-Works on a render.Site (duck-typed: `resources`, `rows_by_id`, `label`, `word`) and never imports
-render, so render may import it.
+Works on a model.Site (duck-typed: `resources`, `rows_by_id`, `label`, `word`) and never imports
+model, so model may import it.
 """
 
 from __future__ import annotations
