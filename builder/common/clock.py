@@ -5,6 +5,8 @@ from __future__ import annotations
 import datetime as dt
 import os
 
+from builder.common.errors import BuilderError
+
 DEFAULT_EPOCH = 1700000000
 ZIP_EPOCH_MINIMUM = 315532800  # 1980-01-01: zip cannot store an earlier time
 
@@ -12,8 +14,6 @@ ZIP_EPOCH_MINIMUM = 315532800  # 1980-01-01: zip cannot store an earlier time
 def source_date_epoch() -> int:
     value = os.environ.get("SOURCE_DATE_EPOCH", str(DEFAULT_EPOCH))
     if not value.strip().isdigit() or int(value) > 253402300799:  # up to 9999-12-31
-        from builder.common.errors import BuilderError
-
         raise BuilderError(
             f"SOURCE_DATE_EPOCH is {value!r}: it must be a whole number of seconds since 1970 (e.g. the output of"
             " `git log -1 --format=%ct`). Fix or unset the variable."

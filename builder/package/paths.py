@@ -11,6 +11,8 @@ import shutil
 from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
 
+from builder.common.errors import BuilderError
+
 
 @dataclass(frozen=True)
 class Paths:
@@ -45,8 +47,6 @@ class Paths:
     def scratch(self) -> Path:
         """.build/, made if missing; refused when it is a link or a file, so no scratch file, cache or
         clean-up of the builder's ever lands outside the package."""
-        from builder.common.errors import BuilderError
-
         work = self.work
         if work.is_symlink() or (work.exists() and not work.is_dir()):
             kind = "a symbolic link" if work.is_symlink() else "a file"

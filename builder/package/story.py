@@ -10,6 +10,8 @@ from __future__ import annotations
 import importlib
 from types import ModuleType
 
+from builder.common.errors import BuilderError
+
 KNOWN = {"llama": "builder.stories.llama"}
 
 
@@ -18,7 +20,5 @@ def for_package(descriptor: dict) -> ModuleType | None:
     if name is None:
         return None
     if name not in KNOWN:
-        from builder.common.errors import BuilderError
-
         raise BuilderError(f"datapackage.json names an unknown story {name!r}; known: {', '.join(sorted(KNOWN))}.")
     return importlib.import_module(KNOWN[name])

@@ -22,6 +22,7 @@ import polars as pl
 from markupsafe import Markup
 
 from builder.common import progress
+from builder.outputs.croissant import MEDIA_TYPES
 from builder.package import load
 from builder.package import story as stories
 from builder.package.handwritten import docs_context, docs_environment, page_slug
@@ -52,15 +53,7 @@ def dataset_jsonld(site: Site, renderer: Renderer) -> dict:
     """schema.org Dataset with a DataDownload for every file, for search engines and catalogues."""
     published = site.published
     files = [d for r in published["resources"] for d in r["downloads"]] + published.get("downloads", [])
-    media = {
-        "csv": "text/csv",
-        "json": "application/json",
-        "parquet": "application/vnd.apache.parquet",
-        "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
-        "sqlite": "application/vnd.sqlite3",
-        "zip": "application/zip",
-        "jsonld": "application/ld+json",
-    }
+    media = {**MEDIA_TYPES, "jsonld": "application/ld+json"}  # the types Croissant names, and its own file
     licence = (published.get("licenses") or [{}])[0]
     return {
         "@context": "https://schema.org",
