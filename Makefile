@@ -42,7 +42,7 @@ bench: $(STAMP) ## Time the Ledger; builder vs frictionless validate (100k, 1M r
 	$(BIN)/python scripts/benchmark.py $(if $(QUICK),--quick) $(if $(ONLY),--only $(ONLY))
 
 citation: $(STAMP) ## Regenerate CITATION.cff from datapackage.json
-	$(BIN)/python -c 'import json; from builder import cite; print(cite.citation_cff(json.load(open("datapackage.json"))), end="")' > CITATION.cff
+	$(BIN)/python -c 'import json; from builder.outputs import cite; print(cite.citation_cff(json.load(open("datapackage.json"))), end="")' > CITATION.cff
 
 lock: ## Re-pin every dependency into constraints.txt
 	$(BIN)/python -m pip freeze --exclude-editable | grep -v '^-e' > constraints.txt

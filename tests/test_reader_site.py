@@ -5,6 +5,8 @@ import csv
 import gzip
 import json
 import re
+import subprocess
+import sys
 from collections import Counter
 from html import escape as html_escape
 from pathlib import Path
@@ -107,6 +109,14 @@ def test_citation_cff_is_made_from_datapackage_json():
     assert (ROOT / "CITATION.cff").read_text(encoding="utf-8") == expected, (
         "CITATION.cff disagrees with datapackage.json: regenerate it with `make citation`"
     )
+
+
+def test_make_citation_runs_and_writes_the_same_file():
+    """The fix the test above names must work: the Makefile's recipe, run as it is written."""
+    recipe = re.search(r"^citation:.*\n\t\$\(BIN\)/python -c '(.*?)' > CITATION.cff$", (ROOT / "Makefile").read_text(), re.M)
+    assert recipe, "the Makefile has no `citation` recipe of the expected shape"
+    made = subprocess.run([sys.executable, "-c", recipe.group(1)], cwd=ROOT, capture_output=True, text=True, check=True)
+    assert made.stdout == (ROOT / "CITATION.cff").read_text(encoding="utf-8")
 
 
 def test_without_a_site_url_nothing_is_absolute(built):

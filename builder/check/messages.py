@@ -7,8 +7,6 @@ from __future__ import annotations
 
 import re
 
-from frictionless import Package
-
 from builder.check import rules
 from builder.common.errors import Problem
 from builder.package import formats, load
@@ -23,7 +21,7 @@ TYPE_FIXES = {
 }
 
 
-def frictionless_problems(package: Package, descriptor: dict, unreadable: set[str]) -> list[Problem]:
+def frictionless_problems(package, descriptor: dict, unreadable: set[str]) -> list[Problem]:
     """`frictionless validate`'s findings as Problems: the reference tests/test_differential.py holds
     check_tables to (the builder itself no longer calls it)."""
     resource_by_name = {r["name"]: r for r in load.resources(descriptor)}

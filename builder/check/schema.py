@@ -12,12 +12,11 @@ from contextlib import ExitStack
 from pathlib import Path
 
 import polars as pl
-from frictionless import Package
 
 from builder.check.messages import drop_echoes, map_error
 from builder.common import progress
 from builder.common.errors import Problem
-from builder.package import csvreader, formats, keychecks, load, tables
+from builder.package import csvreader, formats, keychecks, light, load, tables
 from builder.package.findings import Checked
 from builder.package.paths import inside
 from builder.package.resource import resources_by_name
@@ -83,8 +82,20 @@ def check_files(descriptor: dict, root: Path, *, utf8: bool = True) -> tuple[set
     return unreadable, problems
 
 
+class Resources:
+    """The resource objects the table checks read, by name: light ones (builder.package.light)
+    where the resource is plain, else frictionless's from `package()` (which may wait for it)."""
+
+    def __init__(self, descriptor: dict, package):
+        self.package = package
+        self.light = {r["name"]: light.light_resource(r) for r in load.resources(descriptor) if formats.is_plain_csv(r)}
+
+    def get_resource(self, name: str):
+        return self.light.get(name) or self.package().get_resource(name)
+
+
 def check_tables(
-    package: Package,
+    package,
     descriptor: dict,
     root: Path,
     unreadable: set[str],
@@ -94,6 +105,9 @@ def check_tables(
     quotes: bool = False,
 ) -> tuple[dict[str, pl.DataFrame], list[Problem]]:
     """Table Schema checks of every readable CSV, vectorised (builder.package.tables), and the typed frames.
+
+    `package`: what gives each resource's object by name (`get_resource`): a frictionless Package,
+    or Resources.
 
     Adds to `unreadable` a file that is not UTF-8 or that Python's csv module cannot read at all,
     and to `clean` each table whose bytes held no control character (safety need not look again).

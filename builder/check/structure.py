@@ -9,8 +9,7 @@ from __future__ import annotations
 import sqlite3
 from pathlib import Path
 
-from frictionless import FrictionlessException, Package
-
+from builder.check import plain
 from builder.common.errors import Problem
 from builder.package import load
 
@@ -28,23 +27,30 @@ XLSX_COLUMNS = 16_384  # columns in a worksheet (A to XFD)
 MAX_FIELDS = min(_sqlite_columns(), XLSX_COLUMNS)
 
 
-def check_descriptor(descriptor: dict, root: Path) -> tuple[Package | None, list[Problem]]:
-    """Structural checks: is this a tabular data package we can build from? Returns the package too."""
+def check_descriptor(descriptor: dict, root: Path, *, recognise_plain: bool = False):
+    """Structural checks: is this a tabular data package we can build from? Returns frictionless's
+    Package too, or None when it refused the descriptor, or (`recognise_plain`) when the descriptor
+    is one builder.check.plain knows it accepts: frictionless is then not imported at all."""
     problems = []
 
     def bad(message: str, fix: str, field: str | None = None):
         problems.append(Problem(load.DESCRIPTOR_FILE, None, field, "descriptor-invalid", message, fix))
 
-    try:
-        package = Package(load.with_default_dialect(descriptor), basepath=str(root))
-    except FrictionlessException as error:
-        reasons = getattr(error, "reasons", None) or [error.error]
-        note = "; ".join(reason.note or reason.message for reason in reasons)
-        bad(
-            f"datapackage.json is not a valid data package: {note}.",
-            "Compare it with the Data Package spec (https://datapackage.org/); every resource needs a name, a path and a schema.",
-        )
-        return None, problems
+    package = None
+    if not (recognise_plain and plain.accepted(descriptor)):
+        from frictionless import FrictionlessException, Package
+
+        try:
+            package = Package(load.with_default_dialect(descriptor), basepath=str(root))
+        except FrictionlessException as error:
+            reasons = getattr(error, "reasons", None) or [error.error]
+            note = "; ".join(reason.note or reason.message for reason in reasons)
+            bad(
+                f"datapackage.json is not a valid data package: {note}.",
+                "Compare it with the Data Package spec (https://datapackage.org/); every resource needs a name,"
+                " a path and a schema.",
+            )
+            return None, problems
     for index, resource in enumerate(descriptor["resources"]):
         name = resource.get("name", f"#{index + 1}")
         where = f"resource `{name}`"

@@ -13,7 +13,7 @@ import polars as pl
 
 from builder.check import rules
 from builder.check.messages import without_type_echoes, without_url_echoes
-from builder.check.schema import check_files, check_tables
+from builder.check.schema import Resources, check_files, check_tables
 from builder.check.structure import check_descriptor
 from builder.common.errors import Problem, Report
 from builder.history import releases as history
@@ -38,7 +38,7 @@ def validate_package(paths: Paths, strict: bool = False) -> tuple[Report, dict |
         return report, None, {}
     descriptor, wanted = lenient.complete(descriptor)
     lenient.apply(report, inferred + wanted, strict)
-    package, structure = check_descriptor(descriptor, paths.root)
+    package, structure = check_descriptor(descriptor, paths.root, recognise_plain=True)
     report.add(structure)
     report.add(history.check_release_notes(descriptor))  # issue 10: one line per release
     if structure:
@@ -61,7 +61,7 @@ def validate_package(paths: Paths, strict: bool = False) -> tuple[Report, dict |
     with ThreadPoolExecutor(1) as aside:  # the site's pages are checked while Polars reads the tables,
         site = aside.submit(site_problems, paths, descriptor)  # the rules while it checks foreign keys
         tables, table_problems = check_tables(
-            package,
+            Resources(descriptor, lambda: package or load.frictionless_package(descriptor, paths.root)),
             descriptor,
             paths.root,
             unreadable,

@@ -15,8 +15,6 @@ import datetime as dt
 import json
 from decimal import Decimal
 
-from frictionless import Schema
-
 # Options that describe how a value is written in the source, not what it is.
 FORM_OPTIONS = ("trueValues", "falseValues", "decimalChar", "groupChar", "bareNumber", "missingValues")
 # Formats that already are the canonical form (the Ledger writes "%Y-%m-%d" on its dates).
@@ -81,6 +79,8 @@ def published_field(field: dict, schema: dict) -> dict:
         out.pop("format", None)
     constraints = out.get("constraints")
     if isinstance(constraints, dict) and out != field:  # bounds and enum were written in the source's form
+        from frictionless import Schema  # a source form only a few packages use
+
         ffield = Schema.from_descriptor(schema).get_field(field["name"])
         reader = ffield.create_value_reader()
         out["constraints"] = constraints = dict(constraints)

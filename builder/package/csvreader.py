@@ -204,10 +204,11 @@ def _fast_parts(path: Path, options: dict, consume, pool: Executor | None) -> li
     jobs = []
     slots = pool.slots if isinstance(pool, ChunkPool) else threading.BoundedSemaphore(1)
 
-    def job(data: bytes, lines: int, skip: int, first_row: int):
+    def job(data: bytes, newlines: int, skip: int, first_row: int):
+        lines = newlines + (0 if data.endswith(b"\n") else 1)
         try:
             cells = _parse_chunk(data, lines, options, width).slice(skip)
-            parsed = _with_counts(labels, _counts(cells, data, skip, options, width), cells, first_row)
+            parsed = _with_counts(labels, _counts(cells, data, newlines, skip, options, width), cells, first_row)
             parsed.clean, parsed.one_line = no_control_characters(data), True
             return consume(parsed)
         finally:
@@ -225,9 +226,11 @@ def _fast_parts(path: Path, options: dict, consume, pool: Executor | None) -> li
             if not data:
                 break
             start += len(data)
-            lines = data.count(b"\n") + (0 if data.endswith(b"\n") else 1)
+            newlines = data.count(b"\n")
+            lines = newlines + (0 if data.endswith(b"\n") else 1)
             slots.acquire()
-            jobs.append(pool.submit(job, data, lines, skip, first_row) if pool else _Done(job, data, lines, skip, first_row))
+            arguments = (data, newlines, skip, first_row)
+            jobs.append(pool.submit(job, *arguments) if pool else _Done(job, *arguments))
             first_row += lines - skip  # _parse_chunk holds a chunk to one row per line, else the slow path reads the file
             skip = 0
     return jobs
@@ -313,11 +316,11 @@ def _lines(data: bytes) -> pl.Series:
     return lines
 
 
-def _counts(cells: pl.DataFrame, data: bytes, skip: int, options: dict, width: int) -> pl.Series:
+def _counts(cells: pl.DataFrame, data: bytes, newlines: int, skip: int, options: dict, width: int) -> pl.Series:
     """Cells per row: only a row whose last cell is empty can be short; count those from their line."""
     counts = pl.repeat(width, cells.height, dtype=pl.UInt32, eager=True).alias("n")
     maybe_short = (cells[f"c{width - 1}"] == "").fill_null(True)
-    if not maybe_short.any() or _none_short(cells, data, skip, options, width):
+    if not maybe_short.any() or _none_short(cells, data, newlines, skip, options, width):
         return counts
     lines = _lines(data).slice(skip)
     if lines.len() != cells.height:
@@ -332,7 +335,7 @@ def _counts(cells: pl.DataFrame, data: bytes, skip: int, options: dict, width: i
     return counts.scatter(maybe_short.arg_true(), counted)
 
 
-def _none_short(cells: pl.DataFrame, data: bytes, skip: int, options: dict, width: int) -> bool:
+def _none_short(cells: pl.DataFrame, data: bytes, newlines: int, skip: int, options: dict, width: int) -> bool:
     """Whether no row is short, from byte counts alone (the raw lines are then never read: an
     optional last column, mostly empty, made every row a candidate). Without a quote or a CR,
     a row's line is its cells joined by the delimiter; Polars fills a short row's missing cells
@@ -346,7 +349,7 @@ def _none_short(cells: pl.DataFrame, data: bytes, skip: int, options: dict, widt
             return False
     if width < 2 or data.find(b"\r", start) != -1 or (quote and data.find(quote, start) != -1):
         return False
-    line_bytes = len(data) - start - data.count(b"\n", start)
+    line_bytes = len(data) - start - (newlines - skip)  # each line skipped ended in a newline
     cell_bytes = cells.select(pl.sum_horizontal(pl.all().str.len_bytes().cast(pl.Int64).sum().fill_null(0))).item()
     return cell_bytes + cells.height * (width - 1) * len(options["delimiter"].encode()) == line_bytes
 

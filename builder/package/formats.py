@@ -13,7 +13,6 @@ from __future__ import annotations
 from pathlib import Path, PurePosixPath
 
 import polars as pl
-from frictionless import FrictionlessException
 
 from builder.package import canonical
 from builder.package.columns import POLARS_TYPES, dtype_for
@@ -83,6 +82,8 @@ def read_table(fresource, key_fields: set[str]) -> Checked:
     """A frictionless resource read by frictionless's parser: header and cell errors, the typed
     frame and the key columns, as builder.package.tables.check_table gives them for a CSV. A source
     frictionless cannot open raises CsvError with its reason."""
+    from frictionless import FrictionlessException  # frictionless's parsers: loaded for the files they read
+
     fields = list(fresource.schema.fields)
     names = [f.name for f in fields]
     columns: dict[str, list] = {name: [] for name in names}

@@ -12,8 +12,6 @@ import json
 import re
 from pathlib import Path
 
-from frictionless import FrictionlessException, Resource
-
 from builder.common.errors import Problem, Report
 from builder.package.paths import unsafe_path
 
@@ -84,6 +82,8 @@ def _inferred(resource: dict, root: Path) -> dict | None:
         return None
     if not (root / path).resolve().is_file():
         return None
+    from frictionless import FrictionlessException, Resource  # only a package without a schema needs it
+
     try:
         found = Resource(path=path, basepath=str(root))
         found.infer()

@@ -134,20 +134,25 @@ def _csv(resource: dict) -> bool:
     return isinstance(first, str) and ".csv" in first.lower() or "data" not in resource and not isinstance(first, str)
 
 
+def frictionless_package(descriptor: dict, root: Path):
+    """frictionless's Package of a descriptor it accepts (imported here: most commands never need it)."""
+    from frictionless import Package
+
+    return Package(with_default_dialect(descriptor), basepath=str(root))
+
+
 def read_tables(descriptor: dict, root: Path, skip: set[str] = frozenset()) -> dict[str, pl.DataFrame]:
     """Every resource as a typed frame, read exactly as `validate` reads it (builder.package.tables).
 
     For a package already validated (an earlier release, say): problems are not reported here,
     and a table that cannot be read at all comes back empty.
     """
-    from frictionless import Package
-
     from builder.package.columns import PatternError
     from builder.package.csvreader import CsvError
     from builder.package.paths import inside
     from builder.package.tables import check_table
 
-    package = Package(with_default_dialect(descriptor), basepath=str(root))
+    package = frictionless_package(descriptor, root)
     frames = {}
     for resource in resources(descriptor):
         if resource["name"] in skip:

@@ -26,7 +26,6 @@ from pathlib import Path
 from types import SimpleNamespace
 
 import polars as pl
-from frictionless import FrictionlessException
 
 from builder.common.errors import BuilderError
 from builder.package.columns import dtype_for, read_column
@@ -92,17 +91,20 @@ def check_header(resource, labels: list[str]) -> tuple[list, list[SimpleNamespac
     whole header into every error it makes and looks back over every earlier label for each
     label, so a header of 20,000 labels took minutes and gigabytes. Other modes use Header.
     """
-    from frictionless.table.fields_match import resolve
-    from frictionless.table.header import Header
-    from frictionless.table.label_matching import deduplicate_names
-
     schema = resource.schema
     fields = list(schema.fields)
     ignore_case = not resource.dialect.header_case
-    match = resolve(schema.fields_match if schema.has_defined("fields_match") else None, schema_sync=False)
+    match = "exact"
+    if schema.has_defined("fields_match"):
+        from frictionless.table.fields_match import resolve
+
+        match = resolve(schema.fields_match, schema_sync=False)
     if not labels:
         return fields, []
     if match != "exact":
+        from frictionless import FrictionlessException
+        from frictionless.table.header import Header
+
         header = Header(labels, fields=fields, row_numbers=[1], ignore_case=ignore_case, fields_match=match)
         try:
             return header.get_expected_fields(), list(header.errors)
@@ -126,6 +128,10 @@ def check_header(resource, labels: list[str]) -> tuple[list, list[SimpleNamespac
         elif (label.lower() != ffield.name.lower()) if ignore_case else (label != ffield.name):
             found.append(error("incorrect-label", 1, label=label, **where))
         earlier.append(number)
+    if len(labels) <= len(fields):
+        return fields[: len(labels)], found
+    from frictionless.table.label_matching import deduplicate_names
+
     names = deduplicate_names([f.name for f in fields[: len(labels)]] + labels[len(fields) :])
     return fields[: len(labels)] + [ExtraField(name) for name in names[len(fields) :]], found
 

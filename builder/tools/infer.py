@@ -13,8 +13,6 @@ import unicodedata
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from frictionless import Detector, FrictionlessException, describe
-
 from builder.common.errors import BuilderError
 from builder.package import csvreader  # noqa: F401 - lifts csv's field size limit on import (see _columns below)
 from builder.package.paths import OUTPUT_FOLDERS, unsafe_path
@@ -98,6 +96,8 @@ def read_table(root: Path, path: Path, name: str) -> Table:
         ) from None
     if not text.strip():
         raise BuilderError(f"{relative} is empty: a CSV needs a header row.")
+    from frictionless import Detector, FrictionlessException, describe  # not imported by every `builder` command
+
     try:
         described = describe(
             relative,
