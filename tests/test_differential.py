@@ -20,7 +20,7 @@ from pathlib import Path
 import pytest
 
 from builder.check.messages import frictionless_problems
-from builder.check.schema import check_files, check_tables
+from builder.check.schema import Resources, check_files, check_tables
 from builder.check.structure import check_descriptor
 from builder.package import load
 
@@ -31,7 +31,8 @@ def findings(root: Path):
     package, structure = check_descriptor(descriptor, root)
     assert not structure, structure
     unreadable, _ = check_files(descriptor, root)
-    tables, ours = check_tables(package, descriptor, root, set(unreadable))
+    # the objects `builder validate` reads the tables with (builder.package.light where plain)
+    tables, ours = check_tables(Resources(descriptor, lambda: package), descriptor, root, set(unreadable))
     theirs = frictionless_problems(package, descriptor, set(unreadable))
     return {tuple(p.key()) for p in ours}, {tuple(p.key()) for p in theirs}, tables, descriptor
 
@@ -43,7 +44,7 @@ def streamed(root: Path, monkeypatch, tables: dict) -> set:
     descriptor, _ = load.read_descriptor(root / "datapackage.json")
     package, _ = check_descriptor(descriptor, root)
     unreadable, _ = check_files(descriptor, root)
-    frames, ours = check_tables(package, descriptor, root, set(unreadable))
+    frames, ours = check_tables(Resources(descriptor, lambda: package), descriptor, root, set(unreadable))
     monkeypatch.delenv("LEDGER_STREAMING_BYTES")
     assert frames.keys() == tables.keys()
     for name, frame in frames.items():
