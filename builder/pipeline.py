@@ -95,7 +95,7 @@ def _build(paths: Paths, echo, site_url: str, strict: bool = False) -> None:
         exported = run("export", _export, job, checked, views)
         ledger = run("history", _history, job, checked.descriptor, exported)
         rendered = run("render", _render, job, checked, views, exported, ledger)
-        run("publish", _publish, job, checked.descriptor, rendered)
+        run("publish", _publish, job, checked.descriptor, rendered, ledger)
         run("api", _api, job, checked, views, exported, ledger)
         _swap(job.staging, paths)
         echo(f"built in {time.perf_counter() - total:.2f}s")
@@ -251,17 +251,17 @@ def _render(job: Job, checked: Checked, views: list[View], exported: Exported, l
     return Rendered(docs_dir, generated), f"{len(pages)} pages, {count} share cards ({drawn} drawn)"
 
 
-def _publish(job: Job, descriptor: dict, rendered: Rendered) -> tuple[None, str]:
+def _publish(job: Job, descriptor: dict, rendered: Rendered, ledger: Ledger | None = None) -> tuple[None, str]:
     from builder.common import clock
-    from builder.site import notfound, publish
+    from builder.site import notfound, publish, words
     from builder.site.config import site_config
 
     config = site_config(job.paths.root, descriptor)
     if job.site_url:
         config["site_url"] = job.site_url
-    # Every page's footer says which data it shows (Material prints the copyright line as HTML).
-    version = descriptor.get("version")
-    stamp = f"Data as of {clock.build_time():%-d %B %Y}" + (f" · version {version}" if version else "")
+    # Every page's footer says which data it shows: the release and when it was published (Material
+    # prints the copyright line as HTML). "Data as of" is the data's last dated event, on the story's pages.
+    stamp = words.release_stamp(descriptor.get("version"), ledger, clock.build_time().date())
     config["copyright"] = " · ".join(html.escape(str(part)) for part in (config.get("copyright"), stamp) if part)
     site_dir = job.staging / "site"
     count, cache = publish.publish(

@@ -82,3 +82,8 @@ def save(root: Path, data: dict) -> None:
 
 def resource(data: dict, name: str) -> dict:
     return next(r for r in data["resources"] if r["name"] == name)
+
+
+def page_height(tab) -> int:
+    """How tall the page open in a Playwright tab is, in CSS pixels (what a reader scrolls through)."""
+    return tab.evaluate("document.documentElement.scrollHeight")

@@ -15,7 +15,7 @@ from test_browser import browser, serve  # noqa: F401  (shared fixture)
 from builder.cli import cli
 from builder.history import releases as history
 from builder.site.changes_page import row_ids
-from tests.conftest import ROOT
+from tests.conftest import ROOT, page_height
 
 pytestmark = pytest.mark.browser
 
@@ -50,7 +50,7 @@ def phone(browser):  # noqa: F811
 def test_the_changes_page_is_under_12000_px_on_a_phone(phone, history_site):
     phone.goto(history_site + "/changes/")
     assert len(history.read(ROOT).releases) >= 2
-    height = phone.evaluate("document.documentElement.scrollHeight")
+    height = page_height(phone)
     assert height < TALLEST, f"the Changes page is {height:,} px tall at 390 px"
 
 

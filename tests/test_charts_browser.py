@@ -46,11 +46,14 @@ def seed_rows(table: str) -> list[dict]:
 
 
 def data_end(built: Path) -> dt.date:
-    """The last day the home charts speak for: their newest event or report, or the newest status of
-    a LLaMA paper author (what the retention chart counts up to)."""
+    """The last day the charts speak for: the data's last dated event (the timeline's newest date,
+    an undated exit at its `left_by`), never earlier than what the charts draw (their newest event,
+    the newest status of a LLaMA paper author, which the retention chart counts up to)."""
     with (built / "site" / "charts" / "releases-departures.csv").open(encoding="utf-8") as handle:
         days = [dt.date.fromisoformat(row["date"] or row["left_by"]) for row in csv.DictReader(handle)]
     days += [dt.date.fromisoformat(p["status_as_of"]) for p in seed_rows("people") if p["llama_paper_position"]]
+    with (built / "dist" / "data" / "timeline.csv").open(encoding="utf-8") as handle:
+        days += [dt.date.fromisoformat(d) for row in csv.DictReader(handle) for d in (row["date"], row["left_by"]) if d]
     return max(days)
 
 

@@ -13,7 +13,7 @@ from test_browser import browser, server  # noqa: F401  (shared fixtures)
 
 from builder.common.dates import format_date
 from builder.package.handwritten import page_slug
-from tests.conftest import ROOT
+from tests.conftest import ROOT, page_height
 
 pytestmark = pytest.mark.browser
 
@@ -73,7 +73,7 @@ def test_no_index_page_is_taller_than_12000_px_on_a_phone(phone, server, data_pa
     tall = []
     for path in INDEX_PAGES + data_pages:
         phone.goto(server + path)
-        height = phone.evaluate("document.documentElement.scrollHeight")
+        height = page_height(phone)
         if height > TALLEST:
             tall.append((path, height))
     assert tall == [], f"pages taller than {TALLEST:,} px at 390 px: {tall}"
@@ -205,3 +205,20 @@ def test_the_models_index_lists_models_by_release_date_and_their_pages_say_the_d
     for model in expected[:3] + [m for m in expected if first.get(m["model_id"], (0, ""))[1] == "month"]:
         desktop.goto(server + f"/models/{model['model_id']}/")
         expect(desktop.locator(".ledger-summary")).to_contain_text(f"First released {format_date(*first[model['model_id']])}.")
+
+
+def test_a_lists_two_pagers_are_distinct_landmarks_for_axe(desktop, server):  # noqa: F811
+    """Before: /sources/ had two navs named "Pages of this list", and axe reported landmark-unique
+    (moderate). Each pager now says which list it pages and whether it is above or below it."""
+    from a11y import newest_axe
+
+    found = []
+    for path in ("/sources/", "/sources/pages/2/"):
+        desktop.goto(server + path)
+        pagers = desktop.locator("nav.ledger-pager")
+        expect(pagers).to_have_count(2)
+        names = [pagers.nth(i).get_attribute("aria-label") for i in range(2)]
+        assert names[0] != names[1] and all(n.startswith("Sources") for n in names), names
+        results = newest_axe().run(desktop)
+        found += [f"{path} {v['id']}" for v in results.response["violations"] if v["id"].startswith("landmark")]
+    assert found == []

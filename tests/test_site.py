@@ -278,7 +278,7 @@ def test_statuses_older_than_12_months_are_flagged_against_the_data_date(ledger)
     shown = format_date(dt.date.fromisoformat(stale["status_as_of"]), "day")
     assert f'{shown} <span class="ledger-flag"' in stale_page
     as_of = format_date(dt.date.fromisoformat(newest), "day")
-    assert f"That report is older than 12 months (as of {as_of}): the status may have changed." in stale_page
+    assert f"That report is older than 12 months on {as_of}, the newest day a source was checked: the status may" in stale_page
     fresh_page = (ledger / "site" / "people" / fresh["person_id"] / "index.html").read_text(encoding="utf-8")
     assert "ledger-flag" not in fresh_page and "may have changed" not in fresh_page
 

@@ -74,7 +74,7 @@ def collect(descriptor: dict, tables: dict[str, pl.DataFrame], views: list[View]
                 view.name,
                 view.title,
                 view.description,
-                view_schema(view),
+                view_schema(view, descriptor),
                 view.frame.sort(view.sort_by, nulls_last=True),
                 True,
                 tuple(view.sort_by),

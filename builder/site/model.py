@@ -49,9 +49,12 @@ class Site:
     paged: set[str] = field(init=False)  # tables with a page per row (load.gets_pages)
     page_ids: dict[str, str] = field(init=False)
     row_ids: dict[str, str] = field(init=False)
+    view_resources: dict[str, dict] = field(init=False)  # a view's published resource (its schema's categories)
 
     def __post_init__(self):
         self.resources = {r["name"]: r for r in load.resources(self.descriptor)}
+        names = {view.name for view in self.views}
+        self.view_resources = {r["name"]: r for r in self.published.get("resources", []) if r.get("name") in names}
         self.paged = {name for name, resource in self.resources.items() if load.gets_pages(resource)}
         self.tables = {name: capped(frame) for name, frame in self.tables.items()}
         self.views = [dataclasses.replace(view, frame=capped(view.frame)) for view in self.views]
@@ -101,8 +104,22 @@ class Site:
 
     def word(self, table: str, name: str, value) -> str:
         """A code as a reader reads it: the label the field's vocabulary gives it, else the value."""
-        field = next((f for f in load.fields(self.resources.get(table, {})) if f["name"] == name), {})
+        field = next((f for f in load.fields(self.resource(table)) if f["name"] == name), {})
         return str(labels.vocabulary(field).get(value, value))
+
+    def resource(self, name: str) -> dict:
+        """A table's resource, or a view's as published (a view's schema names its vocabularies)."""
+        return self.resources.get(name) or self.view_resources.get(name, {})
+
+    def references(self, name: str) -> dict[str, str]:
+        """A view's columns of ids: column -> table, or "@column" for the table another column names."""
+        return next((view.references for view in self.views if view.name == name), {})
+
+    def unlisted(self, name: str, column: str, value) -> str | None:
+        """The words a view gives an id of its references column that names no row ("Not reported")."""
+        view = next((view for view in self.views if view.name == name), None)
+        words = view.categories.get(column) if view and column in view.references else None
+        return next((c.get("label") for c in words if c.get("value") == value), None) if isinstance(words, list) else None
 
     def document_text(self, path: str) -> str:
         """A stored document's text (validation has checked it exists and is UTF-8)."""

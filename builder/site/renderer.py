@@ -64,6 +64,7 @@ class Renderer:
             permalink=self.permalink,
             list_of=self.list_of,
             build_date=clock.build_time().date(),
+            release_stamp=words.release_stamp(site.published.get("version"), site.history, clock.build_time().date()),
             page_slug=page_slug,
             bibtex_key=lambda text: page_slug(text).replace("-", "_"),
             bibtex=cite.bibtex,
@@ -130,10 +131,13 @@ class Renderer:
         once per build, not per cell."""
         found = self._columns.get((table, name))
         if found is None:
-            resource = self.site.resources.get(table, {})
+            resource = self.site.resource(table)
             field = next((f for f in load.fields(resource) if f["name"] == name), None)
             title = field.get("title", name) if field else name.replace("_", " ").capitalize()
             targets = [t for own, t, _ in load.foreign_keys(resource) if own == [name]]
+            refers = self.site.references(table).get(name)  # a view's ids: the table they are rows of
+            if refers and not refers.startswith("@"):
+                targets.append(refers)
             target = next((t for t in targets if self.site.has_pages(t)), None)
             lookup = next((t for t in targets if t in self.site.rows_by_id), None)
             found = self._columns[(table, name)] = (title, field or {}, target, lookup)
@@ -164,13 +168,21 @@ class Renderer:
         if value is None or value == "":
             return Markup('<span class="ledger-empty">—</span>')
         _, field, target, lookup = self.column(table, name)
-        if target:
+        if target and (table in self.site.resources or value in self.site.rows_by_id.get(target, {})):
             return Markup(f'<a href="{escape(self.entity_url(target, value))}">{escape(self.site.label(target, value))}</a>')
-        if name == "row_id" and self.site.has_pages(row.get("resource")):
-            target = row["resource"]
-            return Markup(f'<a href="{escape(self.entity_url(target, value))}">{escape(self.site.label(target, value))}</a>')
-        if name == "row_id" and row.get("resource") in self.site.rows_by_id:
-            return escape(self.site.label(row["resource"], value))  # a row with no page: its words, unlinked
+        if target:  # a view's id that is no row (a destination "unknown"): its words, else nothing to name
+            words = self.site.unlisted(table, name, value)
+            return escape(words) if words else Markup('<span class="ledger-empty">—</span>')
+        # A link to a row of the table another column names: citations' resource + row_id, a timeline
+        # event's subject_table + subject_id.
+        named = "resource" if name == "row_id" else self.site.references(table).get(name, "")[1:]
+        other = row.get(named) if named else None
+        if other is not None and self.site.has_pages(other) and value in self.site.rows_by_id.get(other, {}):
+            return Markup(f'<a href="{escape(self.entity_url(other, value))}">{escape(self.site.label(other, value))}</a>')
+        if other in self.site.rows_by_id:
+            return escape(self.site.label(other, value))  # a row with no page: its words, unlinked
+        if lookup and not labels.enumerated(field) and table not in self.site.resources:
+            return escape(self.site.label(lookup, value))  # a view's code a table names (a verdict)
         if isinstance(value, dt.date):
             return escape(format_date(value, row.get(precision_column(name))))
         if isinstance(value, bool):

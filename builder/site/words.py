@@ -56,3 +56,22 @@ def key_words(site, table: str, key: str, label: str) -> str:
         else:
             words.append(site.word(table, name, part))
     return " · ".join(w if len(w) <= PART_LIMIT else w[: PART_LIMIT - 1].rstrip() + "…" for w in words)
+
+
+def release_stamp(version: str | None, ledger, built: dt.date) -> str:
+    """Which data a page shows, in words: "Release 0.3.1, published 3 December 2026" (the date of the
+    first commit that carried the version). A version not yet released, or released and changed
+    since, says so and names the build's date instead; "data as of" is kept for the data's own last
+    dated event, which the story's pages name."""
+    releases = list(getattr(ledger, "releases", None) or [])
+    release = next((r for r in releases if r.version == version), None)
+    changed = any(entry.release is None for entry in getattr(ledger, "entries", None) or [])
+    if release is not None:
+        published = format_date(release.date.date(), "day")
+        if not changed:
+            return f"Release {version}, published {published}"
+        return f"Release {version} (published {published}) and later changes, built {format_date(built, 'day')}"
+    if version:
+        unreleased = " (not yet released)" if getattr(ledger, "available", False) else ""  # no history: not known
+        return f"Version {version}{unreleased}, built {format_date(built, 'day')}"
+    return f"Built {format_date(built, 'day')}"

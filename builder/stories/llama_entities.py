@@ -81,6 +81,12 @@ def data_date(tables) -> dt.date | None:
     return tables["sources"]["accessed"].max() if tables["sources"].height else None
 
 
+def country_words(name: str) -> str:
+    """A country's name after "in": "the United States", "the United Kingdom", but "France"."""
+    named = name.startswith("United ") or name.endswith(("s", "Republic", "Kingdom")) or " of " in name
+    return f"the {name}" if named else name
+
+
 def months_before(day: dt.date, months: int) -> dt.date:
     """The same day `months` earlier (29 February a year back is 28 February)."""
     year, month = divmod(day.year * 12 + day.month - 1 - months, 12)
@@ -150,7 +156,10 @@ def summary(site, table: str, row: dict) -> str | None:
         text += f" and, by the latest report ({format_date(as_of, 'day')}), {said}."
         newest = data_date(site.tables)
         if newest is not None and as_of < months_before(newest, STALE_AFTER_MONTHS):
-            text += f" That report is {STALE_TAG} (as of {format_date(newest, 'day')}): the status may have changed."
+            text += (
+                f" That report is {STALE_TAG} on {format_date(newest, 'day')}, the newest day a source was checked:"
+                " the status may have changed."
+            )
         text += "".join(f" {sentence}" for sentence in llama_search.departure_sentences(site, row, format_date))
         return text
     if table == "organizations":
@@ -159,7 +168,7 @@ def summary(site, table: str, row: dict) -> str | None:
         )
         text = f"{row['name']} is {'an' if kind[0] in 'aeio' else 'a'} {kind}"
         if row.get("country"):
-            text += f" based in {row['country']}"
+            text += f" based in {country_words(site.word('organizations', 'country', row['country']))}"
         if row.get("founded"):
             text += f", founded {row['founded'].year}"
         text += "."

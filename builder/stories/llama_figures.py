@@ -11,7 +11,7 @@ import io
 import polars as pl
 
 from builder.stories.llama_home import home_story
-from builder.stories.llama_views import _first_departures
+from builder.stories.llama_views import TIMELINE_KINDS, _first_departures
 from builder.views import plugin
 from builder.views.plugin import charts, format_date
 
@@ -33,12 +33,8 @@ def median_release_gap(cadence: pl.DataFrame) -> float | None:
 
 
 def timeline_kind_labels(site) -> dict[str, str]:
-    """The timeline view's kinds in words: a model event by the releases' own label for it."""
-    events = {
-        f"model-{value}": f"Model {site.word('releases', 'event', value).lower()}"
-        for value in site.tables["releases"]["event"].unique()
-    }
-    return {**events, "departure": "Departure", "organization-founded": "Organization founded", "report": "News report"}
+    """The timeline view's kinds in words, as the view declares them (its schema's `kind` categories)."""
+    return {c["value"]: c["label"] for c in TIMELINE_KINDS}
 
 
 def _event_when(event, format_date) -> str:
@@ -94,8 +90,10 @@ def page_context(site) -> dict:
     ]
     undated = [e for e in departures if e.undated]
     days = [e.day for e in releases + departures] + [as_of]
-    # From the first year's start to the last day the data speaks for, not a padded year after it.
-    start, end = dt.date(min(days).year, 1, 1), max(days)
+    # From the first year's start to the last day the data speaks for, not a padded year after it: the
+    # data's last dated event (the timeline's newest date), the one "data as of" date every page names.
+    newest = [d for d in (timeline["date"].max(), timeline["left_by"].max()) if d is not None]
+    start, end = dt.date(min(days).year, 1, 1), max(days + newest)
 
     key_events = [(d, KEY_MODELS[m]) for m, d in cadence.select("model_id", "date").rows() if m in KEY_MODELS]
     llama4 = cadence.filter(pl.col("name").str.starts_with("Llama 4"))
@@ -156,6 +154,7 @@ def page_context(site) -> dict:
         "left": left,
         "at_meta": at_meta,
         "as_of": as_of,
+        "data_as_of": end,  # the data's last dated event: the charts' "data as of" and the home page's
         "at_meta_as_of": at_meta_as_of,
         "destinations": destinations.rows(named=True),
         "cadence": cadence.rows(named=True),

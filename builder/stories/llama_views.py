@@ -23,6 +23,30 @@ def views(tables: dict[str, pl.DataFrame]) -> list:
 
 RELEASE_EVENTS = ("released", "open-weights")  # the moments a model became usable
 
+# The timeline's kinds in words: a model event is "model-" and the releases' event (their labels, with
+# "Model" before them), and the three kinds of its own. The invariant timeline-kinds keeps it whole.
+MODEL_EVENTS = {
+    "announced": "announced",
+    "released": "released",
+    "previewed": "previewed",
+    "paper": "paper",
+    "open-weights": "open weights",
+    "leaked": "leaked",
+    "reported": "reported",
+}
+TIMELINE_KINDS = [
+    *({"value": f"model-{event}", "label": f"Model {words}"} for event, words in MODEL_EVENTS.items()),
+    {"value": "departure", "label": "Departure"},
+    {"value": "organization-founded", "label": "Organization founded"},
+    {"value": "report", "label": "News report"},
+]
+SUBJECT_TABLES = [
+    {"value": "models", "label": "Models"},
+    {"value": "people", "label": "People"},
+    {"value": "organizations", "label": "Organizations"},
+    {"value": "sources", "label": "Sources"},
+]
+
 
 def timeline(tables) -> object:
     models = tables["models"].select("model_id", "name")
@@ -135,6 +159,8 @@ def timeline(tables) -> object:
         frame=frame,
         primary_key=["event_id"],
         order=["date", "left_by", "event_id"],
+        references={"subject_id": "@subject_table", "source_id": "sources"},
+        categories={"kind": TIMELINE_KINDS, "subject_table": SUBJECT_TABLES},
         fields={
             "event_id": "Stable id of the event.",
             "date": "When it happened; empty when unknown.",
@@ -153,6 +179,12 @@ def timeline(tables) -> object:
                 "timeline-order",
                 "timeline is not sorted by date (undated events last, by `left_by`)",
                 frame.select("date", "left_by").equals(frame.select("date", "left_by").sort("date", "left_by", nulls_last=True)),
+            ),
+            (
+                "timeline-kinds",
+                "a timeline kind or subject table has no label (TIMELINE_KINDS, SUBJECT_TABLES in llama_views.py)",
+                set(frame["kind"].unique()) <= {k["value"] for k in TIMELINE_KINDS}
+                and set(frame["subject_table"].unique()) <= {t["value"] for t in SUBJECT_TABLES},
             ),
             (
                 "timeline-undated",
@@ -213,6 +245,8 @@ def author_status(tables):
         description="The authors of the LLaMA paper in paper order: status, as-of date, and where those who left went.",
         frame=frame,
         primary_key=["llama_paper_position"],
+        references={"person_id": "people", "to_org_id": "organizations"},
+        categories={"status": "people.status", "confidence": "departures.confidence"},
         fields={
             "llama_paper_position": "Place in the paper's author list.",
             "person_id": "The person.",
@@ -326,6 +360,8 @@ def departures_by_destination(tables):
         description="How many departures from Meta went to each organization, and who.",
         frame=frame,
         primary_key=["to_org_id"],
+        references={"to_org_id": "organizations"},
+        categories={"to_org_id": [{"value": "unknown", "label": "Not reported"}]},  # the one id that is no row
         fields={
             "to_org_id": "Destination organization (unknown when not reported).",
             "destination": "Its name.",
@@ -366,6 +402,8 @@ def release_cadence(tables):
         frame=frame,
         primary_key=["model_id"],
         order=["date", "model_id"],
+        references={"model_id": "models"},
+        categories={"family": "models.family", "event": "releases.event"},
         fields={
             "model_id": "The model.",
             "name": "Its name.",
@@ -397,6 +435,7 @@ def verdict_summary(tables):
         description="How many claims got each verdict, per document.",
         frame=frame,
         primary_key=["document_id", "verdict"],
+        references={"document_id": "documents", "verdict": "verdicts"},
         fields={"document_id": "The document.", "verdict": "The verdict.", "claims": "Number of claims."},
         invariants=[
             ("verdict-count", "verdict counts do not add up to the claims table", frame["claims"].sum() == claims.height)
@@ -418,6 +457,8 @@ def source_usage(tables):
         description="For each source, how many rows of each table cite it.",
         frame=frame,
         primary_key=["source_id"],
+        references={"source_id": "sources"},
+        categories={"tier": "sources.tier"},
         fields={
             "source_id": "The source.",
             "title": "Its title.",

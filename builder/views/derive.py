@@ -26,6 +26,14 @@ class View:
     primary_key: list[str]
     invariants: list[tuple[str, str, bool]] = field(default_factory=list)  # (type, message, holds)
     order: list[str] = field(default_factory=list)  # row order of the downloads when not the primary key
+    # What a column's values name, so pages show words, not codes (downloads keep the codes):
+    # `references`: column -> the table whose rows its ids are, or "@column" for the table a row's
+    # other column names (a timeline event's subject); `categories`: column -> "table.column", whose
+    # v2 categories it shares, or its own list of {"value", "label"}. Categories are published in the
+    # schema as data; references only guide the site (a view's ids need not all be rows), and the
+    # categories of a references column are only the words for its values that name no row.
+    references: dict[str, str] = field(default_factory=dict)
+    categories: dict[str, str | list[dict]] = field(default_factory=dict)
 
     @property
     def sort_by(self) -> list[str]:
@@ -62,6 +70,7 @@ def derive(descriptor: dict, tables: dict[str, pl.DataFrame]) -> tuple[list[View
 
 
 PRECISIONS = ("day", "month", "year", "unknown")
+PRECISION_CATEGORIES = [{"value": p, "label": p.capitalize()} for p in PRECISIONS]
 
 
 def precision_column(name: str) -> str:
@@ -119,9 +128,33 @@ TABLE_SCHEMA_TYPES = {
 }
 
 
-def view_schema(view: View) -> dict:
-    """Table Schema for a view, from its Polars dtypes and column descriptions."""
+def view_categories(view: View, descriptor: dict | None) -> dict[str, list[dict]]:
+    """A view's vocabularies as v2 categories: its own lists, and those it shares with a table's column."""
+    fields = {
+        (resource.get("name"), f.get("name")): f
+        for resource in (descriptor or {}).get("resources", [])
+        if isinstance(resource, dict) and isinstance(resource.get("schema"), dict)
+        for f in resource["schema"].get("fields", [])
+        if isinstance(f, dict)
+    }
+    out = {}
+    for name, spec in view.categories.items():
+        if name in view.references:
+            continue  # words for the ids that are no row: the column is not a closed list
+        if isinstance(spec, str):
+            categories = fields.get(tuple(spec.split(".", 1)), {}).get("categories")
+            if isinstance(categories, list):
+                out[name] = [dict(c) if isinstance(c, dict) else {"value": c} for c in categories]
+        else:
+            out[name] = [dict(c) for c in spec]
+    return out
+
+
+def view_schema(view: View, descriptor: dict | None = None) -> dict:
+    """Table Schema for a view, from its Polars dtypes and column descriptions; `descriptor` gives
+    the categories a view shares with a table's column."""
     fields = []
+    vocabularies = view_categories(view, descriptor)
     precision_of = {
         name: precision_column(name)
         for name, dtype in view.frame.schema.items()
@@ -139,5 +172,8 @@ def view_schema(view: View) -> dict:
             )
         if name in precision_of.values():
             item["constraints"] = {"enum": list(PRECISIONS)}
+            item["categories"] = [dict(c) for c in PRECISION_CATEGORIES]
+        if name in vocabularies:
+            item["categories"] = vocabularies[name]
         fields.append(item)
     return {"fields": fields, "primaryKey": view.primary_key}

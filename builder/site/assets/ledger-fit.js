@@ -1,6 +1,6 @@
 // Llama Ledger: a table shows the columns its width has room for. Where a table would scroll sideways
 // (a data preview of twenty columns on a desktop), its rightmost columns are hidden one by one until it
-// fits, and a note above it names them: they are on each row's page and in the downloads. Recomputed
+// fits, and a note above it names them and where they are (the row's page, the downloads). Recomputed
 // when the window is resized; rows loaded later (a list's other pages) follow the same rule.
 (function () {
   "use strict";
@@ -26,6 +26,13 @@
       : "";
   }
 
+  // Where a hidden column's values are: a list whose rows link to their pages has them there; a data
+  // preview, or rows with no page (a timeline event), only in the downloads.
+  function whereHidden(table) {
+    var paged = !table.classList.contains("ledger-preview") && !!table.querySelector("tbody > tr > td:first-child a");
+    return paged ? " on each row's page and in the downloads." : " in the downloads.";
+  }
+
   function note(wrapper, hidden, columns) {
     var p = wrapper.previousElementSibling;
     if (!p || !p.classList.contains("ledger-fit-note")) {
@@ -37,7 +44,7 @@
     p.hidden = !hidden.length;
     p.textContent = hidden.length
       ? "Showing " + (columns - hidden.length) + " of " + columns + " columns at this width; " +
-        hidden.join(", ") + " " + (hidden.length > 1 ? "are" : "is") + " on each row's page and in the downloads."
+        hidden.join(", ") + " " + (hidden.length > 1 ? "are" : "is") + whereHidden(wrapper.querySelector("table.ledger-table"))
       : "";
   }
 
