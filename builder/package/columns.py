@@ -63,7 +63,9 @@ def missing_values(ffield) -> list[str]:
 def read_column(cells: pl.Series, ffield, one_line: bool = False) -> Column:
     """The field's values from its cells, with frictionless's semantics (`one_line`: no cell
     holds a line break)."""
-    missing = cells.is_in(missing_values(ffield)).fill_null(False)
+    markers = missing_values(ffield)
+    # the usual [""]: a comparison, a tenth of the cost of a lookup in a set of one
+    missing = (cells == "" if markers == [""] else cells.is_in(markers)).fill_null(False)
     present = cells.set(missing, None) if missing.any() else cells
     supported = set(ffield.supported_constraints)
     constraints = {k: v for k, v in ffield.constraints.items() if k in supported and v is not None}
