@@ -300,3 +300,14 @@ def test_months_before_keeps_the_day_or_the_month_end():
     assert months_before(dt.date(2024, 2, 29), 12) == dt.date(2023, 2, 28)
     assert months_before(dt.date(2026, 3, 31), 1) == dt.date(2026, 2, 28)
     assert months_before(dt.date(2026, 1, 15), 13) == dt.date(2024, 12, 15)
+
+
+def test_home_says_how_far_the_models_go_from_the_data(built):
+    """The Models line names the first and the newest release's model (it once said "to Llama 4"
+    after Muse Spark was in the table)."""
+    root = Path(__file__).resolve().parent.parent
+    names = {m["model_id"]: m["name"] for m in rows(root, "models")}
+    dated = sorted((r["date"], r["release_id"], r["model_id"]) for r in rows(root, "releases") if r["date"])
+    first, newest = names[dated[0][2]], names[dated[-1][2]]
+    home = (built / "site" / "index.html").read_text(encoding="utf-8")
+    assert f"and their releases, from {first} to {newest}." in home

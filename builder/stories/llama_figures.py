@@ -25,6 +25,18 @@ def _csv(header: list[str], rows: list[tuple]) -> str:
     return buffer.getvalue()
 
 
+def model_span(tables: dict[str, pl.DataFrame]) -> tuple[str, str] | None:
+    """The names of the first and the newest model released (dated releases only): the home page
+    says how far the Models pages go, whatever was added since."""
+    ordered = (
+        tables["releases"]
+        .filter(pl.col("date").is_not_null())
+        .sort("date", "release_id")
+        .join(tables["models"].select("model_id", "name"), on="model_id", how="left", maintain_order="left")
+    )
+    return (ordered["name"][0], ordered["name"][-1]) if ordered.height else None
+
+
 def median_release_gap(cadence: pl.DataFrame) -> float | None:
     """Median days between release days: same-day variants count once, month- or year-precision dates not at all."""
     days = cadence.filter(pl.col("date_precision") == "day")["date"].unique().sort()
@@ -158,6 +170,7 @@ def page_context(site) -> dict:
         "at_meta_as_of": at_meta_as_of,
         "destinations": destinations.rows(named=True),
         "cadence": cadence.rows(named=True),
+        "model_span": model_span(site.tables),
         "median_gap": median_release_gap(cadence),
         "verdicts": verdicts.rows(named=True),
         "claims_total": claims.height,
