@@ -13,7 +13,7 @@ relations that the rules read stay as they were:
 - free text (names, titles, notes, claims) becomes random words, and each `quote` becomes random
   words that are then written into the document its row points to (`documents` documents in all);
 - numbers are drawn within `minimum`/`maximum`, texts with a known pattern are drawn to match it,
-  enumerated values, booleans and texts the story ties to each other (a licence's size named in the
+  enumerated values (`enum` or v2 `categories`), booleans and texts the story ties to each other (a licence's size named in the
   model's parameters) are kept.
 
 Related rows: the link table (`resource` + `row_id`, the Ledger's citations) gets more rows, so
@@ -80,7 +80,7 @@ def redraw(resource: dict, frame: pl.DataFrame, id_columns: set[str], seed: int)
         own = _seed(seed, name, column_name)
         if column_name in id_columns:  # the first copy keeps the ids a story may name (the Ledger's `meta`)
             value = pl.when(pl.col(COPY) == 0).then(column).otherwise(new_id(column, seed))
-        elif constraints.get("enum") or (name, column_name) in KEEP or kind == "boolean":
+        elif constraints.get("enum") or field.get("categories") or (name, column_name) in KEEP or kind == "boolean":
             value = column
         elif kind == "date":
             written = field.get("format", "%Y-%m-%d") if str(field.get("format", "")).startswith("%") else "%Y-%m-%d"
@@ -97,6 +97,11 @@ def redraw(resource: dict, frame: pl.DataFrame, id_columns: set[str], seed: int)
             value = pl.when(column.is_null()).then(None).otherwise(value)
         columns.append(value.alias(column_name))
     return frame.select(columns)
+
+
+def category_values(field: dict) -> list:
+    """A v2 field's `categories`: plain values, or the `value` of {"value", "label"} objects."""
+    return [c["value"] if isinstance(c, dict) else c for c in field["categories"]]
 
 
 def _text(name: str, pattern: str | None, n: int, seed: int) -> pl.Expr:
@@ -183,8 +188,8 @@ def more_links(link: dict, targets: list[str], frames: dict[str, pl.DataFrame], 
                 target, column = pointing[name]
                 values = frames[target][column].drop_nulls()
                 value = values.gather((draws(n, base + k) % values.len()).cast(pl.Int64))
-            elif constraints.get("enum"):
-                allowed = pl.Series([str(v) for v in constraints["enum"]])
+            elif constraints.get("enum") or field.get("categories"):
+                allowed = pl.Series([str(v) for v in constraints.get("enum") or category_values(field)])
                 value = allowed.gather((draws(n, base + k) % allowed.len()).cast(pl.Int64))
             elif constraints.get("required"):
                 value = words(n, base + k, 2, 5)
