@@ -124,3 +124,23 @@ def test_a_hostile_title_breaks_neither_the_card_nor_the_markup(bookshelf):
         image = metas(page).get("og:image", "")
         assert re.fullmatch(r"https://example\.org/_ledger/og/[a-z0-9/-]+\.png", image), (page, image)
     assert hashlib.sha256(found["home.png"]).hexdigest() != hashlib.sha256(found["books.png"]).hexdigest()
+
+
+def test_the_card_cache_reuses_cards_and_never_writes_through_a_link(tmp_path):
+    """Cards come back from the cache byte for byte; a link planted in the cache is replaced by the
+    card drawn afresh, and the file it pointed at is left as it was."""
+    cards = {f"p{i}.md": ogimage.Card(f"c{i}.png", f"Card number {i}", f"{i} of 9") for i in range(5)}
+    cache, first, second = tmp_path / "cache", tmp_path / "one", tmp_path / "two"
+    assert ogimage.write("Site", cards, first, cache) == (5, 5)
+    assert ogimage.write("Site", cards, second, cache) == (5, 0)
+    for i in range(5):
+        assert (second / ogimage.FOLDER / f"c{i}.png").read_bytes() == (first / ogimage.FOLDER / f"c{i}.png").read_bytes()
+    outside = tmp_path / "outside.txt"
+    outside.write_text("keep me")
+    planted = cache / f"{ogimage.card_key('Site', cards['p0.md'])}.png"
+    planted.unlink()
+    planted.symlink_to(outside)
+    assert ogimage.write("Site", cards, tmp_path / "three", cache) == (5, 1)
+    assert outside.read_text() == "keep me"
+    assert not planted.is_symlink()
+    assert planted.read_bytes() == (first / ogimage.FOLDER / "c0.png").read_bytes()

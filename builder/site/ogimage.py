@@ -14,9 +14,10 @@ import io
 import json
 import re
 import shutil
+import threading
 import unicodedata
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, replace
-from functools import cache
 from pathlib import Path
 
 import PIL
@@ -42,10 +43,15 @@ class Card:
     figure: str  # the verdict, or a key figure ("11 of 14 authors have left Meta")
 
 
-@cache
+_fonts = threading.local()  # cards are drawn on two threads: a FreeType face is never shared between them
+
+
 def font(size: int) -> ImageFont.FreeTypeFont:
-    built_in = ImageFont.load_default(size=size)
-    return ImageFont.truetype(io.BytesIO(built_in.font_bytes), size, layout_engine=ImageFont.Layout.BASIC)
+    faces = _fonts.__dict__.setdefault("faces", {})
+    if size not in faces:
+        built_in = ImageFont.load_default(size=size)
+        faces[size] = ImageFont.truetype(io.BytesIO(built_in.font_bytes), size, layout_engine=ImageFont.Layout.BASIC)
+    return faces[size]
 
 
 def plain(text: str) -> str:
@@ -206,29 +212,32 @@ def attach(pages: list, cards: dict[str, Card]) -> list:
 
 def write(site_name: str, cards: dict[str, Card], target: Path, cache: Path | None = None) -> tuple[int, int]:
     """Draw each distinct card once into target/FOLDER; returns (cards, drawn). A card drawn by an
-    earlier build with the same text and the same code is copied from `cache` instead (a card takes a
-    tenth of a second to draw and compress); the cache keeps only this build's cards."""
+    earlier build with the same text and the same code is copied from `cache` instead (a card takes
+    about 20 ms to draw and compress); the cache keeps only this build's cards."""
     distinct = {card.name: card for card in sorted(cards.values(), key=lambda c: c.name)}
-    drawn, used = 0, set()
     if cache is not None:
         cache.mkdir(parents=True, exist_ok=True)
-    for name, card in distinct.items():
+    stored = {name: cache / f"{card_key(site_name, card)}.png" if cache is not None else None for name, card in distinct.items()}
+    # a link in the cache is never followed: such a card is drawn again
+    missing = [name for name, path in stored.items() if path is None or not path.is_file() or path.is_symlink()]
+    with ThreadPoolExecutor(2) as pool:  # Pillow draws and compresses with the GIL released: two cards at once
+        pictures = pool.map(lambda name: draw(site_name, distinct[name]), missing)  # written as they come
+        for name, picture in zip(missing, pictures, strict=True):
+            destination = output(target, f"{FOLDER}/{name}")
+            destination.parent.mkdir(parents=True, exist_ok=True)
+            destination.write_bytes(picture)
+            if stored[name] is not None:
+                stored[name].unlink(missing_ok=True)  # a link put there is replaced, never written through
+                shutil.copyfile(destination, stored[name])
+    for name in sorted(distinct.keys() - set(missing)):
         destination = output(target, f"{FOLDER}/{name}")
         destination.parent.mkdir(parents=True, exist_ok=True)
-        stored = cache / f"{card_key(site_name, card)}.png" if cache is not None else None
-        if stored is not None and stored.is_file() and not stored.is_symlink():  # a link is never followed
-            shutil.copyfile(stored, destination)
-        else:
-            destination.write_bytes(draw(site_name, card))
-            drawn += 1
-            if stored is not None:
-                shutil.copyfile(destination, stored)
-        if stored is not None:
-            used.add(stored.name)
+        shutil.copyfile(stored[name], destination)
+    used = {path.name for path in stored.values() if path is not None}
     for old in cache.glob("*.png") if cache is not None else ():
         if old.name not in used:
             old.unlink()
-    return len(distinct), drawn
+    return len(distinct), len(missing)
 
 
 def card_key(site_name: str, card: Card) -> str:
