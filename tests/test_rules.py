@@ -354,3 +354,26 @@ def test_origins_follow_chains_stop_at_loops_and_ignore_unknown_parents():
     found = dict(sourcing.origins(sources).rows())
     assert found == {sid: by_hand(sid) for sid in parent}
     assert (found["a"], found["m"], found["e"], found["long5"], found["long29"]) == ("c", "m", "e", "long0", "long9")
+
+
+def test_origins_follow_chains_to_their_end_and_stop_in_loops():
+    """sourcing.origins against a plain walk: chains end at a source that repeats none, an unknown
+    or empty parent ends one too, and a loop stops after MAX_ECHOES steps."""
+    import polars as pl
+
+    from builder.stories import sourcing
+
+    parents = {"a": "b", "b": "c", "c": None, "x": "y", "y": "x", "z": "gone", "e": "", "s": "s", "t": "a"}
+    sources = pl.DataFrame({"source_id": list(parents), "origin_source_id": list(parents.values())})
+
+    def walk(source):
+        for _ in range(sourcing.MAX_ECHOES):
+            parent = parents.get(source)
+            if not parent or parent not in parents:
+                break
+            source = parent
+        return source
+
+    found = dict(sourcing.origins(sources).rows())
+    assert found == {source: walk(source) for source in parents}
+    assert found["a"] == found["t"] == "c" and found["z"] == "z" and found["e"] == "e"

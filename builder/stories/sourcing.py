@@ -6,6 +6,7 @@ Beside the story's other rules (llama_rules.py, whose `check` runs these too); e
 
 from __future__ import annotations
 
+import bisect
 import calendar
 import datetime as dt
 import re
@@ -37,13 +38,16 @@ def origins(sources: pl.DataFrame) -> pl.DataFrame:
     step = parent.join(known, on="parent", how="left").select(
         pl.col("source_id").alias("origin"), pl.when(pl.col("known") & (pl.col("parent") != "")).then("parent").alias("next")
     )
-    found = parent.select("source_id", pl.col("source_id").alias("origin"))
+    # Only the sources still moving are joined again: a source whose chain has ended is set aside.
+    moving = parent.select("source_id", pl.col("source_id").alias("origin"))
+    settled = []
     for _ in range(MAX_ECHOES):
-        moved = found.join(step, on="origin", how="left").with_columns(pl.coalesce("next", "origin").alias("origin"))
-        if moved["next"].null_count() == moved.height:
+        moved = moving.join(step, on="origin", how="left")
+        settled.append(moved.filter(pl.col("next").is_null()).drop("next"))
+        moving = moved.filter(pl.col("next").is_not_null()).select("source_id", pl.col("next").alias("origin"))
+        if moving.height == 0:
             break
-        found = moved.drop("next")
-    return found
+    return pl.concat([*settled, moving])
 
 
 def _support(tables) -> pl.DataFrame:
@@ -153,7 +157,7 @@ def _period_end(date: dt.date, precision: str | None) -> dt.date:
 def rationale_counts(tables, paths):
     """A rationale that counts the Ledger's own dated exits before a day must agree with the departures."""
     exits = tables["departures"].filter((pl.col("from_org_id") == "meta") & pl.col("date").is_not_null())
-    ends = [_period_end(date, precision) for date, precision in exits.select("date", "date_precision").rows()]
+    ends = sorted(_period_end(date, precision) for date, precision in exits.select("date", "date_precision").rows())
     # Only rationales that can hold the phrase reach Python (a superset: the regex decides below).
     stating = _rows(tables["claims"]).filter(pl.col("rationale").str.contains("(?i)exits"))
     for row, claim_id, rationale in stating.select(ROW, "claim_id", "rationale").rows():
@@ -163,7 +167,7 @@ def rationale_counts(tables, paths):
             except ValueError:
                 continue  # not a date in this form ("5 Julember 2023"): nothing to compare
             stated = int(said) if said.isdigit() else NUMBERS.index(said.lower())
-            counted = sum(end < before for end in ends)
+            counted = bisect.bisect_left(ends, before)  # the exits that ended before the day
             if stated != counted:
                 yield Problem(
                     paths["claims"],
