@@ -8,6 +8,7 @@ Codes, ids and dates are computed from datapackage.json, the seeds and the downl
 
 import csv
 import datetime as dt
+import html
 import json
 import re
 from collections import Counter
@@ -160,3 +161,19 @@ def test_a_lists_pagers_have_distinct_accessible_names(built):
         "Sources: pages, above the list",
         "Sources: pages, below the list",
     ]
+
+
+def test_a_views_own_id_reads_as_its_rows_words(built):
+    """The timeline preview titled its phone rows `organization-founded-google-19980904-0`: a view's
+    own key shows the row's `label` where the view has one (the downloads keep the id)."""
+    rows = list(csv.DictReader(open(built / "dist" / "data" / "timeline.csv", encoding="utf-8")))
+    ids, words = {r["event_id"] for r in rows}, {r["label"] for r in rows}
+    page = built / "site" / "data" / "timeline" / "index.html"
+    firsts = [
+        m.group(1)
+        for m in re.finditer(
+            r'<tr><td data-label="[^"]*"[^>]*>(.*?)</td>', PREVIEW.search(page.read_text(encoding="utf-8")).group(1)
+        )
+    ]
+    assert firsts and not ids & set(firsts)
+    assert {html.unescape(f) for f in firsts} <= words

@@ -183,6 +183,8 @@ class Renderer:
             return escape(self.site.label(other, value))  # a row with no page: its words, unlinked
         if lookup and not labels.enumerated(field) and table not in self.site.resources:
             return escape(self.site.label(lookup, value))  # a view's code a table names (a verdict)
+        if row.get("label") and table in self.site.view_resources and self._view_key(table) == [name]:
+            return escape(row["label"])  # a view's own id reads as its row's words (a timeline event's)
         if isinstance(value, dt.date):
             return escape(format_date(value, row.get(precision_column(name))))
         if isinstance(value, bool):
@@ -201,6 +203,9 @@ class Renderer:
         # Curated notes use inline Markdown (`ids`, links): rendered, everything else escaped; an id
         # with a page links to it, so a reader can follow the note's sources.
         return self.link_ids(inline_markdown(value)) if isinstance(value, str) else escape(value)
+
+    def _view_key(self, table: str) -> list[str]:
+        return load.primary_key(self.site.view_resources[table])
 
     def link_ids(self, html: Markup) -> Markup:
         def link(match: re.Match) -> str:
