@@ -32,7 +32,7 @@ def findings(root: Path):
     assert not structure, structure
     unreadable, _ = check_files(descriptor, root)
     # the objects `builder validate` reads the tables with (builder.package.light where plain)
-    tables, ours = check_tables(Resources(descriptor, lambda: package), descriptor, root, set(unreadable))
+    tables, ours = check_tables(Resources(descriptor, root, package), descriptor, root, set(unreadable))
     theirs = frictionless_problems(package, descriptor, set(unreadable))
     return {tuple(p.key()) for p in ours}, {tuple(p.key()) for p in theirs}, tables, descriptor
 
@@ -44,7 +44,7 @@ def streamed(root: Path, monkeypatch, tables: dict) -> set:
     descriptor, _ = load.read_descriptor(root / "datapackage.json")
     package, _ = check_descriptor(descriptor, root)
     unreadable, _ = check_files(descriptor, root)
-    frames, ours = check_tables(Resources(descriptor, lambda: package), descriptor, root, set(unreadable))
+    frames, ours = check_tables(Resources(descriptor, root, package), descriptor, root, set(unreadable))
     monkeypatch.delenv("LEDGER_STREAMING_BYTES")
     assert frames.keys() == tables.keys()
     for name, frame in frames.items():

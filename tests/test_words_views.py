@@ -15,9 +15,11 @@ from collections import Counter
 from html.parser import HTMLParser
 from types import SimpleNamespace
 
-from conftest import descriptor, resource
+from click.testing import CliRunner
+from conftest import descriptor, resource, save
 from test_words import labelled_codes, seed_rows, visible
 
+from builder.cli import cli
 from builder.common import labels
 from builder.common.dates import format_date
 from builder.site.words import release_stamp
@@ -177,3 +179,24 @@ def test_a_views_own_id_reads_as_its_rows_words(built):
     ]
     assert firsts and not ids & set(firsts)
     assert {html.unescape(f) for f in firsts} <= words
+
+
+HOSTILE_WORDS = "<script>alert(1)</script> & <img src=x onerror=alert(2)>"  # no comma or quote: a bare CSV cell
+
+
+def test_hostile_words_for_codes_and_view_rows_are_text(ledger):
+    """A country's label and a timeline event's words come from the data: on every page that shows
+    them (the organization's lead and tag, its index, the data previews) they are text, never markup."""
+    data = descriptor(ledger)
+    country = next(f for f in resource(data, "organizations")["schema"]["fields"] if f["name"] == "country")
+    country["categories"] = [{**c, "label": HOSTILE_WORDS} if c["value"] == "US" else c for c in country["categories"]]
+    save(ledger, data)
+    names = ledger / "seeds" / "organizations.csv"
+    names.write_text(names.read_text(encoding="utf-8").replace("Mistral AI", HOSTILE_WORDS), encoding="utf-8")
+    result = CliRunner().invoke(cli, ["build", "--root", str(ledger), "--quiet"])
+    assert result.exit_code == 0, result.output
+    pages = {p: p.read_text(encoding="utf-8") for p in (ledger / "site").rglob("*.html")}
+    assert not [p for p, text in pages.items() if "<script>alert(" in text or "<img src=x" in text]
+    escaped = html.escape(HOSTILE_WORDS, quote=False)
+    assert escaped in pages[ledger / "site" / "organizations" / "meta" / "index.html"]  # "based in …" and its tag
+    assert f"leaves for {escaped}" in pages[ledger / "site" / "data" / "timeline" / "index.html"]  # an event's words

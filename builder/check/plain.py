@@ -6,7 +6,7 @@ of the plain parts most packages use (CSV files, the five everyday field types, 
 metadata) is recognised here as one frictionless accepts; anything else, or anything unusual in
 those parts, goes to frictionless as before, which then words what is wrong.
 
-`accepted` may only say yes where frictionless does: tests/test_plain.py checks that on hundreds
+`accepted` may only say yes where frictionless does: tests/test_plain.py checks that on thousands
 of descriptors with one part changed for the worse, against frictionless itself.
 """
 
@@ -17,7 +17,7 @@ import re
 from urllib.parse import urlparse
 
 from builder.package import formats
-from builder.package.light import SUPPORTED_CONSTRAINTS, light_resource
+from builder.package.light import SUPPORTED_CONSTRAINTS, readable
 
 NAME = re.compile(r"^([-a-z0-9._/])+$")  # frictionless.settings.NAME_PATTERN: v1 names (no `$schema`)
 PACKAGE_KEYS = {"name", "title", "description", "version", "homepage", "image", "keywords", "licenses",
@@ -80,7 +80,7 @@ def _resource(resource: dict) -> bool:
         if not isinstance(value, DIALECT[key]) or (DIALECT[key] is str and len(value) != 1):
             return False
     schema = resource.get("schema")
-    if not isinstance(schema, dict) or not set(schema) <= SCHEMA_KEYS or light_resource(resource) is None:
+    if not isinstance(schema, dict) or not set(schema) <= SCHEMA_KEYS or not readable(resource):
         return False
     fields = schema.get("fields")
     if not isinstance(fields, list) or not fields or not all(_field(f) for f in fields):

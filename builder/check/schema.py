@@ -84,14 +84,19 @@ def check_files(descriptor: dict, root: Path, *, utf8: bool = True) -> tuple[set
 
 class Resources:
     """The resource objects the table checks read, by name: light ones (builder.package.light)
-    where the resource is plain, else frictionless's from `package()` (which may wait for it)."""
+    where the resource is a plain CSV, else frictionless's, from `package` or, when validation did
+    not need one (builder.check.plain), from a Package made on first need."""
 
-    def __init__(self, descriptor: dict, package):
-        self.package = package
+    def __init__(self, descriptor: dict, root: Path, package=None):
+        self.descriptor, self.root, self.package = descriptor, root, package
         self.light = {r["name"]: light.light_resource(r) for r in load.resources(descriptor) if formats.is_plain_csv(r)}
 
     def get_resource(self, name: str):
-        return self.light.get(name) or self.package().get_resource(name)
+        if self.light.get(name) is not None:
+            return self.light[name]
+        if self.package is None:
+            self.package = load.frictionless_package(self.descriptor, self.root)
+        return self.package.get_resource(name)
 
 
 def check_tables(

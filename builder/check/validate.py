@@ -61,7 +61,7 @@ def validate_package(paths: Paths, strict: bool = False) -> tuple[Report, dict |
     with ThreadPoolExecutor(1) as aside:  # the site's pages are checked while Polars reads the tables,
         site = aside.submit(site_problems, paths, descriptor)  # the rules while it checks foreign keys
         tables, table_problems = check_tables(
-            Resources(descriptor, lambda: package or load.frictionless_package(descriptor, paths.root)),
+            Resources(descriptor, paths.root, package),
             descriptor,
             paths.root,
             unreadable,

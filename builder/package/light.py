@@ -6,9 +6,9 @@ Anything else asked of a field or schema (a cell reader for a value the fast pat
 recognise, a list's item type) comes from frictionless's own object, made on first use. A value
 is only given here when it is exactly what frictionless would hold for a valid descriptor: a field
 whose options are unusual (a `fmt:` format, non-text missing values, an untyped field) is
-frictionless's from the start. frictionless still checks the descriptor itself
-(builder.check.structure), side by side with the tables; tests/test_light.py compares every
-attribute with frictionless's on the packages the tests hold.
+frictionless's from the start. The descriptor itself is checked first (builder.check.structure:
+by frictionless, or by builder.check.plain where it is one frictionless accepts);
+tests/test_plain.py compares every attribute and value reader with frictionless's.
 """
 
 from __future__ import annotations
@@ -69,6 +69,11 @@ def _date_value(cell, pattern: str):  # frictionless.fields.DateField, any forma
 
 def _texts(value) -> bool:
     return isinstance(value, list) and all(isinstance(item, str) for item in value)
+
+
+def _as_list(value) -> list:
+    """A Table Schema name list, which may be written as one name."""
+    return [value] if isinstance(value, str) else list(value)
 
 
 class LightField:
@@ -145,17 +150,11 @@ class LightSchema:
         self._lock = threading.Lock()
         self.fields = [LightField(field, self) for field in descriptor["fields"]]
         self._by_name = {field.name: field for field in self.fields}
-        key = descriptor.get("primaryKey", [])
-        self.primary_key = [key] if isinstance(key, str) else list(key)
-        self.foreign_keys = [
+        self.primary_key = _as_list(descriptor.get("primaryKey", []))
+        self.foreign_keys = [  # as frictionless holds them: lists of names, "" for the table itself
             {
-                "fields": [fk["fields"]] if isinstance(fk["fields"], str) else list(fk["fields"]),
-                "reference": {
-                    "resource": fk["reference"]["resource"],
-                    "fields": [fk["reference"]["fields"]]
-                    if isinstance(fk["reference"]["fields"], str)
-                    else list(fk["reference"]["fields"]),
-                },
+                "fields": _as_list(fk["fields"]),
+                "reference": {"resource": fk["reference"]["resource"], "fields": _as_list(fk["reference"]["fields"])},
             }
             for fk in descriptor.get("foreignKeys", [])
         ]
@@ -189,27 +188,35 @@ class LightSchema:
         return self.real().get_field(name)
 
 
-def light_resource(resource: dict):
-    """The resource as the table checks read it, or None when frictionless's own object must be
-    used (a schema or dialect whose shape is not the plain one read here)."""
+def readable(resource: dict) -> bool:
+    """Whether the resource's schema and dialect have the plain shape these objects read (else
+    frictionless's own object is used)."""
     schema, dialect = resource.get("schema"), resource.get("dialect", {})
     if not (isinstance(schema, dict) and isinstance(dialect, dict) and isinstance(schema.get("fields"), list)):
-        return None
+        return False
     if not all(isinstance(f, dict) and isinstance(f.get("name"), str) for f in schema["fields"]):
-        return None
+        return False
     if not isinstance(dialect.get("headerCase", True), bool) or not _texts(schema.get("missingValues", [])):
-        return None
+        return False
     key = schema.get("primaryKey", [])
     if not (isinstance(key, str) or _texts(key)) or not isinstance(schema.get("fieldsMatch", "exact"), str):
-        return None
+        return False
     if not isinstance(schema.get("foreignKeys", []), list):
-        return None
+        return False
     for fk in schema.get("foreignKeys", []):
         reference = fk.get("reference") if isinstance(fk, dict) else None
         if not isinstance(reference, dict) or not isinstance(reference.get("resource"), str):
-            return None
+            return False
         if not all(isinstance(part, str) or _texts(part) for part in (fk.get("fields"), reference.get("fields"))):
-            return None
+            return False
+    return True
+
+
+def light_resource(resource: dict):
+    """The resource as the table checks read it, or None when frictionless's own object must be used."""
+    if not readable(resource):
+        return None
+    schema, dialect = resource["schema"], resource.get("dialect", {})
     return SimpleNamespace(
         name=resource["name"], schema=LightSchema(schema), dialect=SimpleNamespace(header_case=dialect.get("headerCase", True))
     )

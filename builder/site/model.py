@@ -50,6 +50,7 @@ class Site:
     page_ids: dict[str, str] = field(init=False)
     row_ids: dict[str, str] = field(init=False)
     view_resources: dict[str, dict] = field(init=False)  # a view's published resource (its schema's categories)
+    view_by_name: dict[str, View] = field(init=False)
 
     def __post_init__(self):
         self.resources = {r["name"]: r for r in load.resources(self.descriptor)}
@@ -58,6 +59,7 @@ class Site:
         self.paged = {name for name, resource in self.resources.items() if load.gets_pages(resource)}
         self.tables = {name: capped(frame) for name, frame in self.tables.items()}
         self.views = [dataclasses.replace(view, frame=capped(view.frame)) for view in self.views]
+        self.view_by_name = {view.name: view for view in self.views}
         self.rows_by_id = {}
         for name, resource in self.resources.items():
             key = load.primary_key(resource)
@@ -113,11 +115,12 @@ class Site:
 
     def references(self, name: str) -> dict[str, str]:
         """A view's columns of ids: column -> table, or "@column" for the table another column names."""
-        return next((view.references for view in self.views if view.name == name), {})
+        view = self.view_by_name.get(name)
+        return view.references if view else {}
 
     def unlisted(self, name: str, column: str, value) -> str | None:
         """The words a view gives an id of its references column that names no row ("Not reported")."""
-        view = next((view for view in self.views if view.name == name), None)
+        view = self.view_by_name.get(name)
         words = view.categories.get(column) if view and column in view.references else None
         return next((c.get("label") for c in words if c.get("value") == value), None) if isinstance(words, list) else None
 

@@ -18,6 +18,7 @@ import threading
 import unicodedata
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, replace
+from functools import cache
 from pathlib import Path
 
 import PIL
@@ -240,8 +241,14 @@ def write(site_name: str, cards: dict[str, Card], target: Path, cache: Path | No
     return len(distinct), len(missing)
 
 
+@cache
+def _code() -> bytes:
+    """This module's source, read once per build, not once per card."""
+    return Path(__file__).read_bytes()
+
+
 def card_key(site_name: str, card: Card) -> str:
     """What a card's bytes depend on: its text, this module and Pillow's version."""
-    digest = hashlib.sha256(Path(__file__).read_bytes())
+    digest = hashlib.sha256(_code())
     digest.update(json.dumps([PIL.__version__, site_name, card.title, card.figure]).encode())
     return digest.hexdigest()

@@ -50,6 +50,7 @@ class Renderer:
         self.depth = 0
         self._lists: dict[str, Section] = {}  # sections whose full list the page being rendered links to
         self._columns: dict[tuple[str, str], tuple[str, dict, str | None, str | None]] = {}
+        self._words: dict[tuple[str, str], str | None] = {}  # (view, column) -> the column of its words
         # A story's flags beside a value: (table, field, row id) -> (value flagged, words shown, explanation).
         self.flags: dict[tuple[str, str, str], tuple[object, str, str]] = {}
         self._flagged: dict[tuple[str, str], str] = {}  # (table, field) -> the table's key column
@@ -175,7 +176,8 @@ class Renderer:
             return escape(words) if words else Markup('<span class="ledger-empty">—</span>')
         # A link to a row of the table another column names: citations' resource + row_id, a timeline
         # event's subject_table + subject_id.
-        named = "resource" if name == "row_id" else self.site.references(table).get(name, "")[1:]
+        refers = self.site.references(table).get(name, "")
+        named = "resource" if name == "row_id" else refers[1:] if refers.startswith("@") else ""
         other = row.get(named) if named else None
         if other is not None and self.site.has_pages(other) and value in self.site.rows_by_id.get(other, {}):
             return Markup(f'<a href="{escape(self.entity_url(other, value))}">{escape(self.site.label(other, value))}</a>')
@@ -183,8 +185,9 @@ class Renderer:
             return escape(self.site.label(other, value))  # a row with no page: its words, unlinked
         if lookup and not labels.enumerated(field) and table not in self.site.resources:
             return escape(self.site.label(lookup, value))  # a view's code a table names (a verdict)
-        if row.get("label") and table in self.site.view_resources and self._view_key(table) == [name]:
-            return escape(row["label"])  # a view's own id reads as its row's words (a timeline event's)
+        words = self.words_column(table, name)
+        if words and row.get(words):
+            return escape(row[words])  # a view's own id reads as its row's words (a timeline event's)
         if isinstance(value, dt.date):
             return escape(format_date(value, row.get(precision_column(name))))
         if isinstance(value, bool):
@@ -204,8 +207,13 @@ class Renderer:
         # with a page links to it, so a reader can follow the note's sources.
         return self.link_ids(inline_markdown(value)) if isinstance(value, str) else escape(value)
 
-    def _view_key(self, table: str) -> list[str]:
-        return load.primary_key(self.site.view_resources[table])
+    def words_column(self, table: str, name: str) -> str | None:
+        """The column whose words stand for `name`: a view's `words`, for its own single-column id."""
+        key = (table, name)
+        if key not in self._words:
+            view = self.site.view_by_name.get(table)
+            self._words[key] = view.words if view and view.primary_key == [name] else None
+        return self._words[key]
 
     def link_ids(self, html: Markup) -> Markup:
         def link(match: re.Match) -> str:

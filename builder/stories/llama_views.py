@@ -160,6 +160,7 @@ def timeline(tables) -> object:
         primary_key=["event_id"],
         order=["date", "left_by", "event_id"],
         references={"subject_id": "@subject_table", "source_id": "sources"},
+        words="label",
         categories={"kind": TIMELINE_KINDS, "subject_table": SUBJECT_TABLES},
         fields={
             "event_id": "Stable id of the event.",

@@ -34,6 +34,9 @@ class View:
     # categories of a references column are only the words for its values that name no row.
     references: dict[str, str] = field(default_factory=dict)
     categories: dict[str, str | list[dict]] = field(default_factory=dict)
+    # The column that says what a row is in words (the timeline's `label`): pages show it for the
+    # view's own id, which names nothing a reader knows.
+    words: str | None = None
 
     @property
     def sort_by(self) -> list[str]:
