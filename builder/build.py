@@ -6,7 +6,8 @@ which of these it reads, and it returns one of them.
     list[View] derive    -> the story's views (builder.views.derive.View)
     Exported   export    -> the staged dist/ and the published descriptor (every file with its hash)
     Ledger     history   -> releases and row history (builder.history.changes.Ledger), or None unread
-    Rendered   render    -> the staged docs folder and the generated pages' texts, which publish takes over
+    Rendered   render    -> the staged docs folder, the generated pages' texts, which publish takes over,
+                            and the share cards being drawn beside the build, which publish waits for
 
 publish and api write files only: they return nothing but their one-line summary.
 """
@@ -22,6 +23,7 @@ if TYPE_CHECKING:  # names for the signatures only: importing polars here would 
 
     from builder.common.errors import Report
     from builder.package.paths import Paths
+    from builder.site.ogimage import Drawing
 
 
 @dataclass(frozen=True)
@@ -53,3 +55,4 @@ class Exported:
 class Rendered:
     docs_dir: Path
     generated: dict[str, str]  # path -> page text; publish empties it once the texts are in its manifest
+    cards: Drawing | None = None  # drawn into their own folder while MkDocs builds; publish moves them into site/

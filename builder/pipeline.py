@@ -243,17 +243,19 @@ def _render(job: Job, checked: Checked, views: list[View], exported: Exported, l
     site.croissant = croissant.document(exported.published, base=base, site_url=job.site_url)
     docs_dir = job.staging / "docs"
     pages = render.render_pages(site, job.paths.docs)
-    # Share cards (Open Graph images): each page names its card; the cards are drawn beside the pages.
+    # Share cards (Open Graph images): each page names its card; the cards are drawn on a thread of
+    # their own, into a folder MkDocs does not read, while it builds the site (publish moves them in).
     pages, cards = ogimage.prepare(site, stories.for_package(checked.descriptor), pages)
     generated = render.write_pages(pages, docs_dir, job.paths.docs)
     name = names.plain_title(site.published.get("title") or site.published.get("name", ""))
-    count, drawn = ogimage.write(name, cards, docs_dir, job.paths.cache("cards"))
-    return Rendered(docs_dir, generated), f"{len(pages)} pages, {count} share cards ({drawn} drawn)"
+    drawing = ogimage.Drawing(name, cards, job.staging / "cards", job.paths.cache("cards"))
+    return Rendered(docs_dir, generated, drawing), f"{len(pages)} pages"
 
 
 def _publish(job: Job, descriptor: dict, rendered: Rendered, ledger: Ledger | None = None) -> tuple[None, str]:
     from builder.common import clock
-    from builder.site import notfound, publish, words
+    from builder.package.paths import output
+    from builder.site import notfound, ogimage, publish, words
     from builder.site.config import site_config
 
     config = site_config(job.paths.root, descriptor)
@@ -264,18 +266,34 @@ def _publish(job: Job, descriptor: dict, rendered: Rendered, ledger: Ledger | No
     stamp = words.release_stamp(descriptor.get("version"), ledger, clock.build_time().date())
     config["copyright"] = " · ".join(html.escape(str(part)) for part in (config.get("copyright"), stamp) if part)
     site_dir = job.staging / "site"
-    count, cache = publish.publish(
-        config,
-        rendered.docs_dir,
-        site_dir,
-        job.dist,
-        rendered.generated,  # publish empties it once the manifest has the texts
-        job.paths.cache("pages"),
-    )
+    try:
+        count, cache, shared = publish.publish(
+            config,
+            rendered.docs_dir,
+            site_dir,
+            job.dist,
+            rendered.generated,  # publish empties it once the manifest has the texts
+            job.paths.cache("pages"),
+        )
+    except BaseException:
+        if rendered.cards is not None:
+            rendered.cards.cancel()
+        raise
+    cards = ""
+    if rendered.cards is not None:
+        drawn = rendered.cards.result()
+        folder = rendered.cards.target / ogimage.FOLDER
+        if folder.is_dir():
+            destination = output(site_dir, ogimage.FOLDER)
+            destination.parent.mkdir(parents=True, exist_ok=True)
+            os.replace(folder, destination)
+        cards = f", {drawn[0]} share cards ({drawn[1]} drawn beside it)"
     if not job.site_url:
         notfound.relocatable(site_dir)  # no known address: the 404 page finds the site's root itself
-    rebuilt = f" ({len(cache.rebuilt)} rendered, {cache.reused} from the page cache)" if cache else ""
-    return None, f"{count} HTML pages{rebuilt}, {folder_bytes(site_dir) / 1024 / 1024:.1f} MiB in site/"
+    rebuilt = ""
+    if cache:
+        rebuilt = f" ({len(cache.rebuilt)} rendered, {shared} in a shared theme render; {cache.reused} from the page cache)"
+    return None, f"{count} HTML pages{rebuilt}{cards}, {folder_bytes(site_dir) / 1024 / 1024:.1f} MiB in site/"
 
 
 def folder_bytes(folder: Path) -> int:

@@ -144,3 +144,23 @@ def test_the_card_cache_reuses_cards_and_never_writes_through_a_link(tmp_path):
     assert outside.read_text() == "keep me"
     assert not planted.is_symlink()
     assert planted.read_bytes() == (first / ogimage.FOLDER / "c0.png").read_bytes()
+
+
+def test_cards_that_cannot_be_drawn_fail_the_build_with_the_reason(tmp_path):
+    """The cards are drawn by a process of their own while MkDocs builds; its failure is the build's."""
+    target = tmp_path / "cards"
+    (target / ogimage.FOLDER).mkdir(parents=True)
+    (target / ogimage.FOLDER / "home.png").mkdir()  # a folder where the card would be written
+    drawing = ogimage.Drawing("Site", {"index.md": ogimage.Card("home.png", "Home", "")}, target)
+    with pytest.raises(RuntimeError, match="the share cards were not drawn: IsADirectoryError"):
+        drawing.result()
+
+
+def test_cards_are_a_palette_of_the_four_colours_and_their_shades():
+    image = Image.open(io.BytesIO(ogimage.draw("Site", ogimage.Card("x.png", "A title", "3 of 14"))))
+    assert image.mode == "P" and image.size == (1200, 630)
+    rgb = image.convert("RGB")
+    assert rgb.getpixel((600, 5)) == ogimage.ACCENT and rgb.getpixel((600, 300)) == ogimage.BACKGROUND
+    colours = {colour for _, colour in rgb.getcolors(1200 * 630)}
+    assert {ogimage.TEXT, ogimage.MUTED, ogimage.ACCENT, ogimage.BACKGROUND} <= colours
+    assert len(colours) <= 1 + 3 * (ogimage.LEVELS - 1)

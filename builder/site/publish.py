@@ -21,6 +21,7 @@ from builder.common import clock, progress
 from builder.common.errors import StageFailed
 from builder.site.cache import PageCache, pages_from
 from builder.site.mkdocs_hooks import MANIFEST_VARIABLE
+from builder.site.shell import Shells, shared
 
 
 class _Collect(logging.Handler):
@@ -74,9 +75,11 @@ def publish(
     downloads: Path,
     generated: dict[str, str],
     pages: Path | None = None,
-) -> tuple[int, PageCache | None]:
-    """Run MkDocs strictly, add the downloads beside the pages; return the number of HTML pages and
+    share: bool = True,
+) -> tuple[int, PageCache | None, int]:
+    """Run MkDocs strictly, add the downloads beside the pages; return the number of HTML pages,
     the page cache (in `pages`, when given: unchanged pages are linked from it, not rendered again).
+    and how many pages were their kind's shared render (with `share`: builder.site.shell).
     `generated` (path -> text) is emptied once written to the manifest: the caller hands it over."""
     os.environ.setdefault("NO_MKDOCS_2_WARNING", "1")
     manifest = docs_dir.parent / "generated-pages.json"  # outside docs_dir: never published; path -> page
@@ -93,6 +96,7 @@ def publish(
     # The manifest holds the texts now (the hook reads them into MkDocs' files): keep only their
     # paths, so a large site is not held twice while MkDocs builds it.
     paths = frozenset(generated)
+    shells = Shells(paths) if share else None
     generated.clear()
     handler = _Collect()
     logger = logging.getLogger("mkdocs")
@@ -100,7 +104,7 @@ def publish(
     progress.start("mkdocs", len(paths), "pages built")
     try:
         mkdocs_config = load_config(config_file=config_file, docs_dir=str(docs_dir), site_dir=str(site_dir), strict=True)
-        with pages_from(page_cache), _no_markdown_for(paths):
+        with pages_from(page_cache), _no_markdown_for(paths), shared(shells):
             build(mkdocs_config)
     except Exception as error:  # MkDocs aborts with its own exception types; the log holds why
         details = "; ".join(handler.messages[:5]) or str(error)
@@ -114,4 +118,5 @@ def publish(
     shutil.copytree(downloads, site_dir / "downloads")
     if page_cache is not None:
         page_cache.finish()
-    return sum(name.endswith(".html") for _, _, names in os.walk(site_dir) for name in names), page_cache
+    count = sum(name.endswith(".html") for _, _, names in os.walk(site_dir) for name in names)
+    return count, page_cache, shells.shared if shells else 0
