@@ -262,9 +262,9 @@ def build_versus(entity_pages: int, runs: int, work: Path, shape: str = "copies"
     synth(copies * total, package, shape)
     build = [str(BUILDER), "build", "--quiet", "--root", str(package)]
 
-    # A clean build each time: the page cache of the run before is removed first.
-    def cold(run):  # the page cache (.build/pages-<key>/) removed: a clean build
-        for folder in (package / ".build").glob("pages-*"):
+    # A clean build each time: the page and card caches of the run before are removed first.
+    def cold(run):  # .build/pages-<key>/ and .build/cards-<key>/ removed: every page rendered, every card drawn
+        for folder in [*(package / ".build").glob("pages-*"), *(package / ".build").glob("cards-*")]:
             shutil.rmtree(folder, ignore_errors=True)
 
     ours = measure(build, runs, before=cold)

@@ -12,7 +12,7 @@ from builder import pipeline
 from builder.package.paths import Paths
 from builder.site import cache
 
-COUNTS = re.compile(r"(\d+) HTML pages \((\d+) rendered, (\d+) from the page cache\)")
+COUNTS = re.compile(r"(\d+) HTML pages \((\d+) rendered, \d+ in a shared theme render; (\d+) from the page cache\)")
 
 
 def build(root: Path, site_url: str = "") -> tuple[int, int]:

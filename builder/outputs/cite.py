@@ -63,9 +63,13 @@ SPECIAL = re.compile("[" + re.escape("".join(LATEX)) + "]")
 ENDS_SENTENCE = (".", "?", "!", "…")
 
 
+CONTROL = re.compile(r"[\x00-\x1f\x7f]")
+SPACES = re.compile(r"\s+")
+
+
 def one_line(text) -> str:
     """Text on one line: line breaks and other control characters read as a space."""
-    return re.sub(r"\s+", " ", re.sub(r"[\x00-\x1f\x7f]", " ", str(text))).strip()
+    return SPACES.sub(" ", CONTROL.sub(" ", str(text))).strip()
 
 
 def latex(text) -> str:

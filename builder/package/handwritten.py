@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import re
+from functools import lru_cache
 
 import jinja2
 import jinja2.sandbox
@@ -19,8 +20,19 @@ from markupsafe import Markup
 MARKDOWN_SYNTAX = re.compile(r"([\\`*_{}\[\]()#+\-.!])")
 
 
+NOT_SLUG = re.compile(r"[^a-z0-9]+")
+
+
 def page_slug(value) -> str:
-    slug = re.sub(r"[^a-z0-9]+", "-", str(value).lower()).strip("-")
+    try:
+        return _slug(value)
+    except TypeError:  # an unhashable value: not remembered
+        return _slug.__wrapped__(value)
+
+
+@lru_cache(maxsize=1 << 17, typed=True)  # a large site asks for the same row's address on many pages
+def _slug(value) -> str:
+    slug = NOT_SLUG.sub("-", str(value).lower()).strip("-")
     return slug or "row"
 
 

@@ -53,6 +53,7 @@ class Site:
     view_by_name: dict[str, View] = field(init=False)
 
     def __post_init__(self):
+        self._labels: dict[tuple[str, object], str] = {}  # (table, key) -> label, as label() found it
         self.resources = {r["name"]: r for r in load.resources(self.descriptor)}
         names = {view.name for view in self.views}
         self.view_resources = {r["name"]: r for r in self.published.get("resources", []) if r.get("name") in names}
@@ -90,6 +91,16 @@ class Site:
         return [name for name in self.resources if self.has_pages(name)]
 
     def label(self, table: str, key) -> str:
+        """The words that name a row (asked for again on every page that links to it: remembered)."""
+        try:
+            return self._labels[(table, key)]
+        except KeyError:
+            found = self._labels[(table, key)] = self._label(table, key)
+            return found
+        except TypeError:  # an unhashable key names no row
+            return str(key)
+
+    def _label(self, table: str, key) -> str:
         row = self.rows_by_id.get(table, {}).get(key)
         if row is None:
             return str(key)

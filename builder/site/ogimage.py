@@ -222,12 +222,12 @@ def page_name(kind_name: str) -> str:
 
 
 def attach(pages: list, cards: dict[str, Card]) -> list:
-    """Each page with `card: <path of its PNG>` in its front matter (one added, for a page without)."""
-    attached = []
-    for page in pages:
+    """Each page with `card: <path of its PNG>` in its front matter (one added, for a page without).
+
+    In place: each page's old text goes as its new one is made, so a large site is never held twice."""
+    for index, page in enumerate(pages):
         card = cards.get(page.path)
         if card is None:
-            attached.append(page)
             continue
         line = f"card: {FOLDER}/{card.name}\n"
         if FRONT_MATTER.match(page.text):
@@ -235,8 +235,8 @@ def attach(pages: list, cards: dict[str, Card]) -> list:
             text = page.text[:opening] + line + page.text[opening:]
         else:
             text = f"---\n{line}---\n\n{page.text}"
-        attached.append(replace(page, text=text))
-    return attached
+        pages[index] = replace(page, text=text)
+    return pages
 
 
 def write(site_name: str, cards: dict[str, Card], target: Path, cache: Path | None = None) -> tuple[int, int]:

@@ -51,6 +51,8 @@ class Renderer:
         self._lists: dict[str, Section] = {}  # sections whose full list the page being rendered links to
         self._columns: dict[tuple[str, str], tuple[str, dict, str | None, str | None]] = {}
         self._words: dict[tuple[str, str], str | None] = {}  # (view, column) -> the column of its words
+        self._headings: dict[tuple[str, str, str | None], Markup] = {}  # a cell's data-label, escaped once
+        self._vocabularies: dict[tuple[str, str], dict] = {}  # (table, column) -> code -> label
         # A story's flags beside a value: (table, field, row id) -> (value flagged, words shown, explanation).
         self.flags: dict[tuple[str, str, str], tuple[object, str, str]] = {}
         self._flagged: dict[tuple[str, str], str] = {}  # (table, field) -> the table's key column
@@ -90,7 +92,7 @@ class Renderer:
         self.env.filters["data_attribute"] = data_attribute
         self.env.filters["day"] = lambda iso: format_date(dt.date.fromisoformat(iso), "day")
         self.env.filters["count"] = labels.plural  # {{ n | count('row') }}: "1 row", "4,096 rows"
-        self.env.globals["vocabulary"] = lambda table, name: labels.vocabulary(self.column(table, name)[1])
+        self.env.globals["vocabulary"] = self.vocabulary
         self.env.globals["enumerated"] = labels.enumerated
         self.env.globals["key_words"] = lambda table, key, label: words.key_words(self.site, table, key, label)
         self.env.globals["closed_values"] = labels.values
@@ -199,13 +201,20 @@ class Renderer:
         if labels.enumerated(field):
             # A code reads by its name: the field's own label for it, else the row of the lookup table
             # that names it (a verdict "partly-supported" is "Partly supported"), else the code itself.
-            shown = labels.vocabulary(field).get(value) or (self.site.label(lookup, value) if lookup else value)
+            shown = self.vocabulary(table, name).get(value) or (self.site.label(lookup, value) if lookup else value)
             return Markup(f'<span class="ledger-tag ledger-tag--{page_slug(value)}">{escape(shown)}</span>')
         if isinstance(value, int | float):
             return escape(labels.number(value))
         # Curated notes use inline Markdown (`ids`, links): rendered, everything else escaped; an id
         # with a page links to it, so a reader can follow the note's sources.
         return self.link_ids(inline_markdown(value)) if isinstance(value, str) else escape(value)
+
+    def vocabulary(self, table: str, name: str) -> dict:
+        """A column's labels for its codes (labels.vocabulary), read once per build."""
+        found = self._vocabularies.get((table, name))
+        if found is None:
+            found = self._vocabularies[(table, name)] = labels.vocabulary(self.column(table, name)[1])
+        return found
 
     def words_column(self, table: str, name: str) -> str | None:
         """The column whose words stand for `name`: a view's `words`, for its own single-column id."""
@@ -257,7 +266,9 @@ class Renderer:
             css = ' class="ledger-long"'
         elif shown <= SHORT_TEXT:
             css = ' class="ledger-short"'
-        heading = escape(label if label is not None else self.field_title(table, name))
+        heading = self._headings.get((table, name, label))
+        if heading is None:
+            heading = self._headings[(table, name, label)] = escape(label if label is not None else self.field_title(table, name))
         # A date sorts by its ISO form, not by its words ("4 February 2004").
         value = row.get(name)
         if value is None and isinstance(row.get("left_by"), dt.date) and row.get(precision_column(name)) == "unknown":
