@@ -157,6 +157,7 @@ def test_a_bracketed_title_is_shown_as_publisher_and_date():
     from builder.site.model import Site
 
     site = Site.__new__(Site)  # only what label() reads
+    site._labels = {}  # where label() remembers what it found
     site.resources = {"sources": {"name": "sources", "schema": {"primaryKey": ["source_id"]}, "ledger": {"label": "title"}}}
     site.rows_by_id = {
         "sources": {
