@@ -54,5 +54,5 @@ class Exported:
 @dataclass(frozen=True)
 class Rendered:
     docs_dir: Path
-    generated: dict[str, str]  # path -> page text; publish empties it once the texts are in its manifest
+    generated: dict[str, str]  # path -> page text; publish hands the texts to MkDocs and empties it
     cards: Drawing | None = None  # drawn into their own folder while MkDocs builds; publish moves them into site/

@@ -272,7 +272,7 @@ def _publish(job: Job, descriptor: dict, rendered: Rendered, ledger: Ledger | No
             rendered.docs_dir,
             site_dir,
             job.dist,
-            rendered.generated,  # publish empties it once the manifest has the texts
+            rendered.generated,  # publish hands the texts to MkDocs and empties it
             job.paths.cache("pages"),
         )
     except BaseException:

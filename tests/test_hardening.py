@@ -91,11 +91,9 @@ def test_markdown_attribute_syntax_in_a_name_stays_text(bookshelf):
 
 
 def test_a_generated_page_never_falls_back_to_markdown(tmp_path, monkeypatch):
-    from builder.site import mkdocs_hooks
+    from builder.site import handover, mkdocs_hooks
 
-    manifest = tmp_path / "generated.json"
-    manifest.write_text(json.dumps(["people/x.md"]))
-    monkeypatch.setenv(mkdocs_hooks.MANIFEST_VARIABLE, str(manifest))
+    handover.give({"people/x.md": None})
     config = mkdocs_hooks.on_config({})
 
     class Page:

@@ -320,3 +320,23 @@ def test_the_story_charts_and_their_tables_do_not_grow(tmp_path, monkeypatch):
     assert f"The first 25 of {releases + 11:,} rows;" in home
     table = home.split('<details class="ledger-chart-table">', 1)[1].split("</table>", 1)[0]
     assert table.count("<tr>") == 1 + 25  # the header and the first rows
+
+
+def test_a_long_span_labels_round_years_far_enough_apart_to_read():
+    """A package whose dates span centuries: year labels on round years (1950, 1975…), never closer
+    than YEAR_GAP, so they are not printed over each other, and a grid line only where a label is."""
+    import datetime as dt
+
+    from builder.views import charts
+
+    for width in (charts.WIDE, charts.NARROW):
+        for start, end in ((dt.date(1918, 2, 1), dt.date(2099, 5, 1)), (dt.date(1998, 9, 4), dt.date(2026, 7, 4))):
+            parts = "".join(charts._Frame(start, end, width, 280).axis("Year"))
+            labels = [(float(x), int(year)) for x, year in re.findall(r'<text x="([\d.]+)"[^>]*>(\d{4})</text>', parts)]
+            assert len(labels) >= 3
+            gaps = [b[0] - a[0] for a, b in zip(labels, labels[1:], strict=False)]
+            assert min(gaps) >= charts.YEAR_GAP - 1, (width, start, gaps)
+            steps = {b[1] - a[1] for a, b in zip(labels, labels[1:], strict=False)}
+            assert len(steps) == 1 and (steps.pop() <= 2 or all(year % (labels[1][1] - labels[0][1]) == 0 for _, year in labels))
+            if labels[1][1] - labels[0][1] > 2:
+                assert parts.count('class="grid"') == len(labels)

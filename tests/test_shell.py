@@ -138,3 +138,19 @@ def test_pages_in_the_nav_and_pages_not_generated_are_rendered_whole():
     shells = shell.Shells(frozenset(p.file.src_uri for p in pages[:5]))
     assert [shells.render(template, {"page": p, "nav": nav}) for p in pages] == _whole(template, pages, nav)
     assert shells.shared == 2  # pages 2 and 4: page 3 is in a sequence, page 5 is hand-written
+
+
+def test_the_keys_a_kind_ignores_are_read_by_no_template_of_the_theme():
+    """shell.UNREAD (front-matter keys whose values do not split kinds) holds only keys that neither
+    Material's templates nor the builder's overrides read."""
+    import material
+
+    from builder.site.config import OVERRIDES
+
+    folders = [Path(material.__file__).parent / "templates", OVERRIDES]
+    texts = [path.read_text(encoding="utf-8") for folder in folders for path in folder.rglob("*.html")]
+    assert len(texts) > 50
+    for key in shell.UNREAD:
+        reads = re.compile(rf"meta\s*(\.\s*{key}\b|\[\s*['\"]{key}['\"]\s*\])")
+        assert not [text for text in texts if reads.search(text)], key
+    assert any(re.search(r"meta\s*\.\s*hide\b", text) for text in texts)  # the pattern finds a key they do read

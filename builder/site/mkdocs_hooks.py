@@ -3,15 +3,14 @@
 Generated pages are rendered by Jinja with autoescaping, so they are already HTML. Feeding them
 through Python-Markdown would re-parse every raw HTML block (most of the build time) and could
 reinterpret curated text as Markdown (`{: onerror=… }` with attr_list). Which pages are generated
-is told by a manifest the builder writes outside the docs folder, never by the page itself, so no
-page can switch itself from one path to the other, and a generated page without its marker (its
-front matter unreadable, say) stops the build instead of falling back to Markdown.
+is told by publish in memory (builder.site.handover), never by the page itself, so no page can
+switch itself from one path to the other, and a generated page without its marker (its front
+matter unreadable, say) stops the build instead of falling back to Markdown.
 
 Hand-written pages (a package's docs/*.md) are Markdown; their HTML is sanitised with nh3
 (ammonia): no script, no event handlers, no style, only http(s), mailto and relative links.
 """
 
-import json
 import os
 import re
 from html import escape
@@ -22,11 +21,11 @@ from mkdocs.structure.files import File, Files
 from mkdocs.utils import get_relative_url
 
 from builder.common import progress
+from builder.site import handover
 from builder.site.cache import HOOKS
 from builder.site.sections import mark_section
 
 MARKER = "<!-- ledger:html -->\n"
-MANIFEST_VARIABLE = "LEDGER_GENERATED_PAGES"
 FEED = "changes.xml"  # the Atom feed of releases (builder/history/changes.py)
 # Material's search worker, named in each page's __config; the builder's wrapper (SEARCH_WORKER, copied
 # there by render.write_pages) sits beside it, loads it and puts the page titled exactly as the query first.
@@ -45,16 +44,6 @@ ALLOWED_ATTRIBUTES = {
 ALLOWED_TAGS = nh3.ALLOWED_TAGS - {"area", "map"}
 
 
-def _generated() -> dict[str, str | None]:
-    """The generated pages: path -> text (or a list of paths whose files are in docs_dir)."""
-    manifest = os.environ.get(MANIFEST_VARIABLE)
-    if not manifest:
-        return {}
-    with open(manifest, encoding="utf-8") as handle:
-        pages = json.load(handle)
-    return pages if isinstance(pages, dict) else dict.fromkeys(pages)
-
-
 # A page's `search: keywords:` (words a reader asks with, never shown) become a field of its own in
 # the search index, weighted below titles (a name typed alone still finds its page); the builder's
 # worker ranks pages first by how many typed words their title and keywords hold (search-worker.js).
@@ -67,7 +56,7 @@ KEYWORDS_LINE = re.compile(r"^search:\n(?:  .*\n)*?  keywords: ", re.MULTILINE)
 
 @event_priority(100)  # before Material's search plugin writes its fields into the index's config
 def on_config(config):
-    pages = _generated()
+    pages = handover.take()
     # Only a site whose pages have keywords gets the field (a package without them keeps its index as it was).
     plugins = config.get("plugins") or {}
     plugin = plugins.get("material/search") or plugins.get("search")
@@ -80,7 +69,7 @@ def on_config(config):
 
 
 def on_files(files, config):
-    """The generated pages, from the manifest in memory: MkDocs treats them as files in docs_dir."""
+    """The generated pages, handed over in memory: MkDocs treats them as files in docs_dir."""
     pages = config.get("ledger_pages", {})
     if not pages:
         return files

@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import gzip
 import io
-import json
 import logging
 import os
 import shutil
@@ -19,8 +18,8 @@ import yaml
 
 from builder.common import clock, progress
 from builder.common.errors import StageFailed
+from builder.site import handover
 from builder.site.cache import PageCache, pages_from
-from builder.site.mkdocs_hooks import MANIFEST_VARIABLE
 from builder.site.shell import Shells, shared
 
 
@@ -80,12 +79,8 @@ def publish(
     """Run MkDocs strictly, add the downloads beside the pages; return the number of HTML pages,
     the page cache (in `pages`, when given: unchanged pages are linked from it, not rendered again).
     and how many pages were their kind's shared render (with `share`: builder.site.shell).
-    `generated` (path -> text) is emptied once written to the manifest: the caller hands it over."""
+    `generated` (path -> text) is emptied: its texts are handed to the hooks (builder.site.handover)."""
     os.environ.setdefault("NO_MKDOCS_2_WARNING", "1")
-    manifest = docs_dir.parent / "generated-pages.json"  # outside docs_dir: never published; path -> page
-    with manifest.open("w", encoding="utf-8") as handle:
-        json.dump(generated, handle)  # streamed: the site is not held once more as one string
-    os.environ[MANIFEST_VARIABLE] = str(manifest)
     from mkdocs.commands.build import build
     from mkdocs.config import load_config
 
@@ -93,11 +88,9 @@ def publish(
     config_file = io.StringIO(text)
     config_file.name = str(docs_dir.parent / "mkdocs.yml")  # MkDocs resolves relative paths against this
     page_cache = PageCache(pages, text, generated) if pages is not None else None
-    # The manifest holds the texts now (the hook reads them into MkDocs' files): keep only their
-    # paths, so a large site is not held twice while MkDocs builds it.
     paths = frozenset(generated)
     shells = Shells(paths) if share else None
-    generated.clear()
+    handover.give(generated)  # moved to the hooks (they put the texts in MkDocs' files), not copied
     handler = _Collect()
     logger = logging.getLogger("mkdocs")
     logger.addHandler(handler)
@@ -111,6 +104,7 @@ def publish(
         raise StageFailed(f"mkdocs build failed: {details}") from error
     finally:
         logger.removeHandler(handler)
+        handover.clear()
     if handler.messages:
         raise StageFailed("mkdocs reported warnings: " + "; ".join(handler.messages[:5]))
     normalise_sitemap(site_dir)

@@ -286,7 +286,7 @@ def preview_rows(renderer: Renderer, name: str, published: dict, frame: pl.DataF
 def write_pages(pages: list[Page], target: Path, docs: Path | None) -> dict[str, str]:
     """Write the hand-written pages and files, and the assets (CSS, images) from docs/ beside them.
 
-    Returns the generated pages, path to text, for the MkDocs hook's manifest: MkDocs reads them
+    Returns the generated pages, path to text, which publish hands to the MkDocs hooks: MkDocs reads them
     from there, not from one file each (thousands of small files cost more to write than to render).
     Every path is checked to stay inside `target`; validation has already refused anything that would not.
     """

@@ -14,6 +14,8 @@ from html import escape
 
 FONT = 13  # px in the SVG's own units
 WIDE, NARROW = 760, 380  # viewBox widths: a 380-unit chart drawn 350 px wide keeps 13-unit text at 12 px
+YEAR_GAP = 40  # viewBox units from one year label to the next: "2024" in 13-unit text is about 32 wide
+YEAR_STEPS = (1, 2, 5, 10, 20, 25, 50, 100, 200, 250, 500, 1000)
 MARGIN = {"left": 52, "right": 16, "top": 24, "bottom": 52}
 DOTS_LIMIT = 120  # events a lane draws as dots; past it, bars per month (no page grows with the package)
 
@@ -53,9 +55,22 @@ class _Frame:
         span = max((self.end - self.start).days, 1)
         return self.left + (self.right - self.left) * (day - self.start).days / span
 
+    def year_step(self, years: range) -> int:
+        """Years between two labels: every year, every other where space is short, and over a long
+        span a round step (5, 10, 20…) that keeps labels YEAR_GAP apart instead of printed over each other."""
+        if len(years) <= 4:
+            return 1
+        per_year = (self.right - self.left) * 365.25 / max((self.end - self.start).days, 1)
+        fitting = [step for step in YEAR_STEPS if step * per_year >= YEAR_GAP]
+        step = fitting[0] if fitting else YEAR_STEPS[-1]
+        return 1 if step == 1 and self.width >= WIDE else step
+
     def axis(self, title: str) -> list[str]:
         years = range(self.start.year + (self.start.month > 1 or self.start.day > 1), self.end.year + 1)
-        step = 1 if self.width >= WIDE or len(years) <= 4 else 2  # fewer labels where space is short
+        step = self.year_step(years)
+        if step > 2:  # a round step: labels (and their grid lines) on its multiples, 1950, 1960…
+            years = range(-(-years.start // step) * step, years.stop, step)
+            step = 1
         parts = []
         for index, year in enumerate(years):
             px = _n(self.x(dt.date(year, 1, 1)))
