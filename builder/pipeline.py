@@ -284,9 +284,7 @@ def _publish(job: Job, descriptor: dict, rendered: Rendered, ledger: Ledger | No
         drawn = rendered.cards.result()
         folder = rendered.cards.target / ogimage.FOLDER
         if folder.is_dir():
-            destination = output(site_dir, ogimage.FOLDER)
-            destination.parent.mkdir(parents=True, exist_ok=True)
-            os.replace(folder, destination)
+            _move_in(folder, output(site_dir, ogimage.FOLDER))
         cards = f", {drawn[0]} share cards ({drawn[1]} drawn beside it)"
     if not job.site_url:
         notfound.relocatable(site_dir)  # no known address: the 404 page finds the site's root itself
@@ -294,6 +292,20 @@ def _publish(job: Job, descriptor: dict, rendered: Rendered, ledger: Ledger | No
     if cache:
         rebuilt = f" ({len(cache.rebuilt)} rendered, {shared} in a shared theme render; {cache.reused} from the page cache)"
     return None, f"{count} HTML pages{rebuilt}{cards}, {folder_bytes(site_dir) / 1024 / 1024:.1f} MiB in site/"
+
+
+def _move_in(folder: Path, destination: Path) -> None:
+    """Move `folder` to `destination`, whole when nothing is there, else file by file (a package's
+    docs/ may hold files under the same folder: the moved files win)."""
+    if not destination.exists():
+        destination.parent.mkdir(parents=True, exist_ok=True)
+        os.replace(folder, destination)
+        return
+    for path in sorted(folder.rglob("*")):
+        if path.is_file():
+            target = destination / path.relative_to(folder)
+            target.parent.mkdir(parents=True, exist_ok=True)
+            os.replace(path, target)
 
 
 def folder_bytes(folder: Path) -> int:

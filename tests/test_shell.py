@@ -154,3 +154,21 @@ def test_the_keys_a_kind_ignores_are_read_by_no_template_of_the_theme():
         reads = re.compile(rf"meta\s*(\.\s*{key}\b|\[\s*['\"]{key}['\"]\s*\])")
         assert not [text for text in texts if reads.search(text)], key
     assert any(re.search(r"meta\s*\.\s*hide\b", text) for text in texts)  # the pattern finds a key they do read
+
+
+def test_pages_of_another_folder_at_the_same_depth_are_another_kind():
+    """A link is relative to the page's folder: from a/c/1/ a nav page a/b/x/ is ../../b/x/, from
+    a/b/3/ it is ../x/. Pages at one depth but in two folders never share a render."""
+    from mkdocs.utils import get_relative_url
+
+    environment = jinja2.Environment()
+    environment.globals["relative"] = get_relative_url
+    template = environment.from_string('<a href="{{ relative("a/b/x/", page.url) }}">x</a>{{ page.content }}')
+    template.name = "main.html"
+    nav = SimpleNamespace(pages=[SimpleNamespace(url="a/b/x/", active=False)])
+    pages = [_page(n, f"P{n}") for n in range(6)]
+    for page, url in zip(pages, ["a/c/1/", "a/c/2/", "a/b/3/", "a/c/4/", "a/b/5/", "a/b/6/"], strict=True):
+        page.url, page.file.src_uri = url, url.rstrip("/") + ".md"
+    shells = shell.Shells(frozenset(p.file.src_uri for p in pages))
+    assert [shells.render(template, {"page": p, "nav": nav}) for p in pages] == _whole(template, pages, nav)
+    assert shells.shared == 2  # a/c/4/ and a/b/6/: the third page of each folder

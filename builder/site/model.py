@@ -92,10 +92,11 @@ class Site:
 
     def label(self, table: str, key) -> str:
         """The words that name a row (asked for again on every page that links to it: remembered)."""
+        memo = (table, type(key), key)  # 1, 1.0 and True are one dict key: their words are not
         try:
-            return self._labels[(table, key)]
+            return self._labels[memo]
         except KeyError:
-            found = self._labels[(table, key)] = self._label(table, key)
+            found = self._labels[memo] = self._label(table, key)
             return found
         except TypeError:  # an unhashable key names no row
             return str(key)

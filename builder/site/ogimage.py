@@ -12,6 +12,7 @@ from __future__ import annotations
 import hashlib
 import io
 import json
+import os
 import re
 import shutil
 import subprocess
@@ -239,10 +240,13 @@ def attach(pages: list, cards: dict[str, Card]) -> list:
     return pages
 
 
-def write(site_name: str, cards: dict[str, Card], target: Path, cache: Path | None = None) -> tuple[int, int]:
+def write(
+    site_name: str, cards: dict[str, Card], target: Path, cache: Path | None = None, parent: int | None = None
+) -> tuple[int, int]:
     """Draw each distinct card once into target/FOLDER; returns (cards, drawn). A card drawn by an
     earlier build with the same text and the same code is copied from `cache` instead; the cache
-    keeps only this build's cards."""
+    keeps only this build's cards. With `parent` (Drawing's process): stop as soon as the build
+    that asked for them has ended, leaving the cache to the next build."""
     distinct = {card.name: card for card in sorted(cards.values(), key=lambda c: c.name)}
     if cache is not None:
         cache.mkdir(parents=True, exist_ok=True)
@@ -250,37 +254,47 @@ def write(site_name: str, cards: dict[str, Card], target: Path, cache: Path | No
     # a link in the cache is never followed: such a card is drawn again
     missing = [name for name, path in stored.items() if path is None or not path.is_file() or path.is_symlink()]
     for name in missing:
+        if parent is not None and os.getppid() != parent:
+            raise SystemExit("the build that asked for the share cards has ended")
         destination = output(target, f"{FOLDER}/{name}")
         destination.parent.mkdir(parents=True, exist_ok=True)
         destination.write_bytes(draw(site_name, distinct[name]))
         if stored[name] is not None:
-            stored[name].unlink(missing_ok=True)  # a link put there is replaced, never written through
-            shutil.copyfile(destination, stored[name])
+            # Under a name of its own, then renamed: a card stopped half-copied is never kept under its
+            # key, and a link put there is replaced, never written through.
+            temporary = stored[name].with_name(f"{stored[name].stem}.{os.getpid()}.tmp")
+            temporary.unlink(missing_ok=True)
+            shutil.copyfile(destination, temporary)
+            os.replace(temporary, stored[name])
     for name in sorted(distinct.keys() - set(missing)):
         destination = output(target, f"{FOLDER}/{name}")
         destination.parent.mkdir(parents=True, exist_ok=True)
         shutil.copyfile(stored[name], destination)
     used = {path.name for path in stored.values() if path is not None}
-    for old in cache.glob("*.png") if cache is not None else ():
-        if old.name not in used:
+    for old in [*cache.glob("*.png"), *cache.glob("*.tmp")] if cache is not None else ():
+        if old.name not in used:  # cards no page names now, and copies a stopped build left
             old.unlink()
     return len(distinct), len(missing)
 
 
 class Drawing:
     """The cards drawn by a process of their own while MkDocs builds the site (`write`, in
-    `python -c "…ogimage import main; main()" job.json`): the build's second core draws them, and
-    neither waits for the other's lock. result() waits for them; cancel() stops them (the build failed)."""
+    `python -P -c "…ogimage import main; main()" job.json`): the build's second core draws them, and
+    neither waits for the other's lock. result() waits for them; cancel() stops them (the build failed).
+
+    The process starts in the cards' own folder with -P: a package's folder is never on its module
+    path (a `yaml.py` or `PIL/` shipped in a package is never imported), and nothing from the
+    package is on its command line (the cards' texts are in the job file)."""
 
     def __init__(self, site_name: str, cards: dict[str, Card], target: Path, cache: Path | None = None):
         self.target = target
         target.mkdir(parents=True, exist_ok=True)
-        job = target / "cards.json"
+        job = target.resolve() / "cards.json"
         listed = {path: [card.name, card.title, card.figure] for path, card in cards.items()}
-        task = {"site_name": site_name, "cards": listed, "cache": str(cache) if cache else None}
+        task = {"site_name": site_name, "cards": listed, "cache": str(cache.resolve()) if cache else None}
         job.write_text(json.dumps(task), encoding="utf-8")
-        command = [sys.executable, "-c", "from builder.site.ogimage import main; main()", str(job)]
-        self._process = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+        command = [sys.executable, "-P", "-c", "from builder.site.ogimage import main; main()", str(job)]
+        self._process = subprocess.Popen(command, cwd=job.parent, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
 
     def result(self) -> tuple[int, int]:
         out, err = self._process.communicate()
@@ -301,7 +315,7 @@ def main() -> None:
     job = json.loads(job_file.read_text(encoding="utf-8"))
     cards = {path: Card(*fields) for path, fields in job["cards"].items()}
     cache = Path(job["cache"]) if job["cache"] else None
-    print(json.dumps(write(job["site_name"], cards, job_file.parent, cache)))
+    print(json.dumps(write(job["site_name"], cards, job_file.parent, cache, parent=os.getppid())))
 
 
 @cache

@@ -3,7 +3,7 @@
 Material's templates were most of a large build: about 3.5 ms a page to print the same header,
 tabs, nav and footer around 5,000 entity pages. An entity page is in no nav (no previous or next
 page, no parent, no table of contents), so what the theme prints around it depends only on its
-depth, its section (builder.site.sections), its front matter's shape and five values of its own:
+folder, its section (builder.site.sections), its front matter's shape and five values of its own:
 its title, its front matter's title and description, its content and its canonical address.
 
 So the first page of a kind is rendered whole, and the theme renders the same page once more with
@@ -26,6 +26,7 @@ from __future__ import annotations
 
 import copy
 import json
+import posixpath
 from contextlib import contextmanager
 
 # Front-matter keys the theme's templates never read (the search plugin reads `search`, the
@@ -63,9 +64,13 @@ class Shells:
         return whole
 
     def _first(self, template, context, values: dict, whole: str):
-        shell = _Shell(_render_with(template, context, _tokens(values)), values)
-        probes = _probes(values)
-        if shell.fill(values) != whole or shell.fill(probes) != _render_with(template, context, probes):
+        try:
+            shell = _Shell(_render_with(template, context, _tokens(values)), values)
+            probes = _probes(values)
+            probed = _render_with(template, context, probes)
+        except Exception:  # a theme that cannot render the tokens or probes: its pages are rendered whole
+            return None
+        if shell.fill(values) != whole or shell.fill(probes) != probed:
             return None
         return _Pending(shell)
 
@@ -86,7 +91,11 @@ class Shells:
         section = tuple(item.url for item in nav.pages if item.active and item is not page)
         truthy = tuple(bool(values[name]) for name in VALUES)
         heading = "\u003ch1" in (values["content"] or "")  # Material prints its own <h1> when the content has none
-        return (template.name, page.url.count("/"), page.url.endswith("/"), section, shape, truthy, heading)
+        # A link from a page is relative to its folder: pages of one folder print the same links to
+        # every nav page but one inside the page's own address.
+        folder = posixpath.dirname(page.url.rstrip("/"))
+        inside = tuple(item.url for item in nav.pages if item.url.startswith(page.url) and item is not page)
+        return (template.name, folder, page.url.endswith("/"), inside, section, shape, truthy, heading)
 
 
 class _Shell:

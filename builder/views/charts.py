@@ -63,7 +63,7 @@ class _Frame:
         per_year = (self.right - self.left) * 365.25 / max((self.end - self.start).days, 1)
         fitting = [step for step in YEAR_STEPS if step * per_year >= YEAR_GAP]
         step = fitting[0] if fitting else YEAR_STEPS[-1]
-        return 1 if step == 1 and self.width >= WIDE else step
+        return 2 if step == 1 and self.width < WIDE else step  # a narrow chart: every other year at most
 
     def axis(self, title: str) -> list[str]:
         years = range(self.start.year + (self.start.month > 1 or self.start.day > 1), self.end.year + 1)
