@@ -243,7 +243,7 @@ def _render(job: Job, checked: Checked, views: list[View], exported: Exported, l
     site.croissant = croissant.document(exported.published, base=base, site_url=job.site_url)
     docs_dir = job.staging / "docs"
     pages = render.render_pages(site, job.paths.docs)
-    # Share cards (Open Graph images): each page names its card; the cards are drawn on a thread of
+    # Share cards (Open Graph images): each page names its card; the cards are drawn by a process of
     # their own, into a folder MkDocs does not read, while it builds the site (publish moves them in).
     pages, cards = ogimage.prepare(site, stories.for_package(checked.descriptor), pages)
     generated = render.write_pages(pages, docs_dir, job.paths.docs)

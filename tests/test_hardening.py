@@ -596,3 +596,17 @@ def test_the_cache_key_is_kept_outside_the_package_or_made_per_build(tmp_path, m
         keys.add(paths.machine_key())
     paths.machine_key.cache_clear()
     assert len(keys) == 2 and first not in keys  # nowhere to keep it: a key of its own each time, nothing reused
+
+
+def test_a_second_build_in_one_process_cannot_take_the_first_one_s_pages():
+    """The pages reach MkDocs' hooks through one process-wide handover (MkDocs' functions are patched
+    for a build too): a second hand-over while one is pending is refused, not mixed in."""
+    from builder.site import handover
+
+    handover.give({"people/x.md": "first"})
+    try:
+        with pytest.raises(RuntimeError, match="another build in this process"):
+            handover.give({"people/y.md": "second"})
+        assert handover.take() == {"people/x.md": "first"}
+    finally:
+        handover.clear()

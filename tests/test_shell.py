@@ -31,7 +31,7 @@ SHARED = re.compile(r"\((\d+) rendered, (\d+) in a shared theme render")
 class Whole(shell.Shells):
     """Every page rendered whole, as MkDocs does."""
 
-    def _kind(self, template, page, nav):
+    def _kind(self, template, page, values, nav):
         return None
 
 

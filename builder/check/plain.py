@@ -17,7 +17,8 @@ import re
 from urllib.parse import urlparse
 
 from builder.package import formats
-from builder.package.light import SUPPORTED_CONSTRAINTS, readable
+from builder.package.light import SUPPORTED_CONSTRAINTS, readable, texts
+from builder.package.load import CSV_DIALECT
 
 NAME = re.compile(r"^([-a-z0-9._/])+$")  # frictionless.settings.NAME_PATTERN: v1 names (no `$schema`)
 PACKAGE_KEYS = {"name", "title", "description", "version", "homepage", "image", "keywords", "licenses",
@@ -26,7 +27,7 @@ RESOURCE_KEYS = {"name", "title", "description", "path", "profile", "format", "m
                  "dialect", "ledger"}  # fmt: skip
 SCHEMA_KEYS = {"fields", "primaryKey", "foreignKeys"}
 FIELD_KEYS = {"name", "title", "description", "type", "format", "constraints", "categories"}
-DIALECT = {"delimiter": str, "quoteChar": str, "doubleQuote": bool, "header": bool}
+DIALECT = {key: type(value) for key, value in CSV_DIALECT.items()}  # delimiter, quoteChar: str; doubleQuote, header: bool
 FORMATS = {"date": ("default", "%Y-%m-%d")}  # other types: "default" only
 
 
@@ -38,7 +39,7 @@ def accepted(descriptor: dict) -> bool:
         return False
     if "name" in descriptor and not _name(descriptor["name"]):
         return False
-    if not _list_of(descriptor.get("keywords", []), str):
+    if not texts(descriptor.get("keywords", [])):
         return False
     for licence in _items(descriptor, "licenses"):
         if licence is None or not (set(licence) <= {"name", "path", "title"}) or not _texts_at(licence, *licence):
@@ -90,7 +91,7 @@ def _resource(resource: dict) -> bool:
         return False
     key = schema.get("primaryKey", [])
     key = [key] if isinstance(key, str) else key
-    if not _list_of(key, str) or not set(key) <= set(names):
+    if not texts(key) or not set(key) <= set(names):
         return False
     foreign_keys = schema.get("foreignKeys", [])
     return isinstance(foreign_keys, list) and all(_foreign_key(fk, names) for fk in foreign_keys)
@@ -131,8 +132,8 @@ def _foreign_key(fk, names: list[str]) -> bool:
     own, theirs = ([v] if isinstance(v, str) else v for v in (fk["fields"], reference["fields"]))
     return (
         isinstance(reference["resource"], str)
-        and _list_of(own, str)
-        and _list_of(theirs, str)
+        and texts(own)
+        and texts(theirs)
         and len(own) == len(theirs)
         and set(own) <= set(names)
     )
@@ -153,10 +154,6 @@ def _safe(path) -> bool:
 
 def _texts_at(item: dict, *keys: str) -> bool:
     return all(isinstance(item[key], str) for key in keys if key in item)
-
-
-def _list_of(value, kind) -> bool:
-    return isinstance(value, list) and all(isinstance(item, kind) for item in value)
 
 
 def _items(descriptor: dict, key: str) -> list:

@@ -204,8 +204,7 @@ def _fast_parts(path: Path, options: dict, consume, pool: Executor | None) -> li
     jobs = []
     slots = pool.slots if isinstance(pool, ChunkPool) else threading.BoundedSemaphore(1)
 
-    def job(data: bytes, newlines: int, skip: int, first_row: int):
-        lines = newlines + (0 if data.endswith(b"\n") else 1)
+    def job(data: bytes, newlines: int, lines: int, skip: int, first_row: int):
         try:
             cells = _parse_chunk(data, lines, options, width).slice(skip)
             parsed = _with_counts(labels, _counts(cells, data, newlines, skip, options, width), cells, first_row)
@@ -229,7 +228,7 @@ def _fast_parts(path: Path, options: dict, consume, pool: Executor | None) -> li
             newlines = data.count(b"\n")
             lines = newlines + (0 if data.endswith(b"\n") else 1)
             slots.acquire()
-            arguments = (data, newlines, skip, first_row)
+            arguments = (data, newlines, lines, skip, first_row)
             jobs.append(pool.submit(job, *arguments) if pool else _Done(job, *arguments))
             first_row += lines - skip  # _parse_chunk holds a chunk to one row per line, else the slow path reads the file
             skip = 0

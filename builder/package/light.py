@@ -18,15 +18,15 @@ from datetime import date, datetime
 from decimal import Decimal
 from types import SimpleNamespace
 
-FAST_TYPES = ("string", "integer", "number", "date", "boolean")
-BOUNDS = ["required", "minimum", "maximum", "exclusiveMinimum", "exclusiveMaximum", "enum"]
+ORDERED = ["required", "minimum", "maximum", "exclusiveMinimum", "exclusiveMaximum", "enum"]  # types with an order
 SUPPORTED_CONSTRAINTS = {  # frictionless.fields.*.supported_constraints
     "string": ["required", "minLength", "maxLength", "pattern", "enum"],
-    "integer": BOUNDS,
-    "number": BOUNDS,
-    "date": BOUNDS,
+    "integer": ORDERED,
+    "number": ORDERED,
+    "date": ORDERED,
     "boolean": ["required", "enum"],
 }
+FAST_TYPES = tuple(SUPPORTED_CONSTRAINTS)  # the types light reads itself
 DEFAULT_TRUE_VALUES = ["true", "True", "TRUE", "1"]  # frictionless.settings
 DEFAULT_FALSE_VALUES = ["false", "False", "FALSE", "0"]
 DEFAULT_MISSING_VALUES = [""]
@@ -67,11 +67,12 @@ def _date_value(cell, pattern: str):  # frictionless.fields.DateField, any forma
         return None
 
 
-def _texts(value) -> bool:
+def texts(value) -> bool:
+    """A list of strings."""
     return isinstance(value, list) and all(isinstance(item, str) for item in value)
 
 
-def _as_list(value) -> list:
+def as_list(value) -> list:
     """A Table Schema name list, which may be written as one name."""
     return [value] if isinstance(value, str) else list(value)
 
@@ -95,7 +96,7 @@ class LightField:
             and not form.startswith("fmt:")
             and isinstance(descriptor.get("constraints", {}), dict)
             and all(isinstance(descriptor.get(key, default), cast) for key, (cast, default) in options.items())
-            and all(_texts(descriptor.get(key, [])) for key in ("trueValues", "falseValues", "missingValues"))
+            and all(texts(descriptor.get(key, [])) for key in ("trueValues", "falseValues", "missingValues"))
         )
         if not plain:
             return  # every attribute is frictionless's (__getattr__)
@@ -150,11 +151,11 @@ class LightSchema:
         self._lock = threading.Lock()
         self.fields = [LightField(field, self) for field in descriptor["fields"]]
         self._by_name = {field.name: field for field in self.fields}
-        self.primary_key = _as_list(descriptor.get("primaryKey", []))
+        self.primary_key = as_list(descriptor.get("primaryKey", []))
         self.foreign_keys = [  # as frictionless holds them: lists of names, "" for the table itself
             {
-                "fields": _as_list(fk["fields"]),
-                "reference": {"resource": fk["reference"]["resource"], "fields": _as_list(fk["reference"]["fields"])},
+                "fields": as_list(fk["fields"]),
+                "reference": {"resource": fk["reference"]["resource"], "fields": as_list(fk["reference"]["fields"])},
             }
             for fk in descriptor.get("foreignKeys", [])
         ]
@@ -196,10 +197,10 @@ def readable(resource: dict) -> bool:
         return False
     if not all(isinstance(f, dict) and isinstance(f.get("name"), str) for f in schema["fields"]):
         return False
-    if not isinstance(dialect.get("headerCase", True), bool) or not _texts(schema.get("missingValues", [])):
+    if not isinstance(dialect.get("headerCase", True), bool) or not texts(schema.get("missingValues", [])):
         return False
     key = schema.get("primaryKey", [])
-    if not (isinstance(key, str) or _texts(key)) or not isinstance(schema.get("fieldsMatch", "exact"), str):
+    if not (isinstance(key, str) or texts(key)) or not isinstance(schema.get("fieldsMatch", "exact"), str):
         return False
     if not isinstance(schema.get("foreignKeys", []), list):
         return False
@@ -207,7 +208,7 @@ def readable(resource: dict) -> bool:
         reference = fk.get("reference") if isinstance(fk, dict) else None
         if not isinstance(reference, dict) or not isinstance(reference.get("resource"), str):
             return False
-        if not all(isinstance(part, str) or _texts(part) for part in (fk.get("fields"), reference.get("fields"))):
+        if not all(isinstance(part, str) or texts(part) for part in (fk.get("fields"), reference.get("fields"))):
             return False
     return True
 

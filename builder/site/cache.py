@@ -35,6 +35,14 @@ from builder.common import progress
 LIBRARIES = ("mkdocs", "mkdocs-material", "jinja2", "markupsafe", "markdown", "pymdown-extensions", "nh3", "babel")
 INDEX = "index.json"
 HOOKS = str(Path(__file__).parent / "mkdocs_hooks.py")  # as builder.site.publish names it in the config
+
+
+def other_plugins(plugins) -> set[str]:
+    """The configured plugins besides search and the builder's hooks: any of them may make a page
+    depend on anything, or read pages after they are written."""
+    return set(plugins) - {"material/search", "search", HOOKS}
+
+
 FORMAT = 2  # bump when what is stored changes
 OWN_FILE = re.compile(
     r"[0-9a-f]{64}\.html|[0-9a-f]{64}\.\d+\.tmp|tmp[a-z0-9_]+\.tmp"
@@ -211,8 +219,7 @@ def pages_from(cache: PageCache | None):
         searched = plugin is not None and plugin.config.enabled
         index = getattr(getattr(plugin, "search_index", None), "entries", None) if searched else None
         # Another plugin could make a page depend on anything: then nothing is cached.
-        others = set(config.plugins) - {"material/search", "search", HOOKS}
-        cacheable = not (excluded or dirty or others or (searched and index is None))
+        cacheable = not (excluded or dirty or other_plugins(config.plugins) or (searched and index is None))
         key = cache.key(page, nav) if cacheable else None
         if key is not None and cache.reuse(key, page.file.abs_dest_path, index):
             progress.advance()

@@ -16,6 +16,8 @@ _pages: dict[str, str | None] = {}
 def give(pages: dict[str, str | None]) -> None:
     """Hand over `pages` (path -> text, or None for a page whose file is in docs_dir): moved, not copied."""
     global _pages
+    if _pages:  # MkDocs' own functions are patched for a build too: one build at a time per process
+        raise RuntimeError("another build in this process is handing its pages to MkDocs")
     _pages = dict(pages)
     pages.clear()
 

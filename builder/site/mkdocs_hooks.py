@@ -22,7 +22,7 @@ from mkdocs.utils import get_relative_url
 
 from builder.common import progress
 from builder.site import handover
-from builder.site.cache import HOOKS
+from builder.site.cache import other_plugins
 from builder.site.sections import mark_section
 
 MARKER = "<!-- ledger:html -->\n"
@@ -212,15 +212,10 @@ def on_post_page(output, page, config, **kwargs):
     meta = "".join(f'<meta {kind}="{name}" content="{escape(str(value))}">' for kind, name, value in tags)
     feed = config["site_url"] + FEED if config.get("site_url") else get_relative_url(FEED, page.url)
     progress.advance()
-    if page.file.src_uri in config.get("ledger_generated", ()) and not _other_plugins(config):
+    if page.file.src_uri in config.get("ledger_generated", ()) and not other_plugins(config["plugins"]):
         # Written once this returns; the search index has its entries: a large site is not held whole.
         page.content = page.ledger_html = None
     return head_links(output, config, feed, meta)
-
-
-def _other_plugins(config) -> bool:
-    """Whether a plugin besides search and these hooks is configured (it may read pages after they are written)."""
-    return bool(set(config["plugins"]) - {"search", "material/search", HOOKS})
 
 
 CARD = re.compile(r"_ledger/og/[a-z0-9-]+(?:/[a-z0-9-]+)*\.png")  # as builder/ogimage names them

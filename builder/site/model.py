@@ -53,7 +53,8 @@ class Site:
     view_by_name: dict[str, View] = field(init=False)
 
     def __post_init__(self):
-        self._labels: dict[tuple[str, object], str] = {}  # (table, key) -> label, as label() found it
+        self._labels: dict[tuple, str] = {}  # (table, type of key, key) -> label, as label() found it
+        self._vocabularies: dict[tuple[str, str], dict] = {}  # (table, column) -> code -> label
         self.resources = {r["name"]: r for r in load.resources(self.descriptor)}
         names = {view.name for view in self.views}
         self.view_resources = {r["name"]: r for r in self.published.get("resources", []) if r.get("name") in names}
@@ -118,8 +119,15 @@ class Site:
 
     def word(self, table: str, name: str, value) -> str:
         """A code as a reader reads it: the label the field's vocabulary gives it, else the value."""
-        field = next((f for f in load.fields(self.resource(table)) if f["name"] == name), {})
-        return str(labels.vocabulary(field).get(value, value))
+        return str(self.vocabulary(table, name).get(value, value))
+
+    def vocabulary(self, table: str, name: str) -> dict:
+        """A column's labels for its codes (labels.vocabulary), read once per build."""
+        found = self._vocabularies.get((table, name))
+        if found is None:
+            field = next((f for f in load.fields(self.resource(table)) if f["name"] == name), {})
+            found = self._vocabularies[(table, name)] = labels.vocabulary(field)
+        return found
 
     def resource(self, name: str) -> dict:
         """A table's resource, or a view's as published (a view's schema names its vocabularies)."""

@@ -17,7 +17,6 @@ import re
 import shutil
 import subprocess
 import sys
-import threading
 import unicodedata
 from dataclasses import dataclass, replace
 from functools import cache
@@ -46,15 +45,10 @@ class Card:
     figure: str  # the verdict, or a key figure ("11 of 14 authors have left Meta")
 
 
-_fonts = threading.local()  # a FreeType face is never shared between threads
-
-
+@cache
 def font(size: int) -> ImageFont.FreeTypeFont:
-    faces = _fonts.__dict__.setdefault("faces", {})
-    if size not in faces:
-        built_in = ImageFont.load_default(size=size)
-        faces[size] = ImageFont.truetype(io.BytesIO(built_in.font_bytes), size, layout_engine=ImageFont.Layout.BASIC)
-    return faces[size]
+    built_in = ImageFont.load_default(size=size)
+    return ImageFont.truetype(io.BytesIO(built_in.font_bytes), size, layout_engine=ImageFont.Layout.BASIC)
 
 
 def plain(text: str) -> str:
@@ -127,6 +121,8 @@ SHADES = {
     colour: [0 if level == 0 else 1 + number * (LEVELS - 1) + level - 1 for level in range(LEVELS)]
     for number, colour in enumerate((TEXT, MUTED, ACCENT))
 }
+# A text mask's alpha (0-255) -> the palette index of that shade of each colour, for Image.point.
+LOOKUP = {colour: [shades[round(alpha * (LEVELS - 1) / 255)] for alpha in range(256)] for colour, shades in SHADES.items()}
 PALETTE = list(BACKGROUND) + [
     round(b + (c - b) * level / (LEVELS - 1))
     for colour in SHADES
@@ -144,8 +140,7 @@ def _text(image: Image.Image, box: tuple[int, int, int, int], lines: list[str], 
     pen = ImageDraw.Draw(mask)
     for number, line in enumerate(lines):
         pen.text((0, number * step), line, font=font(size), fill=255)
-    shades = SHADES[colour]
-    image.paste(mask.point([shades[round(alpha * (LEVELS - 1) / 255)] for alpha in range(256)]), (left, top))
+    image.paste(mask.point(LOOKUP[colour]), (left, top))
 
 
 # ---------------------------------------------------------------- which page gets which card

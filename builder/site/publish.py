@@ -74,11 +74,10 @@ def publish(
     downloads: Path,
     generated: dict[str, str],
     pages: Path | None = None,
-    share: bool = True,
 ) -> tuple[int, PageCache | None, int]:
     """Run MkDocs strictly, add the downloads beside the pages; return the number of HTML pages,
-    the page cache (in `pages`, when given: unchanged pages are linked from it, not rendered again).
-    and how many pages were their kind's shared render (with `share`: builder.site.shell).
+    the page cache (in `pages`, when given: unchanged pages are linked from it, not rendered again)
+    and how many pages were their kind's shared theme render (builder.site.shell).
     `generated` (path -> text) is emptied: its texts are handed to the hooks (builder.site.handover)."""
     os.environ.setdefault("NO_MKDOCS_2_WARNING", "1")
     from mkdocs.commands.build import build
@@ -89,7 +88,7 @@ def publish(
     config_file.name = str(docs_dir.parent / "mkdocs.yml")  # MkDocs resolves relative paths against this
     page_cache = PageCache(pages, text, generated) if pages is not None else None
     paths = frozenset(generated)
-    shells = Shells(paths) if share else None
+    shells = Shells(paths)
     handover.give(generated)  # moved to the hooks (they put the texts in MkDocs' files), not copied
     handler = _Collect()
     logger = logging.getLogger("mkdocs")
@@ -113,4 +112,4 @@ def publish(
     if page_cache is not None:
         page_cache.finish()
     count = sum(name.endswith(".html") for _, _, names in os.walk(site_dir) for name in names)
-    return count, page_cache, shells.shared if shells else 0
+    return count, page_cache, shells.shared

@@ -52,7 +52,6 @@ class Renderer:
         self._columns: dict[tuple[str, str], tuple[str, dict, str | None, str | None]] = {}
         self._words: dict[tuple[str, str], str | None] = {}  # (view, column) -> the column of its words
         self._headings: dict[tuple[str, str, str | None], Markup] = {}  # a cell's data-label, escaped once
-        self._vocabularies: dict[tuple[str, str], dict] = {}  # (table, column) -> code -> label
         # A story's flags beside a value: (table, field, row id) -> (value flagged, words shown, explanation).
         self.flags: dict[tuple[str, str, str], tuple[object, str, str]] = {}
         self._flagged: dict[tuple[str, str], str] = {}  # (table, field) -> the table's key column
@@ -92,7 +91,7 @@ class Renderer:
         self.env.filters["data_attribute"] = data_attribute
         self.env.filters["day"] = lambda iso: format_date(dt.date.fromisoformat(iso), "day")
         self.env.filters["count"] = labels.plural  # {{ n | count('row') }}: "1 row", "4,096 rows"
-        self.env.globals["vocabulary"] = self.vocabulary
+        self.env.globals["vocabulary"] = site.vocabulary
         self.env.globals["enumerated"] = labels.enumerated
         self.env.globals["key_words"] = lambda table, key, label: words.key_words(self.site, table, key, label)
         self.env.globals["closed_values"] = labels.values
@@ -201,20 +200,13 @@ class Renderer:
         if labels.enumerated(field):
             # A code reads by its name: the field's own label for it, else the row of the lookup table
             # that names it (a verdict "partly-supported" is "Partly supported"), else the code itself.
-            shown = self.vocabulary(table, name).get(value) or (self.site.label(lookup, value) if lookup else value)
+            shown = self.site.vocabulary(table, name).get(value) or (self.site.label(lookup, value) if lookup else value)
             return Markup(f'<span class="ledger-tag ledger-tag--{page_slug(value)}">{escape(shown)}</span>')
         if isinstance(value, int | float):
             return escape(labels.number(value))
         # Curated notes use inline Markdown (`ids`, links): rendered, everything else escaped; an id
         # with a page links to it, so a reader can follow the note's sources.
         return self.link_ids(inline_markdown(value)) if isinstance(value, str) else escape(value)
-
-    def vocabulary(self, table: str, name: str) -> dict:
-        """A column's labels for its codes (labels.vocabulary), read once per build."""
-        found = self._vocabularies.get((table, name))
-        if found is None:
-            found = self._vocabularies[(table, name)] = labels.vocabulary(self.column(table, name)[1])
-        return found
 
     def words_column(self, table: str, name: str) -> str | None:
         """The column whose words stand for `name`: a view's `words`, for its own single-column id."""

@@ -27,7 +27,10 @@ from __future__ import annotations
 import copy
 import json
 import posixpath
+import re
 from contextlib import contextmanager
+
+from mkdocs.commands import build as mkdocs_build
 
 # Front-matter keys the theme's templates never read (the search plugin reads `search`, the
 # builder's hook reads `card`): only whether they are there is part of a kind.
@@ -48,10 +51,10 @@ class Shells:
 
     def render(self, template, context) -> str:
         page = context.get("page")
-        kind = self._kind(template, page, context.get("nav"))
+        values = _values(page) if page is not None else {}
+        kind = self._kind(template, page, values, context.get("nav"))
         if kind is None:
             return template.render(context)
-        values = _values(page)
         state = self.kinds.get(kind, _UNSEEN)
         if isinstance(state, _Shell):
             self.shared += 1
@@ -74,13 +77,12 @@ class Shells:
             return None
         return _Pending(shell)
 
-    def _kind(self, template, page, nav) -> tuple | None:
-        """What the theme's render of `page` depends on besides its five values; None: render it whole."""
+    def _kind(self, template, page, values: dict, nav) -> tuple | None:
+        """What the theme's render of `page` depends on besides its five `values`; None: render it whole."""
         if page is None or nav is None or page.file.src_uri not in self.generated:
             return None
         if page.is_homepage or page.parent is not None or page.previous_page or page.next_page or page.toc:
             return None
-        values = _values(page)
         if any(value is not None and not isinstance(value, str) for value in values.values()):
             return None
         meta = {key: (True if key in UNREAD or key in ("title", "description") else value) for key, value in page.meta.items()}
@@ -102,19 +104,12 @@ class _Shell:
     """A render split at its tokens: literal text and the names of the values between."""
 
     def __init__(self, text: str, values: dict):
-        self.parts: list[tuple[bool, str]] = []
         names = {_marked(name, TOKEN.format(name), values): name for name, value in values.items() if value}
-        position = 0
-        while True:
-            found = [(text.find(token, position), token) for token in names]
-            found = [(start, token) for start, token in found if start >= 0]
-            if not found:
-                break
-            start, token = min(found)
-            self.parts.append((False, text[position:start]))
-            self.parts.append((True, names[token]))
-            position = start + len(token)
-        self.parts.append((False, text[position:]))
+        # Split at the tokens (kept, by the capturing group): literal text at even places, tokens at odd.
+        pieces = re.split("(" + "|".join(map(re.escape, names)) + ")", text) if names else [text]
+        self.parts: list[tuple[bool, str]] = [
+            (True, names[piece]) if place % 2 else (False, piece) for place, piece in enumerate(pieces)
+        ]
 
     def fill(self, values: dict) -> str:
         return "".join(values[part] if named else part for named, part in self.parts)
@@ -192,8 +187,6 @@ def shared(shells: Shells | None):
     if shells is None:
         yield
         return
-    from mkdocs.commands import build as mkdocs_build
-
     original = mkdocs_build._build_page
 
     def build_page(page, config, doc_files, nav, env, dirty=False, excluded=False):

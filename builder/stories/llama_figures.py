@@ -44,7 +44,7 @@ def median_release_gap(cadence: pl.DataFrame) -> float | None:
     return gaps.median() if gaps.len() else None
 
 
-def timeline_kind_labels(site) -> dict[str, str]:
+def timeline_kind_labels() -> dict[str, str]:
     """The timeline view's kinds in words, as the view declares them (its schema's `kind` categories)."""
     return {c["value"]: c["label"] for c in TIMELINE_KINDS}
 
@@ -185,7 +185,7 @@ def page_context(site) -> dict:
         "timeline": timeline.head(plugin.INDEX_PAGE_ROWS).rows(named=True),
         "timeline_total": timeline.height,
         "timeline_kinds": timeline.group_by("kind").agg(pl.len().alias("events")).sort("kind").rows(),
-        "kind_labels": timeline_kind_labels(site),
+        "kind_labels": timeline_kind_labels(),
         "files": files,
         "release_bars": len(releases) > charts.DOTS_LIMIT,
         "chart_table_rows": CHART_TABLE_ROWS,

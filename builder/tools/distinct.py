@@ -26,6 +26,7 @@ from pathlib import PurePosixPath
 
 import polars as pl
 
+from builder.common import labels
 from builder.package import load
 
 # Text the story ties across tables (rules: a licence's `size` is one of its model's `parameters`).
@@ -97,11 +98,6 @@ def redraw(resource: dict, frame: pl.DataFrame, id_columns: set[str], seed: int)
             value = pl.when(column.is_null()).then(None).otherwise(value)
         columns.append(value.alias(column_name))
     return frame.select(columns)
-
-
-def category_values(field: dict) -> list:
-    """A v2 field's `categories`: plain values, or the `value` of {"value", "label"} objects."""
-    return [c["value"] if isinstance(c, dict) else c for c in field["categories"]]
 
 
 def _text(name: str, pattern: str | None, n: int, seed: int) -> pl.Expr:
@@ -189,7 +185,7 @@ def more_links(link: dict, targets: list[str], frames: dict[str, pl.DataFrame], 
                 values = frames[target][column].drop_nulls()
                 value = values.gather((draws(n, base + k) % values.len()).cast(pl.Int64))
             elif constraints.get("enum") or field.get("categories"):
-                allowed = pl.Series([str(v) for v in constraints.get("enum") or category_values(field)])
+                allowed = pl.Series([str(v) for v in labels.values(field)])
                 value = allowed.gather((draws(n, base + k) % allowed.len()).cast(pl.Int64))
             elif constraints.get("required"):
                 value = words(n, base + k, 2, 5)
