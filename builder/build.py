@@ -4,7 +4,9 @@ which of these it reads, and it returns one of them.
     Job        what was asked: the package's folders, the staging folder, the site's address, strictness
     Checked    validate  -> the report, the descriptor (titles filled in, schemas read in), the typed tables
     list[View] derive    -> the story's views (builder.views.derive.View)
-    Exported   export    -> the staged dist/ and the published descriptor (every file with its hash)
+    Exported   export    -> the staged dist/ and the published descriptor (every file with its hash), and
+                            the workbook and database being written beside the build, which render
+                            waits for before the pages that list every download
     Ledger     history   -> releases and row history (builder.history.changes.Ledger), or None unread
     Rendered   render    -> the staged docs folder, the generated pages' texts, which publish takes over,
                             and the share cards being drawn beside the build, which publish waits for
@@ -22,6 +24,7 @@ if TYPE_CHECKING:  # names for the signatures only: importing polars here would 
     import polars as pl
 
     from builder.common.errors import Report
+    from builder.outputs.bundle import Bundle
     from builder.package.paths import Paths
     from builder.site.ogimage import Drawing
 
@@ -48,7 +51,8 @@ class Checked:
 @dataclass(frozen=True)
 class Exported:
     dist: Path
-    published: dict  # the descriptor as published in dist/datapackage.json, with its downloads
+    published: dict  # the descriptor as published in dist/datapackage.json; bundle.finish() completes its downloads
+    bundle: Bundle  # the workbook and database, written by a process of their own
 
 
 @dataclass(frozen=True)

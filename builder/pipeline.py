@@ -16,6 +16,8 @@ import re
 import shutil
 import signal
 import stat
+import subprocess
+import sys
 import tempfile
 import time
 from contextlib import contextmanager
@@ -86,8 +88,12 @@ def build_lock(paths: Paths):
 def _build(paths: Paths, echo, site_url: str, strict: bool = False) -> None:
     # The published address, when known: MkDocs' site_url (canonical links, sitemap) and absolute JSON-LD urls.
     site_url = site_url.rstrip("/") + "/" if site_url else ""
+    trash = paths.cache("trash")
+    emptying = _empty(trash)  # the outputs the last build replaced, removed while this one works
     job = Job(paths, _staging(paths), site_url, strict)
     run = _Stages(echo, STAGES)
+    exported = None
+    done = False
     try:
         total = time.perf_counter()
         checked = run("validate", _validate, job)
@@ -98,10 +104,42 @@ def _build(paths: Paths, echo, site_url: str, strict: bool = False) -> None:
         run("publish", _publish, job, checked.descriptor, rendered, ledger)
         run("api", _api, job, checked, views, exported, ledger)
         _swap(job.staging, paths)
+        done = True
         echo(f"built in {time.perf_counter() - total:.2f}s")
     finally:
         progress.finish()
-        shutil.rmtree(job.staging, ignore_errors=True)
+        if exported is not None:
+            exported.bundle.cancel()  # stops the workbook's process if a later stage failed
+        if emptying is not None:
+            emptying.wait()
+        # The replaced dist/ and site/ (moved into staging by _swap) go with the next build.
+        if not (done and _trashed(job.staging, trash)):
+            shutil.rmtree(job.staging, ignore_errors=True)
+
+
+def _empty(trash: Path) -> subprocess.Popen | None:
+    """Remove, in a process of its own, what a build before left in `trash` (the dist/ and site/ it
+    replaced): thousands of files take a second or two to delete, mostly waiting on the disk, which
+    this build's own work hides. (A thread would not: each deletion waits for the interpreter's lock
+    while the build holds it, and the two slow each other down.) Only folders are removed, never a
+    link nor what it points to."""
+    if not trash.is_dir() or trash.is_symlink():
+        return None
+    folders = [str(entry) for entry in sorted(trash.iterdir()) if entry.is_dir() and not entry.is_symlink()]
+    if not folders:
+        return None
+    remove = "import shutil, sys\nfor folder in sys.argv[1:]: shutil.rmtree(folder, ignore_errors=True)"
+    return subprocess.Popen([sys.executable, "-P", "-c", remove, *folders], cwd=trash, stdin=subprocess.DEVNULL)
+
+
+def _trashed(staging: Path, trash: Path) -> bool:
+    """Move a finished build's staging folder (the outputs it replaced) into `trash`; False if it cannot be."""
+    try:
+        trash.mkdir(exist_ok=True)
+        staging.rename(trash / staging.name)
+    except OSError:
+        return False
+    return True
 
 
 STAGES = ("validate", "derive", "export", "history", "render", "publish", "api")
@@ -214,13 +252,16 @@ def _derive(checked: Checked) -> tuple[list[View], str]:
 
 
 def _export(job: Job, checked: Checked, views: list[View]) -> tuple[Exported, str]:
-    from builder.outputs import export
+    from builder.outputs import bundle, export
 
     dist = job.dist
     dist.mkdir()
-    published = export.export(checked.descriptor, checked.tables, views, dist, job.paths.root, site_url=job.site_url)
+    downloads, tables = export.export(checked.descriptor, checked.tables, views, dist, job.paths.root, site_url=job.site_url)
+    # The workbook and database are written beside the next stages, on the second core (builder.outputs.bundle).
+    writing = bundle.Bundle(downloads, tables, job.staging / "bundle")
     files = [p for p in dist.rglob("*") if p.is_file()]
-    return Exported(dist, published), f"{len(files)} files, {sum(p.stat().st_size for p in files) / 1024:.0f} KiB in dist/"
+    detail = f"{len(files)} files, {sum(p.stat().st_size for p in files) / 1024:.0f} KiB in dist/"
+    return Exported(dist, downloads.published, writing), f"{detail}; the workbook and database are being written beside"
 
 
 def _render(job: Job, checked: Checked, views: list[View], exported: Exported, ledger: Ledger | None) -> tuple[Rendered, str]:
@@ -240,9 +281,13 @@ def _render(job: Job, checked: Checked, views: list[View], exported: Exported, l
     site.history = ledger
     # The home page embeds the Croissant file, its addresses relative to the home page when the site's is unknown.
     base = f"{job.site_url}downloads/" if job.site_url else "downloads/"
-    site.croissant = croissant.document(exported.published, base=base, site_url=job.site_url)
+
+    def downloads_written():  # the workbook and database are written: the pages that list every download may follow
+        exported.bundle.finish()
+        site.croissant = croissant.document(exported.published, base=base, site_url=job.site_url)
+
     docs_dir = job.staging / "docs"
-    pages = render.render_pages(site, job.paths.docs)
+    pages = render.render_pages(site, job.paths.docs, downloads_written)
     # Share cards (Open Graph images): each page names its card; the cards are drawn by a process of
     # their own, into a folder MkDocs does not read, while it builds the site (publish moves them in).
     pages, cards = ogimage.prepare(site, stories.for_package(checked.descriptor), pages)

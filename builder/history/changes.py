@@ -275,12 +275,9 @@ def one_zip_per_version(ledger: Ledger, descriptor: dict, published: dict, dist:
 
 
 def _republish(published: dict, dist: Path, old: str, archive: Path) -> None:
-    """The published datapackage.json and SHA256SUMS, after the zip `old` became `archive`."""
+    """The zip `old` is now `archive`: its entry says so. The export is not finished yet (builder.outputs
+    .export.Downloads.finish writes datapackage.json and SHA256SUMS from these entries after the history)."""
     published["downloads"] = [export.file_entry(archive, dist, "zip") if d["path"] == old else d for d in published["downloads"]]
-    (dist / "datapackage.json").write_text(export.dumps(published), encoding="utf-8")
-    sums = [line.split("  ", 1) for line in (dist / "SHA256SUMS").read_text(encoding="utf-8").splitlines()]
-    sums = [(digest, path) for digest, path in sums if path != old] + [(export.sha256(archive), archive.name)]
-    (dist / "SHA256SUMS").write_text("".join(f"{d}  {p}\n" for d, p in sorted(sums, key=lambda s: s[1])), encoding="utf-8")
 
 
 # ---------------------------------------------------------------- the command

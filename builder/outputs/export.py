@@ -367,10 +367,50 @@ def dumps(descriptor: dict) -> str:
     return json.dumps(descriptor, indent=2, ensure_ascii=False) + "\n"
 
 
+@dataclass
+class Downloads:
+    """What export wrote, and what it leaves to finish(): the workbook and database are written
+    beside the build (builder.outputs.bundle), then finish() adds them to `published` (in place: the
+    site and the API hold this dict) and writes the files that list every download."""
+
+    published: dict  # the descriptor as published; its downloads are the zip's only, until finish()
+    dist: Path
+    site_url: str
+    workbook: Path
+    database: Path
+    about: dict  # what the workbook and database say about themselves: title, version, licence…
+    finished: bool = False
+
+    def finish(self) -> dict:
+        """The workbook's and database's entries, then Croissant (which describes every file above
+        with its hash), datapackage.json and SHA256SUMS. A zip renamed since (builder.history's
+        one_zip_per_version) is listed under its new name."""
+        published, dist = self.published, self.dist
+        published["downloads"] = [
+            file_entry(self.workbook, dist, "xlsx"),
+            file_entry(self.database, dist, "sqlite"),
+            *published["downloads"],
+        ]
+        published["downloads"].append(file_entry(croissant.write(published, dist, self.site_url), dist, "jsonld"))
+        (dist / "datapackage.json").write_text(dumps(published), encoding="utf-8")
+        checksums = [
+            (entry["hash"].removeprefix("sha256:"), entry["path"])
+            for resource in published["resources"]
+            for entry in resource["downloads"]
+        ]
+        checksums += [(entry["hash"].removeprefix("sha256:"), entry["path"]) for entry in published["downloads"]]
+        (dist / "SHA256SUMS").write_text(
+            "".join(f"{digest}  {path}\n" for digest, path in sorted(checksums, key=lambda item: item[1])), encoding="utf-8"
+        )
+        self.finished = True
+        return published
+
+
 def export(
     descriptor: dict, tables: dict[str, pl.DataFrame], views: list[View], dist: Path, root: Path, site_url: str = ""
-) -> dict:
-    """Write every download into `dist` and return the published descriptor (`site_url`, when known,
+) -> tuple[Downloads, list[Table]]:
+    """Write every table's and view's files and the zip into `dist`; return what is left to finish
+    (Downloads) and the tables as exported, for the workbook and database (`site_url`, when known,
     makes the Croissant file's addresses absolute)."""
     name = descriptor.get("name", "package")
     version = descriptor.get("version", "0.0.0")
@@ -402,39 +442,25 @@ def export(
     entries = package_files(descriptor, published, exported, version, dist, root, tables)
 
     # Every download of a version is named by it, so two versions' files never share a name.
-    workbook = dist / f"{name}-{version}.xlsx"
-    database = dist / f"{name}-{version}.sqlite"
     archive = dist / f"{name}-{version}.zip"
-    licences = ", ".join(licence.get("title") or licence.get("name", "") for licence in descriptor.get("licenses", []))
-    write_xlsx(
-        exported,
-        workbook,
-        title=descriptor.get("title", name),
-        description=descriptor.get("description", ""),
-        licence=licences,
-        version=version,
-    )
-    write_sqlite(exported, database, metadata_rows(descriptor))
     write_zip(entries, archive)
-
+    licences = ", ".join(licence.get("title") or licence.get("name", "") for licence in descriptor.get("licenses", []))
+    about = {
+        "workbook_about": {
+            "title": descriptor.get("title", name),
+            "description": descriptor.get("description", ""),
+            "licence": licences,
+            "version": version,
+        },
+        "metadata": metadata_rows(descriptor),
+    }
     published_dist = dict(published)
     published_dist["resources"] = resources
-    published_dist["downloads"] = [
-        file_entry(workbook, dist, "xlsx"),
-        file_entry(database, dist, "sqlite"),
-        file_entry(archive, dist, "zip"),
-    ]
-    # Croissant describes every file above (with its hash), so it is written after them and lists none of its own.
-    published_dist["downloads"].append(file_entry(croissant.write(published_dist, dist, site_url), dist, "jsonld"))
-    (dist / "datapackage.json").write_text(dumps(published_dist), encoding="utf-8")
-    checksums = [
-        (entry["hash"].removeprefix("sha256:"), entry["path"]) for resource in resources for entry in resource["downloads"]
-    ]
-    checksums += [(entry["hash"].removeprefix("sha256:"), entry["path"]) for entry in published_dist["downloads"]]
-    (dist / "SHA256SUMS").write_text(
-        "".join(f"{digest}  {path}\n" for digest, path in sorted(checksums, key=lambda item: item[1])), encoding="utf-8"
+    published_dist["downloads"] = [file_entry(archive, dist, "zip")]
+    downloads = Downloads(
+        published_dist, dist, site_url, dist / f"{name}-{version}.xlsx", dist / f"{name}-{version}.sqlite", about
     )
-    return published_dist
+    return downloads, exported
 
 
 def ledger_facts(table: Table) -> dict:

@@ -16,6 +16,7 @@ from __future__ import annotations
 import json
 import re
 import shutil
+from collections.abc import Callable
 from pathlib import Path
 
 import polars as pl
@@ -119,8 +120,10 @@ def list_pages(renderer: Renderer, section: Section, table: str, key, label: str
     return pages
 
 
-def render_pages(site: Site, docs: Path | None) -> list[Page]:
-    """Every page of the site as Markdown, in a stable order."""
+def render_pages(site: Site, docs: Path | None, downloads_written: Callable[[], None] | None = None) -> list[Page]:
+    """Every page of the site as Markdown, in a stable order. The entity pages come first: they show
+    no workbook or database, which are written meanwhile; `downloads_written()` waits for them before
+    the pages that list every download (the data index, the home page's Croissant)."""
     story = stories.for_package(site.descriptor)
     story_templates = story.TEMPLATES if story else None
     headings = getattr(story, "RELATED_HEADINGS", {}) if story else {}
@@ -220,6 +223,8 @@ def render_pages(site: Site, docs: Path | None) -> list[Page]:
             for section in renderer.take_lists():
                 pages += list_pages(renderer, section, table, row[key], label)
 
+    if downloads_written:
+        downloads_written()
     data_items = [(r["name"], r) for r in site.published["resources"]]
     renderer.depth = 1
     pages.append(
