@@ -54,6 +54,7 @@ class Bundle:
             "tables": listed,
             "workbook": str(downloads.workbook.resolve()),
             "database": str(downloads.database.resolve()),
+            "parent": os.getpid(),  # the build's id: one gone before this process starts is noticed too
             **downloads.about,
         }
         job.write_text(json.dumps(task), encoding="utf-8")
@@ -83,7 +84,7 @@ def main() -> None:
     """Write the workbook and database of a job file (Bundle)."""
     job_file = Path(sys.argv[1])
     job = json.loads(job_file.read_text(encoding="utf-8"))
-    _stop_when_orphaned(os.getppid())
+    _stop_when_orphaned(job["parent"])
     tables = [
         export.Table(
             t["name"],

@@ -286,7 +286,8 @@ class Drawing:
         target.mkdir(parents=True, exist_ok=True)
         job = target.resolve() / "cards.json"
         listed = {path: [card.name, card.title, card.figure] for path, card in cards.items()}
-        task = {"site_name": site_name, "cards": listed, "cache": str(cache.resolve()) if cache else None}
+        # The build's own id, not the process's parent as it starts: a build gone by then is gone.
+        task = {"site_name": site_name, "cards": listed, "cache": str(cache.resolve()) if cache else None, "parent": os.getpid()}
         job.write_text(json.dumps(task), encoding="utf-8")
         command = [sys.executable, "-P", "-c", "from builder.site.ogimage import main; main()", str(job)]
         self._process = subprocess.Popen(command, cwd=job.parent, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
@@ -310,7 +311,7 @@ def main() -> None:
     job = json.loads(job_file.read_text(encoding="utf-8"))
     cards = {path: Card(*fields) for path, fields in job["cards"].items()}
     cache = Path(job["cache"]) if job["cache"] else None
-    print(json.dumps(write(job["site_name"], cards, job_file.parent, cache, parent=os.getppid())))
+    print(json.dumps(write(job["site_name"], cards, job_file.parent, cache, parent=job["parent"])))
 
 
 @cache
