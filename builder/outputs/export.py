@@ -294,16 +294,20 @@ def sqlite_value(value):
     return value
 
 
+def licence_names(descriptor: dict) -> str:
+    """The package's licences by title (else name), as the workbook and database name them."""
+    return ", ".join(item.get("title") or item.get("name", "") for item in descriptor.get("licenses") or [])
+
+
 def metadata_rows(descriptor: dict) -> list[tuple[str, str]]:
     """What a database or workbook says about itself: the package, its version, build date and licence."""
-    licences = descriptor.get("licenses") or []
     rows = [
         ("name", descriptor.get("name", "package")),
         ("title", descriptor.get("title", descriptor.get("name", "package"))),
         ("version", descriptor.get("version", "")),
         ("build_date", f"{clock.build_time():%Y-%m-%d}"),
-        ("licence", ", ".join(item.get("title") or item.get("name", "") for item in licences)),
-        ("licence_url", ", ".join(item.get("path", "") for item in licences if item.get("path"))),
+        ("licence", licence_names(descriptor)),
+        ("licence_url", ", ".join(item.get("path", "") for item in descriptor.get("licenses") or [] if item.get("path"))),
     ]
     return [(key, value) for key, value in rows if value]
 
@@ -378,7 +382,8 @@ class Downloads:
     site_url: str
     workbook: Path
     database: Path
-    about: dict  # what the workbook and database say about themselves: title, version, licence…
+    properties: dict  # what the workbook says about itself (write_xlsx's title, description, licence, version)
+    metadata: list[tuple[str, str]]  # and the database (metadata_rows)
     finished: bool = False
 
     def finish(self) -> dict:
@@ -444,23 +449,17 @@ def export(
     # Every download of a version is named by it, so two versions' files never share a name.
     archive = dist / f"{name}-{version}.zip"
     write_zip(entries, archive)
-    licences = ", ".join(licence.get("title") or licence.get("name", "") for licence in descriptor.get("licenses", []))
-    about = {
-        "workbook_about": {
-            "title": descriptor.get("title", name),
-            "description": descriptor.get("description", ""),
-            "licence": licences,
-            "version": version,
-        },
-        "metadata": metadata_rows(descriptor),
+    properties = {
+        "title": descriptor.get("title", name),
+        "description": descriptor.get("description", ""),
+        "licence": licence_names(descriptor),
+        "version": version,
     }
     published_dist = dict(published)
     published_dist["resources"] = resources
     published_dist["downloads"] = [file_entry(archive, dist, "zip")]
-    downloads = Downloads(
-        published_dist, dist, site_url, dist / f"{name}-{version}.xlsx", dist / f"{name}-{version}.sqlite", about
-    )
-    return downloads, exported
+    workbook, database = dist / f"{name}-{version}.xlsx", dist / f"{name}-{version}.sqlite"
+    return Downloads(published_dist, dist, site_url, workbook, database, properties, metadata_rows(descriptor)), exported
 
 
 def ledger_facts(table: Table) -> dict:

@@ -15,8 +15,6 @@ import json
 import os
 import re
 import shutil
-import subprocess
-import sys
 import unicodedata
 from dataclasses import dataclass, replace
 from functools import cache
@@ -26,6 +24,7 @@ import PIL
 import yaml
 from PIL import Image, ImageDraw, ImageFont
 
+from builder.common.beside import Beside, job
 from builder.package.handwritten import page_slug
 from builder.package.paths import output
 
@@ -235,13 +234,10 @@ def attach(pages: list, cards: dict[str, Card]) -> list:
     return pages
 
 
-def write(
-    site_name: str, cards: dict[str, Card], target: Path, cache: Path | None = None, parent: int | None = None
-) -> tuple[int, int]:
+def write(site_name: str, cards: dict[str, Card], target: Path, cache: Path | None = None) -> tuple[int, int]:
     """Draw each distinct card once into target/FOLDER; returns (cards, drawn). A card drawn by an
     earlier build with the same text and the same code is copied from `cache` instead; the cache
-    keeps only this build's cards. With `parent` (Drawing's process): stop as soon as the build
-    that asked for them has ended, leaving the cache to the next build."""
+    keeps only this build's cards (and none that a process stopped half-way left)."""
     distinct = {card.name: card for card in sorted(cards.values(), key=lambda c: c.name)}
     if cache is not None:
         cache.mkdir(parents=True, exist_ok=True)
@@ -249,8 +245,6 @@ def write(
     # a link in the cache is never followed: such a card is drawn again
     missing = [name for name, path in stored.items() if path is None or not path.is_file() or path.is_symlink()]
     for name in missing:
-        if parent is not None and os.getppid() != parent:
-            raise SystemExit("the build that asked for the share cards has ended")
         destination = output(target, f"{FOLDER}/{name}")
         destination.parent.mkdir(parents=True, exist_ok=True)
         destination.write_bytes(draw(site_name, distinct[name]))
@@ -274,44 +268,29 @@ def write(
 
 class Drawing:
     """The cards drawn by a process of their own while MkDocs builds the site (`write`, in
-    `python -P -c "…ogimage import main; main()" job.json`): the build's second core draws them, and
-    neither waits for the other's lock. result() waits for them; cancel() stops them (the build failed).
-
-    The process starts in the cards' own folder with -P: a package's folder is never on its module
-    path (a `yaml.py` or `PIL/` shipped in a package is never imported), and nothing from the
-    package is on its command line (the cards' texts are in the job file)."""
+    builder.common.beside): the build's second core draws them, and neither waits for the other's
+    lock. result() waits for them; cancel() stops them (the build failed)."""
 
     def __init__(self, site_name: str, cards: dict[str, Card], target: Path, cache: Path | None = None):
         self.target = target
-        target.mkdir(parents=True, exist_ok=True)
-        job = target.resolve() / "cards.json"
         listed = {path: [card.name, card.title, card.figure] for path, card in cards.items()}
-        # The build's own id, not the process's parent as it starts: a build gone by then is gone.
-        task = {"site_name": site_name, "cards": listed, "cache": str(cache.resolve()) if cache else None, "parent": os.getpid()}
-        job.write_text(json.dumps(task), encoding="utf-8")
-        command = [sys.executable, "-P", "-c", "from builder.site.ogimage import main; main()", str(job)]
-        self._process = subprocess.Popen(command, cwd=job.parent, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+        task = {"site_name": site_name, "cards": listed, "cache": str(cache.resolve()) if cache else None}
+        self.beside = Beside("builder.site.ogimage", task, target, "the share cards were not drawn")
 
     def result(self) -> tuple[int, int]:
-        out, err = self._process.communicate()
-        if self._process.returncode != 0:
-            lines = err.strip().splitlines()
-            raise RuntimeError(f"the share cards were not drawn: {lines[-1] if lines else self._process.returncode}")
-        count, drawn = json.loads(out)
+        count, drawn = json.loads(self.beside.result())
         return count, drawn
 
     def cancel(self) -> None:
-        self._process.kill()
-        self._process.communicate()
+        self.beside.cancel()
 
 
 def main() -> None:
     """Draw the cards of a job file (Drawing) into the job's folder; print [cards, drawn]."""
-    job_file = Path(sys.argv[1])
-    job = json.loads(job_file.read_text(encoding="utf-8"))
-    cards = {path: Card(*fields) for path, fields in job["cards"].items()}
-    cache = Path(job["cache"]) if job["cache"] else None
-    print(json.dumps(write(job["site_name"], cards, job_file.parent, cache, parent=job["parent"])))
+    task, folder = job()
+    cards = {path: Card(*fields) for path, fields in task["cards"].items()}
+    cache = Path(task["cache"]) if task["cache"] else None
+    print(json.dumps(write(task["site_name"], cards, folder, cache)))
 
 
 @cache
