@@ -21,6 +21,9 @@ from builder.views.derive import View
 # What one cell may contribute to a page (and so to the search index): longer text is cut, with a
 # pointer to the downloads, which keep every value whole.
 CELL_LIMIT = safety_cells.CELL_LIMIT
+# A link table (citations, claim evidence) points at a row of any table: `resource` names the table, `row_id` the row.
+LINK_COLUMNS = ("resource", "row_id")
+LINK_REFERENCES = {"row_id": "@resource"}
 CUT_NOTE = " … [cut: the full text is in the downloads]"
 
 
@@ -134,9 +137,14 @@ class Site:
         return self.resources.get(name) or self.view_resources.get(name, {})
 
     def references(self, name: str) -> dict[str, str]:
-        """A view's columns of ids: column -> table, or "@column" for the table another column names."""
+        """Columns of ids whose table is not a foreign key's: column -> table, or "@column" for the
+        table another column names. A view declares its own; a link table's `row_id` is a row of the
+        table its `resource` names."""
         view = self.view_by_name.get(name)
-        return view.references if view else {}
+        if view is not None:
+            return view.references
+        frame = self.tables.get(name)
+        return LINK_REFERENCES if frame is not None and set(LINK_COLUMNS) <= set(frame.columns) else {}
 
     def unlisted(self, name: str, column: str, value) -> str | None:
         """The words a view gives an id of its references column that names no row ("Not reported")."""

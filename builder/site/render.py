@@ -31,7 +31,7 @@ from builder.package.paths import output
 from builder.site import changes_page
 from builder.site.lists import ALL_ROWS, Pager, all_rows_file, index_pages
 from builder.site.mkdocs_hooks import SEARCH_WORKER  # the search worker wrapper sits beside Material's
-from builder.site.model import Page, Site
+from builder.site.model import LINK_COLUMNS, Page, Site
 from builder.site.names import is_safe_url, page_depth
 from builder.site.related import Section, group_rows, list_slug, referencing, sections_for
 from builder.site.renderer import Renderer
@@ -141,7 +141,7 @@ def render_pages(site: Site, docs: Path | None, downloads_written: Callable[[], 
     refs = {table: referencing(site, table) for table in site.entity_tables()}
     groups = {(other, column): group_rows(site.tables[other], column) for pairs in refs.values() for other, column in pairs}
     # Link tables with `resource` + `row_id` columns can point at a row of any table.
-    links = {name: frame for name, frame in site.tables.items() if {"resource", "row_id"} <= set(frame.columns)}
+    links = {name: frame for name, frame in site.tables.items() if set(LINK_COLUMNS) <= set(frame.columns)}
     linked = {
         (name, table): group_rows(frame.filter(pl.col("resource") == table), "row_id")
         for name, frame in links.items()

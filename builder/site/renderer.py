@@ -178,7 +178,7 @@ class Renderer:
         # A link to a row of the table another column names: citations' resource + row_id, a timeline
         # event's subject_table + subject_id.
         refers = self.site.references(table).get(name, "")
-        named = "resource" if name == "row_id" else refers[1:] if refers.startswith("@") else ""
+        named = refers[1:] if refers.startswith("@") else ""
         other = row.get(named) if named else None
         if other is not None and self.site.has_pages(other) and value in self.site.rows_by_id.get(other, {}):
             return Markup(f'<a href="{escape(self.entity_url(other, value))}">{escape(self.site.label(other, value))}</a>')

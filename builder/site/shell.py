@@ -38,6 +38,7 @@ UNREAD = frozenset({"search", "card"})
 VALUES = ("title", "meta_title", "description", "content", "canonical")
 # Private-use characters around a name: never in a theme's own text.
 TOKEN = "\ue000ledger-shell:{}\ue001"
+H1 = "<h1"
 PROBE = '\ue002 <b class="x">A &amp; b</b> \'quoted\' "twice"  two  spaces\nline 100% Ünïcödé {} ' + "y" * 300
 
 
@@ -68,8 +69,9 @@ class Shells:
 
     def _first(self, template, context, values: dict, whole: str):
         try:
-            shell = _Shell(_render_with(template, context, _tokens(values)), values)
-            probes = _probes(values)
+            tokens = _stand_ins(values, TOKEN)
+            shell = _Shell(_render_with(template, context, tokens), tokens)
+            probes = _stand_ins(values, PROBE)
             probed = _render_with(template, context, probes)
         except Exception:  # a theme that cannot render the tokens or probes: its pages are rendered whole
             return None
@@ -92,7 +94,7 @@ class Shells:
             return None
         section = tuple(item.url for item in nav.pages if item.active and item is not page)
         truthy = tuple(bool(values[name]) for name in VALUES)
-        heading = "\u003ch1" in (values["content"] or "")  # Material prints its own <h1> when the content has none
+        heading = H1 in (values["content"] or "")  # Material prints its own <h1> when the content has none
         # A link from a page is relative to its folder: pages of one folder print the same links to
         # every nav page but one inside the page's own address.
         folder = posixpath.dirname(page.url.rstrip("/"))
@@ -103,8 +105,8 @@ class Shells:
 class _Shell:
     """A render split at its tokens: literal text and the names of the values between."""
 
-    def __init__(self, text: str, values: dict):
-        names = {_marked(name, TOKEN.format(name), values): name for name, value in values.items() if value}
+    def __init__(self, text: str, tokens: dict):
+        names = {token: name for name, token in tokens.items() if token}
         # Split at the tokens (kept, by the capturing group): literal text at even places, tokens at odd.
         pieces = re.split("(" + "|".join(map(re.escape, names)) + ")", text) if names else [text]
         self.parts: list[tuple[bool, str]] = [
@@ -136,15 +138,12 @@ def _values(page) -> dict:
 
 def _marked(name: str, text: str, values: dict) -> str:
     """`text` for value `name`, keeping whether the content holds an <h1> (Material tests for it)."""
-    return text + "\u003ch1" if name == "content" and "\u003ch1" in values["content"] else text
+    return text + H1 if name == "content" and H1 in values["content"] else text
 
 
-def _tokens(values: dict) -> dict:
-    return {name: _marked(name, TOKEN.format(name), values) if value else value for name, value in values.items()}
-
-
-def _probes(values: dict) -> dict:
-    return {name: _marked(name, PROBE.format(name), values) if value else value for name, value in values.items()}
+def _stand_ins(values: dict, pattern: str) -> dict:
+    """Each value that is set replaced by `pattern` filled with its name (TOKEN or PROBE)."""
+    return {name: _marked(name, pattern.format(name), values) if value else value for name, value in values.items()}
 
 
 def _render_with(template, context, values: dict) -> str:

@@ -49,8 +49,9 @@ def key_words(site, table: str, key: str, label: str) -> str:
     for name, part in values.items():
         targets = [t for own, t, _ in load.foreign_keys(resource) if own == [name]]
         lookup = next((t for t in targets if t in site.rows_by_id), None)
-        if name == "row_id" and values.get("resource") in site.rows_by_id:
-            lookup = values["resource"]  # a link to a row of any table names its table in `resource`
+        refers = site.references(table).get(name, "")
+        if refers.startswith("@") and values.get(refers[1:]) in site.rows_by_id:
+            lookup = values[refers[1:]]  # a link to a row of any table names its table in another column
         if lookup and part in site.rows_by_id.get(lookup, {}):
             words.append(site.label(lookup, part))
         else:
