@@ -340,3 +340,32 @@ def test_a_long_span_labels_round_years_far_enough_apart_to_read():
             assert len(steps) == 1 and (steps.pop() <= 2 or all(year % (labels[1][1] - labels[0][1]) == 0 for _, year in labels))
             if labels[1][1] - labels[0][1] > 2:
                 assert parts.count('class="grid"') == len(labels)
+
+
+def test_source_usage_counts_as_a_group_by_per_table_would():
+    """The source usage view counts each table's citations from one Enum code over all of them
+    (issue 20): the same counts as a string group-by and a join per table, with ids cited by no
+    row, rows naming no source (or a null), a source listed twice and a citing table with no rows.
+    A table's counts never leak into another's (scatter writes in place)."""
+    import random
+
+    from builder.stories import llama_views
+
+    draw = random.Random(20)
+    ids = [f"s{n}" for n in range(300)]
+    sources = pl.DataFrame(
+        {"source_id": ids + ["s7"], "title": [f"t{n}" for n in range(301)], "tier": ["primary", "secondary"] * 150 + ["primary"]}
+    )
+    tables = {"sources": sources}
+    for name, height in (("citations", 5_000), ("claims", 700), ("models", 0), ("people", 40)):
+        cited = [draw.choice(ids[:250] + ["nope", None]) for _ in range(height)]
+        tables[name] = pl.DataFrame({"source_id": pl.Series(cited, dtype=pl.String)})
+    expected = sources.select("source_id", "title", "tier")
+    for name in ("citations", "claims", "models", "people"):
+        counts = tables[name].group_by("source_id").agg(pl.len().cast(pl.Int64).alias(name))
+        expected = expected.join(counts, on="source_id", how="left").with_columns(pl.col(name).fill_null(0))
+    expected = expected.with_columns(pl.sum_horizontal("citations", "claims", "models", "people").alias("total"))
+    view = llama_views.source_usage(tables)
+    assert view.frame.sort("source_id", "title").equals(expected.sort("source_id", "title"))
+    assert view.frame["models"].sum() == 0 and view.frame.filter(pl.col("source_id") == "s7")["total"].n_unique() == 1
+    assert view.frame.filter(pl.col("source_id") == "s299")["total"].item() == 0

