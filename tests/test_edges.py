@@ -447,3 +447,29 @@ def test_duplicate_labels_with_fields_matched_by_name_are_a_problem_not_a_traceb
         " position.\n"
         "1 problem in 1 file: the package is not valid.\n"
     )
+
+
+@pytest.mark.parametrize("extra", [[], ["poem"]])
+def test_a_value_outside_both_enum_and_categories_is_reported_once(bookshelf, extra):
+    """Categories that hold every enum value: a value outside them is the enum's constraint-error
+    (what frictionless reports), not also the categories' echo of it."""
+    data = descriptor(bookshelf)
+    genre = next(f for f in resource(data, "books")["schema"]["fields"] if f["name"] == "genre")
+    genre["categories"] = list(genre["constraints"]["enum"]) + extra
+    save(bookshelf, data)
+    books = bookshelf / "data" / "books.csv"
+    books.write_text(books.read_text(encoding="utf-8").replace(",essay,", ",drama,"), encoding="utf-8")
+    assert report(bookshelf) == [["data/books.csv", 4, "genre", "constraint-error"]]
+
+
+def test_categories_narrower_than_the_enum_are_checked(bookshelf):
+    data = descriptor(bookshelf)
+    genre = next(f for f in resource(data, "books")["schema"]["fields"] if f["name"] == "genre")
+    assert "poetry" in genre["constraints"]["enum"]
+    genre["categories"] = [v for v in genre["constraints"]["enum"] if v != "poetry"]
+    save(bookshelf, data)
+    books = bookshelf / "data" / "books.csv"
+    books.write_text(books.read_text(encoding="utf-8").replace(",essay,", ",poetry,"), encoding="utf-8")
+    result = run(bookshelf, "validate")
+    assert '  row 4, field genre [constraint-error]: "poetry" is not one of the categories of `genre`.\n' in result.output
+    assert result.output.count("constraint-error") == 1

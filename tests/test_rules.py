@@ -3,6 +3,7 @@
 import json
 from pathlib import Path
 
+import polars as pl
 import pytest
 from click.testing import CliRunner
 
@@ -106,7 +107,6 @@ def test_a_failed_build_leaves_no_partial_output(ledger, breakage):
 
 
 def test_view_invariants_are_reported_as_problems():
-    import polars as pl
 
     from builder.views.derive import View
 
@@ -322,7 +322,6 @@ def _with_quote(line: str, quote: str) -> str:
 
 
 def test_absent_quotes_are_exactly_those_python_does_not_find(monkeypatch):
-    import polars as pl
 
     from builder.check import rules
 
@@ -337,7 +336,6 @@ def test_absent_quotes_are_exactly_those_python_does_not_find(monkeypatch):
 
 def test_origins_follow_chains_stop_at_loops_and_ignore_unknown_parents():
     """The origin of each source, as following `origin_source_id` one source at a time finds it."""
-    import polars as pl
 
     from builder.stories import sourcing
 
@@ -359,7 +357,6 @@ def test_origins_follow_chains_stop_at_loops_and_ignore_unknown_parents():
 def test_origins_follow_chains_to_their_end_and_stop_in_loops():
     """sourcing.origins against a plain walk: chains end at a source that repeats none, an unknown
     or empty parent ends one too, and a loop stops after MAX_ECHOES steps."""
-    import polars as pl
 
     from builder.stories import sourcing
 
@@ -377,3 +374,35 @@ def test_origins_follow_chains_to_their_end_and_stop_in_loops():
     found = dict(sourcing.origins(sources).rows())
     assert found == {source: walk(source) for source in parents}
     assert found["a"] == found["t"] == "c" and found["z"] == "z" and found["e"] == "e"
+
+
+def test_links_to_missing_rows_and_tables_are_named_in_row_order(tmp_path):
+    """rows_exist on a link table whose rows point at two tables, one table with a two-field key
+    and one that does not exist: each dangling link once, in file order; a null id is not looked up."""
+    from builder.check import rules
+
+    descriptor = {
+        "resources": [
+            {"name": name, "path": f"{name}.csv", "schema": {"fields": [{"name": "id"}, {"name": "b"}], "primaryKey": key}}
+            for name, key in (("a", ["id"]), ("b", ["id"]), ("pairs", ["id", "b"]))
+        ]
+    }
+    links = {"name": "links", "path": "links.csv", "schema": {"fields": [{"name": "resource"}, {"name": "row_id"}]}}
+    tables = {
+        "a": pl.DataFrame({"id": ["x", "y"], "b": [1, 2]}),
+        "b": pl.DataFrame({"id": [1, 2], "b": [1, 2]}),
+        "pairs": pl.DataFrame({"id": ["x"], "b": [1]}),
+    }
+    frame = pl.DataFrame(
+        {
+            "resource": ["a", "b", "a", "nowhere", "b", "pairs", "a", None],
+            "row_id": ["x", "3", "z", "x", "1", "x", None, "q"],
+        }
+    )
+    found = [(p.row, p.field, p.type, p.message) for p in rules.rows_exist(links, frame, tables, descriptor, tmp_path)]
+    assert found == [
+        (3, "row_id", "row-not-found", '"3" is not a row of `b`.'),
+        (4, "row_id", "row-not-found", '"z" is not a row of `a`.'),
+        (5, "resource", "table-not-found", '"nowhere" is not a table with a single-field key.'),
+        (7, "resource", "table-not-found", '"pairs" is not a table with a single-field key.'),
+    ]

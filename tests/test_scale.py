@@ -369,3 +369,24 @@ def test_source_usage_counts_as_a_group_by_per_table_would():
     assert view.frame.sort("source_id", "title").equals(expected.sort("source_id", "title"))
     assert view.frame["models"].sum() == 0 and view.frame.filter(pl.col("source_id") == "s7")["total"].n_unique() == 1
     assert view.frame.filter(pl.col("source_id") == "s299")["total"].item() == 0
+
+
+def test_timeline_numbers_events_of_one_subject_on_one_day_in_order():
+    """Event ids end in a number counting a subject's events of one kind on one day: 0 when there is
+    one (the window is skipped then, issue 20), 0 and 1 when a person has two exits that day."""
+    from builder.check.validate import validate_package
+    from builder.stories import llama_views
+
+    _, _, tables = validate_package(Paths.at(ROOT))
+    once = llama_views.timeline(tables).frame
+    assert once["event_id"].str.ends_with("-0").all() and once["event_id"].is_unique().all()
+    departures = tables["departures"]
+    first = departures.filter(pl.col("date").is_not_null()).head(1)
+    twice = {**tables, "departures": pl.concat([departures, first.with_columns(pl.col("departure_id") + "-again")])}
+    frame = llama_views.timeline(twice).frame
+    person, day = first["person_id"].item(), first["date"].item().strftime("%Y%m%d")
+    assert frame.filter(pl.col("event_id").str.starts_with(f"departure-{person}-{day}-"))["event_id"].to_list() == [
+        f"departure-{person}-{day}-0",
+        f"departure-{person}-{day}-1",
+    ]
+    assert frame["event_id"].is_unique().all() and frame.height == once.height + 1

@@ -351,21 +351,19 @@ def rows_exist(resource, frame, tables, descriptor, root):
         if len(load.primary_key(other)) == 1 and other["name"] in tables
     }
     path, name = formats.label(resource), resource["name"]
-    links = (
-        numbered(frame)
-        .select(ROW, "resource", "row_id")
-        .filter(pl.col("resource").is_not_null() & pl.col("row_id").is_not_null())
-    )
-    # One anti-join per table the links name, on its own key: each key column is hashed once.
+    # Per table the links name, its links' ids looked up in its own key (each key hashed once); the
+    # rows are numbered only when some link is dangling.
+    tables_named, row_ids = frame["resource"], frame["row_id"]
     dangling = []
-    for (table,), rows in links.partition_by("resource", as_dict=True, maintain_order=True).items():
+    for table in tables_named.drop_nulls().unique().to_list():
+        at = ((tables_named == table) & row_ids.is_not_null()).arg_true()
         if table in keys:
-            known = tables[table].select(pl.col(keys[table]).cast(pl.String).alias("row_id"))
-            rows = rows.join(known, on="row_id", how="anti", maintain_order="left")
-        dangling.append(rows)
-    if not dangling:
+            known = tables[table][keys[table]].cast(pl.String)
+            at = at.filter(~row_ids.gather(at).is_in(known.implode()))
+        dangling.append(at)
+    if not dangling or not any(at.len() for at in dangling):
         return
-    for row, table, row_id in pl.concat(dangling).sort(ROW).rows():
+    for row, table, row_id in numbered(frame)[pl.concat(dangling).sort()].select(ROW, "resource", "row_id").rows():
         if table not in keys:
             yield Problem(
                 path,
@@ -450,10 +448,13 @@ def in_categories(resource, frame, tables, descriptor, root):
     path, name = formats.label(resource), resource["name"]
     for field in load.fields(resource):
         values = category_values(field)
-        if values is None or field["name"] not in frame.columns:
+        if values is None or field["name"] not in frame.columns or _enum_within(field, values):
             continue
-        column, allowed = pl.col(field["name"]), pl.Series(values, dtype=frame[field["name"]].dtype)
-        bad = numbered(frame).filter(column.is_not_null() & ~column.is_in(allowed.implode()))
+        column, allowed = frame[field["name"]], pl.Series(values, dtype=frame[field["name"]].dtype)
+        outside = column.is_not_null() & ~column.is_in(allowed.implode())
+        if not outside.any():  # the rows are numbered only when one is outside
+            continue
+        bad = numbered(frame).filter(outside)
         shown = ", ".join(str(v) for v in values[:20]) + (f" (and {len(values) - 20:,} more)" if len(values) > 20 else "")
         for row, value in bad.select(ROW, field["name"]).rows():
             yield Problem(
@@ -465,6 +466,16 @@ def in_categories(resource, frame, tables, descriptor, root):
                 f"Use one of: {shown}.",
                 name,
             )
+
+
+def _enum_within(field: dict, categories: list) -> bool:
+    """Every `enum` value is a category: a value outside the categories is outside the enum too, and
+    the Table Schema check has reported it (one fault, one report)."""
+    enum = field.get("constraints", {}).get("enum")
+    try:
+        return isinstance(enum, list) and set(enum) <= set(categories)
+    except TypeError:  # an unhashable value: the categories are checked
+        return False
 
 
 GENERIC_RULES = [
