@@ -406,3 +406,41 @@ def test_links_to_missing_rows_and_tables_are_named_in_row_order(tmp_path):
         (5, "resource", "table-not-found", '"nowhere" is not a table with a single-field key.'),
         (7, "resource", "table-not-found", '"pairs" is not a table with a single-field key.'),
     ]
+
+
+def break_a_rule(ledger: Path) -> None:
+    with open(table(ledger, "citations"), "a", encoding="utf-8") as out:
+        out.write("models,llama-5,meta-blog-llama,supports,No such model.\n")
+
+
+def test_views_are_derived_beside_the_rules_and_count_only_when_the_rules_pass(ledger, monkeypatch):
+    """The views' checks run while the rules do (issue 20). Views assume the rules hold: on a
+    package that breaks one, a view's fault or finding is not reported, only the rule's problem;
+    on a package that passes, the view's fault is raised as before."""
+    from builder.check.validate import validate_package
+    from builder.package.paths import Paths
+    from builder.stories import llama
+
+    derived = llama.views
+
+    def failing(tables):
+        raise ZeroDivisionError("a view that assumes the rules hold")
+
+    monkeypatch.setattr(llama, "views", failing)
+    with pytest.raises(ZeroDivisionError):
+        validate_package(Paths.at(ledger))
+    break_a_rule(ledger)
+    assert problems(ledger) == [
+        ["seeds/citations.csv", len(table(ledger, "citations").read_text().splitlines()), "row_id", "row-not-found"]
+    ]
+
+    def without_precision(tables):
+        views = derived(tables)
+        for view in views:
+            if view.name == "author_retention":
+                view.frame = view.frame.drop("month_precision")
+                del view.fields["month_precision"]
+        return views
+
+    monkeypatch.setattr(llama, "views", without_precision)
+    assert [p[3] for p in problems(ledger)] == ["row-not-found"]

@@ -48,37 +48,50 @@ def validate_package(paths: Paths, strict: bool = False) -> tuple[Report, dict |
     report.add(file_problems)
     clean: set[str] = set()
 
-    def cells_and_rules(tables: dict[str, pl.DataFrame]):
+    def cells(tables: dict[str, pl.DataFrame]) -> list[Problem]:
         for resource in load.resources(descriptor):
             if resource["name"] in unreadable:
                 tables[resource["name"]] = load.empty_table(resource)
-        cells = safety_cells.check_tables(descriptor, tables, clean)
+        return safety_cells.check_tables(descriptor, tables, clean)
+
+    def rules_after(cells_checked, tables: dict[str, pl.DataFrame]):
         # rules and pages must never see a control character or a clashing id
-        found = [] if cells else rules.check(descriptor, tables, paths.root, unreadable=unreadable)
-        return cells, found, safety_cells.long_cells(descriptor, tables)
+        found = [] if cells_checked.result() else rules.check(descriptor, tables, paths.root, unreadable=unreadable)
+        return found, safety_cells.long_cells(descriptor, tables)
 
     later = []
-    with ThreadPoolExecutor(1) as aside:  # the site's pages are checked while Polars reads the tables,
-        site = aside.submit(site_problems, paths, descriptor)  # the rules while it checks foreign keys
+
+    def checked(frames):  # once every table is read: its cells, then the rules, while the keys are checked
+        later.append(aside.submit(cells, frames))
+        later.append(aside.submit(rules_after, later[0], frames))
+
+    with ThreadPoolExecutor(1) as aside:  # the site's pages are checked while Polars reads the tables
+        site = aside.submit(site_problems, paths, descriptor)
         tables, table_problems = check_tables(
-            Resources(descriptor, paths.root, package),
-            descriptor,
-            paths.root,
-            unreadable,
-            clean=clean,
-            then=lambda frames: later.append(aside.submit(cells_and_rules, frames)),
-            quotes=True,
+            Resources(descriptor, paths.root, package), descriptor, paths.root, unreadable, clean=clean, then=checked, quotes=True
         )
         report.add(table_problems)
         report.add(site.result())
-        cells, found, long = later[0].result()
-    report.add(cells)
-    if not cells:
+        cell_problems = later[0].result()
+        report.add(cell_problems)
+        # The views' own checks (invariants, a precision beside every date), which `validate` finds
+        # too, are made while the rules run. Views assume the rules hold: what they find, or a fault
+        # they raise, counts only when the rules pass.
+        derived: list[Problem] | Exception = []
+        if report.valid:
+            try:
+                derived = derive.derive(descriptor, tables)[1]
+            except Exception as fault:  # noqa: BLE001 (raised below when the rules pass)
+                derived = fault
+        found, long = later[1].result()
+    if not cell_problems:
         found = without_url_echoes(without_type_echoes(found, table_problems), table_problems)
         report.add(found)
     report.warn(long)
-    if report.valid:  # the views' own checks (invariants, a precision beside every date): `validate` finds them too
-        report.add(derive.derive(descriptor, tables)[1])
+    if report.valid:
+        if isinstance(derived, Exception):
+            raise derived
+        report.add(derived)
     return report, descriptor, tables
 
 
