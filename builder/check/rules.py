@@ -17,14 +17,17 @@ import polars as pl
 from builder.common.errors import Problem
 from builder.package import formats, load
 from builder.package import story as stories
+from builder.package.findings import ROW, row_numbers  # ROW: spreadsheet row number (header 1, first data row 2)
 from builder.package.paths import unpublishable, unsafe_path
 
 URL_FIX = "Use a web address starting with http:// or https://."
-ROW = "__row"  # spreadsheet row number: header is row 1, first data row is 2
 
 
 def numbered(frame: pl.DataFrame) -> pl.DataFrame:
-    return frame.with_row_index(ROW, offset=2)
+    """The frame with its spreadsheet row numbers first, chunked as its first column is."""
+    if frame.width == 0:
+        return frame.with_row_index(ROW, offset=2)
+    return pl.DataFrame([row_numbers(2, frame.to_series(0)), *frame.get_columns()])
 
 
 def check(descriptor: dict, tables: dict[str, pl.DataFrame], root: Path, *, unreadable: set[str] = frozenset()) -> list[Problem]:
