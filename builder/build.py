@@ -16,7 +16,7 @@ publish and api write files only: they return nothing but their one-line summary
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -46,6 +46,7 @@ class Checked:
     report: Report
     descriptor: dict
     tables: dict[str, pl.DataFrame]
+    views: list = field(default_factory=list)  # derived by validation to check them: the derive stage reuses them
 
 
 @dataclass(frozen=True)

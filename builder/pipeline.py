@@ -230,13 +230,13 @@ def interruptible():
 
 
 def _validate(job: Job) -> tuple[Checked, str]:
-    report, descriptor, tables = validation.validate_package(job.paths, job.strict)
+    report, descriptor, tables, views = validation.validate_and_derive(job.paths, job.strict)
     if not report.valid:
         raise InvalidPackage(report)
     wanted = sum(w.type in lenient.WARNING_TYPES for w in report.warnings)
     said = f", {wanted} warnings (builder validate lists them)" if wanted else ""
     detail = f"{len(tables)} tables, {sum(t.height for t in tables.values())} rows, no problems{said}"
-    return Checked(report, descriptor, tables), detail
+    return Checked(report, descriptor, tables, views), detail
 
 
 # The later stages are imported where they run, so `builder validate` does not pay for them.
@@ -245,7 +245,8 @@ def _validate(job: Job) -> tuple[Checked, str]:
 def _derive(checked: Checked) -> tuple[list[View], str]:
     from builder.views import derive
 
-    views, problems = derive.derive(checked.descriptor, checked.tables)
+    # A valid package's views were derived, and their checks made, by validation.
+    views, problems = (checked.views, []) if checked.views else derive.derive(checked.descriptor, checked.tables)
     if problems:
         raise InvalidPackage(Report(package=checked.descriptor.get("name", ""), problems=problems))
     return views, f"{len(views)} views: " + ", ".join(f"{v.name} ({v.frame.height})" for v in views)

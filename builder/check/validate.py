@@ -26,23 +26,30 @@ from builder.views import derive
 def validate_package(paths: Paths, strict: bool = False) -> tuple[Report, dict | None, dict[str, pl.DataFrame]]:
     """Check everything; return the report, the descriptor (titles filled in, schema files read in)
     and the typed tables we could read. `strict`: a missing title, description or key is a problem."""
+    report, descriptor, tables, _ = validate_and_derive(paths, strict)
+    return report, descriptor, tables
+
+
+def validate_and_derive(paths: Paths, strict: bool = False) -> tuple[Report, dict | None, dict[str, pl.DataFrame], list]:
+    """validate_package, and the views it derived to check them (empty unless the package is valid):
+    the build goes on with them rather than deriving them again."""
     descriptor, problems = load.read_descriptor(paths.descriptor)
     report = Report(package=(descriptor or {}).get("name", ""))
     report.add(problems)
     if descriptor is None:
-        return report, None, {}
+        return report, None, {}, []
     descriptor, unread, inferred = lenient.read_schemas(descriptor, paths.root)
     unsafe = unread or safety.check_descriptor(descriptor, paths.root)
     report.add(unsafe)
     if unsafe:  # nothing more is read from a package that could make us read or fetch elsewhere
-        return report, None, {}
+        return report, None, {}, []
     descriptor, wanted = lenient.complete(descriptor)
     lenient.apply(report, inferred + wanted, strict)
     package, structure = check_descriptor(descriptor, paths.root, recognise_plain=True)
     report.add(structure)
     report.add(history.check_release_notes(descriptor))  # issue 10: one line per release
     if structure:
-        return report, None, {}
+        return report, None, {}, []
 
     unreadable, file_problems = check_files(descriptor, paths.root, utf8=False)
     report.add(file_problems)
@@ -77,10 +84,10 @@ def validate_package(paths: Paths, strict: bool = False) -> tuple[Report, dict |
         # The views' own checks (invariants, a precision beside every date), which `validate` finds
         # too, are made while the rules run. Views assume the rules hold: what they find, or a fault
         # they raise, counts only when the rules pass.
-        derived: list[Problem] | Exception = []
+        views, derived = [], []
         if report.valid:
             try:
-                derived = derive.derive(descriptor, tables)[1]
+                views, derived = derive.derive(descriptor, tables)
             except Exception as fault:  # noqa: BLE001 (raised below when the rules pass)
                 derived = fault
         found, long = later[1].result()
@@ -88,11 +95,12 @@ def validate_package(paths: Paths, strict: bool = False) -> tuple[Report, dict |
         found = without_url_echoes(without_type_echoes(found, table_problems), table_problems)
         report.add(found)
     report.warn(long)
-    if report.valid:
-        if isinstance(derived, Exception):
-            raise derived
-        report.add(derived)
-    return report, descriptor, tables
+    if not report.valid:
+        return report, descriptor, tables, []
+    if isinstance(derived, Exception):
+        raise derived
+    report.add(derived)
+    return report, descriptor, tables, views if report.valid else []
 
 
 def site_problems(paths: Paths, descriptor: dict) -> list[Problem]:
