@@ -87,3 +87,18 @@ def resource(data: dict, name: str) -> dict:
 def page_height(tab) -> int:
     """How tall the page open in a Playwright tab is, in CSS pixels (what a reader scrolls through)."""
     return tab.evaluate("document.documentElement.scrollHeight")
+
+
+def without_a_precision(views_of):
+    """The story's views (`views_of`) with author_retention's `month_precision` dropped: a view
+    date without its precision, which validation must report."""
+
+    def views(tables):
+        found = views_of(tables)
+        for view in found:
+            if view.name == "author_retention":
+                view.frame = view.frame.drop("month_precision")
+                del view.fields["month_precision"]
+        return found
+
+    return views

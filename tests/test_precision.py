@@ -16,6 +16,7 @@ import polars as pl
 
 from builder.views import derive
 from builder.views.derive import View
+from tests.conftest import without_a_precision
 
 MONTHS = "January February March April May June July August September October November December".split()
 DATED = {  # table: (date column, precision column)
@@ -213,17 +214,7 @@ def test_validate_reports_a_view_date_without_its_precision(ledger, monkeypatch)
     from builder.cli import cli
     from builder.stories import llama
 
-    derived = llama.views
-
-    def without_precision(tables):
-        views = derived(tables)
-        for view in views:
-            if view.name == "author_retention":
-                view.frame = view.frame.drop("month_precision")
-                del view.fields["month_precision"]
-        return views
-
-    monkeypatch.setattr(llama, "views", without_precision)
+    monkeypatch.setattr(llama, "views", without_a_precision(llama.views))
     result = CliRunner().invoke(cli, ["validate", "--root", str(ledger)])
     assert result.exit_code != 0
     assert "Date column `month` has no `month_precision` column beside it." in result.output

@@ -8,6 +8,7 @@ import pytest
 from click.testing import CliRunner
 
 from builder.cli import cli
+from tests.conftest import without_a_precision
 
 
 def problems(root: Path) -> list[list]:
@@ -122,9 +123,13 @@ def test_view_invariants_are_reported_as_problems():
     assert [p.key() for p in view.problems()] == [["views/v", None, None, "v-count"]]
 
 
-def test_a_citation_must_point_at_an_existing_row(ledger):
+def break_a_rule(ledger: Path) -> None:
     with open(table(ledger, "citations"), "a", encoding="utf-8") as out:
         out.write("models,llama-5,meta-blog-llama,supports,No such model.\n")
+
+
+def test_a_citation_must_point_at_an_existing_row(ledger):
+    break_a_rule(ledger)
     rows = table(ledger, "citations").read_text(encoding="utf-8").splitlines()
     assert problems(ledger) == [["seeds/citations.csv", len(rows), "row_id", "row-not-found"]]
 
@@ -408,11 +413,6 @@ def test_links_to_missing_rows_and_tables_are_named_in_row_order(tmp_path):
     ]
 
 
-def break_a_rule(ledger: Path) -> None:
-    with open(table(ledger, "citations"), "a", encoding="utf-8") as out:
-        out.write("models,llama-5,meta-blog-llama,supports,No such model.\n")
-
-
 def test_views_are_derived_beside_the_rules_and_count_only_when_the_rules_pass(ledger, monkeypatch):
     """The views' checks run while the rules do (issue 20). Views assume the rules hold: on a
     package that breaks one, a view's fault or finding is not reported, only the rule's problem;
@@ -434,13 +434,5 @@ def test_views_are_derived_beside_the_rules_and_count_only_when_the_rules_pass(l
         ["seeds/citations.csv", len(table(ledger, "citations").read_text().splitlines()), "row_id", "row-not-found"]
     ]
 
-    def without_precision(tables):
-        views = derived(tables)
-        for view in views:
-            if view.name == "author_retention":
-                view.frame = view.frame.drop("month_precision")
-                del view.fields["month_precision"]
-        return views
-
-    monkeypatch.setattr(llama, "views", without_precision)
+    monkeypatch.setattr(llama, "views", without_a_precision(derived))
     assert [p[3] for p in problems(ledger)] == ["row-not-found"]

@@ -364,7 +364,7 @@ def rows_exist(resource, frame, tables, descriptor, root):
             known = tables[table][keys[table]].cast(pl.String)
             at = at.filter(~row_ids.gather(at).is_in(known.implode()))
         dangling.append(at)
-    if not dangling or not any(at.len() for at in dangling):
+    if not any(at.len() for at in dangling):
         return
     for row, table, row_id in numbered(frame)[pl.concat(dangling).sort()].select(ROW, "resource", "row_id").rows():
         if table not in keys:

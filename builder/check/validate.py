@@ -84,12 +84,12 @@ def validate_and_derive(paths: Paths, strict: bool = False) -> tuple[Report, dic
         # The views' own checks (invariants, a precision beside every date), which `validate` finds
         # too, are made while the rules run. Views assume the rules hold: what they find, or a fault
         # they raise, counts only when the rules pass.
-        views, derived = [], []
+        views, view_problems = [], []
         if report.valid:
             try:
-                views, derived = derive.derive(descriptor, tables)
+                views, view_problems = derive.derive(descriptor, tables)
             except Exception as fault:  # noqa: BLE001 (raised below when the rules pass)
-                derived = fault
+                view_problems = fault
         found, long = later[1].result()
     if not cell_problems:
         found = without_url_echoes(without_type_echoes(found, table_problems), table_problems)
@@ -97,9 +97,9 @@ def validate_and_derive(paths: Paths, strict: bool = False) -> tuple[Report, dic
     report.warn(long)
     if not report.valid:
         return report, descriptor, tables, []
-    if isinstance(derived, Exception):
-        raise derived
-    report.add(derived)
+    if isinstance(view_problems, Exception):
+        raise view_problems
+    report.add(view_problems)
     return report, descriptor, tables, views if report.valid else []
 
 
