@@ -28,7 +28,8 @@ from types import SimpleNamespace
 import polars as pl
 
 from builder.common.errors import BuilderError
-from builder.package.columns import dtype_for, read_column
+from builder.package.columns import dtype_for
+from builder.package.columns_query import read_columns
 from builder.package.csvreader import Parsed, labels_of, start_parts
 from builder.package.findings import ROW, Checked, error, row_numbers
 from builder.package.keychecks import may_repeat, unique_errors
@@ -210,7 +211,7 @@ def _check_part(parsed: Parsed, expected: list, wanted: list, key_fields: set[st
     # rows are short, found for all of them at once (a header of 20,000 labels is 20,000 columns).
     described = [f for f in expected if not isinstance(f, ExtraField)]
     k = len(described)
-    columns = [read_column(cells_of(j), f, parsed.one_line) for j, f in enumerate(described)]
+    columns = read_columns(parsed.cells, described, parsed.one_line)
     filled = None
     if n > k:
         if min(n, width) > k:
