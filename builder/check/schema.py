@@ -116,10 +116,11 @@ def check_tables(
 
     Adds to `unreadable` a file that is not UTF-8 or that Python's csv module cannot read at all,
     and to `clean` each table whose bytes held no control character (safety need not look again).
-    `then(frames)` is called once every table is read, before the foreign keys are checked (the
-    frames dict is the one returned). With `quotes`, a quote a file never closes is reported where
-    it opened, instead of what follows from it (frictionless, and so tests/test_differential.py,
-    report only the short row and the foreign keys of other tables that miss the swallowed rows).
+    `then(frames, faultless)` is called once every table is read, before the foreign keys are
+    checked (the frames dict is the one returned; `faultless`: no table has a problem so far).
+    With `quotes`, a quote a file never closes is reported where it opened, instead of what
+    follows from it (frictionless, and so tests/test_differential.py, report only the short row
+    and the foreign keys of other tables that miss the swallowed rows).
     """
     resource_by_name = {r["name"]: r for r in load.resources(descriptor)}
     key_fields = key_fields_of(descriptor)
@@ -168,8 +169,8 @@ def check_tables(
             if isinstance(result.frame, pl.LazyFrame):  # rules and the build read whole tables
                 result.frame = result.frame.collect(engine="streaming")
         frames = {name: result.frame for name, result in checked.items()}
-        if then is not None:
-            then(frames)
+        if then is not None:  # and whether any table has a problem yet (the foreign keys are not checked)
+            then(frames, not problems and not any(result.errors for result in checked.values()))
         dangling = keychecks.foreign_key_errors({name: package.get_resource(name) for name in checked}, checked)
         unclosed = {name: result.unclosed for name, result in checked.items() if quotes and result.unclosed}
         for name, result in checked.items():

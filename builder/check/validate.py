@@ -54,51 +54,54 @@ def validate_and_derive(paths: Paths, strict: bool = False) -> tuple[Report, dic
     unreadable, file_problems = check_files(descriptor, paths.root, utf8=False)
     report.add(file_problems)
     clean: set[str] = set()
+    later = {}
 
-    def cells(tables: dict[str, pl.DataFrame]) -> list[Problem]:
+    def views_of(tables: dict[str, pl.DataFrame]):
+        try:
+            return derive.derive(descriptor, tables)
+        except Exception as fault:  # noqa: BLE001 (raised below when the rules pass)
+            return fault
+
+    def cells_then_rules(tables: dict[str, pl.DataFrame]):
+        # rules and pages must never see a control character or a clashing id
+        cell_problems = safety_cells.check_tables(descriptor, tables, clean)
+        found = [] if cell_problems else rules.check(descriptor, tables, paths.root, unreadable=unreadable)
+        return cell_problems, found, safety_cells.long_cells(descriptor, tables)
+
+    def checked(tables: dict[str, pl.DataFrame], faultless: bool):
+        # Once every table is read, while the foreign keys are checked: the cells, then the rules;
+        # beside them the views and their own checks (invariants, a precision beside every date),
+        # which `validate` finds too. Views assume the rules hold: what they find, or a fault they
+        # raise, counts only when the rules pass. They start only on tables with no problem so far
+        # (a repeated key could make a view's join explode).
         for resource in load.resources(descriptor):
             if resource["name"] in unreadable:
                 tables[resource["name"]] = load.empty_table(resource)
-        return safety_cells.check_tables(descriptor, tables, clean)
+        later["checks"] = aside.submit(cells_then_rules, tables)
+        if faultless and report.valid:
+            later["views"] = aside.submit(views_of, tables)
 
-    def rules_after(cells_checked, tables: dict[str, pl.DataFrame]):
-        # rules and pages must never see a control character or a clashing id
-        found = [] if cells_checked.result() else rules.check(descriptor, tables, paths.root, unreadable=unreadable)
-        return found, safety_cells.long_cells(descriptor, tables)
-
-    later = []
-
-    def checked(frames):  # once every table is read: its cells, then the rules, while the keys are checked
-        later.append(aside.submit(cells, frames))
-        later.append(aside.submit(rules_after, later[0], frames))
-
-    with ThreadPoolExecutor(1) as aside:  # the site's pages are checked while Polars reads the tables
+    with ThreadPoolExecutor(2) as aside:  # the site's pages are checked while Polars reads the tables
         site = aside.submit(site_problems, paths, descriptor)
         tables, table_problems = check_tables(
             Resources(descriptor, paths.root, package), descriptor, paths.root, unreadable, clean=clean, then=checked, quotes=True
         )
         report.add(table_problems)
         report.add(site.result())
-        cell_problems = later[0].result()
-        report.add(cell_problems)
-        # The views' own checks (invariants, a precision beside every date), which `validate` finds
-        # too, are made while the rules run. Views assume the rules hold: what they find, or a fault
-        # they raise, counts only when the rules pass.
-        views, view_problems = [], []
-        if report.valid:
-            try:
-                views, view_problems = derive.derive(descriptor, tables)
-            except Exception as fault:  # noqa: BLE001 (raised below when the rules pass)
-                view_problems = fault
-        found, long = later[1].result()
+        cell_problems, found, long = later["checks"].result()
+        derived = later["views"].result() if "views" in later else None
+    report.add(cell_problems)
     if not cell_problems:
         found = without_url_echoes(without_type_echoes(found, table_problems), table_problems)
         report.add(found)
     report.warn(long)
     if not report.valid:
         return report, descriptor, tables, []
-    if isinstance(view_problems, Exception):
-        raise view_problems
+    if derived is None:  # not started beside the rules (only a package with problems is not)
+        derived = views_of(tables)
+    if isinstance(derived, Exception):
+        raise derived
+    views, view_problems = derived
     report.add(view_problems)
     return report, descriptor, tables, views if report.valid else []
 
