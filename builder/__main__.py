@@ -1,3 +1,3 @@
-from builder.cli import main
+from builder.command import main
 
 main()

@@ -39,7 +39,7 @@ def test_the_wheel_holds_every_file_the_builder_reads(tmp_path):
         p.relative_to(ROOT).as_posix() for p in (ROOT / "builder").rglob("*") if p.is_file() and "__pycache__" not in p.parts
     }
     assert sources - names == set()  # templates, assets and the story's templates included
-    assert "builder = builder.cli:main" in entry_points
+    assert "builder = builder.command:main" in entry_points
     assert wheel.name.startswith("ledger_builder-")
 
 

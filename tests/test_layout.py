@@ -100,7 +100,7 @@ def test_no_module_over_600_lines(name):
 def test_every_module_lives_in_a_stage_package():
     """Only the entry points sit at the top of builder/; everything else in a package named for its stage."""
     top = sorted(name for name, path in MODULES.items() if path.parent == BUILDER and path.name != "__init__.py")
-    assert top == ["builder.__main__", "builder.build", "builder.cli", "builder.pipeline"]
+    assert top == ["builder.__main__", "builder.build", "builder.cli", "builder.command", "builder.pipeline"]
     assert {name.split(".")[1] for name in MODULES if name.count(".") >= 2} == set(STAGES)
 
 

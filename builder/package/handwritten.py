@@ -10,10 +10,12 @@ from __future__ import annotations
 import json
 import re
 from functools import lru_cache
+from typing import TYPE_CHECKING
 
-import jinja2
-import jinja2.sandbox
 from markupsafe import Markup
+
+if TYPE_CHECKING:
+    import jinja2
 
 # Characters Python-Markdown lets a backslash escape: so escaped, a value is never Markdown syntax
 # (`<`, `>` and `&` are HTML-escaped after this).
@@ -45,6 +47,8 @@ def markdown_text(value):
 
 def docs_environment() -> jinja2.Environment:
     """Hand-written pages are templates from the package: sandboxed, and every value lands as text."""
+    import jinja2.sandbox  # here, not above: `builder validate` reads a package's pages on a thread of their own
+
     return jinja2.sandbox.ImmutableSandboxedEnvironment(
         autoescape=True, undefined=jinja2.StrictUndefined, finalize=markdown_text, keep_trailing_newline=True
     )

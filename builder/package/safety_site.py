@@ -10,8 +10,6 @@ from collections.abc import Iterator
 from pathlib import Path
 from urllib.parse import urlsplit
 
-import jinja2
-
 from builder.common.errors import Problem
 from builder.package.csvreader import CONTROL_RE
 from builder.package.handwritten import docs_context, docs_environment
@@ -166,6 +164,8 @@ def check_docs(docs: Path, root: Path, taken: set[str], descriptor: dict) -> lis
         return [Problem(docs.name, None, None, "unsafe-path", f"{docs.name}/ {reason}.", "Make docs/ a folder of the package.")]
     problems = []
     env = docs_environment()
+    import jinja2  # imported by docs_environment: here only for its error class
+
     for file in sorted(docs.rglob("*")):
         relative = file.relative_to(root).as_posix()
         where = file.relative_to(docs).as_posix()

@@ -14,8 +14,6 @@ from dataclasses import dataclass, field
 from importlib import metadata
 from pathlib import Path
 
-import yaml
-
 from builder.common.errors import BuilderError
 from builder.package import load
 from builder.tools import infer
@@ -177,6 +175,8 @@ def install_spec() -> str:
 def site_config(title: str) -> str:
     """The builder's default site configuration, named after the package: the place to change the site."""
     default = SITE_CONFIG.read_text(encoding="utf-8").split("\n", 1)[1]
+    import yaml  # here, not above: every command imports this module, only `init` writes YAML
+
     name = yaml.safe_dump({"site_name": title}, allow_unicode=True, width=10_000)
     return f"# The site's configuration (written by `builder init`; the builder's README says what it may set).\n{name}{default}"
 
