@@ -56,3 +56,21 @@ def test_a_file_of_one_column_with_an_empty_line_counts_it_as_no_cells(tmp_path)
     path = tmp_path / "t.csv"
     path.write_text("id\na\n\nb\n", encoding="utf-8")
     assert csvreader.parse_csv(path, {}).counts.to_list() == python_counts(path) == [1, 0, 1]
+
+
+@pytest.mark.parametrize(
+    ("data", "expected"),
+    [
+        (b"", (0, True)),
+        (b"a,b\r\nc,d", (1, True)),  # the carriage return is plain; the last line has no line feed
+        ("a,\u00e9\n\u65e5,b\n".encode(), (2, True)),  # whole UTF-8 characters are no control
+        (b"a\nb\x0b\nc\n", (3, False)),  # a vertical tab
+        ("a\u2028b\n\n".encode(), (2, False)),  # a line separator, beside the line feeds it is not
+        (b"\x7f\n", (1, False)),
+        (b"a\n\xff\n", (2, False)),  # not UTF-8: left for the cell check to find
+    ],
+)
+def test_one_pass_counts_line_feeds_and_finds_control_characters(data, expected):
+    """A chunk's bytes are scanned once for both (issue 20): the line feeds number its rows, and a
+    chunk found clean is not scanned again by the cell check."""
+    assert csvreader.scan(data) == expected

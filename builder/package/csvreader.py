@@ -37,7 +37,7 @@ class Parsed:
     counts: pl.Series  # cells in each data row (a short row has fewer than the header)
     cells: pl.DataFrame  # String columns c0…; null where the row has no such cell, "" for an empty one
     first_row: int  # row number of the first data row (2 below a header)
-    clean: bool = False  # known to hold no control character (see no_control_characters)
+    clean: bool = False  # known to hold no control character (see scan)
     one_line: bool = False  # known to hold no line break in any cell (one row per line)
     unclosed: tuple[int, int, int] | None = None  # (row, cell index, lines it swallowed): see _unclosed_quote
 
@@ -204,11 +204,11 @@ def _fast_parts(path: Path, options: dict, consume, pool: Executor | None) -> li
     jobs = []
     slots = pool.slots if isinstance(pool, ChunkPool) else threading.BoundedSemaphore(1)
 
-    def job(data: bytes, newlines: int, lines: int, skip: int, first_row: int):
+    def job(data: bytes, newlines: int, lines: int, skip: int, first_row: int, clean: bool):
         try:
             cells = _parse_chunk(data, lines, options, width).slice(skip)
             parsed = _with_counts(labels, _counts(cells, data, newlines, skip, options, width), cells, first_row)
-            parsed.clean, parsed.one_line = no_control_characters(data), True
+            parsed.clean, parsed.one_line = clean, True
             return consume(parsed)
         finally:
             slots.release()
@@ -225,10 +225,10 @@ def _fast_parts(path: Path, options: dict, consume, pool: Executor | None) -> li
             if not data:
                 break
             start += len(data)
-            newlines = data.count(b"\n")
+            newlines, clean = scan(data)
             lines = newlines + (0 if data.endswith(b"\n") else 1)
             slots.acquire()
-            arguments = (data, newlines, lines, skip, first_row)
+            arguments = (data, newlines, lines, skip, first_row, clean)
             jobs.append(pool.submit(job, *arguments) if pool else _Done(job, *arguments))
             first_row += lines - skip  # _parse_chunk holds a chunk to one row per line, else the slow path reads the file
             skip = 0
@@ -264,19 +264,20 @@ class _Done:
 # separators; the noncharacters U+FFFE and U+FFFF. builder.package.safety_cells refuses them in every cell.
 CONTROL = "[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\u2028\u2029\ufffe\uffff]"
 CONTROL_RE = re.compile(CONTROL)
-PLAIN_BYTES = bytes(range(0x20, 0x7F)) + b"\t\n\r"
+PLAIN_BYTES = bytes(range(0x20, 0x7F)) + b"\t\r"  # and the line feed, counted
 
 
-def no_control_characters(data: bytes) -> bool:
-    """True when the text holds no CONTROL character: checked on what is left once the printable
-    ASCII is deleted (a C-speed pass), which is still whole UTF-8 characters."""
+def scan(data: bytes) -> tuple[int, bool]:
+    """(line feeds, whether the text holds no CONTROL character) in one C-speed pass: what is left
+    once the printable ASCII is deleted is the line feeds and whole UTF-8 characters."""
     rest = data.translate(None, PLAIN_BYTES)
-    if not rest:
-        return True
+    newlines = rest.count(b"\n")
+    if newlines == len(rest):
+        return newlines, True
     try:
-        return CONTROL_RE.search(rest.decode("utf-8")) is None
+        return newlines, CONTROL_RE.search(rest.decode("utf-8")) is None
     except UnicodeDecodeError:
-        return False
+        return newlines, False
 
 
 def _parse_chunk(data: bytes, lines: int, options: dict, width: int) -> pl.DataFrame:

@@ -26,7 +26,7 @@ EXCEL_CELL_LIMIT = 32767
 
 def check_tables(descriptor: dict, tables: dict[str, pl.DataFrame], clean: set[str] = frozenset()) -> list[Problem]:
     """Cells no page or download may hold. `clean`: tables whose bytes were found free of control
-    characters as they were read (builder.package.csvreader.no_control_characters), not scanned again."""
+    characters as they were read (builder.package.csvreader.scan), not scanned again."""
     problems: list[Problem] = []
     for resource in load.resources(descriptor):
         frame = tables.get(resource["name"])
