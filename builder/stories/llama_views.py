@@ -452,7 +452,10 @@ def source_usage(tables):
     citing = sorted(name for name, frame in tables.items() if name != "sources" and "source_id" in frame.columns)
     frame = tables["sources"].select("source_id", "title", "tier")
     counts = _citations_per_source(frame["source_id"], tables, citing)
-    frame = frame.join(counts, on="source_id", how="left", maintain_order="left").with_columns(pl.col(citing).fill_null(0))
+    if counts.height == frame.height:  # one row per source, in order (its ids are unique): no join needed
+        frame = frame.hstack(counts.drop("source_id"))
+    else:
+        frame = frame.join(counts, on="source_id", how="left", maintain_order="left").with_columns(pl.col(citing).fill_null(0))
     frame = frame.with_columns(pl.sum_horizontal(citing).cast(pl.Int64).alias("total")).sort("source_id")
     citations = sum(tables[name].height for name in citing)
     return View(
