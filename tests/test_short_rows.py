@@ -73,4 +73,21 @@ def test_a_file_of_one_column_with_an_empty_line_counts_it_as_no_cells(tmp_path)
 def test_one_pass_counts_line_feeds_and_finds_control_characters(data, expected):
     """A chunk's bytes are scanned once for both (issue 20): the line feeds number its rows, and a
     chunk found clean is not scanned again by the cell check."""
-    assert csvreader.scan(data) == expected
+    scanned = csvreader.scan(data)
+    assert (scanned.newlines, scanned.clean) == expected
+
+
+@pytest.mark.parametrize(
+    ("data", "rows", "full"),
+    [
+        (b"a,b,c\n1,2,3\n4,,\n", 3, True),  # empty cells are cells
+        (b"a,b,c\n1,2,3\n\n", 3, False),  # an empty line is a row of no cells
+        (b"a,b,c\n1,2\n", 2, False),  # a short row
+        (b'a,b,c\n"1,2",3,\n', 2, False),  # a quote: a delimiter may be text
+        (b"a,b,c\r\n1,2,3\r\n", 2, False),  # a carriage return: counted the slow way
+    ],
+)
+def test_rows_are_known_full_from_their_delimiters(data, rows, full):
+    """Issue 20: where a chunk has no quote and no carriage return, its delimiters alone say that no
+    row is short, and its raw lines are never read."""
+    assert csvreader.scan(data, kept=b'\r,"').full_rows(b",", b'"', rows, 3) is full

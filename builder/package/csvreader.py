@@ -14,6 +14,7 @@ import threading
 from array import array
 from concurrent.futures import Executor, ThreadPoolExecutor
 from dataclasses import dataclass
+from functools import lru_cache
 from pathlib import Path
 
 import polars as pl
@@ -204,11 +205,17 @@ def _fast_parts(path: Path, options: dict, consume, pool: Executor | None) -> li
     jobs = []
     slots = pool.slots if isinstance(pool, ChunkPool) else threading.BoundedSemaphore(1)
 
-    def job(data: bytes, newlines: int, lines: int, skip: int, first_row: int, clean: bool):
+    delimiter, quote = options["delimiter"].encode(), (options["quotechar"] or "").encode()
+
+    def job(data: bytes, scanned: Scanned, lines: int, skip: int, first_row: int):
         try:
             cells = _parse_chunk(data, lines, options, width).slice(skip)
-            parsed = _with_counts(labels, _counts(cells, data, newlines, skip, options, width), cells, first_row)
-            parsed.clean, parsed.one_line = clean, True
+            if scanned.full_rows(delimiter, quote, cells.height + skip, width):
+                counts = pl.repeat(width, cells.height, dtype=pl.UInt32, eager=True).alias("n")
+            else:
+                counts = _counts(cells, data, scanned.newlines, skip, options, width)
+            parsed = _with_counts(labels, counts, cells, first_row)
+            parsed.clean, parsed.one_line = scanned.clean, True
             return consume(parsed)
         finally:
             slots.release()
@@ -225,10 +232,10 @@ def _fast_parts(path: Path, options: dict, consume, pool: Executor | None) -> li
             if not data:
                 break
             start += len(data)
-            newlines, clean = scan(data)
-            lines = newlines + (0 if data.endswith(b"\n") else 1)
+            scanned = scan(data, kept=b"\r" + delimiter + quote)
+            lines = scanned.newlines + (0 if data.endswith(b"\n") else 1)
             slots.acquire()
-            arguments = (data, newlines, lines, skip, first_row, clean)
+            arguments = (data, scanned, lines, skip, first_row)
             jobs.append(pool.submit(job, *arguments) if pool else _Done(job, *arguments))
             first_row += lines - skip  # _parse_chunk holds a chunk to one row per line, else the slow path reads the file
             skip = 0
@@ -264,20 +271,44 @@ class _Done:
 # separators; the noncharacters U+FFFE and U+FFFF. builder.package.safety_cells refuses them in every cell.
 CONTROL = "[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\u2028\u2029\ufffe\uffff]"
 CONTROL_RE = re.compile(CONTROL)
-PLAIN_BYTES = bytes(range(0x20, 0x7F)) + b"\t\r"  # and the line feed, counted
+PLAIN_BYTES = frozenset(range(0x20, 0x7F)) | {ord("\t"), ord("\r")}  # and the line feed, counted
 
 
-def scan(data: bytes) -> tuple[int, bool]:
-    """(line feeds, whether the text holds no CONTROL character) in one C-speed pass: what is left
-    once the printable ASCII is deleted is the line feeds and whole UTF-8 characters."""
-    rest = data.translate(None, PLAIN_BYTES)
+@dataclass
+class Scanned:
+    """What one pass over a chunk's bytes found (scan)."""
+
+    newlines: int  # line feeds
+    clean: bool  # no CONTROL character
+    rest: bytes  # the bytes left: line feeds, the bytes kept, and every byte that is not printable ASCII
+
+    def full_rows(self, delimiter: bytes, quote: bytes, rows: int, width: int) -> bool:
+        """Whether every one of `rows` rows has all `width` cells, from the delimiters alone. Without
+        a quote or a carriage return each delimiter separates two cells (Polars refuses a row with
+        too many), so `rows` × (width - 1) of them means no row is short. (With one column an empty
+        line, a row of no cells, has as many delimiters as a row of one empty cell: none.)"""
+        if width < 2 or (quote and quote in self.rest) or b"\r" in self.rest:
+            return False
+        return self.rest.count(delimiter) == rows * (width - 1)
+
+
+@lru_cache(maxsize=16)
+def _deleted(kept: bytes) -> bytes:
+    return bytes(sorted(PLAIN_BYTES - set(kept)))
+
+
+def scan(data: bytes, kept: bytes = b"") -> Scanned:
+    """Line feeds and CONTROL characters in one C-speed pass: what is left once the printable ASCII
+    (but the bytes `kept`, to be counted) is deleted is those bytes, line feeds and whole UTF-8
+    characters."""
+    rest = data.translate(None, _deleted(kept))
     newlines = rest.count(b"\n")
-    if newlines == len(rest):
-        return newlines, True
+    if newlines + sum(rest.count(bytes([byte])) for byte in set(kept) if byte in PLAIN_BYTES) == len(rest):
+        return Scanned(newlines, True, rest)
     try:
-        return newlines, CONTROL_RE.search(rest.decode("utf-8")) is None
+        return Scanned(newlines, CONTROL_RE.search(rest.decode("utf-8")) is None, rest)
     except UnicodeDecodeError:
-        return newlines, False
+        return Scanned(newlines, False, rest)
 
 
 def _parse_chunk(data: bytes, lines: int, options: dict, width: int) -> pl.DataFrame:
