@@ -61,9 +61,9 @@ def read_again(monkeypatch) -> list[str]:
     """The fields read one at a time, not by the query."""
     names = []
 
-    def counted(cells, ffield, one_line=False):
+    def counted(cells, ffield, one_line=False, pattern=True):
         names.append(ffield.name)
-        return read_column(cells, ffield, one_line)
+        return read_column(cells, ffield, one_line, pattern)
 
     monkeypatch.setattr(columns_query, "read_column", counted)
     return names

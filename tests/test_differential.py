@@ -584,9 +584,9 @@ def test_a_file_over_the_streaming_limit_is_checked_from_a_spill(bookshelf, monk
     paths_taken = {}
     start_table = tables.start_table
 
-    def spy(resource, path, dialect, key_fields, pool=None, spill=None):
+    def spy(resource, path, dialect, key_fields, pool=None, spill=None, unpatterned=frozenset()):
         paths_taken[path.name] = "spill" if spill else "memory"
-        return start_table(resource, path, dialect, key_fields, pool, spill)
+        return start_table(resource, path, dialect, key_fields, pool, spill, unpatterned)
 
     edit_text(bookshelf, BOOKS, lambda t: t + book_line(book_id="emma", author_id="nobody") + "\n")
     monkeypatch.setattr(tables, "start_table", spy)

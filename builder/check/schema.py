@@ -16,7 +16,7 @@ import polars as pl
 from builder.check.messages import drop_echoes, map_error
 from builder.common import progress
 from builder.common.errors import Problem
-from builder.package import csvreader, formats, keychecks, light, load, tables
+from builder.package import csvreader, formats, keychecks, light, linked_patterns, load, tables
 from builder.package.findings import Checked
 from builder.package.paths import inside
 from builder.package.resource import resources_by_name
@@ -142,13 +142,17 @@ def check_tables(
         finisher = stack.enter_context(ThreadPoolExecutor(1)) if pool else None
         finishes = {}
         plain = [name for name in readable if name not in others]
+        held = {name for name in plain if paths[name].stat().st_size <= limit}  # else checked from a spill on disk
+        linked = linked_patterns.links({name: package.get_resource(name) for name in held}, held)
         for name in sorted(plain, key=lambda name: -paths[name].stat().st_size) if pool else plain:
             resource, path = resource_by_name[name], paths[name]
             spill = None
-            if path.stat().st_size > limit:  # too big to hold: checked from a spill on disk
+            if name not in held:
                 spill = spill_folder.path() / name
                 spill.mkdir()
-            arguments = (package.get_resource(name), path, resource.get("dialect", {}), key_fields[name], pool, spill)
+            unpatterned = {link.field for link in linked.get(name, [])}
+            dialect = resource.get("dialect", {})
+            arguments = (package.get_resource(name), path, dialect, key_fields[name], pool, spill, unpatterned)
             finish = unless_unreadable(resource, path, unreadable, problems, tables.start_table, *arguments)
             if finish is not None:
                 finishes[name] = finisher.submit(finish).result if finisher else finish
@@ -175,6 +179,8 @@ def check_tables(
         unclosed = {name: result.unclosed for name, result in checked.items() if quotes and result.unclosed}
         for name, result in checked.items():
             found = result.errors + [e for e in dangling[name] if (e.reference_name or name) not in unclosed]
+            for link in linked.get(name, []):
+                found += linked_patterns.pattern_errors(name, link, checked, dangling[name])
             if name in unclosed:  # the rows from the quote on were read as one cell: their faults are its echo
                 found = [e for e in found if e.row_number is None or e.row_number < unclosed[name][0]]
                 problems.append(unclosed_problem(resource_by_name[name], result.expected, *unclosed[name]))

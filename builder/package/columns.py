@@ -60,9 +60,9 @@ def missing_values(ffield) -> list[str]:
     return list(ffield.missing_values)
 
 
-def read_column(cells: pl.Series, ffield, one_line: bool = False) -> Column:
+def read_column(cells: pl.Series, ffield, one_line: bool = False, pattern: bool = True) -> Column:
     """The field's values from its cells, with frictionless's semantics (`one_line`: no cell
-    holds a line break)."""
+    holds a line break; not `pattern`: no mask for it, it is checked elsewhere)."""
     markers = missing_values(ffield)
     # the usual [""]: a comparison, a tenth of the cost of a lookup in a set of one
     missing = (cells == "" if markers == [""] else cells.is_in(markers)).fill_null(False)
@@ -74,6 +74,8 @@ def read_column(cells: pl.Series, ffield, one_line: bool = False) -> Column:
             re.compile(f"^{constraints['pattern']}$")
         except re.error as error:
             raise PatternError(ffield.name, error) from None
+        if not pattern:
+            del constraints["pattern"]
     if fast_path(ffield):
         values = _fast_values(present, ffield)
         key = values

@@ -41,16 +41,20 @@ class _Plan:
     leftover: bool  # a mask of values the fast path could not read (then read_column reads the column)
 
 
-def read_columns(cells: pl.DataFrame, fields: list, one_line: bool = False) -> list[Column]:
-    """read_column of every field, field j from column c{j} of `cells` (null where it has none)."""
+def read_columns(cells: pl.DataFrame, fields: list, one_line: bool = False, unpatterned=frozenset()) -> list[Column]:
+    """read_column of every field, field j from column c{j} of `cells` (null where it has none).
+    The fields named in `unpatterned` get no `pattern` mask: it is checked from another table's
+    (builder.package.linked_patterns)."""
     plans = {}
     for j, ffield in enumerate(fields):
-        constraints = _constraints(ffield)
+        constraints = constraints_of(ffield)
         if "pattern" in constraints:
             try:
                 re.compile(f"^{constraints['pattern']}$")
             except re.error as error:
                 raise PatternError(ffield.name, error) from None
+            if ffield.name in unpatterned:
+                del constraints["pattern"]
         if j < cells.width:
             plans[j] = _plan(j, ffield, constraints, one_line)
     chosen = {j: plan for j, plan in plans.items() if plan is not None}
@@ -60,14 +64,15 @@ def read_columns(cells: pl.DataFrame, fields: list, one_line: bool = False) -> l
         plan = chosen.get(j)
         if plan is None or (plan.leftover and frame[f"{j}:leftover"].any()):
             cells_j = cells[f"c{j}"] if j < cells.width else pl.Series([None] * cells.height, dtype=pl.String)
-            found.append(read_column(cells_j, ffield, one_line))
+            found.append(read_column(cells_j, ffield, one_line, pattern=ffield.name not in unpatterned))
             continue
         values = frame[f"{j}:values"]
         found.append(Column(values, values, frame[f"{j}:type"], {name: frame[f"{j}:{name}"] for name in plan.constraints}))
     return found
 
 
-def _constraints(ffield) -> dict:
+def constraints_of(ffield) -> dict:
+    """The field's constraints that are checked: supported by its type, and set."""
     supported = set(ffield.supported_constraints)
     return {k: v for k, v in ffield.constraints.items() if k in supported and v is not None}
 

@@ -48,12 +48,19 @@ def check_table(
 
 
 def start_table(
-    resource, path: Path, dialect: dict, key_fields: set[str], pool: Executor | None = None, spill: Path | None = None
+    resource,
+    path: Path,
+    dialect: dict,
+    key_fields: set[str],
+    pool: Executor | None = None,
+    spill: Path | None = None,
+    unpatterned: set[str] = frozenset(),
 ):
     """check_table in two steps: the chunks are read and handed to `pool` now; the function
     returned waits for them and gives the Checked table.
 
-    Only `key_fields` are kept for the key checks (unique, primary and foreign keys). With a
+    Only `key_fields` are kept for the key checks (unique, primary and foreign keys); the
+    `pattern` of the fields in `unpatterned` is left to builder.package.linked_patterns. With a
     `spill` folder (a file too big to hold, see streaming_bytes) each chunk's typed rows and keys
     go to Arrow IPC files there as soon as they are checked, and `frame` and `keys` come back as
     LazyFrames scanning them: the key checks run on Polars' streaming engine.
@@ -64,7 +71,7 @@ def start_table(
     names = [f.name for f in expected]
 
     def check(parsed: Parsed):
-        frame, keys, errors, clean = _check_part(parsed, expected, schema.fields, key_fields)
+        frame, keys, errors, clean = _check_part(parsed, expected, schema.fields, key_fields, unpatterned)
         if spill is None:
             return frame, keys, errors, clean, parsed.unclosed
         frame_file, keys_file = spill / f"frame-{parsed.first_row}.arrow", spill / f"keys-{parsed.first_row}.arrow"
@@ -192,7 +199,7 @@ def _available_memory() -> int:
         return 4 * 2**30
 
 
-def _check_part(parsed: Parsed, expected: list, wanted: list, key_fields: set[str]):
+def _check_part(parsed: Parsed, expected: list, wanted: list, key_fields: set[str], unpatterned: set[str] = frozenset()):
     """(typed frame, key frame, errors) of one part of a table."""
     n = len(expected)
     height = parsed.cells.height
@@ -211,7 +218,7 @@ def _check_part(parsed: Parsed, expected: list, wanted: list, key_fields: set[st
     # rows are short, found for all of them at once (a header of 20,000 labels is 20,000 columns).
     described = [f for f in expected if not isinstance(f, ExtraField)]
     k = len(described)
-    columns = read_columns(parsed.cells, described, parsed.one_line)
+    columns = read_columns(parsed.cells, described, parsed.one_line, unpatterned)
     filled = None
     if n > k:
         if min(n, width) > k:
