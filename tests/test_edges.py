@@ -449,27 +449,30 @@ def test_duplicate_labels_with_fields_matched_by_name_are_a_problem_not_a_traceb
     )
 
 
+def essay_as(bookshelf, genre: str, categories) -> None:
+    """The essay's genre written as `genre`, under categories made from the enum (`categories`)."""
+    data = descriptor(bookshelf)
+    field = next(f for f in resource(data, "books")["schema"]["fields"] if f["name"] == "genre")
+    field["categories"] = categories(list(field["constraints"]["enum"]))
+    save(bookshelf, data)
+    books = bookshelf / "data" / "books.csv"
+    books.write_text(books.read_text(encoding="utf-8").replace(",essay,", f",{genre},"), encoding="utf-8")
+
+
 @pytest.mark.parametrize("extra", [[], ["poem"]])
 def test_a_value_outside_both_enum_and_categories_is_reported_once(bookshelf, extra):
     """Categories that hold every enum value: a value outside them is the enum's constraint-error
     (what frictionless reports), not also the categories' echo of it."""
-    data = descriptor(bookshelf)
-    genre = next(f for f in resource(data, "books")["schema"]["fields"] if f["name"] == "genre")
-    genre["categories"] = list(genre["constraints"]["enum"]) + extra
-    save(bookshelf, data)
-    books = bookshelf / "data" / "books.csv"
-    books.write_text(books.read_text(encoding="utf-8").replace(",essay,", ",drama,"), encoding="utf-8")
+    essay_as(bookshelf, "drama", lambda enum: enum + extra)
     assert report(bookshelf) == [["data/books.csv", 4, "genre", "constraint-error"]]
 
 
 def test_categories_narrower_than_the_enum_are_checked(bookshelf):
-    data = descriptor(bookshelf)
-    genre = next(f for f in resource(data, "books")["schema"]["fields"] if f["name"] == "genre")
-    assert "poetry" in genre["constraints"]["enum"]
-    genre["categories"] = [v for v in genre["constraints"]["enum"] if v != "poetry"]
-    save(bookshelf, data)
-    books = bookshelf / "data" / "books.csv"
-    books.write_text(books.read_text(encoding="utf-8").replace(",essay,", ",poetry,"), encoding="utf-8")
+    def without_poetry(enum):
+        assert "poetry" in enum
+        return [v for v in enum if v != "poetry"]
+
+    essay_as(bookshelf, "poetry", without_poetry)
     result = run(bookshelf, "validate")
     assert '  row 4, field genre [constraint-error]: "poetry" is not one of the categories of `genre`.\n' in result.output
     assert result.output.count("constraint-error") == 1

@@ -44,12 +44,12 @@ def test_the_link_is_taken_only_where_the_patterns_agree(linked):
     descriptor = json.loads((linked / "datapackage.json").read_text(encoding="utf-8"))
     names = {"books", "authors", "sources"}
     resources = Resources(descriptor, linked)
-    found = linked_patterns.links({name: resources.get_resource(name) for name in names}, names)
+    found = linked_patterns.links({name: resources.get_resource(name) for name in names})
     assert found == {"books": [linked_patterns.Link("author_id", "authors", "author_id", SLUG)]}
     edit_field(linked, "books", "author_id", constraints={"pattern": "[a-z-]+"})  # another pattern: matched as before
     descriptor = json.loads((linked / "datapackage.json").read_text(encoding="utf-8"))
     resources = Resources(descriptor, linked)
-    assert linked_patterns.links({name: resources.get_resource(name) for name in names}, names) == {}
+    assert linked_patterns.links({name: resources.get_resource(name) for name in names}) == {}
 
 
 def test_values_found_in_the_target_are_not_matched_again(linked, matched, monkeypatch):
@@ -100,3 +100,17 @@ def test_an_unreadable_target_leaves_every_value_to_be_matched(linked, matched):
     found = {(p["path"], p["row"], p["field"], p["type"]) for p in json.loads(result.output)["problems"]}
     assert {(AUTHORS, 2, None, "encoding-error"), (BOOKS, 4, "author_id", "constraint-error")} <= found
     assert sorted(matched[0]) == ["Virginia Woolf", "jane-austen"]  # every distinct value
+
+
+def test_script_in_a_linked_value_is_reported_as_the_text_it_is(linked, matched):
+    """A hostile value found nowhere: matched, reported twice (pattern and foreign key) as
+    frictionless reports it, and printed as text, never run or reshaped."""
+    hostile = '"><script>alert(1)</script>'
+    set_cell(linked, BOOKS, 3, "author_id", hostile)
+    ours, theirs, _, _ = findings(linked)
+    assert ours == theirs
+    assert {(BOOKS, 3, "author_id", "constraint-error"), (BOOKS, 3, "author_id", "foreign-key")} <= ours
+    assert matched == [[hostile]]
+    result = CliRunner().invoke(cli, ["validate", "--root", str(linked), "--json"])
+    cells = {p["message"] for p in json.loads(result.output)["problems"] if p["type"] == "constraint-error"}
+    assert any(hostile in message for message in cells)

@@ -1,7 +1,7 @@
 """Cells per row: a row whose last cell is empty may be short, and only its raw line says so.
 
-The raw lines are read again only when the byte counts cannot rule short rows out (a quote or a
-CR in the chunk, or a column of one field); the counts always equal Python's csv module's.
+The raw lines are read again only when the chunk's delimiters cannot rule short rows out (a quote
+or a CR in the chunk, or a column of one field); the counts always equal Python's csv module's.
 """
 
 from __future__ import annotations

@@ -24,9 +24,7 @@ URL_FIX = "Use a web address starting with http:// or https://."
 
 def numbered(frame: pl.DataFrame) -> pl.DataFrame:
     """The frame with its spreadsheet row numbers first, chunked as its first column is."""
-    if frame.width == 0:
-        return frame.with_row_index(ROW, offset=2)
-    return pl.DataFrame([row_numbers(2, frame.to_series(0)), *frame.get_columns()])
+    return pl.DataFrame([row_numbers(2, frame), *frame.get_columns()])
 
 
 def check(descriptor: dict, tables: dict[str, pl.DataFrame], root: Path, *, unreadable: set[str] = frozenset()) -> list[Problem]:

@@ -142,9 +142,10 @@ def check_tables(
         finisher = stack.enter_context(ThreadPoolExecutor(1)) if pool else None
         finishes = {}
         plain = [name for name in readable if name not in others]
-        held = {name for name in plain if paths[name].stat().st_size <= limit}  # else checked from a spill on disk
-        linked = linked_patterns.links({name: package.get_resource(name) for name in held}, held)
-        for name in sorted(plain, key=lambda name: -paths[name].stat().st_size) if pool else plain:
+        sizes = {name: paths[name].stat().st_size for name in plain}
+        held = {name for name in plain if sizes[name] <= limit}  # else checked from a spill on disk
+        linked = linked_patterns.links({name: package.get_resource(name) for name in held})
+        for name in sorted(plain, key=lambda name: -sizes[name]) if pool else plain:
             resource, path = resource_by_name[name], paths[name]
             spill = None
             if name not in held:

@@ -60,15 +60,16 @@ def missing_values(ffield) -> list[str]:
     return list(ffield.missing_values)
 
 
-def read_column(cells: pl.Series, ffield, one_line: bool = False, pattern: bool = True) -> Column:
-    """The field's values from its cells, with frictionless's semantics (`one_line`: no cell
-    holds a line break; not `pattern`: no mask for it, it is checked elsewhere)."""
-    markers = missing_values(ffield)
-    # the usual [""]: a comparison, a tenth of the cost of a lookup in a set of one
-    missing = (cells == "" if markers == [""] else cells.is_in(markers)).fill_null(False)
-    present = cells.set(missing, None) if missing.any() else cells
+def constraints_of(ffield) -> dict:
+    """The field's constraints that are checked: supported by its type, and set."""
     supported = set(ffield.supported_constraints)
-    constraints = {k: v for k, v in ffield.constraints.items() if k in supported and v is not None}
+    return {k: v for k, v in ffield.constraints.items() if k in supported and v is not None}
+
+
+def checked_constraints(ffield, pattern: bool = True) -> dict:
+    """constraints_of, with a `pattern` Python cannot compile refused (PatternError), and left out
+    when not `pattern` (it is checked elsewhere)."""
+    constraints = constraints_of(ffield)
     if "pattern" in constraints:
         try:
             re.compile(f"^{constraints['pattern']}$")
@@ -76,6 +77,17 @@ def read_column(cells: pl.Series, ffield, one_line: bool = False, pattern: bool 
             raise PatternError(ffield.name, error) from None
         if not pattern:
             del constraints["pattern"]
+    return constraints
+
+
+def read_column(cells: pl.Series, ffield, one_line: bool = False, pattern: bool = True) -> Column:
+    """The field's values from its cells, with frictionless's semantics (`one_line`: no cell
+    holds a line break; not `pattern`: no mask for it, it is checked elsewhere)."""
+    markers = missing_values(ffield)
+    # the usual [""]: a comparison, a tenth of the cost of a lookup in a set of one
+    missing = (cells == "" if markers == [""] else cells.is_in(markers)).fill_null(False)
+    present = cells.set(missing, None) if missing.any() else cells
+    constraints = checked_constraints(ffield, pattern)
     if fast_path(ffield):
         values = _fast_values(present, ffield)
         key = values

@@ -13,7 +13,6 @@ any type but those five.
 from __future__ import annotations
 
 import datetime as dt
-import re
 from dataclasses import dataclass
 from functools import lru_cache
 
@@ -24,7 +23,7 @@ from builder.package.columns import (
     ISO_DATE,
     NUMBER,
     Column,
-    PatternError,
+    checked_constraints,
     dtype_for,
     fast_path,
     missing_values,
@@ -47,14 +46,7 @@ def read_columns(cells: pl.DataFrame, fields: list, one_line: bool = False, unpa
     (builder.package.linked_patterns)."""
     plans = {}
     for j, ffield in enumerate(fields):
-        constraints = constraints_of(ffield)
-        if "pattern" in constraints:
-            try:
-                re.compile(f"^{constraints['pattern']}$")
-            except re.error as error:
-                raise PatternError(ffield.name, error) from None
-            if ffield.name in unpatterned:
-                del constraints["pattern"]
+        constraints = checked_constraints(ffield, pattern=ffield.name not in unpatterned)
         if j < cells.width:
             plans[j] = _plan(j, ffield, constraints, one_line)
     chosen = {j: plan for j, plan in plans.items() if plan is not None}
@@ -69,12 +61,6 @@ def read_columns(cells: pl.DataFrame, fields: list, one_line: bool = False, unpa
         values = frame[f"{j}:values"]
         found.append(Column(values, values, frame[f"{j}:type"], {name: frame[f"{j}:{name}"] for name in plan.constraints}))
     return found
-
-
-def constraints_of(ffield) -> dict:
-    """The field's constraints that are checked: supported by its type, and set."""
-    supported = set(ffield.supported_constraints)
-    return {k: v for k, v in ffield.constraints.items() if k in supported and v is not None}
 
 
 def _plan(j: int, ffield, constraints: dict, one_line: bool) -> _Plan | None:

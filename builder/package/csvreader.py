@@ -205,16 +205,12 @@ def _fast_parts(path: Path, options: dict, consume, pool: Executor | None) -> li
     jobs = []
     slots = pool.slots if isinstance(pool, ChunkPool) else threading.BoundedSemaphore(1)
 
-    delimiter, quote = options["delimiter"].encode(), (options["quotechar"] or "").encode()
+    kept = b"\r" + options["delimiter"].encode() + (options["quotechar"] or "").encode()
 
     def job(data: bytes, scanned: Scanned, lines: int, skip: int, first_row: int):
         try:
-            cells = _parse_chunk(data, lines, options, width).slice(skip)
-            if scanned.full_rows(delimiter, quote, cells.height + skip, width):
-                counts = pl.repeat(width, cells.height, dtype=pl.UInt32, eager=True).alias("n")
-            else:
-                counts = _counts(cells, data, scanned.newlines, skip, options, width)
-            parsed = _with_counts(labels, counts, cells, first_row)
+            cells = _parse_chunk(data, lines, options, width, cr=b"\r" in scanned.rest).slice(skip)
+            parsed = _with_counts(labels, _counts(cells, data, scanned, skip, options, width), cells, first_row)
             parsed.clean, parsed.one_line = scanned.clean, True
             return consume(parsed)
         finally:
@@ -232,7 +228,7 @@ def _fast_parts(path: Path, options: dict, consume, pool: Executor | None) -> li
             if not data:
                 break
             start += len(data)
-            scanned = scan(data, kept=b"\r" + delimiter + quote)
+            scanned = scan(data, kept)
             lines = scanned.newlines + (0 if data.endswith(b"\n") else 1)
             slots.acquire()
             arguments = (data, scanned, lines, skip, first_row)
@@ -311,7 +307,7 @@ def scan(data: bytes, kept: bytes = b"") -> Scanned:
         return Scanned(newlines, False, rest)
 
 
-def _parse_chunk(data: bytes, lines: int, options: dict, width: int) -> pl.DataFrame:
+def _parse_chunk(data: bytes, lines: int, options: dict, width: int, cr: bool) -> pl.DataFrame:
     try:
         cells = pl.read_csv(
             data,
@@ -326,7 +322,7 @@ def _parse_chunk(data: bytes, lines: int, options: dict, width: int) -> pl.DataF
         raise _SlowPath from None
     if cells.height != lines:
         raise _SlowPath  # a record spans lines (a quoted line break), or the parsers disagree
-    if b"\r" in data and cells.select(pl.any_horizontal(pl.all().str.contains("\r", literal=True)).any()).item():
+    if cr and cells.select(pl.any_horizontal(pl.all().str.contains("\r", literal=True)).any()).item():
         raise _SlowPath  # CR-only line ends: Python's csv ends a record there
     return cells
 
@@ -347,11 +343,15 @@ def _lines(data: bytes) -> pl.Series:
     return lines
 
 
-def _counts(cells: pl.DataFrame, data: bytes, newlines: int, skip: int, options: dict, width: int) -> pl.Series:
-    """Cells per row: only a row whose last cell is empty can be short; count those from their line."""
+def _counts(cells: pl.DataFrame, data: bytes, scanned: Scanned, skip: int, options: dict, width: int) -> pl.Series:
+    """Cells per row. Where the chunk's delimiters show every row full (Scanned.full_rows), that is
+    all; else only a row whose last cell is empty can be short, and those are counted from their line."""
     counts = pl.repeat(width, cells.height, dtype=pl.UInt32, eager=True).alias("n")
+    delimiter, quote = options["delimiter"].encode(), (options["quotechar"] or "").encode()
+    if scanned.full_rows(delimiter, quote, cells.height + skip, width):
+        return counts
     maybe_short = (cells[f"c{width - 1}"] == "").fill_null(True)
-    if not maybe_short.any() or _none_short(cells, data, newlines, skip, options, width):
+    if not maybe_short.any():
         return counts
     lines = _lines(data).slice(skip)
     if lines.len() != cells.height:
@@ -364,25 +364,6 @@ def _counts(cells: pl.DataFrame, data: bytes, newlines: int, skip: int, options:
         exact = [len(row) for row in csv.reader(candidates.filter(quoted).to_list(), **options)]
         counted = counted.scatter(quoted.arg_true(), pl.Series(exact, dtype=pl.UInt32))
     return counts.scatter(maybe_short.arg_true(), counted)
-
-
-def _none_short(cells: pl.DataFrame, data: bytes, newlines: int, skip: int, options: dict, width: int) -> bool:
-    """Whether no row is short, from byte counts alone (the raw lines are then never read: an
-    optional last column, mostly empty, made every row a candidate). Without a quote or a CR,
-    a row's line is its cells joined by the delimiter; Polars fills a short row's missing cells
-    with "", so the cells' bytes plus width - 1 delimiters per row exceed the lines' bytes by the
-    delimiters a short row (or an empty line) lacks, and equal them only when every row is full."""
-    quote = (options["quotechar"] or "").encode()
-    start = 0
-    for _ in range(skip):  # the header line
-        start = data.find(b"\n", start) + 1
-        if start == 0:
-            return False
-    if width < 2 or data.find(b"\r", start) != -1 or (quote and data.find(quote, start) != -1):
-        return False
-    line_bytes = len(data) - start - (newlines - skip)  # each line skipped ended in a newline
-    cell_bytes = cells.select(pl.sum_horizontal(pl.all().str.len_bytes().cast(pl.Int64).sum().fill_null(0))).item()
-    return cell_bytes + cells.height * (width - 1) * len(options["delimiter"].encode()) == line_bytes
 
 
 def _polars_cells(path: Path, options: dict, width: int, records: int) -> pl.DataFrame | None:

@@ -12,15 +12,17 @@ import polars as pl
 ROW = "__row"
 
 
-def row_numbers(first: int, like: pl.Series) -> pl.Series:
-    """Row numbers from `first`, chunked as `like` is. Polars selects and filters a frame whose
-    columns are chunked alike as it is; one column chunked otherwise (a row index made whole beside
-    cells read in pieces) makes it copy every column whole first: 45 MiB for a 1M-row key."""
+def row_numbers(first: int, frame: pl.DataFrame) -> pl.Series:
+    """Row numbers of `frame`'s rows from `first`, chunked as its first column is. Polars selects
+    and filters a frame whose columns are chunked alike as it is; one column chunked otherwise (a
+    row index made whole beside cells read in pieces) makes it copy every column whole first:
+    45 MiB for a 1M-row key."""
+    pieces = frame.to_series(0).get_chunks() if frame.width else [frame]
     numbers, start = [], first
-    for chunk in like.get_chunks():
-        numbers.append(pl.int_range(start, start + chunk.len(), eager=True, dtype=pl.Int64))
-        start += chunk.len()
-    return (pl.concat(numbers, rechunk=False) if numbers else pl.Series(dtype=pl.Int64)).alias(ROW)
+    for piece in pieces:
+        numbers.append(pl.int_range(start, start + len(piece), eager=True, dtype=pl.Int64))
+        start += len(piece)
+    return pl.concat(numbers, rechunk=False).alias(ROW)
 
 
 def error(kind: str, row: int | None = None, **attributes) -> SimpleNamespace:

@@ -15,8 +15,7 @@ from types import SimpleNamespace
 
 import polars as pl
 
-from builder.package.columns import fast_path, pattern_fails
-from builder.package.columns_query import constraints_of
+from builder.package.columns import constraints_of, fast_path, pattern_fails
 from builder.package.findings import ROW, Checked, error
 
 
@@ -34,16 +33,16 @@ class Link:
         return f'constraint "pattern" is "{self.pattern}"'
 
 
-def links(resources: dict, names: set[str]) -> dict[str, list[Link]]:
-    """Per table of `names`, its columns whose pattern its foreign keys let it check from another
-    table of `names`. `resources`: the resource objects the table checks read, by name."""
+def links(resources: dict) -> dict[str, list[Link]]:
+    """Per table, its columns whose pattern its foreign keys let it check from another table of
+    `resources` (the resource objects the table checks read, by name)."""
     found: dict[str, list[Link]] = {}
-    for name in sorted(names):
+    for name in sorted(resources):
         taken = set()
         for fk in resources[name].schema.foreign_keys:
             fields, reference = list(fk["fields"]), fk["reference"]
             target, theirs = reference["resource"] or name, list(reference["fields"])
-            if len(fields) != 1 or target not in names or fields[0] in taken:
+            if len(fields) != 1 or target not in resources or fields[0] in taken:
                 continue
             pattern = _pattern(resources[name], fields[0])
             if pattern is not None and pattern == _pattern(resources[target], theirs[0]):

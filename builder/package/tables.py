@@ -31,7 +31,7 @@ from builder.common.errors import BuilderError
 from builder.package.columns import dtype_for
 from builder.package.columns_query import read_columns
 from builder.package.csvreader import Parsed, labels_of, start_parts
-from builder.package.findings import ROW, Checked, error, row_numbers
+from builder.package.findings import Checked, error, row_numbers
 from builder.package.keychecks import may_repeat, unique_errors
 
 
@@ -203,10 +203,7 @@ def _check_part(parsed: Parsed, expected: list, wanted: list, key_fields: set[st
     """(typed frame, key frame, errors) of one part of a table."""
     n = len(expected)
     height = parsed.cells.height
-    if parsed.cells.width:  # chunked as the cells are, so are the keys (see row_numbers)
-        rows = row_numbers(parsed.first_row, parsed.cells.to_series(0))
-    else:
-        rows = pl.int_range(parsed.first_row, parsed.first_row + height, eager=True, dtype=pl.Int64).alias(ROW)
+    rows = row_numbers(parsed.first_row, parsed.cells)  # chunked as the cells are, so are the keys
     width = parsed.cells.width
     errors: list[SimpleNamespace] = []
 
