@@ -381,6 +381,25 @@ def test_origins_follow_chains_to_their_end_and_stop_in_loops():
     assert found["a"] == found["t"] == "c" and found["z"] == "z" and found["e"] == "e"
 
 
+def test_origins_of_some_sources_are_their_rows_of_all_origins():
+    """origins(sources, of) follows only the chains of the ids asked for (the sourcing rule asks for
+    the supporting sources'), through sources not asked for, with the last row of a repeated id."""
+    from builder.stories import sourcing
+
+    sources = pl.DataFrame(
+        {
+            "source_id": ["a", "b", "c", "d", "d", None, "e"],
+            "origin_source_id": ["b", "c", None, "a", "e", "a", None],
+        }
+    )
+    every = dict(sourcing.origins(sources).rows())
+    asked = pl.Series(["a", "d", "gone", None])
+    some = dict(sourcing.origins(sources, asked).rows())
+    assert some == {"a": "c", "d": "e"} == {sid: every[sid] for sid in ("a", "d")}
+    plain = sources.drop("origin_source_id")
+    assert dict(sourcing.origins(plain, asked).rows()) == {"a": "a", "d": "d"}
+
+
 def test_links_to_missing_rows_and_tables_are_named_in_row_order(tmp_path):
     """rows_exist on a link table whose rows point at two tables, one table with a two-field key
     and one that does not exist: each dangling link once, in file order; a null id is not looked up."""

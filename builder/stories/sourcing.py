@@ -20,18 +20,17 @@ PRIMARY = "primary"
 MAX_ECHOES = 20  # an origin chain longer than this is a loop; it stops there
 
 
-def origins(sources: pl.DataFrame) -> pl.DataFrame:
-    """Each source's origin (columns source_id, origin): follow `origin_source_id` to a source that
-    repeats no other in the table. In Polars, one join per step of the longest chain (at most
-    MAX_ECHOES), not a Python loop per source."""
+def origins(sources: pl.DataFrame, of: pl.Series | None = None) -> pl.DataFrame:
+    """Each source's origin (columns source_id, origin), or only those of the source ids `of`:
+    follow `origin_source_id` to a source that repeats no other in the table. In Polars, one join
+    per step of the longest chain (at most MAX_ECHOES), not a Python loop per source."""
     if "origin_source_id" not in sources.columns:
         ids = sources.select("source_id").drop_nulls()
+        ids = ids if of is None else ids.filter(pl.col("source_id").is_in(of.implode()))
         return ids.with_columns(origin=pl.col("source_id"))
     # One parent per source, the last row's (as a dict built from the rows would keep).
-    parent = (
-        sources.select("source_id", pl.col("origin_source_id").alias("parent"))
-        .unique("source_id", keep="last", maintain_order=True)
-        .filter(pl.col("source_id").is_not_null())
+    parent = sources.select("source_id", pl.col("origin_source_id").alias("parent")).filter(
+        pl.col("source_id").is_last_distinct() & pl.col("source_id").is_not_null()
     )
     known = parent.select(pl.col("source_id").alias("parent"), pl.lit(True).alias("known"))
     # A parent leads on only when it is filled and is itself a source.
@@ -40,6 +39,8 @@ def origins(sources: pl.DataFrame) -> pl.DataFrame:
     )
     # Only the sources still moving are joined again: a source whose chain has ended is set aside.
     moving = parent.select("source_id", pl.col("source_id").alias("origin"))
+    if of is not None:
+        moving = moving.filter(pl.col("source_id").is_in(of.implode()))
     settled = []
     for _ in range(MAX_ECHOES):
         moved = moving.join(step, on="origin", how="left")
@@ -54,10 +55,15 @@ def _support(tables) -> pl.DataFrame:
     """Per claim (claim_id): whether a primary source supports it (primary), and its distinct
     origins, sorted (seen)."""
     sources = tables["sources"]
-    tier = sources.select("source_id", "tier").unique("source_id", keep="last", maintain_order=True)
     supports = tables["claim_evidence"].filter(pl.col("stance") == "supports").select("claim_id", "source_id")
+    cited = supports["source_id"].unique()  # only their origins and tiers are needed
+    tier = (
+        sources.select("source_id", "tier")
+        .filter(pl.col("source_id").is_in(cited.implode(), nulls_equal=True))
+        .filter(pl.col("source_id").is_last_distinct())
+    )
     return (
-        supports.join(origins(sources), on="source_id", how="left", nulls_equal=True)
+        supports.join(origins(sources, cited), on="source_id", how="left", nulls_equal=True)
         .join(tier, on="source_id", how="left", nulls_equal=True)
         .group_by("claim_id")
         .agg(
