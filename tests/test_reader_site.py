@@ -305,6 +305,20 @@ def test_the_search_index_stays_small_and_carries_the_readers_words(built):
     assert "leavers, resigned" not in html(built, "data/departures")
 
 
+def test_a_chart_is_not_searched_the_table_beside_it_is(built):
+    """A chart's drawn words (axis years, labels, the as-of line) would reach the search index as one
+    run of text ("2023202420252026Year…"): the charts are left out, and what they draw is found in
+    the table beside them."""
+    index = json.loads((built / "site" / "search" / "search_index.json").read_bytes())
+    timeline = [doc for doc in index["docs"] if doc["location"].startswith("timeline/")]
+    text = " ".join(doc["text"] for doc in timeline)
+    assert re.search(r'<svg [^>]*class="ledger-chart[^>]* data-search-exclude>', html(built, "timeline"))
+    assert not re.search(r"(20\d\d){3}", text) and "data as of" not in text
+    assert "Llama 2" in text and "leaves" in text  # the events, from the table
+    for doc in index["docs"]:
+        assert "data as of" not in doc["text"], doc["location"]
+
+
 def test_summaries_say_when_a_model_came_out_and_when_and_where_a_person_left(built):
     """The sentences a search result shows answer the question: a model's first release, a person's exits."""
     orgs = {o["org_id"]: o["name"] for o in rows(built, "organizations")}

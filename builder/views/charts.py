@@ -93,11 +93,14 @@ class _Frame:
 
 
 def _svg(chart_id: str, width: int, height: int, title: str, description: str, body: list[str]) -> str:
+    # Out of the search index (MkDocs Material skips a `data-search-exclude` element): a chart's
+    # labels would be indexed as one run of text ("2023202420252026Year…"); its events are in the
+    # table beside it, which is indexed.
     variant = "wide" if width >= WIDE else "narrow"
     prefix = f"{chart_id}-{variant}"
     return (
         f'<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {width} {height}" role="img" '
-        f'class="ledger-chart ledger-chart--{variant}" aria-labelledby="{prefix}-title {prefix}-desc">'
+        f'class="ledger-chart ledger-chart--{variant}" aria-labelledby="{prefix}-title {prefix}-desc" data-search-exclude>'
         f'<title id="{prefix}-title">{escape(title)}</title><desc id="{prefix}-desc">{escape(description)}</desc>'
         f"<style>text{{font:{FONT}px sans-serif;fill:currentColor}}.axis-title{{font-weight:700}}"
         ".grid{stroke:currentColor;stroke-opacity:.15}.key{stroke:currentColor;stroke-opacity:.45;stroke-dasharray:3 3}"
