@@ -9,6 +9,7 @@ import subprocess
 import sys
 from collections import Counter
 from html import escape as html_escape
+from html import unescape
 from pathlib import Path
 
 from click.testing import CliRunner
@@ -317,6 +318,25 @@ def test_a_chart_is_not_searched_the_table_beside_it_is(built):
     assert "Llama 2" in text and "leaves" in text  # the events, from the table
     for doc in index["docs"]:
         assert "data as of" not in doc["text"], doc["location"]
+
+
+def test_a_preview_row_shows_a_title_once(built):
+    """source_usage's rows hold each source's title beside its id: the preview shows the id (linked)
+    and the title once, not the title twice. A column of ids keeps its words where only some rows
+    show them elsewhere (models' sources: one source's title is its model's name)."""
+    titles = {s["source_id"]: s["title"] for s in rows(built, "sources")}
+    preview = html(built, "data/source_usage").split("ledger-preview", 1)[1].split("</tbody>", 1)[0]
+    cells = re.findall(
+        r'<tr><td data-label="source_id"[^>]*><a href="../../sources/([^/]+)/">([^<]*)</a></td>'
+        r'<td data-label="title"[^>]*>([^<]*)</td>',
+        preview,
+    )
+    assert len(cells) == preview.count("<tr><td") > 1
+    for source_id, shown, title in cells:
+        assert shown == source_id and unescape(title) == titles[source_id]
+    models = html(built, "data/models").split("ledger-preview", 1)[1].split("</tbody>", 1)[0]
+    linked = re.findall(r'<td data-label="source_id"[^>]*><a href="../../sources/([^/]+)/">([^<]*)</a>', models)
+    assert linked and all(unescape(shown) == titles[source_id] for source_id, shown in linked)
 
 
 def test_summaries_say_when_a_model_came_out_and_when_and_where_a_person_left(built):

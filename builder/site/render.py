@@ -279,12 +279,17 @@ def preview_rows(renderer: Renderer, name: str, published: dict, frame: pl.DataF
     renderer.depth = 2  # the data page's depth: its links are relative to it
     rows, size = [], 0
     fields = [f["name"] for f in published["schema"]["fields"]]
-    for row in frame.iter_rows(named=True):
-        cells = Markup("").join(renderer.td(name, f, row, label=f) for f in fields)
-        size += len(cells) + len("<tr></tr>\n")
-        if rows and size > PREVIEW_BYTES:
-            break
-        rows.append(cells)
+    shown = frame.rows(named=True)
+    renderer.ids_shown = renderer.ids_beside_words(name, fields, shown)
+    try:
+        for row in shown:
+            cells = Markup("").join(renderer.td(name, f, row, label=f) for f in fields)
+            size += len(cells) + len("<tr></tr>\n")
+            if rows and size > PREVIEW_BYTES:
+                break
+            rows.append(cells)
+    finally:
+        renderer.ids_shown = set()
     return rows
 
 

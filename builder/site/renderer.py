@@ -48,6 +48,9 @@ class Renderer:
         )
         self.site = site
         self.depth = 0
+        # While a data page's preview is rendered, its columns of ids that read as the ids themselves:
+        # every row shows the linked row's words in another column already (source_usage's title).
+        self.ids_shown: set[str] = set()
         self._lists: dict[str, Section] = {}  # sections whose full list the page being rendered links to
         self._columns: dict[tuple[str, str], tuple[str, dict, str | None, str | None]] = {}
         self._words: dict[tuple[str, str], str | None] = {}  # (view, column) -> the column of its words
@@ -171,7 +174,8 @@ class Renderer:
             return Markup('<span class="ledger-empty">—</span>')
         _, field, target, lookup = self.column(table, name)
         if target and (table in self.site.resources or value in self.site.rows_by_id.get(target, {})):
-            return Markup(f'<a href="{escape(self.entity_url(target, value))}">{escape(self.site.label(target, value))}</a>')
+            label = value if name in self.ids_shown else self.site.label(target, value)
+            return Markup(f'<a href="{escape(self.entity_url(target, value))}">{escape(label)}</a>')
         if target:  # a view's id that is no row (a destination "unknown"): its words, else nothing to name
             words = self.site.unlisted(table, name, value)
             return escape(words) if words else Markup('<span class="ledger-empty">—</span>')
@@ -215,6 +219,26 @@ class Renderer:
             view = self.site.view_by_name.get(table)
             self._words[key] = view.words if view and view.primary_key == [name] else None
         return self._words[key]
+
+    def ids_beside_words(self, table: str, fields: list[str], rows: list[dict]) -> set[str]:
+        """The columns of ids to other rows whose words each of `rows` shows in another column
+        already (source_usage's `title` beside `source_id`): shown as ids, the words are not repeated."""
+        found = set()
+        for name in fields:
+            target = self.column(table, name)[2]
+            named = [(row, row.get(name)) for row in rows if row.get(name) not in (None, "")]
+            if (
+                target
+                and named
+                and all(
+                    value in self.site.rows_by_id.get(target, {})
+                    and (label := self.site.label(target, value)) != value
+                    and any(label == other for key, other in row.items() if key != name)
+                    for row, value in named
+                )
+            ):
+                found.add(name)
+        return found
 
     def link_ids(self, html: Markup) -> Markup:
         def link(match: re.Match) -> str:
