@@ -320,23 +320,24 @@ def test_a_chart_is_not_searched_the_table_beside_it_is(built):
         assert "data as of" not in doc["text"], doc["location"]
 
 
-def test_a_preview_row_shows_a_title_once(built):
-    """source_usage's rows hold each source's title beside its id: the preview shows the id (linked)
-    and the title once, not the title twice. A column of ids keeps its words where only some rows
-    show them elsewhere (models' sources: one source's title is its model's name)."""
+def test_a_views_preview_shows_a_title_once(built):
+    """source_usage's rows hold each source's title beside its id, which the preview shows as the
+    title (issue 18: ids read as words): the title column is left out of the preview, and says so;
+    the downloads keep it. A table's own title is always shown (documents: a title that is its
+    source's too)."""
     titles = {s["source_id"]: s["title"] for s in rows(built, "sources")}
-    preview = html(built, "data/source_usage").split("ledger-preview", 1)[1].split("</tbody>", 1)[0]
-    cells = re.findall(
-        r'<tr><td data-label="source_id"[^>]*><a href="../../sources/([^/]+)/">([^<]*)</a></td>'
-        r'<td data-label="title"[^>]*>([^<]*)</td>',
-        preview,
-    )
-    assert len(cells) == preview.count("<tr><td") > 1
-    for source_id, shown, title in cells:
-        assert shown == source_id and unescape(title) == titles[source_id]
-    models = html(built, "data/models").split("ledger-preview", 1)[1].split("</tbody>", 1)[0]
-    linked = re.findall(r'<td data-label="source_id"[^>]*><a href="../../sources/([^/]+)/">([^<]*)</a>', models)
-    assert linked and all(unescape(shown) == titles[source_id] for source_id, shown in linked)
+    page = html(built, "data/source_usage")
+    preview = page.split("ledger-preview", 1)[1].split("</tbody>", 1)[0]
+    headings = re.findall(r'<th scope="col">([^<]*)</th>', preview)
+    assert "source_id" in headings and "title" not in headings
+    assert "<code>title</code> is not repeated here: it is what <code>source_id</code> shows." in page
+    linked = re.findall(r'<tr><td data-label="source_id"[^>]*><a href="../../sources/([^/]+)/">([^<]*)</a>', preview)
+    assert len(linked) == preview.count("<tr><td") > 1
+    assert all(unescape(shown) == titles[source_id] for source_id, shown in linked)
+    with open(built / "dist" / "data" / "source_usage.csv", encoding="utf-8") as handle:
+        assert "title" in next(csv.reader(handle))
+    documents = html(built, "data/documents").split("ledger-preview", 1)[1]
+    assert '<th scope="col">title</th>' in documents and "is not repeated" not in html(built, "data/documents")
 
 
 def test_summaries_say_when_a_model_came_out_and_when_and_where_a_person_left(built):

@@ -236,6 +236,10 @@ def render_pages(site: Site, docs: Path | None, downloads_written: Callable[[], 
         frame = (views[name].frame if name in views else site.tables[name]).sort(
             published["ledger"]["sorted_by"] or load.primary_key(published), nulls_last=True
         )
+        shown = frame.head(PREVIEW_ROWS).rows(named=True)
+        fields = [f["name"] for f in published["schema"]["fields"]]
+        repeated = renderer.repeated_words(name, fields, shown)  # a view's title beside the id that reads as it
+        kept = [f for f in fields if f not in repeated]
         pages.append(
             Page(
                 f"data/{name}.md",
@@ -244,7 +248,9 @@ def render_pages(site: Site, docs: Path | None, downloads_written: Callable[[], 
                     2,
                     name=name,
                     published=published,
-                    preview=preview_rows(renderer, name, published, frame.head(PREVIEW_ROWS)),
+                    preview_fields=kept,
+                    repeated=repeated,
+                    preview=preview_rows(renderer, name, kept, shown),
                     is_view=name in views,
                     source=site.resources.get(name),
                     search_keywords=data_keywords.get(name),
@@ -273,23 +279,18 @@ def render_pages(site: Site, docs: Path | None, downloads_written: Callable[[], 
     return sorted(pages, key=lambda page: page.path)
 
 
-def preview_rows(renderer: Renderer, name: str, published: dict, frame: pl.DataFrame) -> list[Markup]:
-    """The preview's rows as their cells' HTML, as many as fit in PREVIEW_BYTES (at least one): wide
-    tables show fewer. Rendered once, here, and measured as they will be written."""
+def preview_rows(renderer: Renderer, name: str, fields: list[str], shown: list[dict]) -> list[Markup]:
+    """The preview's rows (`fields` of each row `shown`) as their cells' HTML, as many as fit in
+    PREVIEW_BYTES (at least one): wide tables show fewer. Rendered once, here, and measured as they
+    will be written."""
     renderer.depth = 2  # the data page's depth: its links are relative to it
     rows, size = [], 0
-    fields = [f["name"] for f in published["schema"]["fields"]]
-    shown = frame.rows(named=True)
-    renderer.ids_shown = renderer.ids_beside_words(name, fields, shown)
-    try:
-        for row in shown:
-            cells = Markup("").join(renderer.td(name, f, row, label=f) for f in fields)
-            size += len(cells) + len("<tr></tr>\n")
-            if rows and size > PREVIEW_BYTES:
-                break
-            rows.append(cells)
-    finally:
-        renderer.ids_shown = set()
+    for row in shown:
+        cells = Markup("").join(renderer.td(name, f, row, label=f) for f in fields)
+        size += len(cells) + len("<tr></tr>\n")
+        if rows and size > PREVIEW_BYTES:
+            break
+        rows.append(cells)
     return rows
 
 

@@ -48,9 +48,6 @@ class Renderer:
         )
         self.site = site
         self.depth = 0
-        # While a data page's preview is rendered, its columns of ids that read as the ids themselves:
-        # every row shows the linked row's words in another column already (source_usage's title).
-        self.ids_shown: set[str] = set()
         self._lists: dict[str, Section] = {}  # sections whose full list the page being rendered links to
         self._columns: dict[tuple[str, str], tuple[str, dict, str | None, str | None]] = {}
         self._words: dict[tuple[str, str], str | None] = {}  # (view, column) -> the column of its words
@@ -174,8 +171,7 @@ class Renderer:
             return Markup('<span class="ledger-empty">—</span>')
         _, field, target, lookup = self.column(table, name)
         if target and (table in self.site.resources or value in self.site.rows_by_id.get(target, {})):
-            label = value if name in self.ids_shown else self.site.label(target, value)
-            return Markup(f'<a href="{escape(self.entity_url(target, value))}">{escape(label)}</a>')
+            return Markup(f'<a href="{escape(self.entity_url(target, value))}">{escape(self.site.label(target, value))}</a>')
         if target:  # a view's id that is no row (a destination "unknown"): its words, else nothing to name
             words = self.site.unlisted(table, name, value)
             return escape(words) if words else Markup('<span class="ledger-empty">—</span>')
@@ -220,24 +216,21 @@ class Renderer:
             self._words[key] = view.words if view and view.primary_key == [name] else None
         return self._words[key]
 
-    def ids_beside_words(self, table: str, fields: list[str], rows: list[dict]) -> set[str]:
-        """The columns of ids to other rows whose words each of `rows` shows in another column
-        already (source_usage's `title` beside `source_id`): shown as ids, the words are not repeated."""
-        found = set()
-        for name in fields:
-            target = self.column(table, name)[2]
-            named = [(row, row.get(name)) for row in rows if row.get(name) not in (None, "")]
-            if (
-                target
-                and named
-                and all(
-                    value in self.site.rows_by_id.get(target, {})
-                    and (label := self.site.label(target, value)) != value
-                    and any(label == other for key, other in row.items() if key != name)
-                    for row, value in named
-                )
-            ):
-                found.add(name)
+    def repeated_words(self, table: str, fields: list[str], rows: list[dict]) -> dict[str, str]:
+        """Columns a view's preview need not show: column -> the column of ids whose links show the
+        same words in every one of `rows` (source_usage's `title` is what its `source_id` reads as).
+        A table's columns are all shown: its title is its own, whatever another row is called."""
+        found = {}
+        if table not in self.site.view_by_name:
+            return found
+        for ids in fields:
+            target = self.column(table, ids)[2]
+            if not target or not rows or any(row.get(ids) not in self.site.rows_by_id.get(target, {}) for row in rows):
+                continue
+            words = [self.site.label(target, row[ids]) for row in rows]
+            for name in fields:
+                if name not in found and name != ids and all(row.get(name) == w for row, w in zip(rows, words, strict=True)):
+                    found[name] = ids
         return found
 
     def link_ids(self, html: Markup) -> Markup:
