@@ -340,6 +340,30 @@ def test_a_views_preview_shows_a_title_once(built):
     assert '<th scope="col">title</th>' in documents and "is not repeated" not in html(built, "data/documents")
 
 
+def test_a_hostile_title_left_out_of_a_preview_is_text_where_it_is_shown(ledger):
+    """A source titled with markup: source_usage's preview shows it once, as the id's link text,
+    escaped; the `title` column it repeats is still left out, and no raw markup reaches the page."""
+    path = ledger / "seeds" / "sources.csv"
+    with open(path, encoding="utf-8", newline="") as handle:
+        table = list(csv.DictReader(handle))
+    hostile = '<script>alert(1)</script><b onmouseover="x()">bold</b> & "quoted"'
+    first = sorted(table, key=lambda row: row["source_id"])[0]
+    first["title"] = hostile
+    with open(path, "w", encoding="utf-8", newline="") as handle:
+        writer = csv.DictWriter(handle, fieldnames=list(table[0]), lineterminator="\n")
+        writer.writeheader()
+        writer.writerows(table)
+    result = CliRunner().invoke(cli, ["build", "--root", str(ledger), "--quiet"])
+    assert result.exit_code == 0, result.output
+    page = html(ledger, "data/source_usage")
+    assert "<script>alert(1)" not in page and "<b onmouseover" not in page
+    preview = page.split("ledger-preview", 1)[1].split("</tbody>", 1)[0]
+    assert '<th scope="col">title</th>' not in preview
+    link = f'<a href="../../sources/{first["source_id"]}/">{html_escape(hostile, quote=False)}</a>'
+    assert link in preview.replace("&#34;", '"')
+    assert "<code>title</code> is not repeated here" in page
+
+
 def test_summaries_say_when_a_model_came_out_and_when_and_where_a_person_left(built):
     """The sentences a search result shows answer the question: a model's first release, a person's exits."""
     orgs = {o["org_id"]: o["name"] for o in rows(built, "organizations")}

@@ -209,7 +209,7 @@ def _fast_parts(path: Path, options: dict, consume, pool: Executor | None) -> li
 
     def job(data: bytes, scanned: Scanned, lines: int, skip: int, first_row: int):
         try:
-            cells = _parse_chunk(data, lines, options, width, cr=b"\r" in scanned.rest).slice(skip)
+            cells = _parse_chunk(data, lines, options, width, cr=scanned.count(b"\r") > 0).slice(skip)
             parsed = _with_counts(labels, _counts(cells, data, scanned, skip, options, width), cells, first_row)
             parsed.clean, parsed.one_line = scanned.clean, True
             return consume(parsed)
@@ -277,15 +277,21 @@ class Scanned:
     newlines: int  # line feeds
     clean: bool  # no CONTROL character
     rest: bytes  # the bytes left: line feeds, the bytes kept, and every byte that is not printable ASCII
+    kept: dict[bytes, int]  # how many of each printable byte kept, counted as the pass ended
+
+    def count(self, text: bytes) -> int:
+        """How many times `text` (a delimiter, a quote: a byte scan kept, or bytes it never deletes)
+        occurs in the chunk. A kept byte was counted in scan's pass; nothing is counted twice."""
+        return self.kept[text] if text in self.kept else self.rest.count(text)
 
     def full_rows(self, delimiter: bytes, quote: bytes, rows: int, width: int) -> bool:
         """Whether every one of `rows` rows has all `width` cells, from the delimiters alone. Without
         a quote or a carriage return each delimiter separates two cells (Polars refuses a row with
         too many), so `rows` × (width - 1) of them means no row is short. (With one column an empty
         line, a row of no cells, has as many delimiters as a row of one empty cell: none.)"""
-        if width < 2 or (quote and quote in self.rest) or b"\r" in self.rest:
+        if width < 2 or (quote and self.count(quote)) or self.count(b"\r"):
             return False
-        return self.rest.count(delimiter) == rows * (width - 1)
+        return self.count(delimiter) == rows * (width - 1)
 
 
 @lru_cache(maxsize=16)
@@ -299,12 +305,13 @@ def scan(data: bytes, kept: bytes = b"") -> Scanned:
     characters."""
     rest = data.translate(None, _deleted(kept))
     newlines = rest.count(b"\n")
-    if newlines + sum(rest.count(bytes([byte])) for byte in set(kept) if byte in PLAIN_BYTES) == len(rest):
-        return Scanned(newlines, True, rest)
+    counts = {bytes([byte]): rest.count(bytes([byte])) for byte in set(kept) if byte in PLAIN_BYTES}
+    if newlines + sum(counts.values()) == len(rest):
+        return Scanned(newlines, True, rest, counts)
     try:
-        return Scanned(newlines, CONTROL_RE.search(rest.decode("utf-8")) is None, rest)
+        return Scanned(newlines, CONTROL_RE.search(rest.decode("utf-8")) is None, rest, counts)
     except UnicodeDecodeError:
-        return Scanned(newlines, False, rest)
+        return Scanned(newlines, False, rest, counts)
 
 
 def _parse_chunk(data: bytes, lines: int, options: dict, width: int, cr: bool) -> pl.DataFrame:

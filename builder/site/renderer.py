@@ -220,18 +220,18 @@ class Renderer:
         """Columns a view's preview need not show: column -> the column of ids whose links show the
         same words in every one of `rows` (source_usage's `title` is what its `source_id` reads as).
         A table's columns are all shown: its title is its own, whatever another row is called."""
-        found = {}
-        if table not in self.site.view_by_name:
+        found: dict[str, str] = {}
+        if table not in self.site.view_by_name or not rows:
             return found
         for ids in fields:
             target = self.column(table, ids)[2]
-            if not target or not rows or any(row.get(ids) not in self.site.rows_by_id.get(target, {}) for row in rows):
+            if not target or any(row.get(ids) not in self.site.rows_by_id.get(target, {}) for row in rows):
                 continue
             words = [self.site.label(target, row[ids]) for row in rows]
             for name in fields:
                 if name not in found and name != ids and all(row.get(name) == w for row, w in zip(rows, words, strict=True)):
                     found[name] = ids
-        return found
+        return {name: ids for name, ids in found.items() if ids not in found}  # what stands for a column is shown
 
     def link_ids(self, html: Markup) -> Markup:
         def link(match: re.Match) -> str:

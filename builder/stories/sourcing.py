@@ -57,10 +57,9 @@ def _support(tables) -> pl.DataFrame:
     sources = tables["sources"]
     supports = tables["claim_evidence"].filter(pl.col("stance") == "supports").select("claim_id", "source_id")
     cited = supports["source_id"].unique()  # only their origins and tiers are needed
-    tier = (
-        sources.select("source_id", "tier")
-        .filter(pl.col("source_id").is_in(cited.implode(), nulls_equal=True))
-        .filter(pl.col("source_id").is_last_distinct())
+    # The last row of each cited id: an id's rows are all cited or none, so one filter does both.
+    tier = sources.select("source_id", "tier").filter(
+        pl.col("source_id").is_in(cited.implode(), nulls_equal=True) & pl.col("source_id").is_last_distinct()
     )
     return (
         supports.join(origins(sources, cited), on="source_id", how="left", nulls_equal=True)
