@@ -1,3 +1,4 @@
+import csv
 import json
 import os
 import shutil
@@ -78,6 +79,14 @@ def descriptor(root: Path) -> dict:
 
 def save(root: Path, data: dict) -> None:
     (root / "datapackage.json").write_text(json.dumps(data, indent=2), encoding="utf-8")
+
+
+def write_seed_rows(path: Path, rows: list[dict]) -> None:
+    """Seed rows (dicts, all with the first row's columns) written back as the package's CSV."""
+    with open(path, "w", encoding="utf-8", newline="") as handle:
+        writer = csv.DictWriter(handle, fieldnames=list(rows[0]), lineterminator="\n")
+        writer.writeheader()
+        writer.writerows(rows)
 
 
 def resource(data: dict, name: str) -> dict:

@@ -4,7 +4,6 @@ in the API and in dist/, gives the same file, and its full sha256 is shown where
 import csv
 import hashlib
 import html
-import io
 import json
 import re
 import zipfile
@@ -13,7 +12,7 @@ from pathlib import Path
 from click.testing import CliRunner
 
 from builder.cli import cli
-from tests.conftest import ROOT, copy_package, run_git
+from tests.conftest import ROOT, copy_package, run_git, write_seed_rows
 
 
 def git(root: Path, *args: str) -> None:
@@ -86,11 +85,7 @@ def test_data_changed_without_a_new_version_is_not_that_release(tmp_path):
     people = root / "seeds" / "people.csv"
     rows = list(csv.DictReader(people.open(encoding="utf-8")))
     rows[-1]["name"] += " (renamed)"
-    buffer = io.StringIO()
-    writer = csv.DictWriter(buffer, fieldnames=list(rows[0]), lineterminator="\n")
-    writer.writeheader()
-    writer.writerows(rows)
-    people.write_text(buffer.getvalue(), encoding="utf-8")
+    write_seed_rows(people, rows)
     output = build(root)
     stem = f"{descriptor['name']}-{descriptor['version']}"
     assert f"this build's zip is {stem}-unreleased.zip" in output

@@ -17,6 +17,7 @@ from click.testing import CliRunner
 from builder.cli import cli
 from builder.outputs import cite
 from builder.site.markup import inline_markdown
+from tests.conftest import write_seed_rows
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -349,10 +350,7 @@ def test_a_hostile_title_left_out_of_a_preview_is_text_where_it_is_shown(ledger)
     hostile = '<script>alert(1)</script><b onmouseover="x()">bold</b> & "quoted"'
     first = sorted(table, key=lambda row: row["source_id"])[0]
     first["title"] = hostile
-    with open(path, "w", encoding="utf-8", newline="") as handle:
-        writer = csv.DictWriter(handle, fieldnames=list(table[0]), lineterminator="\n")
-        writer.writeheader()
-        writer.writerows(table)
+    write_seed_rows(path, table)
     result = CliRunner().invoke(cli, ["build", "--root", str(ledger), "--quiet"])
     assert result.exit_code == 0, result.output
     page = html(ledger, "data/source_usage")

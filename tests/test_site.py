@@ -13,6 +13,7 @@ from click.testing import CliRunner
 
 from builder.cli import cli
 from builder.package.handwritten import page_slug
+from tests.conftest import write_seed_rows
 
 
 class Links(HTMLParser):
@@ -257,10 +258,7 @@ def test_statuses_older_than_12_months_are_flagged_against_the_data_date(ledger)
     assert newest < before  # so the date moves back
     for row in sources:
         row["accessed"] = newest  # every source checked on the newest publication day: the package stays valid
-    with open(ledger / "seeds" / "sources.csv", "w", encoding="utf-8", newline="") as handle:
-        writer = csv.DictWriter(handle, fieldnames=list(sources[0]), lineterminator="\n")
-        writer.writeheader()
-        writer.writerows(sources)
+    write_seed_rows(ledger / "seeds" / "sources.csv", sources)
     result = CliRunner().invoke(cli, ["build", "--root", str(ledger), "--quiet"])
     assert result.exit_code == 0, result.output
 

@@ -13,7 +13,7 @@ from click.testing import CliRunner
 
 from builder.cli import cli
 from builder.package.paths import machine_key
-from tests.conftest import descriptor, resource, run_git, save
+from tests.conftest import descriptor, resource, run_git, save, write_seed_rows
 
 
 def run(root: Path, *args: str):
@@ -390,11 +390,7 @@ def test_a_hostile_model_name_stays_data_in_search_keywords(tmp_path):
     for row in rows:
         if row["model_id"] == "llama-3":
             row["name"] = hostile
-    out = io.StringIO()
-    writer = csv.DictWriter(out, fieldnames=list(rows[0]), lineterminator="\n")
-    writer.writeheader()
-    writer.writerows(rows)
-    models.write_text(out.getvalue(), encoding="utf-8")
+    write_seed_rows(models, rows)
     result = run(root, "build", "--quiet")
     assert result.exit_code == 0, result.output
     index = json.loads((root / "site" / "search" / "search_index.json").read_text(encoding="utf-8"))
